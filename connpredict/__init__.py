@@ -1,0 +1,90 @@
+"""connpredict: predict brain connectivity from regional gene expression and space.
+
+The public names are imported lazily, so ``import connpredict`` is fast and
+does not import torch; the first use of a name imports its module.
+
+Examples
+--------
+>>> import connpredict
+>>> ds = connpredict.make_synthetic_connectome(n_regions=20, n_genes=10,
+...                                            random_state=0)
+>>> ds.X.shape, ds.Y.shape
+((20, 13), (20, 20))
+"""
+
+import importlib
+
+__version__ = "0.1.0.dev0"
+
+# public name -> module that defines it
+_LAZY = {
+    # datasets
+    "load_dataset": "connpredict.datasets",
+    "make_synthetic_connectome": "connpredict.datasets",
+    "get_data_home": "connpredict.datasets",
+    # model selection
+    "RandomSplit": "connpredict.model_selection",
+    "SpatialSplit": "connpredict.model_selection",
+    "CommunitySplit": "connpredict.model_selection",
+    "NetworkSplit": "connpredict.model_selection",
+    # models
+    "ExponentialDecayRegressor": "connpredict.models",
+    "GaussianKernelRegressor": "connpredict.models",
+    "CGERegressor": "connpredict.models",
+    "BilinearRegressor": "connpredict.models",
+    "PLSBilinearRegressor": "connpredict.models",
+    "PairMLPRegressor": "connpredict.models",
+    "SMTRegressor": "connpredict.models",
+    # metrics
+    "get_scorer": "connpredict.metrics",
+    "get_scorer_names": "connpredict.metrics",
+    "evaluate": "connpredict.metrics",
+    # nulls
+    "spin_test": "connpredict.nulls",
+    "spin_permutations": "connpredict.nulls",
+}
+
+_SUBMODULES = (
+    "datasets",
+    "metrics",
+    "model_selection",
+    "models",
+    "nulls",
+    "report",
+    "utils",
+)
+
+
+def _available():
+    names = []
+    for name, module in _LAZY.items():
+        try:
+            mod = importlib.import_module(module)
+        except ImportError:
+            continue
+        if name in getattr(mod, "__all__", ()):
+            names.append(name)
+    return names
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module = importlib.import_module(_LAZY[name])
+        try:
+            value = getattr(module, name)
+        except AttributeError:
+            raise AttributeError(
+                f"connpredict.{name} is not available in this version."
+            ) from None
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"connpredict.{name}")
+    raise AttributeError(f"module 'connpredict' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+
+
+__all__ = [*_LAZY, "__version__"]

@@ -1,0 +1,213 @@
+"""Data home and verified, atomic, cached downloads."""
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from connpredict.datasets._registry import CHECKSUMS, SOURCES
+
+logger = logging.getLogger(__name__)
+
+_ENV_DATA_HOME = "CONNPREDICT_DATA"
+
+
+def get_data_home(data_home=None):
+    """Return the folder where connpredict caches downloaded data.
+
+    The folder is chosen, in order, from the ``data_home`` argument, the
+    environment variable ``CONNPREDICT_DATA`` and ``~/connpredict_data``. It is
+    created if needed. Files are stored under their upstream path
+    (``<source>/<path inside the source repository>``).
+
+    Parameters
+    ----------
+    data_home : str or path-like, default=None
+        An explicit folder; ``~`` is expanded.
+
+    Returns
+    -------
+    data_home : pathlib.Path
+        The resolved folder.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from connpredict.datasets import get_data_home
+    >>> get_data_home(tempfile.mkdtemp()).is_dir()
+    True
+    """
+    if data_home is None:
+        data_home = os.environ.get(_ENV_DATA_HOME) or os.path.join(
+            "~", "connpredict_data"
+        )
+    path = Path(os.path.expanduser(str(data_home)))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def upstream_url(key):
+    """Return the download URL of a registered upstream path."""
+    source, _, rest = key.partition("/")
+    if source not in SOURCES:
+        raise KeyError(f"Unknown data source {source!r} in {key!r}.")
+    return SOURCES[source] + rest
+
+
+def _download(url, dest, *, timeout):
+    """Stream ``url`` into a temporary file beside ``dest``; return its path."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=dest.name + ".", suffix=".part", dir=dest.parent)
+    try:
+        with (
+            os.fdopen(fd, "wb") as out,
+            urllib.request.urlopen(url, timeout=timeout) as response,
+        ):
+            shutil.copyfileobj(response, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def fetch_file(
+    key,
+    *,
+    data_home=None,
+    download_if_missing=True,
+    n_retries=3,
+    delay=1.0,
+    timeout=15.0,
+    url=None,
+    sha256=None,
+):
+    """Return the local path of an upstream file, downloading it if needed.
+
+    The cached copy is checked against its SHA-256 checksum; a missing or
+    corrupted file is downloaded (when allowed) to a temporary file, verified
+    and then moved into place atomically.
+
+    Parameters
+    ----------
+    key : str
+        Upstream path ``<source>/<path>``, e.g.
+        ``"enigma-extra/ahba/allgenes_stable_r0.6_schaefer_100.csv"``.
+    data_home : str or path-like, default=None
+        See :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise instead of downloading.
+    n_retries : int, default=3
+        Download attempts before giving up.
+    delay : float, default=1.0
+        Seconds between attempts.
+    timeout : float, default=15.0
+        Network timeout of one attempt, in seconds.
+    url : str, default=None
+        Download from this URL instead of the registered upstream one.
+    sha256 : str, default=None
+        Expected checksum; defaults to the registered one.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The verified local file.
+
+    Raises
+    ------
+    OSError
+        When the file is missing or corrupted and cannot be downloaded; the
+        message names the file, its URL and where to put it.
+
+    Examples
+    --------
+    >>> from connpredict.datasets import fetch_file
+    >>> fetch_file("nowhere/file.csv", download_if_missing=False,
+    ...            sha256="0" * 64, url="https://example.org/file.csv")
+    Traceback (most recent call last):
+    ...
+    OSError: Data file nowhere/file.csv is not in the data home ...
+    """
+    home = get_data_home(data_home)
+    dest = home / key
+    expected = sha256 if sha256 is not None else CHECKSUMS.get(key)
+    if expected is None:
+        raise KeyError(f"No checksum registered for {key!r}.")
+    if url is None:
+        url = upstream_url(key)
+    where = (
+        f"Download {url} and save it as {dest} (or set CONNPREDICT_DATA / data_home "
+        "to a folder that has it)."
+    )
+    if dest.exists():
+        if _sha256(dest) == expected:
+            return dest
+        if not download_if_missing:
+            raise OSError(
+                f"Data file {key} in the data home is corrupted (SHA-256 mismatch). "
+                f"Delete {dest} and allow downloads, or: {where}"
+            )
+        logger.warning("%s fails its checksum; downloading it again.", dest)
+    elif not download_if_missing:
+        raise OSError(
+            f"Data file {key} is not in the data home ({home}) and downloads are "
+            f"disabled (download_if_missing=False). {where}"
+        )
+    last_error = None
+    for attempt in range(1, max(1, n_retries) + 1):
+        logger.info("Downloading %s (attempt %d)", url, attempt)
+        try:
+            tmp = _download(url, dest, timeout=timeout)
+        except (urllib.error.URLError, OSError, TimeoutError) as exc:
+            last_error = exc
+            if _is_offline(exc):
+                break
+            if attempt < n_retries:
+                time.sleep(delay)
+            continue
+        got = _sha256(tmp)
+        if got != expected:
+            tmp.unlink(missing_ok=True)
+            last_error = OSError(
+                f"checksum mismatch (expected {expected[:12]}..., got {got[:12]}...)"
+            )
+            if attempt < n_retries:
+                time.sleep(delay)
+            continue
+        os.replace(tmp, dest)
+        return dest
+    raise OSError(
+        f"Could not download data file {key} from {url}: {last_error}. If this "
+        f"machine is offline: {where}"
+    )
+
+
+def _is_offline(exc):
+    """True when retrying cannot help (no route, DNS failure, refused)."""
+    reason = getattr(exc, "reason", exc)
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code == 404
+    text = str(reason).lower()
+    return any(
+        s in text
+        for s in (
+            "name or service not known",
+            "temporary failure in name resolution",
+            "nodename nor servname",
+            "network is unreachable",
+            "no route to host",
+            "connection refused",
+        )
+    )

@@ -1,0 +1,300 @@
+"""Loaders of the real datasets (AHBA expression + HCP connectomes)."""
+
+import logging
+from importlib import resources
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import Bunch
+
+from connpredict.datasets._descr import load_descr
+from connpredict.datasets._fetch import fetch_file, get_data_home
+from connpredict.datasets._registry import CHECKSUMS
+from connpredict.datasets._synthetic import make_synthetic_connectome
+from connpredict.utils._contract import check_connectome
+
+logger = logging.getLogger(__name__)
+
+_SCALES = (100, 200, 300, 400)
+_HCP = "ENIGMA/enigmatoolbox/datasets/matrices/hcp_connectivity/"
+_AHBA = "enigma-extra/ahba/"
+_TARGETS = {
+    "fc": (
+        "funcMatrix_with_ctx_schaefer_{n}.csv",
+        "funcLabels_with_sctx_schaefer_{n}.csv",
+    ),
+    "sc": (
+        "strucMatrix_with_sctx_schaefer_{n}.csv",
+        "strucLabels_with_sctx_schaefer_{n}.csv",
+    ),
+}
+_CHROM_ORDER = {str(k): k for k in range(1, 23)} | {"X": 23, "Y": 24, "MT": 25}
+
+
+def dataset_names():
+    """Return the names accepted by :func:`load_dataset`.
+
+    Examples
+    --------
+    >>> from connpredict.datasets import dataset_names
+    >>> dataset_names()[:2]
+    ['synthetic', 'hcp-schaefer100']
+    """
+    return ["synthetic"] + [f"hcp-schaefer{n}" for n in _SCALES]
+
+
+def dataset_files(name, *, target="fc", stability=0.6):
+    """Return the upstream paths a dataset needs (empty for ``synthetic``).
+
+    Examples
+    --------
+    >>> from connpredict.datasets import dataset_files
+    >>> dataset_files("hcp-schaefer100")[0]
+    'enigma-extra/ahba/allgenes_stable_r0.6_schaefer_100.csv'
+    """
+    if name == "synthetic":
+        return []
+    n = _scale(name)
+    if target not in _TARGETS:
+        raise ValueError(f"target must be 'fc' or 'sc', got {target!r}.")
+    expr = f"{_AHBA}allgenes_stable_r{stability}_schaefer_{n}.csv"
+    if expr not in CHECKSUMS:
+        available = sorted(
+            k.split("_r")[1].split("_")[0]
+            for k in CHECKSUMS
+            if k.startswith(_AHBA) and k.endswith(f"_schaefer_{n}.csv")
+        )
+        raise ValueError(
+            f"No expression file with stability={stability} for {name}; available "
+            f"stability thresholds: {', '.join(available)}."
+        )
+    matrix, labels = (_HCP + f.format(n=n) for f in _TARGETS[target])
+    return [expr, matrix, labels]
+
+
+def _scale(name):
+    for n in _SCALES:
+        if name == f"hcp-schaefer{n}":
+            return n
+    raise ValueError(
+        f"Unknown dataset {name!r}; choose one of {', '.join(dataset_names())}."
+    )
+
+
+def _shipped_table(filename, **kwargs):
+    path = resources.files("connpredict.datasets").joinpath("data", filename)
+    with resources.as_file(path) as p:
+        return pd.read_csv(p, **kwargs)
+
+
+def load_region_table(n_parcels):
+    """Return the shipped region table of Schaefer-``n_parcels`` + 14 subcortical.
+
+    Parameters
+    ----------
+    n_parcels : {100, 200, 300, 400}
+        Schaefer resolution (7-network order).
+
+    Returns
+    -------
+    regions : DataFrame
+        Indexed by the ENIGMA region label, with columns ``hemisphere``,
+        ``structure``, ``network``, ``x``, ``y``, ``z`` (MNI mm) and
+        ``sphere_x``, ``sphere_y``, ``sphere_z`` (unit-sphere centroid, cortex
+        only).
+
+    Examples
+    --------
+    >>> from connpredict.datasets import load_region_table
+    >>> load_region_table(100).shape[0]
+    114
+    """
+    if n_parcels not in _SCALES:
+        raise ValueError(f"n_parcels must be one of {_SCALES}, got {n_parcels!r}.")
+    table = _shipped_table(f"regions_schaefer{n_parcels}.csv")
+    return table.set_index("label")
+
+
+def genomic_order(genes):
+    """Order gene symbols by chromosome and transcription start (GRCh38).
+
+    Genes without a known position go last, alphabetically.
+
+    Parameters
+    ----------
+    genes : list of str
+        Gene symbols.
+
+    Returns
+    -------
+    ordered : list of str
+        The symbols in genomic order.
+    n_unplaced : int
+        How many had no position.
+
+    Examples
+    --------
+    >>> from connpredict.datasets import genomic_order
+    >>> genomic_order(["NOT_A_GENE", "GAPDH", "TP53"])
+    (['GAPDH', 'TP53', 'NOT_A_GENE'], 1)
+    """
+    table = _shipped_table("gene_positions_hg38.csv.gz", dtype={"chromosome": str})
+    table = table.drop_duplicates("symbol").set_index("symbol")
+    genes = list(genes)
+    placed = [g for g in genes if g in table.index]
+    pos = table.loc[placed]
+    key = pd.DataFrame(
+        {
+            "chrom": pos["chromosome"].map(_CHROM_ORDER).fillna(99).to_numpy(),
+            "start": pos["start"].to_numpy(),
+            "symbol": placed,
+        }
+    ).sort_values(["chrom", "start", "symbol"], kind="mergesort")
+    unplaced = sorted(g for g in genes if g not in table.index)
+    return list(key["symbol"]) + unplaced, len(unplaced)
+
+
+def load_dataset(
+    name="synthetic",
+    *,
+    data_home=None,
+    target="fc",
+    subcortex=True,
+    stability=0.6,
+    missing="drop",
+    gene_order="genomic",
+    download_if_missing=True,
+):
+    """Load a dataset as region features ``X`` and a connectome ``Y``.
+
+    ``"synthetic"`` is generated on the fly (offline; see
+    :func:`make_synthetic_connectome`, ``random_state=0``). The
+    ``"hcp-schaefer{100,200,300,400}"`` datasets combine Allen Human Brain Atlas
+    expression parcellated by the ENIGMA Toolbox (abagen pipeline; genes with
+    differential stability above ``stability``) with the ENIGMA Toolbox's HCP
+    group connectomes, for the Schaefer cortical parcels (7-network order) and
+    14 subcortical structures. Files are downloaded once into the data home
+    and checked against their SHA-256 checksums.
+
+    Parameters
+    ----------
+    name : str, default="synthetic"
+        ``"synthetic"``, ``"hcp-schaefer100"``, ``"hcp-schaefer200"``,
+        ``"hcp-schaefer300"`` or ``"hcp-schaefer400"``.
+    data_home : str or path-like, default=None
+        Cache folder; see :func:`get_data_home`.
+    target : {"fc", "sc"}, default="fc"
+        Functional (Fisher-z group FC) or structural connectivity.
+    subcortex : bool, default=True
+        Keep the 14 subcortical regions.
+    stability : float, default=0.6
+        Differential-stability threshold of the gene list (0.6 for all
+        resolutions; 0.8 for 100 and 400).
+    missing : {"drop", "keep"}, default="drop"
+        Regions without expression (all-NaN rows; 49 in Schaefer-400) are
+        removed from ``X``, ``Y`` and the region table together (``"drop"``),
+        or kept as NaN rows (``"keep"``; estimators reject NaN).
+    gene_order : {"genomic", "file"}, default="genomic"
+        Order genes by chromosome and transcription start (GRCh38, genes
+        without a position last, alphabetically), or keep the file's order.
+    download_if_missing : bool, default=True
+        Download missing files; if False, raise an error naming them.
+
+    Returns
+    -------
+    data : :class:`~sklearn.utils.Bunch`
+        ``X`` (DataFrame: genes then ``x``, ``y``, ``z``; index = region
+        labels), ``Y`` (square DataFrame, same labels), ``regions`` (region
+        table), ``networks`` (Series), ``genes``, ``n_genes_unplaced`` (genes
+        with no genomic position), ``missing_regions`` (labels without
+        expression), ``name``, ``target`` and ``DESCR``.
+
+    Examples
+    --------
+    >>> from connpredict.datasets import load_dataset
+    >>> ds = load_dataset("synthetic")
+    >>> ds.X.shape, ds.Y.shape
+    ((100, 203), (100, 100))
+    """
+    if missing not in ("drop", "keep"):
+        raise ValueError(f"missing must be 'drop' or 'keep', got {missing!r}.")
+    if gene_order not in ("genomic", "file"):
+        raise ValueError(f"gene_order must be 'genomic' or 'file', got {gene_order!r}.")
+    if name == "synthetic":
+        if target != "fc":
+            raise ValueError("The synthetic dataset has only target='fc'.")
+        return make_synthetic_connectome(random_state=0)
+    n = _scale(name)
+    expr_key, matrix_key, labels_key = dataset_files(
+        name, target=target, stability=stability
+    )
+    home = get_data_home(data_home)
+    paths = [
+        fetch_file(k, data_home=home, download_if_missing=download_if_missing)
+        for k in (expr_key, matrix_key, labels_key)
+    ]
+    expression = pd.read_csv(paths[0]).set_index("label")
+    labels = pd.read_csv(paths[2], header=None).iloc[0].astype(str).tolist()
+    matrix = np.loadtxt(paths[1], delimiter=",")
+    if list(expression.index) != labels:
+        raise ValueError(
+            f"The region labels of {expr_key} and {labels_key} differ; the files "
+            "in the data home do not belong together."
+        )
+    Y = check_connectome(
+        pd.DataFrame(matrix, index=pd.Index(labels, name="label"), columns=labels),
+        name=matrix_key,
+    )
+    regions = load_region_table(n)
+    if list(regions.index) != labels:
+        raise ValueError(
+            f"The shipped region table of Schaefer-{n} does not match {labels_key}."
+        )
+    regions.index.name = "label"
+    genes = list(expression.columns)
+    n_unplaced = 0
+    if gene_order == "genomic":
+        genes, n_unplaced = genomic_order(genes)
+    X = expression[genes].copy()
+    X.index.name = "label"
+    X[["x", "y", "z"]] = regions[["x", "y", "z"]].to_numpy()
+
+    keep = np.ones(len(labels), dtype=bool)
+    if not subcortex:
+        keep &= (regions["structure"] != "subcortex").to_numpy()
+    no_expr = expression.isna().all(axis=1).to_numpy()
+    missing_regions = [lab for lab, m, k in zip(labels, no_expr, keep) if m and k]
+    if missing == "drop":
+        keep &= ~no_expr
+        if missing_regions:
+            logger.info(
+                "Dropped %d region(s) without expression from %s.",
+                len(missing_regions),
+                name,
+            )
+    X = X.loc[keep]
+    Y = Y.loc[keep, keep]
+    regions = regions.loc[keep]
+    descr = load_descr("hcp_schaefer").format(
+        name=name,
+        n_parcels=n,
+        n_regions=X.shape[0],
+        n_genes=len(genes),
+        n_unplaced=n_unplaced,
+        stability=stability,
+        target=target.upper(),
+        n_missing=len(missing_regions),
+        missing=missing,
+    )
+    return Bunch(
+        X=X,
+        Y=Y,
+        regions=regions,
+        networks=regions["network"].copy(),
+        genes=genes,
+        n_genes_unplaced=n_unplaced,
+        missing_regions=missing_regions,
+        name=name,
+        target=target,
+        DESCR=descr,
+    )

@@ -1,0 +1,38 @@
+"""Connectome regressors: rules-based, bilinear, PLS and neural models.
+
+The neural models (:class:`PairMLPRegressor`, :class:`SMTRegressor`) import
+torch only when first used.
+"""
+
+import importlib
+import importlib.util
+
+# public name -> private module defining it
+_MODELS = {
+    "ExponentialDecayRegressor": "connpredict.models._rules",
+    "GaussianKernelRegressor": "connpredict.models._rules",
+    "CGERegressor": "connpredict.models._rules",
+    "BilinearRegressor": "connpredict.models._bilinear",
+    "PLSBilinearRegressor": "connpredict.models._pls",
+    "PairMLPRegressor": "connpredict.models._mlp",
+    "SMTRegressor": "connpredict.models._smt",
+}
+
+
+def _module_exists(module):
+    return importlib.util.find_spec(module) is not None
+
+
+__all__ = [name for name, mod in _MODELS.items() if _module_exists(mod)]
+
+
+def __getattr__(name):
+    if name in _MODELS and name in __all__:
+        value = getattr(importlib.import_module(_MODELS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'connpredict.models' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

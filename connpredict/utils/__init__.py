@@ -1,0 +1,29 @@
+"""Helpers of the data contract (regions are samples, Y is a square connectome)."""
+
+from connpredict.utils._contract import (
+    COORD_COLUMNS,
+    check_connectome,
+    check_pair_target,
+    check_regions_X,
+    cross_block,
+    gene_columns,
+    pair_indices,
+    pairs_to_matrix,
+    split_features,
+    train_block,
+    upper_triangle,
+)
+
+__all__ = [
+    "COORD_COLUMNS",
+    "check_connectome",
+    "check_pair_target",
+    "check_regions_X",
+    "cross_block",
+    "gene_columns",
+    "pair_indices",
+    "pairs_to_matrix",
+    "split_features",
+    "train_block",
+    "upper_triangle",
+]
