@@ -27,6 +27,8 @@ _LAZY = {
     "SpatialSplit": "connpredict.model_selection",
     "CommunitySplit": "connpredict.model_selection",
     "NetworkSplit": "connpredict.model_selection",
+    "validation_split": "connpredict.model_selection",
+    "plot_splits": "connpredict.model_selection",
     # models
     "ExponentialDecayRegressor": "connpredict.models",
     "GaussianKernelRegressor": "connpredict.models",

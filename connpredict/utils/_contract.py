@@ -504,7 +504,9 @@ def check_pair_target(X, Y, *, coord_columns=COORD_COLUMNS, require_coords=False
             elif len(X.index) == len(Y.index) and set(X.index) == set(Y.index):
                 msg = (
                     "X and Y hold the same regions in a different order; align them "
-                    "with `Y = Y.loc[X.index]`."
+                    "with `Y = Y.loc[X.index]`. (scikit-learn's "
+                    "permutation_test_score shuffles the rows of Y, which is not a "
+                    "valid null for a connectome: use connpredict.nulls.spin_test.)"
                 )
             else:
                 msg = (
