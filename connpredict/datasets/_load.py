@@ -118,7 +118,9 @@ def load_region_table(n_parcels):
 def genomic_order(genes):
     """Order gene symbols by chromosome and transcription start (GRCh38).
 
-    Genes without a known position go last, alphabetically.
+    Positions come from the gene table shipped with connpredict, which covers
+    the genes of the AHBA expression files. Genes without a known position go
+    last, alphabetically.
 
     Parameters
     ----------
@@ -135,8 +137,8 @@ def genomic_order(genes):
     Examples
     --------
     >>> from connpredict.datasets import genomic_order
-    >>> genomic_order(["NOT_A_GENE", "GAPDH", "TP53"])
-    (['GAPDH', 'TP53', 'NOT_A_GENE'], 1)
+    >>> genomic_order(["NOT_A_GENE", "NPPA", "TNFRSF25"])
+    (['TNFRSF25', 'NPPA', 'NOT_A_GENE'], 1)
     """
     table = _shipped_table("gene_positions_hg38.csv.gz", dtype={"chromosome": str})
     table = table.drop_duplicates("symbol").set_index("symbol")

@@ -1,0 +1,390 @@
+"""Scorers: ``scorer(estimator, X, Y)`` callables for scikit-learn's ``scoring=``.
+
+A connectome estimator predicts a block of connectivity among regions (the
+samples), so scikit-learn's own scorers, which compare ``predict(X)`` with
+``y`` row by row, do not apply. The scorers here rebuild the right blocks:
+
+- ``pairs="test-test"`` (default): ``Y_pred = estimator.predict(X)`` (the
+  square block among the test regions) against ``Y_true`` = the test x test
+  block of ``Y`` (:func:`connpredict.utils.train_block`).
+- ``pairs="test-train"``: ``estimator.predict(X, estimator.X_train_)``
+  against ``Y.loc[X.index, X_train_.index]``
+  (:func:`connpredict.utils.cross_block`): the edges between held-out and
+  training regions, every entry a distinct pair.
+
+The metrics themselves are those of :func:`connpredict.metrics.evaluate`.
+"""
+
+import copy
+import re
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import get_scorer as _sklearn_get_scorer
+
+from connpredict.metrics._evaluate import (
+    _BASIC_KEYS,
+    _CLASSIFICATION_KEYS,
+    _DISTANCE_KEYS,
+    _HEMI_KEYS,
+    _NETWORK_POOLED_KEYS,
+    _STRENGTH_KEYS,
+    MIN_PAIRS,
+    evaluate,
+)
+from connpredict.utils._contract import cross_block, train_block
+
+_PAIRS_OPTIONS = ("test-test", "test-train")
+
+# scorer name -> (evaluate key, sign); losses are negated (greater is better).
+_LOSSES = {
+    "mse": "neg_mse",
+    "mae": "neg_mae",
+    "geodesic_distance": "neg_geodesic_distance",
+}
+_SCORERS = {}
+for _key in (
+    *_BASIC_KEYS,
+    "geodesic_distance",
+    *_DISTANCE_KEYS,
+    *_STRENGTH_KEYS,
+    *_HEMI_KEYS,
+    *_NETWORK_POOLED_KEYS,
+    *_CLASSIFICATION_KEYS,
+):
+    if _key in _LOSSES:
+        _SCORERS[_LOSSES[_key]] = (_key, -1)
+    else:
+        _SCORERS[_key] = (_key, 1)
+del _key
+
+_NETWORK_PATTERN = re.compile(r"^(intra|inter)_network_(.+)_r$")
+
+
+class ConnectomeScorer:
+    """Score a connectome estimator on held-out regions.
+
+    Use :func:`get_scorer` or :func:`make_scorer` rather than this class.
+    Instances are callables ``scorer(estimator, X, Y)`` returning a float
+    where greater is better, and pickle (so ``n_jobs > 1`` works).
+
+    Parameters
+    ----------
+    metric : str or callable
+        An :func:`evaluate` key, or a function ``f(Y_true, Y_pred, **kwargs)``
+        of two labelled blocks (DataFrames) returning a float.
+    sign : {1, -1}, default=1
+        Multiplier of the metric (-1 for losses).
+    pairs : {"test-test", "test-train"}, default="test-test"
+        Which block is scored (see the module description).
+    regions : DataFrame, default=None
+        Region table (indexed by label) passed to :func:`evaluate`, needed for
+        network metrics; coordinates otherwise come from ``X``'s ``x, y, z``.
+    min_pairs : int, default=10
+        Passed to :func:`evaluate`.
+    kwargs : dict, default=None
+        Extra keyword arguments of the metric function (callables only).
+
+    Examples
+    --------
+    >>> from connpredict.metrics import get_scorer
+    >>> get_scorer("neg_mse")
+    ConnectomeScorer(metric='mse', sign=-1, pairs='test-test')
+    """
+
+    def __init__(
+        self,
+        metric,
+        *,
+        sign=1,
+        pairs="test-test",
+        regions=None,
+        min_pairs=MIN_PAIRS,
+        kwargs=None,
+    ):
+        if pairs not in _PAIRS_OPTIONS:
+            raise ValueError(
+                f"pairs must be one of {list(_PAIRS_OPTIONS)}, got {pairs!r}."
+            )
+        if sign not in (1, -1):
+            raise ValueError(f"sign must be 1 or -1, got {sign!r}.")
+        self.metric = metric
+        self.sign = sign
+        self.pairs = pairs
+        self.regions = regions
+        self.min_pairs = min_pairs
+        self.kwargs = kwargs
+
+    def __repr__(self):
+        metric = (
+            self.metric
+            if isinstance(self.metric, str)
+            else getattr(self.metric, "__name__", repr(self.metric))
+        )
+        return (
+            f"{type(self).__name__}(metric={metric!r}, sign={self.sign}, "
+            f"pairs={self.pairs!r})"
+        )
+
+    def _blocks(self, estimator, X, Y):
+        """Return labelled (Y_true, Y_pred) blocks and the region table X."""
+        X_df = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+        if self.pairs == "test-test":
+            Y_pred = estimator.predict(X)
+            Y_true = train_block(X_df, Y)
+            rows = cols = X_df.index
+            X_info = X_df
+        else:
+            X_train = getattr(estimator, "X_train_", None)
+            if X_train is None:
+                raise ValueError(
+                    f"pairs='test-train' needs the training regions: "
+                    f"{type(estimator).__name__} has no `X_train_` attribute (a "
+                    "fitted connpredict estimator stores it in fit)."
+                )
+            if not isinstance(Y, pd.DataFrame):
+                raise ValueError(
+                    "pairs='test-train' needs Y as a DataFrame indexed by region "
+                    "labels on both axes, to find the test x train block."
+                )
+            Y_pred = estimator.predict(X, X_train)
+            Y_true = cross_block(X_df, X_train, Y)
+            rows, cols = X_df.index, X_train.index
+            X_info = pd.concat(
+                [X_df, X_train.loc[X_train.index.difference(X_df.index, sort=False)]]
+            )
+        if isinstance(Y_pred, pd.DataFrame):
+            Y_pred = Y_pred.loc[rows, cols].to_numpy(dtype=float)
+        Y_pred = np.asarray(Y_pred, dtype=float)
+        if Y_pred.shape != Y_true.shape:
+            raise ValueError(
+                f"{type(estimator).__name__}.predict returned shape {Y_pred.shape}, "
+                f"expected the {Y_true.shape} block of connectivity among the "
+                "regions; is it a connpredict connectome estimator?"
+            )
+        return (
+            pd.DataFrame(Y_true, index=rows, columns=cols),
+            pd.DataFrame(Y_pred, index=rows, columns=cols),
+            X_info,
+        )
+
+    def __call__(self, estimator, X, y_true, sample_weight=None, **kwargs):
+        """Score ``estimator`` on the regions of ``X``.
+
+        Parameters
+        ----------
+        estimator : object
+            A fitted connectome estimator (``predict(X[, X_other])``).
+        X : DataFrame of shape (n_regions, n_features)
+            Held-out regions.
+        y_true : DataFrame of shape (n_regions, n_all_regions)
+            Their connectivity rows (``Y.iloc[test]`` in cross-validation).
+        sample_weight : None
+            Not supported.
+        **kwargs : dict
+            Ignored (other metadata routed by scikit-learn).
+
+        Returns
+        -------
+        score : float
+            The metric times ``sign`` (greater is better).
+        """
+        if sample_weight is not None:
+            raise ValueError("sample_weight is not supported by connectome scorers.")
+        Y_true, Y_pred, X_info = self._blocks(estimator, X, y_true)
+        if callable(self.metric):
+            value = self.metric(Y_true, Y_pred, **(self.kwargs or {}))
+        else:
+            task = (
+                "classification"
+                if self.metric in _CLASSIFICATION_KEYS
+                else "regression"
+            )
+            value = evaluate(
+                Y_true,
+                Y_pred,
+                regions=self.regions,
+                X=X_info,
+                min_pairs=self.min_pairs,
+                metrics=[self.metric],
+                task=task,
+            )[self.metric]
+        return self.sign * float(value)
+
+    def _accept_sample_weight(self):
+        # scikit-learn's multimetric scorer asks this before passing weights
+        return False
+
+
+def make_scorer(
+    metric,
+    *,
+    greater_is_better=True,
+    pairs="test-test",
+    regions=None,
+    min_pairs=MIN_PAIRS,
+    **kwargs,
+):
+    """Make a connectome scorer from an :func:`evaluate` key or a function.
+
+    Parameters
+    ----------
+    metric : str or callable
+        An :func:`evaluate` key (e.g. ``"pearson_r"``, ``"long_r"``,
+        ``"intra_network_Vis_r"``) or a function ``f(Y_true, Y_pred,
+        **kwargs)`` of two labelled blocks (DataFrames, aligned) returning a
+        float, such as :func:`pearson_corr`.
+    greater_is_better : bool, default=True
+        False negates the metric (a loss).
+    pairs : {"test-test", "test-train"}, default="test-test"
+        Score the test x test block, or the test x train edges.
+    regions : DataFrame, default=None
+        Region table for network metrics (indexed by region label).
+    min_pairs : int, default=10
+        Smallest number of pairs of a subset correlation.
+    **kwargs : dict
+        Extra keyword arguments of ``metric`` (callables only).
+
+    Returns
+    -------
+    scorer : ConnectomeScorer
+        Callable ``scorer(estimator, X, Y)``.
+
+    Examples
+    --------
+    >>> from connpredict.metrics import make_scorer, mean_absolute_error
+    >>> make_scorer(mean_absolute_error, greater_is_better=False)
+    ConnectomeScorer(metric='mean_absolute_error', sign=-1, pairs='test-test')
+    """
+    if isinstance(metric, str) and kwargs:
+        raise ValueError("Extra keyword arguments are only for callable metrics.")
+    return ConnectomeScorer(
+        metric,
+        sign=1 if greater_is_better else -1,
+        pairs=pairs,
+        regions=regions,
+        min_pairs=min_pairs,
+        kwargs=kwargs or None,
+    )
+
+
+def get_scorer_names():
+    """Names of the connectome scorers of :func:`get_scorer`.
+
+    Network scorers ``intra_network_<N>_r`` and ``inter_network_<N>_r`` are
+    accepted for any network ``N`` too (they need ``regions=``). Other names
+    are passed to :func:`sklearn.metrics.get_scorer`.
+
+    Returns
+    -------
+    names : list of str
+        Sorted scorer names.
+
+    Examples
+    --------
+    >>> from connpredict.metrics import get_scorer_names
+    >>> "pearson_r" in get_scorer_names(), "neg_mse" in get_scorer_names()
+    (True, True)
+    """
+    return sorted(_SCORERS)
+
+
+def get_scorer(scoring, *, pairs="test-test", regions=None, min_pairs=MIN_PAIRS):
+    """Return a fresh scorer for a connectome estimator.
+
+    Parameters
+    ----------
+    scoring : str, callable, list of str or dict
+        A name of :func:`get_scorer_names` (losses are ``neg_mse``,
+        ``neg_mae`` and ``neg_geodesic_distance``, negated so that greater is
+        better), ``intra_network_<N>_r`` / ``inter_network_<N>_r`` for a
+        network ``N`` of ``regions``, or any other name of
+        :func:`sklearn.metrics.get_scorer` -- those scikit-learn scorers
+        compare ``predict(X)`` with ``y`` entry by entry and suit only
+        estimators with flat targets, not connectome estimators. A callable
+        is deep-copied and returned. A list of names, or a dict mapping
+        keys to names or callables, gives a dict of scorers to pass as
+        ``scoring=`` to ``cross_validate`` or ``GridSearchCV``.
+    pairs : {"test-test", "test-train"}, default="test-test"
+        ``"test-test"`` scores ``predict(X)`` against the test x test block of
+        ``Y``; ``"test-train"`` scores ``predict(X, estimator.X_train_)``
+        against ``Y.loc[X.index, X_train_.index]``.
+    regions : DataFrame, default=None
+        Region table indexed by region label; needed by network scorers, and
+        used for coordinates and hemispheres when given (otherwise ``X``'s
+        ``x, y, z`` columns are used).
+    min_pairs : int, default=10
+        Smallest number of pairs of a subset correlation (else NaN).
+
+    Returns
+    -------
+    scorer : callable or dict
+        ``scorer(estimator, X, Y) -> float``, usable as ``scoring=`` (alone or
+        as a value of a ``scoring`` dict) in ``cross_val_score``,
+        ``cross_validate`` and ``GridSearchCV``; a dict of them for a list or
+        dict ``scoring``.
+
+    Raises
+    ------
+    ValueError
+        For a name known neither here nor to scikit-learn.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.metrics import get_scorer
+    >>> class Constant:  # a stand-in for a fitted connectome estimator
+    ...     def predict(self, X):
+    ...         return pd.DataFrame(0.5, X.index, X.index)
+    >>> labels = list("abcd")
+    >>> X = pd.DataFrame({"g": [1.0, 2.0, 3.0, 4.0]}, index=labels)
+    >>> Y = pd.DataFrame(np.full((4, 4), 0.7), labels, labels)
+    >>> round(get_scorer("neg_mae")(Constant(), X, Y), 3)
+    -0.2
+    >>> sorted(get_scorer(["pearson_r", "neg_mse"]))
+    ['neg_mse', 'pearson_r']
+    """
+    if isinstance(scoring, (list, tuple, dict)):
+        items = (
+            scoring.items()
+            if isinstance(scoring, dict)
+            else ((name, name) for name in scoring)
+        )
+        return {
+            key: get_scorer(value, pairs=pairs, regions=regions, min_pairs=min_pairs)
+            for key, value in items
+        }
+    if callable(scoring):
+        return copy.deepcopy(scoring)
+    if not isinstance(scoring, str):
+        raise ValueError(
+            f"scoring must be a string or a callable, got {type(scoring).__name__}."
+        )
+    common = {"pairs": pairs, "regions": regions, "min_pairs": min_pairs}
+    if scoring in _SCORERS:
+        key, sign = _SCORERS[scoring]
+        return ConnectomeScorer(key, sign=sign, **copy.deepcopy(common))
+    if _NETWORK_PATTERN.match(scoring):
+        return ConnectomeScorer(scoring, sign=1, **copy.deepcopy(common))
+    try:
+        scorer = _sklearn_get_scorer(scoring)
+    except ValueError:
+        scorer = None
+    if scorer is not None:
+        if pairs != "test-test" or regions is not None:
+            raise ValueError(
+                f"{scoring!r} is a scikit-learn scorer, which takes neither "
+                "`pairs` nor `regions`; connectome scorers are "
+                f"{get_scorer_names()}."
+            )
+        return scorer
+    hint = ""
+    if scoring in _LOSSES:
+        hint = f" Losses are negated: use {_LOSSES[scoring]!r}."
+    raise ValueError(
+        f"{scoring!r} is not a valid scoring value.{hint} Connectome scorers: "
+        f"{get_scorer_names()}, plus 'intra_network_<N>_r' and "
+        "'inter_network_<N>_r' for a network N (with regions=). Other names "
+        "go to scikit-learn (see sklearn.metrics.get_scorer_names())."
+    )
