@@ -42,7 +42,7 @@ def _available_models():
     return [name for name, (cls, _, _) in MODELS.items() if cls in models.__all__]
 
 
-def _make_model(name, *, quick, random_state):
+def _make_model(name, *, quick, random_state, device="cpu"):
     import connpredict.models as models
 
     if name not in MODELS:
@@ -59,8 +59,11 @@ def _make_model(name, *, quick, random_state):
     params = dict(kwargs)
     if quick:
         params.update(quick_kwargs)
-    if "random_state" in cls().get_params():
+    defaults = cls().get_params()
+    if "random_state" in defaults:
         params["random_state"] = random_state
+    if "device" in defaults:
+        params["device"] = device
     return cls(**params)
 
 
@@ -106,6 +109,9 @@ def _resolve_run_config(args):
         "seeds": [0],
         "quick": False,
         "n_jobs": 1,
+        "device": "cpu",
+        "null": None,
+        "n_permutations": 100,
         "output": None,
     }
     if args.config:
@@ -125,6 +131,12 @@ def _resolve_run_config(args):
     config["cv"] = _as_list(config["cv"])
     config["seeds"] = [int(s) for s in _as_list(config["seeds"])]
     config["n_splits"] = int(config["n_splits"])
+    if config["null"] is None:  # default: spin-test the bilinear model when it runs
+        config["null"] = ["bilinear"] if "bilinear" in config["models"] else []
+    config["null"] = [m for m in _as_list(config["null"]) if m != "none"]
+    config["n_permutations"] = int(config["n_permutations"])
+    if config["n_permutations"] < 1:
+        raise UsageError("--n-permutations must be at least 1")
     if config["n_splits"] < 2:
         raise UsageError("--n-splits must be at least 2")
     for cv in config["cv"]:
@@ -138,6 +150,12 @@ def _resolve_run_config(args):
             )
     if args.models is None and not args.config:
         config["models"] = [m for m in config["models"] if m in available]
+    for model in config["null"]:
+        if model not in config["models"]:
+            raise UsageError(
+                f"--null model {model!r} is not among --models "
+                f"({', '.join(config['models'])}); add it there or pass --null none"
+            )
     missing = [m for m in config["models"] if m not in available]
     if missing:
         raise UsageError(
@@ -155,7 +173,7 @@ def _fold_metrics(Y, test_labels, prediction, regions):
 
 
 def run(config, *, log=print):
-    """Run the main job described by ``config``; return the results table.
+    """Run the main job described by ``config``.
 
     Parameters
     ----------
@@ -166,10 +184,12 @@ def run(config, *, log=print):
 
     Returns
     -------
-    results : DataFrame
-        One row per model x split x seed x fold x metric.
-    folds : DataFrame
-        The test-fold assignment of every region per split and seed.
+    out : dict of DataFrame
+        ``results`` (one row per model x split x seed x fold x metric),
+        ``folds`` (test fold of every region per split and seed),
+        ``predictions`` (true and predicted value of every test x test
+        region pair) and ``nulls`` (spin-test null scores; empty without
+        ``--null``).
     """
     import pandas as pd
     from joblib import Parallel, delayed
@@ -184,7 +204,7 @@ def run(config, *, log=print):
         raise UsageError(f"dataset {config['dataset']!r} unavailable: {exc}") from None
     X, Y, regions = ds.X, ds.Y, ds.regions
     log(f"dataset {config['dataset']}: {X.shape[0]} regions, {X.shape[1] - 3} genes")
-    rows, fold_rows = [], []
+    rows, fold_rows, pred_frames = [], [], []
     for cv_name in config["cv"]:
         for seed in config["seeds"]:
             cv = _make_cv(cv_name, config["n_splits"], seed)
@@ -196,41 +216,127 @@ def run(config, *, log=print):
                 )
             for model_name in config["models"]:
                 model = _make_model(
-                    model_name, quick=config["quick"], random_state=seed
+                    model_name,
+                    quick=config["quick"],
+                    random_state=seed,
+                    device=config["device"],
                 )
                 outcomes = Parallel(n_jobs=config["n_jobs"])(
                     delayed(_fit_fold)(model, X, Y, regions, train, test)
                     for train, test in splits
                 )
-                for fold, (metrics, seconds) in enumerate(outcomes):
+                keys = {"model": model_name, "split": cv_name, "seed": seed}
+                for fold, (metrics, seconds, pairs) in enumerate(outcomes):
                     rows.extend(
-                        {
-                            "model": model_name,
-                            "split": cv_name,
-                            "seed": seed,
-                            "fold": fold,
-                            "metric": key,
-                            "value": float(value),
-                        }
+                        dict(keys, fold=fold, metric=key, value=float(value))
                         for key, value in metrics.items()
                     )
+                    pred_frames.append(pairs.assign(**keys, fold=fold))
                     log(
                         f"{cv_name:>8} seed {seed} fold {fold} {model_name:>9}: "
                         f"r = {metrics['pearson_r']:.3f} ({seconds:.1f} s)"
                     )
-    return pd.DataFrame(rows), pd.DataFrame(fold_rows)
+    nulls = _run_nulls(config, ds, log)
+    return {
+        "results": pd.DataFrame(rows),
+        "folds": pd.DataFrame(fold_rows),
+        "predictions": pd.concat(pred_frames, ignore_index=True),
+        "nulls": nulls,
+    }
 
 
 def _fit_fold(model, X, Y, regions, train, test):
+    import numpy as np
+    import pandas as pd
     from sklearn.base import clone
 
     start = time.perf_counter()
     est = clone(model).fit(X.iloc[train], Y.iloc[train])
     pred = est.predict(X.iloc[test])
     seconds = time.perf_counter() - start
-    metrics = _fold_metrics(Y, X.index[test], pred, regions)
+    labels = X.index[test]
+    metrics = _fold_metrics(Y, labels, pred, regions)
     metrics["fit_predict_seconds"] = seconds
-    return metrics, seconds
+    i, j = np.triu_indices(len(labels), k=1)
+    pairs = pd.DataFrame(
+        {
+            "region_i": labels[i],
+            "region_j": labels[j],
+            "y_true": Y.loc[labels, labels].to_numpy()[i, j],
+            "y_pred": np.asarray(pred, dtype=float)[i, j],
+        }
+    )
+    return metrics, seconds, pairs
+
+
+def _run_nulls(config, ds, log):
+    """Spin test of each ``--null`` model under the first cv and seed."""
+    import pandas as pd
+
+    from connpredict.nulls import spin_test
+
+    frames = []
+    for model_name in config["null"]:
+        cv_name, seed = config["cv"][0], config["seeds"][0]
+        n_perm = (
+            min(config["n_permutations"], 20)
+            if config["quick"]
+            else (config["n_permutations"])
+        )
+        log(
+            f"spin test of {model_name} ({cv_name} cv, {n_perm} permutations, "
+            "gene expression spun on the sphere)"
+        )
+        model = _make_model(
+            model_name,
+            quick=config["quick"],
+            random_state=seed,
+            device=config["device"],
+        )
+        start = time.perf_counter()
+        result = spin_test(
+            model,
+            ds.X,
+            ds.Y,
+            cv=_make_cv(cv_name, config["n_splits"], seed),
+            regions=ds.regions,
+            n_permutations=n_perm,
+            n_jobs=config["n_jobs"],
+            random_state=seed,
+        )
+        log(
+            f"spin test of {model_name}: r = {result.score:.3f}, null mean "
+            f"{result.null_scores.mean():.3f}, p = {result.pvalue:.4f} "
+            f"({time.perf_counter() - start:.1f} s)"
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": model_name,
+                    "split": cv_name,
+                    "seed": seed,
+                    "method": result.method,
+                    "scoring": result.scoring,
+                    "score": result.score,
+                    "null_score": result.null_scores,
+                    "pvalue": result.pvalue,
+                }
+            )
+        )
+    if not frames:
+        return pd.DataFrame(
+            columns=[
+                "model",
+                "split",
+                "seed",
+                "method",
+                "scoring",
+                "score",
+                "null_score",
+                "pvalue",
+            ]
+        )
+    return pd.concat(frames, ignore_index=True)
 
 
 def _format_table(results):
@@ -270,15 +376,55 @@ def _cmd_run(args):
         )
     start = time.perf_counter()
     log = print if not args.silent else (lambda *a, **k: None)
-    results, folds = run(config, log=log)
+    tables = run(config, log=log)
     elapsed = time.perf_counter() - start
     out.mkdir(parents=True, exist_ok=True)
-    results.to_csv(out / "results.csv", index=False)
-    folds.to_csv(out / "folds.csv", index=False)
+    for name, table in tables.items():
+        if name == "nulls" and table.empty:
+            continue
+        table.to_csv(out / f"{name}.csv", index=False)
     saved = dict(config, output=str(out), elapsed_seconds=round(elapsed, 2))
     (out / "config.json").write_text(json.dumps(saved, indent=2) + "\n")
-    print(_format_table(results))
+    print(_format_table(tables["results"]))
+    if not tables["nulls"].empty:
+        summary = (
+            tables["nulls"]
+            .groupby("model")
+            .agg(
+                r=("score", "first"),
+                null_mean=("null_score", "mean"),
+                p=("pvalue", "first"),
+                n=("null_score", "size"),
+            )
+        )
+        print("\nSpin test (genes spun, coordinates and Y fixed)")
+        print(summary.to_string(float_format=lambda v: f"{v:.4f}"))
+    report = _write_report(out, log)
     print(f"\nResults written to {out}/ ({elapsed:.1f} s)")
+    if report is not None:
+        print(f"Report: {report}")
+    return 0
+
+
+def _write_report(out, log):
+    from connpredict.report import build_report
+
+    try:
+        return build_report(out)
+    except Exception as exc:  # the results are saved; a report failure is not fatal
+        log(f"warning: the HTML report could not be built: {exc}")
+        logging.getLogger(__name__).debug("report failure", exc_info=True)
+        return None
+
+
+def _cmd_report(args):
+    from connpredict.report import build_report
+
+    try:
+        path = build_report(args.results_dir)
+    except (FileNotFoundError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    print(f"Report: {path}")
     return 0
 
 
@@ -315,7 +461,8 @@ def build_parser():
         help="fit models under cross-validation and write a results folder",
         description="Fit models under spatial and random cross-validation on a "
         "dataset (default: the embedded synthetic one), print a per-fold metrics "
-        "table and write results.csv, folds.csv and config.json.",
+        "table and write results.csv, folds.csv, predictions.csv, nulls.csv, "
+        "config.json and report.html.",
     )
     p_run.add_argument("--dataset", help="dataset name (default: synthetic)")
     p_run.add_argument(
@@ -325,6 +472,18 @@ def build_parser():
     p_run.add_argument("--n-splits", type=int, dest="n_splits", help="folds (4)")
     p_run.add_argument("--seeds", type=_as_list, help="comma-separated seeds (0)")
     p_run.add_argument("--n-jobs", type=int, dest="n_jobs", help="parallel jobs")
+    p_run.add_argument("--device", help="torch device of neural models (cpu)")
+    p_run.add_argument(
+        "--null",
+        type=_as_list,
+        help="models to spin-test (default: bilinear; 'none' to skip)",
+    )
+    p_run.add_argument(
+        "--n-permutations",
+        type=int,
+        dest="n_permutations",
+        help="spin permutations (100)",
+    )
     p_run.add_argument("--output", help="results folder (default: timestamped)")
     p_run.add_argument("--config", help="YAML file with the same options")
     p_run.add_argument(
@@ -332,6 +491,9 @@ def build_parser():
     )
     p_run.add_argument("--silent", action="store_true", help="no progress lines")
     p_run.set_defaults(func=_cmd_run)
+    p_rep = sub.add_parser("report", help="rebuild report.html of a results folder")
+    p_rep.add_argument("results_dir", help="folder written by `connpredict run`")
+    p_rep.set_defaults(func=_cmd_report)
     p_ds = sub.add_parser("datasets", help="list datasets and whether they are cached")
     p_ds.add_argument("--data-home", dest="data_home", help="data home folder")
     p_ds.set_defaults(func=_cmd_datasets)

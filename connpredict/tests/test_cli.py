@@ -27,6 +27,38 @@ def test_run_quick_writes_results(tmp_path, capsys):
     assert len(folds) == 2 * 100
     config = json.loads((out / "config.json").read_text())
     assert config["models"] == ["decay"] and config["n_splits"] == 3
+    assert config["null"] == []  # the default spin test needs the bilinear model
+    preds = pd.read_csv(out / "predictions.csv")
+    # test x test pairs of every fold: sum over folds of n_f (n_f - 1) / 2
+    sizes = folds.groupby(["split", "seed", "fold"]).size()
+    assert len(preds) == int((sizes * (sizes - 1) // 2).sum())
+    first = preds[(preds.split == "spatial") & (preds.fold == 0)]
+    r = results[(results.metric == "pearson_r") & (results.split == "spatial")
+                & (results.fold == 0)]["value"].item()
+    assert abs(first[["y_true", "y_pred"]].corr().iloc[0, 1] - r) < 1e-9
+    assert (out / "report.html").exists()
+    assert not (out / "nulls.csv").exists()
+
+
+def test_run_with_spin_test_and_report_command(tmp_path, capsys):
+    out = tmp_path / "res"
+    code = main(
+        ["run", "--models", "bilinear", "--cv", "spatial", "--n-splits", "3",
+         "--null", "bilinear", "--n-permutations", "9", "--output", str(out),
+         "--silent"]
+    )
+    assert code == 0
+    nulls = pd.read_csv(out / "nulls.csv")
+    assert len(nulls) == 9
+    p = nulls["pvalue"].iloc[0]
+    expected = (1 + (nulls["null_score"] >= nulls["score"].iloc[0]).sum()) / 10
+    assert p == pytest.approx(expected)
+    assert "Spin test" in capsys.readouterr().out
+    (out / "report.html").unlink()
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64," in html
+    assert main(["report", str(tmp_path / "missing")]) == 2
 
 
 def test_config_file_and_cli_override(tmp_path):
@@ -48,6 +80,7 @@ def test_config_file_and_cli_override(tmp_path):
         (["run", "--n-splits", "1"], "at least 2"),
         (["run", "--dataset", "nope", "--models", "decay"], "Unknown dataset"),
         (["run", "--config", "/nonexistent/exp.yaml"], "cannot read config"),
+        (["run", "--models", "decay", "--null", "cge"], "not among --models"),
     ],
 )
 def test_bad_options_exit_2_with_one_line(argv, message, capsys, tmp_path):

@@ -1,0 +1,583 @@
+"""``build_report``: one self-contained HTML page from a results folder."""
+
+import base64
+import datetime
+import html
+import io
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from connpredict.report._figures import (
+    TABLE_METRICS,
+    _metric_label,
+    _model_order,
+    _splits,
+    best_model,
+    network_names,
+    plot_distance_performance,
+    plot_folds,
+    plot_network_performance,
+    plot_nulls,
+    plot_predicted_connectome,
+    plot_scores,
+    primary_split,
+    summarize_results,
+)
+from connpredict.report._io import load_results
+
+logger = logging.getLogger(__name__)
+
+_LOWER_IS_BETTER = {"mse", "mae", "geodesic_distance", "fit_predict_seconds"}
+_DPI = 110
+
+_CSS = """
+:root { --ink:#1d2433; --muted:#5b6475; --line:#e3e7ee; --bg:#f6f7fb;
+        --card:#ffffff; --accent:#3b6fb6; --accent2:#e08a2c; }
+* { box-sizing: border-box; }
+body { margin:0; font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto,
+       "Helvetica Neue", Arial, sans-serif; color:var(--ink); background:var(--bg); }
+header { background: linear-gradient(120deg, #1f3b66, #3b6fb6); color:#fff;
+         padding: 28px 40px 22px; }
+header h1 { margin:0 0 4px; font-size: 26px; letter-spacing: .2px; }
+header .sub { opacity:.9; font-size: 14px; }
+header .chips { margin-top: 12px; display:flex; flex-wrap:wrap; gap:6px; }
+.chip { background: rgba(255,255,255,.16); border:1px solid rgba(255,255,255,.25);
+        border-radius: 999px; padding: 2px 10px; font-size: 12.5px; }
+nav { position: sticky; top:0; z-index:2; background:#fff;
+      border-bottom:1px solid var(--line); padding: 8px 40px; display:flex;
+      flex-wrap:wrap; gap: 4px 18px; font-size: 13.5px; }
+nav a { color: var(--muted); text-decoration:none; }
+nav a:hover { color: var(--accent); }
+main { max-width: 1280px; margin: 0 auto; padding: 22px 40px 60px; }
+section { background: var(--card); border:1px solid var(--line); border-radius: 10px;
+          padding: 18px 22px 20px; margin: 0 0 22px; }
+section h2 { margin: 0 0 4px; font-size: 19px; }
+section p.lead { margin: 0 0 14px; color: var(--muted); max-width: 900px; }
+figure { margin: 0; text-align: center; }
+figure img { max-width: 100%; height: auto; }
+figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; text-align:left; }
+.cards { display:grid; grid-template-columns: repeat(auto-fit, minmax(220px, 1fr));
+         gap: 14px; margin-bottom: 22px; }
+.card { background: var(--card); border:1px solid var(--line); border-radius: 10px;
+        padding: 14px 16px; border-top: 4px solid var(--accent); }
+.card.random { border-top-color: var(--accent2); }
+.card.null { border-top-color: #6c7a89; }
+.card .k { color: var(--muted); font-size: 12.5px; text-transform: uppercase;
+           letter-spacing: .5px; }
+.card .v { font-size: 28px; font-weight: 650; margin: 2px 0; }
+.card .v small { font-size: 15px; color: var(--muted); font-weight: 500; }
+.card .d { font-size: 13px; color: var(--muted); }
+table.metrics { border-collapse: collapse; width: 100%; font-size: 14px;
+                font-variant-numeric: tabular-nums; }
+table.metrics th, table.metrics td { padding: 6px 10px; text-align: right;
+  border-bottom: 1px solid var(--line); white-space: nowrap; }
+table.metrics th { color: var(--muted); font-weight: 600; font-size: 12.5px;
+                   text-transform: uppercase; letter-spacing: .4px; }
+table.metrics td.name, table.metrics th.name { text-align: left; }
+table.metrics tr.group td { background: #f0f3f8; font-weight: 650; text-align:left;
+                            color: var(--ink); }
+table.metrics td.best { font-weight: 700; }
+.bar { display:inline-block; height: 8px; border-radius: 4px; background: var(--accent);
+       vertical-align: middle; margin-right: 8px; opacity: .75; }
+.sd { color: var(--muted); font-size: 12.5px; }
+.note { color: var(--muted); font-size: 13px; font-style: italic; }
+details { margin-top: 6px; }
+details pre { background:#f4f6fa; border:1px solid var(--line); border-radius: 6px;
+              padding: 10px 12px; overflow:auto; font-size: 12.5px; }
+footer { text-align:center; color: var(--muted); font-size: 12.5px; padding: 10px; }
+"""
+
+# records script errors and whether every figure decoded (read by .ci/check_report.sh)
+_SCRIPT = """
+(function () {
+  var root = document.documentElement, errors = 0;
+  window.addEventListener("error", function () {
+    errors += 1; root.setAttribute("data-js-errors", String(errors));
+  });
+  window.addEventListener("load", function () {
+    var imgs = document.images, ok = 0;
+    for (var k = 0; k < imgs.length; k++) {
+      if (imgs[k].complete && imgs[k].naturalWidth > 0) { ok += 1; }
+    }
+    root.setAttribute("data-images-total", String(imgs.length));
+    root.setAttribute("data-images-ok", String(ok));
+    root.setAttribute("data-js-errors", String(errors));
+  });
+})();
+"""
+
+
+def figure_to_data_uri(fig, *, dpi=_DPI):
+    """Encode a matplotlib figure as a ``data:image/png;base64`` URI and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib Figure
+        The figure; it is closed afterwards.
+    dpi : int, default=110
+        Resolution.
+
+    Returns
+    -------
+    uri : str
+        The data URI, usable as the ``src`` of an ``<img>``.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> from connpredict.report import figure_to_data_uri
+    >>> fig, ax = plt.subplots()
+    >>> _ = ax.plot([0, 1], [0, 1])
+    >>> figure_to_data_uri(fig).startswith("data:image/png;base64,")
+    True
+    """
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+    finally:
+        plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figure_html(fig, alt, caption):
+    uri = figure_to_data_uri(fig)
+    return (
+        f'<figure><img src="{uri}" alt="{html.escape(alt)}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
+def _fmt(value, metric):
+    if not np.isfinite(value):
+        return "–"
+    if metric in ("mse", "mae"):
+        return f"{value:.4f}"
+    if metric == "fit_predict_seconds":
+        return f"{value:.1f}"
+    return f"{value:.3f}"
+
+
+def _metrics_table(results):
+    present = set(results["metric"])
+    metrics = [m for m in TABLE_METRICS if m in present]
+    if "fit_predict_seconds" in present:
+        metrics.append("fit_predict_seconds")
+    summary = summarize_results(results, metrics=metrics)
+    headers = {m: _metric_label(m) for m in metrics}
+    headers["fit_predict_seconds"] = "fit + predict (s)"
+    rows = ['<table class="metrics"><thead><tr><th class="name">model</th>']
+    rows += [f"<th>{html.escape(headers[m])}</th>" for m in metrics]
+    rows.append("<th>folds</th></tr></thead><tbody>")
+    for split in _splits(results):
+        cur = summary[summary["split"] == split]
+        mean = cur.pivot(index="model", columns="metric", values="mean")
+        sd = cur.pivot(index="model", columns="metric", values="sd")
+        count = cur.groupby("model", sort=False)["n"].max()
+        models = [m for m in _model_order(results) if m in mean.index]
+        best = {}
+        for m in metrics:
+            col = mean[m].dropna() if m in mean.columns else pd.Series(dtype=float)
+            if not col.empty:
+                low = m in _LOWER_IS_BETTER
+                best[m] = col.idxmin() if low else col.idxmax()
+        rows.append(
+            f'<tr class="group"><td colspan="{len(metrics) + 2}">'
+            f"{html.escape(split)} split</td></tr>"
+        )
+        for model in models:
+            cells = [f'<td class="name">{html.escape(model)}</td>']
+            for m in metrics:
+                v = mean.at[model, m] if m in mean.columns else np.nan
+                s = sd.at[model, m] if m in sd.columns else np.nan
+                cls = ' class="best"' if best.get(m) == model else ""
+                bar = ""
+                if m == "pearson_r" and np.isfinite(v):
+                    width = round(60 * min(max(float(v), 0.0), 1.0))
+                    bar = f'<span class="bar" style="width:{width}px"></span>'
+                spread = (
+                    f' <span class="sd">± {_fmt(s, m)}</span>' if np.isfinite(s) else ""
+                )
+                cells.append(f"<td{cls}>{bar}{_fmt(v, m)}{spread}</td>")
+            cells.append(f"<td>{int(count.get(model, 0))}</td>")
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+    rows.append("</tbody></table>")
+    return "".join(rows)
+
+
+def _cards(res):
+    results = res.results
+    cards = []
+    r = results[results["metric"] == "pearson_r"]
+    if r.empty:
+        return ""
+    for split in _splits(r):
+        model = best_model(results, split=split)
+        vals = r[(r["split"] == split) & (r["model"] == model)]["value"]
+        sd = vals.std()
+        sd_text = f" <small>± {sd:.3f}</small>" if np.isfinite(sd) else ""
+        cls = "card random" if split == "random" else "card"
+        cards.append(
+            f'<div class="{cls}"><div class="k">best on {html.escape(split)} split'
+            f'</div><div class="v">r = {vals.mean():.3f}{sd_text}</div>'
+            f'<div class="d">{html.escape(model)}, mean ± sd over {len(vals)} '
+            "test folds</div></div>"
+        )
+    splits = set(r["split"])
+    if {"spatial", "random"} <= splits:
+        model = best_model(results)
+        means = r[r["model"] == model].groupby("split")["value"].mean()
+        gap = means["random"] - means["spatial"]
+        cards.append(
+            '<div class="card null"><div class="k">random − spatial gap</div>'
+            f'<div class="v">Δr = {gap:+.3f}</div><div class="d">'
+            f"{html.escape(model)}: how much easier interpolating between nearby "
+            "regions is than predicting an unseen part of the brain</div></div>"
+        )
+    if res.nulls is not None and not res.nulls.empty:
+        for model, table in res.nulls.groupby("model", sort=False):
+            p = float(table["pvalue"].iloc[0])
+            cards.append(
+                '<div class="card null"><div class="k">spin test · '
+                f'{html.escape(str(model))}</div><div class="v">p = {p:.3g}</div>'
+                f'<div class="d">true r = {float(table["score"].iloc[0]):.3f} vs '
+                f"null mean {table['null_score'].mean():.3f} ({len(table)} spins)"
+                "</div></div>"
+            )
+    return '<div class="cards">' + "".join(cards) + "</div>"
+
+
+def _resolve_regions(dataset, config):
+    """Region table from ``dataset`` (a name, a Bunch or a DataFrame) or the config."""
+    if isinstance(dataset, pd.DataFrame):
+        return dataset
+    if dataset is None:
+        dataset = config.get("dataset")
+        if dataset is None:
+            return None
+    if isinstance(dataset, str):
+        from connpredict.datasets import load_dataset
+
+        try:
+            dataset = load_dataset(dataset, download_if_missing=False)
+        except (OSError, ValueError) as exc:
+            logger.warning("cannot load dataset %r for the folds: %s", dataset, exc)
+            return None
+    regions = getattr(dataset, "regions", None)
+    if regions is None:
+        raise TypeError(
+            "dataset must be a dataset name, a Bunch with a `regions` table, or a "
+            f"region table (DataFrame), got {type(dataset).__name__}."
+        )
+    return regions
+
+
+def _section(sid, title, lead, body):
+    return (
+        f'<section id="{sid}"><h2>{html.escape(title)}</h2>'
+        f'<p class="lead">{lead}</p>{body}</section>'
+    )
+
+
+def _try(title, func):
+    """Run one section builder; a failure becomes a note, not a broken report."""
+    try:
+        return func()
+    except Exception as exc:  # a report with one missing figure beats none
+        logger.warning("report section %r failed: %s", title, exc, exc_info=True)
+        return (
+            '<p class="note">This figure could not be drawn: '
+            f"{html.escape(str(exc))}</p>"
+        )
+
+
+def _build_sections(res, regions):
+    results = res.results
+    present = set(results["metric"])
+    sections = []
+    n_folds = int(results[["split", "seed", "fold"]].drop_duplicates().shape[0])
+
+    sections.append(
+        (
+            "metrics",
+            "Metrics",
+            "Mean ± standard deviation over test folds (and seeds) of each metric, "
+            "computed on the test × test region pairs of each fold. Bold: best per "
+            "split. Models are ordered by Pearson r on the "
+            f"{html.escape(primary_split(results))} split.",
+            _try("metrics", lambda: _metrics_table(results)),
+        )
+    )
+    if "pearson_r" in present:
+        sections.append(
+            (
+                "scores",
+                "Test Pearson r per model and split",
+                "Higher is better. Each dot is one test fold; bars are the mean, "
+                "whiskers one standard deviation. A model that holds up on the "
+                "spatial split predicts regions it has never seen nearby.",
+                _try(
+                    "scores",
+                    lambda: _figure_html(
+                        plot_scores(results),
+                        "bar plot of test Pearson r",
+                        f"Pearson r between predicted and true connectivity over "
+                        f"{n_folds} split × seed × fold test sets.",
+                    ),
+                ),
+            )
+        )
+    if res.predictions is not None and not res.predictions.empty:
+
+        def connectome():
+            pred = res.predictions
+            split = primary_split(pred)
+            model = (
+                best_model(results, split=split)
+                if "pearson_r" in present and split in set(results["split"])
+                else None
+            )
+            if model is not None and model not in set(pred["model"]):
+                model = None
+            networks = None
+            if regions is not None and "network" in regions.columns:
+                networks = regions["network"]
+                networks = networks.copy()
+                networks.index = networks.index.astype(str)
+            fig = plot_predicted_connectome(
+                pred, model=model, split=split, folds=res.folds, networks=networks
+            )
+            return _figure_html(
+                fig,
+                "true and predicted connectome",
+                "Only pairs of regions held out together are predicted (blocks on "
+                "the diagonal, one per fold); grey pairs cross folds. Same colour "
+                "scale in both matrices.",
+            )
+
+        sections.append(
+            (
+                "connectome",
+                "Predicted vs true connectome (best model)",
+                "The connectivity among held-out regions, as measured and as "
+                "predicted by the best model on the spatial split.",
+                _try("connectome", connectome),
+            )
+        )
+    if present & {"short_r", "mid_r", "long_r"}:
+        sections.append(
+            (
+                "distance",
+                "Performance by distance",
+                "Pearson r within bins of the distance between the two regions of a "
+                "pair. Distance alone explains much of connectivity; a model whose r "
+                "stays up for long-range pairs has learned more than distance decay.",
+                _try(
+                    "distance",
+                    lambda: _figure_html(
+                        plot_distance_performance(results),
+                        "r by distance bin",
+                        "Mean ± sd over folds; NaN bins (too few pairs) are left out.",
+                    ),
+                ),
+            )
+        )
+    if network_names(results):
+        sections.append(
+            (
+                "networks",
+                "Performance by network",
+                "Pearson r over the pairs within each functional network (both "
+                "regions in the network). Grey: too few held-out pairs in that "
+                "network.",
+                _try(
+                    "networks",
+                    lambda: _figure_html(
+                        plot_network_performance(results),
+                        "r per network",
+                        "Mean over folds and seeds; colour scale symmetric about 0.",
+                    ),
+                ),
+            )
+        )
+    if res.folds is not None and not res.folds.empty:
+        if regions is not None:
+            body = _try(
+                "folds",
+                lambda: _figure_html(
+                    plot_folds(res.folds, regions),
+                    "test folds on the brain",
+                    "Region centroids (MNI mm) coloured by the fold in which they were "
+                    "tested. Spatial folds are compact, random folds are scattered.",
+                ),
+            )
+        else:
+            body = (
+                '<p class="note">The region coordinates are unavailable (dataset '
+                "not found); rebuild with <code>build_report(..., dataset=...)"
+                "</code> to draw the folds.</p>"
+            )
+        sections.append(
+            (
+                "folds",
+                "Cross-validation folds on the brain",
+                "Which regions were held out together in each split.",
+                body,
+            )
+        )
+    if res.nulls is not None and not res.nulls.empty:
+        sections.append(
+            (
+                "nulls",
+                "Spin test",
+                "The true cross-validated score against scores of the same model "
+                "refitted on spatially rotated (spun) gene expression, which keeps "
+                "spatial autocorrelation but breaks the link between genes and "
+                "connectivity. A small p says the model uses more than smooth spatial "
+                "gradients.",
+                _try(
+                    "nulls",
+                    lambda: _figure_html(
+                        plot_nulls(res.nulls),
+                        "spin-null distribution",
+                        "Histogram: null scores; red line: the true score; p "
+                        "counts the nulls at least as high, (1 + #) / (1 + n).",
+                    ),
+                ),
+            )
+        )
+    return sections
+
+
+def _config_section(res):
+    config = dict(res.config)
+    files = sorted(p.name for p in res.path.iterdir() if p.is_file())
+    body = (
+        "<details><summary>Configuration (config.json)</summary><pre>"
+        + html.escape(json.dumps(config, indent=2, default=str))
+        + "</pre></details><details><summary>Files in the results folder</summary><pre>"
+        + html.escape("\n".join(files))
+        + "</pre></details>"
+    )
+    return (
+        "run",
+        "Run details",
+        "Everything needed to reproduce this report: "
+        f"<code>connpredict report {html.escape(str(res.path))}</code> rebuilds it.",
+        body,
+    )
+
+
+def _header(res):
+    from connpredict import __version__
+
+    config, results = res.config, res.results
+    chips = []
+    dataset = config.get("dataset")
+    if dataset:
+        chips.append(f"dataset: {dataset}")
+    chips.append(f"models: {', '.join(_model_order(results))}")
+    chips.append(f"splits: {', '.join(_splits(results))}")
+    if "n_splits" in config:
+        chips.append(f"{config['n_splits']} folds")
+    seeds = sorted(set(results["seed"])) if "seed" in results else []
+    if seeds:
+        chips.append(f"seeds: {', '.join(str(s) for s in seeds)}")
+    if res.folds is not None:
+        chips.append(f"{res.folds['region'].nunique()} regions")
+    if "elapsed_seconds" in config:
+        chips.append(f"run time {float(config['elapsed_seconds']):.0f} s")
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    chip_html = "".join(
+        f'<span class="chip">{html.escape(str(c))}</span>' for c in chips
+    )
+    return (
+        "<header><h1>connpredict report</h1>"
+        f'<div class="sub">Predicting brain connectivity from gene expression and '
+        f"space · {html.escape(res.path.name)} · built {stamp} · connpredict "
+        f"{html.escape(__version__)}</div>"
+        f'<div class="chips">{chip_html}</div></header>'
+    )
+
+
+def build_report(results_dir, *, dataset=None, output=None):
+    """Write a self-contained HTML report of a results folder.
+
+    The page embeds every figure as a PNG (no network needed) and shows the
+    sections whose files exist: headline numbers and a metrics table (mean
+    ± sd per model and split, from ``results.csv``), a bar plot of the
+    test Pearson r, the predicted vs true connectome of the best model
+    (``predictions.csv``), performance by distance bin and by network
+    (when those metrics were computed), the cross-validation folds on the
+    brain (``folds.csv`` and the dataset's region coordinates) and the
+    spin-null distribution (``nulls.csv``).
+
+    Parameters
+    ----------
+    results_dir : str or path-like
+        Folder written by ``connpredict run`` (at least ``results.csv``).
+    dataset : str, Bunch or DataFrame, default=None
+        Where the region coordinates for the fold figure come from: a dataset
+        name for :func:`connpredict.datasets.load_dataset`, a dataset Bunch
+        (its ``regions``) or a region table with columns ``x``, ``y``,
+        ``z``. None loads the dataset named in ``config.json``; when that
+        fails, the fold figure is replaced by a note.
+    output : str or path-like, default=None
+        The HTML file; None writes ``report.html`` in ``results_dir``.
+
+    Returns
+    -------
+    path : Path
+        The written HTML file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> import pandas as pd
+    >>> from connpredict.report import build_report
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> pd.DataFrame({"model": ["cge", "cge", "pls", "pls"],
+    ...               "split": "random", "seed": 0, "fold": [0, 1, 0, 1],
+    ...               "metric": "pearson_r", "value": [0.4, 0.5, 0.6, 0.7]}
+    ...              ).to_csv(folder / "results.csv", index=False)
+    >>> path = build_report(folder)
+    >>> path.name, "Test Pearson r" in path.read_text()
+    ('report.html', True)
+    """
+    res = load_results(results_dir)
+    regions = None
+    if res.folds is not None:
+        regions = _resolve_regions(dataset, res.config)
+    out = Path(output) if output is not None else res.path / "report.html"
+
+    sections = _build_sections(res, regions)
+    sections.append(_config_section(res))
+
+    nav = "".join(
+        f'<a href="#{sid}">{html.escape(title.split(" (")[0])}</a>'
+        for sid, title, _, _ in sections
+    )
+    body = "".join(_section(*s) for s in sections)
+    page = (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>connpredict report · {html.escape(res.path.name)}</title>"
+        f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"
+        f"{_header(res)}<nav>{nav}</nav><main>{_cards(res)}{body}</main>"
+        "<footer>Made by connpredict.report.build_report · self-contained, "
+        "no network needed</footer></body></html>\n"
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    tmp.write_text(page, encoding="utf-8")
+    tmp.replace(out)
+    logger.info("report written to %s", out)
+    return out

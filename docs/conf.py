@@ -1,0 +1,163 @@
+"""Sphinx configuration of the connpredict documentation.
+
+Build with ``bash docs/build.sh`` (warnings are errors). ``api.rst`` is
+written here from the ``__all__`` of each public subpackage, so the API
+reference always lists exactly the public names.
+"""
+
+import importlib
+import os
+import sys
+import warnings
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+DOCS = Path(__file__).resolve().parent
+sys.path.insert(0, str(DOCS.parent))
+
+import connpredict  # noqa: E402
+
+project = "connpredict"
+author = "connpredict developers"
+copyright = "connpredict developers"
+release = connpredict.__version__
+version = ".".join(release.split(".")[:2])
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+    "numpydoc",
+    "sphinx_gallery.gen_gallery",
+]
+
+templates_path = ["_templates"]
+exclude_patterns = ["_build", "auto_examples/*.ipynb", "auto_examples/*.py"]
+root_doc = "index"
+default_role = "literal"
+nitpicky = False
+
+# -- autodoc / autosummary / numpydoc -------------------------------------------
+autosummary_generate = True
+autodoc_default_options = {"members": True, "inherited-members": False}
+autodoc_typehints = "none"
+numpydoc_show_class_members = False
+numpydoc_class_members_toctree = False
+numpydoc_xref_param_type = False
+
+# -- HTML -----------------------------------------------------------------------
+html_theme = "pydata_sphinx_theme"
+html_title = f"connpredict {release}"
+html_static_path = ["_static"]
+html_css_files = ["custom.css"]
+html_theme_options = {
+    "navigation_depth": 2,
+    "show_toc_level": 2,
+    "navbar_align": "left",
+    "footer_start": ["copyright"],
+    "footer_end": ["sphinx-version"],
+}
+html_show_sourcelink = False
+
+# -- sphinx-gallery -------------------------------------------------------------
+os.environ.setdefault("MPLBACKEND", "Agg")
+sphinx_gallery_conf = {
+    "examples_dirs": str(DOCS.parent / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": "/plot_",
+    "within_subsection_order": "FileNameSortKey",
+    "doc_module": ("connpredict",),
+    "backreferences_dir": "generated/backreferences",
+    "reference_url": {"connpredict": None},
+    "download_all_examples": False,
+    "show_memory": False,
+    "remove_config_comments": True,
+    "matplotlib_animations": False,
+    "capture_repr": ("_repr_html_", "__repr__"),
+    "abort_on_example_error": True,
+    "plot_gallery": "True",
+}
+
+warnings.filterwarnings(
+    "ignore", category=UserWarning, message="Matplotlib is currently"
+)
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="skorch")
+
+# -- API reference, written from __all__ ----------------------------------------
+API_SECTIONS = (
+    (
+        "connpredict.datasets",
+        "Datasets",
+        "Loaders, the synthetic generator, the data home.",
+    ),
+    (
+        "connpredict.model_selection",
+        "Model selection",
+        "Cross-validation over regions (regions are the samples).",
+    ),
+    ("connpredict.models", "Models", "Connectome regressors."),
+    ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
+    ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),
+    ("connpredict.report", "Report", "The HTML report and its figures."),
+    ("connpredict.utils", "Utilities", "Helpers of the data contract."),
+)
+
+
+def _api_rst():
+    lines = [
+        ".. _api:",
+        "",
+        "=============",
+        "API reference",
+        "=============",
+        "",
+        "The public names of each subpackage (its ``__all__``). The most used",
+        "ones are also importable from ``connpredict`` itself.",
+        "",
+    ]
+    for module_name, title, blurb in API_SECTIONS:
+        module = importlib.import_module(module_name)
+        names = list(getattr(module, "__all__", ()))
+        lines += [
+            f":mod:`{module_name}`: {title}",
+            "=" * (len(module_name) + len(title) + 9),
+            "",
+            f".. automodule:: {module_name}",
+            "   :no-members:",
+            "   :no-inherited-members:",
+            "",
+            blurb,
+            "",
+            f".. currentmodule:: {module_name}",
+            "",
+            ".. autosummary::",
+            "   :toctree: generated/",
+            "   :nosignatures:",
+            "",
+        ]
+        lines += [f"   {name}" for name in sorted(names, key=str.lower)]
+        lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _write_if_changed(path, text):
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+_write_if_changed(DOCS / "api.rst", _api_rst())
+
+
+def _skip_member(app, what, name, obj, skip, options):
+    """Leave out scikit-learn's generated metadata-routing setters."""
+    if name.startswith("set_") and name.endswith("_request"):
+        return True
+    return None
+
+
+def setup(app):
+    app.connect("autodoc-skip-member", _skip_member)
