@@ -1,0 +1,611 @@
+"""Bilinear connectome models ``y_ij = z_i^T W z_j + b``.
+
+``z`` is a region embedding: the genes themselves, their principal
+components or PLS scores (fitted on the training regions only). ``W`` is
+either a full matrix fitted in closed form (ridge, on the SVD of ``Z``; see
+:mod:`connpredict.models._linalg`) or a low-rank symmetric matrix
+``P diag(signs) P^T`` refined by L-BFGS with early stopping on held-out
+training regions.
+"""
+
+import numbers
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.cross_decomposition import PLSRegression
+from sklearn.decomposition import PCA
+from sklearn.utils.validation import check_random_state
+
+from connpredict.models._base import BaseConnectomeRegressor
+from connpredict.models._linalg import (
+    PENALTIES,
+    default_alphas,
+    fit_bilinear_ridge,
+    lowrank_init,
+    lowrank_objective,
+    ridge_path,
+    thin_svd,
+)
+from connpredict.models._rules import fit_exponential_decay, pairwise_distances
+from connpredict.utils._contract import COORD_COLUMNS, pair_indices
+
+__all__ = ["BilinearRegressor"]
+
+_ENCODERS = (None, "pca", "pls")
+
+
+def _fill_diagonal_with_column_means(Y):
+    """Copy of ``Y`` whose diagonal holds each column's off-diagonal mean."""
+    Y = np.array(Y, dtype=float)
+    n = Y.shape[0]
+    if n > 1:
+        col_means = (Y.sum(axis=0) - np.diag(Y)) / (n - 1)
+        np.fill_diagonal(Y, col_means)
+    return Y
+
+
+class _BilinearBase(BaseConnectomeRegressor):
+    """Fitting engine shared by the bilinear and PLS-bilinear regressors.
+
+    Subclasses provide ``_settings()``, a dict with the keys ``encoder``,
+    ``n_components``, ``rank``, ``alpha``, ``alphas``, ``penalty``,
+    ``diagonal``, ``use_coords``, ``mirror``, ``pls_scale``, ``max_iter``,
+    ``n_iter_no_change``, ``validation_cv`` and ``random_state``.
+    """
+
+    _requires_genes = True
+
+    @property
+    def _requires_coords(self):
+        return bool(getattr(self, "use_coords", False))
+
+    # -- validation -------------------------------------------------------------
+    def _validated_settings(self):
+        st = dict(self._settings())
+        if st["encoder"] not in _ENCODERS:
+            raise ValueError(
+                f"encoder must be None, 'pca' or 'pls', got {st['encoder']!r}."
+            )
+        if st["encoder"] is not None:
+            nc = st["n_components"]
+            if isinstance(nc, bool) or not isinstance(nc, numbers.Integral) or nc < 1:
+                raise ValueError(f"n_components must be a positive int, got {nc!r}.")
+        rank = st["rank"]
+        if rank is not None and (
+            isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or rank < 1
+        ):
+            raise ValueError(f"rank must be None or a positive int, got {rank!r}.")
+        alpha = st["alpha"]
+        if isinstance(alpha, str):
+            if alpha not in ("gcv", "cv"):
+                raise ValueError(
+                    f"alpha must be a float >= 0, 'gcv' or 'cv', got {alpha!r}."
+                )
+        elif (
+            isinstance(alpha, bool)
+            or not isinstance(alpha, numbers.Real)
+            or not alpha >= 0
+        ):
+            raise ValueError(
+                f"alpha must be a float >= 0, 'gcv' or 'cv', got {alpha!r}."
+            )
+        if st["alphas"] is not None:
+            grid = np.asarray(st["alphas"], dtype=float)
+            if grid.ndim != 1 or grid.size == 0 or np.any(grid < 0):
+                raise ValueError("alphas must be a non-empty 1-D array of values >= 0.")
+        if st["penalty"] not in PENALTIES:
+            raise ValueError(
+                f"penalty must be one of {PENALTIES}, got {st['penalty']!r}."
+            )
+        if st["diagonal"] not in ("impute", "include"):
+            raise ValueError(
+                f"diagonal must be 'impute' or 'include', got {st['diagonal']!r}."
+            )
+        for name in ("max_iter",):
+            v = st[name]
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+                raise ValueError(f"{name} must be an int >= 0, got {v!r}.")
+        cv = st["cv"]
+        if not (
+            cv is None
+            or (hasattr(cv, "split") and not isinstance(cv, str))
+            or (
+                isinstance(cv, numbers.Integral)
+                and not isinstance(cv, bool)
+                and cv >= 2
+            )
+        ):
+            raise ValueError(
+                f"cv must be None, an int >= 2 or a cross-validator, got {cv!r}."
+            )
+        v = st["n_iter_no_change"]
+        if v is not None and (
+            isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1
+        ):
+            raise ValueError(
+                f"n_iter_no_change must be None or an int >= 1, got {v!r}."
+            )
+        return st
+
+    # -- encoder ----------------------------------------------------------------
+    def _fit_encoder(self, genes, Y_block, st):
+        n, d = genes.shape
+        if st["encoder"] is None:
+            return None
+        k = min(st["n_components"], n - 1 if st["encoder"] == "pls" else n, d)
+        k = max(k, 1)
+        if st["encoder"] == "pca":
+            return PCA(n_components=k, svd_solver="full").fit(genes)
+        pls = PLSRegression(
+            n_components=k, scale=st["pls_scale"], max_iter=st["pls_max_iter"]
+        )
+        return pls.fit(genes, _fill_diagonal_with_column_means(Y_block))
+
+    @staticmethod
+    def _encode(encoder, genes, const=None):
+        Z = genes if encoder is None else encoder.transform(genes)
+        if const is not None:
+            Z = np.hstack([Z, np.full((Z.shape[0], 1), const)])
+        return Z
+
+    # -- one complete fit on a set of regions -------------------------------------
+    def _coords(self, X):
+        return X[list(self._coord_columns())].to_numpy(dtype=float)
+
+    def _fit_state(self, X, Y_block, st, *, n_lbfgs=None, monitor=None):
+        """Fit encoder, closed form and (optionally) the low-rank refinement.
+
+        ``n_lbfgs`` caps the L-BFGS iterations (default ``max_iter``);
+        ``monitor(state) -> float`` is called after every iteration (early
+        stopping) and the list of its values returned in ``state``.
+        """
+        genes, _ = self._split(X)
+        encoder = self._fit_encoder(genes, Y_block, st)
+        Z = self._encode(encoder, genes)
+        state = {"encoder": encoder, "lam": None, "const": None}
+        if st["linear_terms"]:
+            const = float(np.sqrt(np.mean(np.var(Z, axis=0))))
+            state["const"] = const if const > 0 else 1.0
+            Z = np.hstack([Z, np.full((Z.shape[0], 1), state["const"])])
+        offsets = []
+        if st["use_coords"]:
+            coords = self._coords(X)
+            rows, cols = pair_indices(len(coords))
+            D = pairwise_distances(coords, coords, mirror=st["mirror"])
+            lam, _ = fit_exponential_decay(D[rows, cols], Y_block[rows, cols])
+            state["lam"] = lam
+            offsets = [np.exp(-D / lam)]
+        alpha = st["alpha"]
+        state["cv_scores"] = None
+        if alpha == "cv":
+            alpha, state["cv_scores"] = self._cv_alpha(X, Z, Y_block, offsets, st)
+        res = fit_bilinear_ridge(
+            Z,
+            Y_block,
+            alpha=alpha,
+            alphas=st["alphas"],
+            penalty=st["penalty"],
+            diagonal=st["diagonal"],
+            offsets=offsets,
+        )
+        state.update(
+            V=res["V"],
+            core=res["core"],
+            intercept=res["intercept"],
+            beta=res["beta"],
+            alpha=res["alpha"],
+            gcv_scores=res["gcv_scores"],
+            n_iter=res["n_iter"],
+        )
+        if st["rank"] is None:
+            return state
+
+        # low-rank refinement: W = P diag(signs) P^T, from the best rank-r
+        # approximation of the closed-form solution
+        P, signs = lowrank_init(res["V"], res["core"], st["rank"])
+        n = Z.shape[0]
+        mask = np.ones((n, n))
+        if st["diagonal"] == "impute":
+            np.fill_diagonal(mask, 0.0)
+        target = Y_block - sum(
+            (b * K for b, K in zip(res["beta"], offsets)), np.zeros_like(Y_block)
+        )
+        n_norm = max(mask.sum(), 1.0)
+        d, r = P.shape
+
+        def to_state(theta):
+            s = dict(state)
+            s.update(
+                V=theta[:-1].reshape(d, r), core=np.diag(signs), intercept=theta[-1]
+            )
+            return s
+
+        theta0 = np.concatenate([P.ravel(), [res["intercept"]]])
+        history = []
+        if monitor is not None:
+            history.append(monitor(to_state(theta0)))
+        maxiter = st["max_iter"] if n_lbfgs is None else n_lbfgs
+        theta = theta0
+        if maxiter > 0:
+            patience = st["n_iter_no_change"]
+
+            def callback(intermediate_result):
+                if monitor is None:
+                    return
+                history.append(monitor(to_state(intermediate_result.x)))
+                best = int(np.argmin(history))
+                if patience is not None and len(history) - 1 - best >= patience:
+                    raise StopIteration
+
+            opt = minimize(
+                lowrank_objective,
+                theta0,
+                args=(Z, target, mask, signs, state["alpha"], n_norm),
+                jac=True,
+                method="L-BFGS-B",
+                callback=callback,
+                options={"maxiter": maxiter},
+            )
+            theta = opt.x
+            state["n_iter"] = int(opt.nit)
+        else:
+            state["n_iter"] = 0
+        state = to_state(theta)
+        state["history"] = history
+        return state
+
+    def _cv_alpha(self, X, Z, Y_block, offsets, st):
+        """Ridge strength minimising the held-out-region MSE (inner CV).
+
+        The training regions are split into folds (spatially compact ones when
+        coordinates are present); for each fold and each ``alpha`` the model
+        is fitted on the other regions (one SVD per fold) and scored by the
+        squared error of the held-out block (pairs among held-out regions):
+        the task the model is evaluated on, unlike generalised
+        cross-validation, which treats region pairs as independent.
+        """
+        from connpredict.model_selection import RandomSplit, SpatialSplit
+
+        n = Z.shape[0]
+        grid = st["alphas"]
+        if grid is None:
+            grid = default_alphas(thin_svd(Z)[1], st["penalty"])
+        grid = np.asarray(grid, dtype=float)
+        cv = st["cv"]
+        if cv is None or isinstance(cv, numbers.Integral):
+            k = 5 if cv is None else int(cv)
+            k = max(2, min(k, n // 3))
+            rng = check_random_state(st["random_state"])
+            seed = int(rng.randint(np.iinfo(np.int32).max))
+            if all(c in X.columns for c in self._coord_columns()):
+                cv = SpatialSplit(
+                    k,
+                    method="kmeans",
+                    coord_columns=self._coord_columns(),
+                    random_state=seed,
+                )
+            else:
+                cv = RandomSplit(k, random_state=seed)
+        sse = np.zeros(len(grid))
+        for tr, va in cv.split(X):
+            if len(va) < 2 or len(tr) < 3:
+                continue
+            rows, cols = pair_indices(len(va))
+            y_va = Y_block[np.ix_(va, va)][rows, cols]
+            fits = ridge_path(
+                Z[tr],
+                Y_block[np.ix_(tr, tr)],
+                grid,
+                penalty=st["penalty"],
+                offsets=[K[np.ix_(tr, tr)] for K in offsets],
+            )
+            for i, fit in enumerate(fits):
+                A = Z[va] @ fit["V"]
+                pred = A @ fit["core"] @ A.T + fit["intercept"]
+                for b, K in zip(fit["beta"], offsets):
+                    pred = pred + b * K[np.ix_(va, va)]
+                sse[i] += np.sum((pred[rows, cols] - y_va) ** 2)
+        return float(grid[int(np.argmin(sse))]), sse
+
+    def _predict_state(self, state, Xa, Xb, st):
+        ga, _ = self._split(Xa)
+        gb, _ = self._split(Xb)
+        A = self._encode(state["encoder"], ga, state["const"]) @ state["V"]
+        B = self._encode(state["encoder"], gb, state["const"]) @ state["V"]
+        out = A @ state["core"] @ B.T + state["intercept"]
+        if state["lam"] is not None:
+            D = pairwise_distances(
+                self._coords(Xa), self._coords(Xb), mirror=st["mirror"]
+            )
+            out = out + state["beta"][0] * np.exp(-D / state["lam"])
+        return out
+
+    # -- BaseConnectomeRegressor hooks ---------------------------------------------
+    def _fit(self, X, Y_block):
+        st = self._validated_settings()
+        self.validation_scores_ = None
+        if st["rank"] is not None and st["n_iter_no_change"] is not None:
+            best_iter = self._early_stopping_iterations(X, Y_block, st)
+        else:
+            best_iter = None
+        state = self._fit_state(X, Y_block, st, n_lbfgs=best_iter)
+        self.best_iteration_ = best_iter
+        self.encoder_ = state["encoder"]
+        self.components_ = state["V"]
+        self.core_ = state["core"]
+        self.intercept_ = float(state["intercept"])
+        self.alpha_ = float(state["alpha"])
+        self.gcv_scores_ = state["gcv_scores"]
+        self.cv_scores_ = state["cv_scores"]
+        self.n_iter_ = int(state["n_iter"])
+        self.decay_lambda_ = state["lam"]
+        self.linear_const_ = state["const"]
+        self.coords_coef_ = (
+            float(state["beta"][0]) if state["lam"] is not None else None
+        )
+        self._st = st
+
+    def _early_stopping_iterations(self, X, Y_block, st):
+        """Number of L-BFGS iterations chosen on held-out training regions."""
+        from connpredict.model_selection import validation_split
+
+        rng = check_random_state(st["random_state"])
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        tr, va = validation_split(
+            X,
+            cv=st["validation_cv"],
+            random_state=seed,
+            coord_columns=self._coord_columns(),
+        )
+        if len(va) < 2 or len(tr) < 3:
+            self.validation_scores_ = None
+            return None
+        X_tr, X_va = X.iloc[tr], X.iloc[va]
+        Y_tr = Y_block[np.ix_(tr, tr)]
+        Y_va = Y_block[np.ix_(va, va)]
+        rows, cols = pair_indices(len(va))
+        y_va = Y_va[rows, cols]
+
+        def monitor(state):
+            pred = self._predict_state(state, X_va, X_va, st)
+            return float(np.mean((pred[rows, cols] - y_va) ** 2))
+
+        state = self._fit_state(X_tr, Y_tr, st, monitor=monitor)
+        history = np.asarray(state["history"])
+        self.validation_scores_ = history
+        return int(np.argmin(history))
+
+    def _predict_block(self, X_rows, X_cols):
+        state = {
+            "encoder": self.encoder_,
+            "V": self.components_,
+            "core": self.core_,
+            "intercept": self.intercept_,
+            "lam": self.decay_lambda_,
+            "const": self.linear_const_,
+            "beta": [self.coords_coef_],
+        }
+        return self._predict_state(state, X_rows, X_cols, self._st)
+
+    @property
+    def coef_(self):
+        """Interaction matrix ``W`` (n_embedding, n_embedding), formed on demand.
+
+        Prediction never forms it (it goes through ``components_`` and
+        ``core_``); for thousands of genes it is large.
+        """
+        V = self.components_
+        return V @ self.core_ @ V.T
+
+
+class BilinearRegressor(_BilinearBase):
+    """Bilinear model of connectivity between region embeddings.
+
+    ``y_ij = z_i^T W z_j + b`` (optionally ``+ beta * exp(-d_ij / lambda)``;
+    with ``linear_terms=True``, ``z`` ends with a constant, which adds
+    per-region main effects),
+    where ``z`` embeds a region's gene expression: the genes themselves
+    (``encoder=None``), their principal components (``"pca"``) or PLS scores
+    (``"pls"``; PLS from the training regions' genes to their connectivity
+    rows). Encoders are fitted on the training regions only.
+
+    With ``rank=None`` ``W`` is a full matrix fitted in closed form by ridge
+    regression on the train x train block, through the SVD of the
+    embeddings ``Z = U S V^T``: nothing of size ``n_pairs x n_features`` or
+    ``n_features x n_features`` is formed (``W = V C V^T`` is kept as
+    ``components_`` and the small ``core_``), so thousands of genes are
+    cheap. ``penalty="frobenius"`` is the exact ridge
+    ``min ||Y - Z W Z^T - b||^2 + alpha ||W||_F^2``; ``"separable"`` is the
+    research system's ``W = A^-1 Z^T Y Z A^-1`` with ``A = Z^T Z + alpha I``.
+    ``alpha="gcv"`` picks ``alpha`` by closed-form generalised
+    cross-validation over ``alphas``, ``alpha="cv"`` by cross-validation over
+    held-out training regions (one SVD per fold). The diagonal of ``Y`` is not data: by
+    default the fit is exact on the off-diagonal entries (``diagonal=
+    "impute"``, see :func:`connpredict.models._linalg.fit_bilinear_ridge`);
+    ``"include"`` reproduces the research code, which fits the zero diagonal.
+    ``b`` is the unpenalised intercept.
+
+    With ``rank=r``, ``W = P diag(signs) P^T`` is symmetric of rank ``r``: it
+    starts from the best rank-``r`` approximation of the closed-form
+    solution (``signs`` are the signs of its leading eigenvalues, so ``W``
+    need not be positive semi-definite) and is refined by L-BFGS on the
+    off-diagonal squared error plus ``alpha ||W||_F^2``. Early stopping
+    holds out training regions (:func:`connpredict.model_selection.
+    validation_split` with ``validation_cv``), picks the iteration with the
+    lowest validation MSE, then refits on all training regions for that
+    many iterations.
+
+    Parameters
+    ----------
+    encoder : {None, "pca", "pls"}, default="pca"
+        Region embedding.
+    n_components : int, default=20
+        Components of the PCA or PLS encoder (capped by the number of
+        training regions and genes).
+    rank : int or None, default=None
+        ``None`` for a full ``W`` (closed form), else the rank of ``W``.
+    alpha : float, "gcv" or "cv", default="gcv"
+        Ridge strength; ``"gcv"`` picks it from ``alphas`` by closed-form
+        generalised cross-validation (fast, deterministic; it treats region
+        pairs as independent, so with many raw genes it can under-regularise
+        for new regions), ``"cv"`` by held-out-region cross-validation on the
+        training regions (see ``cv``; recommended with ``encoder=None``).
+    alphas : array-like, default=None
+        Grid for ``alpha="gcv"`` or ``"cv"``; by default 30 log-spaced values
+        scaled to the singular values of the embedding.
+    penalty : {"frobenius", "separable"}, default="frobenius"
+        Ridge penalty (see above).
+    diagonal : {"impute", "include"}, default="impute"
+        Fit off-diagonal entries only, or also the given diagonal.
+    linear_terms : bool, default=True
+        Append a constant (the RMS standard deviation of the embedding's
+        columns) to ``z``, so that ``W`` also holds per-region main effects
+        ``w^T z_i + w^T z_j`` (how strongly a region connects overall).
+        The research model has none (``False``); on centred embeddings (PCA,
+        PLS) this term matters a lot (on hcp-schaefer100, 4 spatial folds,
+        PCA-20: Pearson r 0.29 without, 0.54 with).
+    use_coords : bool, default=False
+        Add a distance-decay term ``beta * exp(-d_ij / lambda)``: ``lambda``
+        is fitted on the training pairs as in
+        :class:`ExponentialDecayRegressor`, ``beta`` (unpenalised) jointly
+        with ``W`` in closed form (the low-rank refinement keeps that
+        ``beta``). Needs the coordinate columns.
+    mirror : bool, default=True
+        Mirror hemispheres (``|x|``) in the distance-decay term.
+    max_iter : int, default=200
+        Maximum L-BFGS iterations of the low-rank model.
+    n_iter_no_change : int or None, default=10
+        Early-stopping patience of the low-rank model (iterations without a
+        better validation MSE); None disables early stopping and runs
+        ``max_iter`` iterations.
+    validation_cv : float, int, splitter or None, default=None
+        Held-out training regions for early stopping, as the ``cv`` of
+        :func:`connpredict.model_selection.validation_split` (None: 20% of
+        the regions, a spatially compact block when coordinates are given).
+    cv : int, cross-validator or None, default=None
+        Folds over the training regions for ``alpha="cv"``: an int ``k``
+        gives ``SpatialSplit(k, method="kmeans")`` when ``X`` has
+        coordinates, else ``RandomSplit(k)`` (None: ``k = 5``); each fold's
+        model is scored by the squared error among its held-out regions. The
+        folds share the encoder fitted on all training regions (for PLS,
+        which saw the held-out regions' connectivity, this makes the inner
+        scores somewhat optimistic; the outer test regions are never used).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the early-stopping split and the ``alpha="cv"`` folds (the
+        only random steps).
+    coord_columns : tuple of str, default=("x", "y", "z")
+        Names of the coordinate columns of ``X``; the other columns are genes.
+
+    Attributes
+    ----------
+    encoder_ : PCA, PLSRegression or None
+        Fitted encoder.
+    components_ : ndarray of shape (n_embedding, k)
+        ``V`` (closed form: right singular vectors of the embedding; low
+        rank: ``P``).
+    core_ : ndarray of shape (k, k)
+        ``C`` in ``W = V C V^T`` (low rank: ``diag(signs)``).
+    coef_ : ndarray of shape (n_embedding, n_embedding)
+        ``W``, computed on access.
+    intercept_ : float
+        ``b``.
+    alpha_ : float
+        Ridge strength used.
+    gcv_scores_ : ndarray of shape (n_alphas,) or None
+        GCV score per grid value when ``alpha="gcv"``.
+    cv_scores_ : ndarray of shape (n_alphas,) or None
+        Held-out squared error per grid value when ``alpha="cv"``.
+    linear_const_ : float or None
+        The constant appended to the embedding (``linear_terms=True``).
+    decay_lambda_ : float or None
+        Length scale of the distance-decay term (``use_coords=True``).
+    coords_coef_ : float or None
+        ``beta`` of the distance-decay term.
+    n_iter_ : int
+        Diagonal-imputation iterations (closed form) or L-BFGS iterations
+        (low rank) of the final fit.
+    best_iteration_ : int or None
+        L-BFGS iterations chosen by early stopping.
+    validation_scores_ : ndarray or None
+        Validation MSE per L-BFGS iteration of the early-stopping run.
+    n_features_in_ : int
+        Number of columns of ``X`` seen in fit.
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
+        Column names of ``X`` seen in fit.
+
+    See Also
+    --------
+    PLSBilinearRegressor : The research system's PLS + bilinear decoder.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.models import BilinearRegressor
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame(rng.normal(size=(30, 5)))
+    >>> W = rng.normal(size=(5, 5))
+    >>> Y = X.to_numpy() @ (W + W.T) @ X.to_numpy().T
+    >>> model = BilinearRegressor(encoder=None, alpha=0.0, linear_terms=False)
+    >>> model = model.fit(X, Y)
+    >>> bool(np.allclose(model.coef_, W + W.T))
+    True
+    """
+
+    def __init__(
+        self,
+        *,
+        encoder="pca",
+        n_components=20,
+        rank=None,
+        alpha="gcv",
+        alphas=None,
+        penalty="frobenius",
+        diagonal="impute",
+        linear_terms=True,
+        use_coords=False,
+        mirror=True,
+        max_iter=200,
+        n_iter_no_change=10,
+        validation_cv=None,
+        cv=None,
+        random_state=None,
+        coord_columns=COORD_COLUMNS,
+    ):
+        self.encoder = encoder
+        self.n_components = n_components
+        self.rank = rank
+        self.alpha = alpha
+        self.alphas = alphas
+        self.penalty = penalty
+        self.diagonal = diagonal
+        self.linear_terms = linear_terms
+        self.use_coords = use_coords
+        self.mirror = mirror
+        self.max_iter = max_iter
+        self.n_iter_no_change = n_iter_no_change
+        self.validation_cv = validation_cv
+        self.cv = cv
+        self.random_state = random_state
+        self.coord_columns = coord_columns
+
+    def _settings(self):
+        return {
+            "encoder": self.encoder,
+            "n_components": self.n_components,
+            "rank": self.rank,
+            "alpha": self.alpha,
+            "alphas": self.alphas,
+            "penalty": self.penalty,
+            "diagonal": self.diagonal,
+            "use_coords": bool(self.use_coords),
+            "mirror": self.mirror,
+            "linear_terms": bool(self.linear_terms),
+            "pls_scale": True,
+            "pls_max_iter": 500,
+            "max_iter": self.max_iter,
+            "n_iter_no_change": self.n_iter_no_change,
+            "validation_cv": self.validation_cv,
+            "cv": self.cv,
+            "random_state": self.random_state,
+        }

@@ -1,0 +1,410 @@
+"""Linear algebra of the bilinear connectome model ``Y ~ Z W Z^T + b``.
+
+Private helpers shared by :class:`~connpredict.models.BilinearRegressor` and
+:class:`~connpredict.models.PLSBilinearRegressor`. Everything works on the
+thin SVD ``Z = U diag(s) V^T`` of the (centred) region embeddings ``Z``
+(``n_regions x n_features``), so that nothing of size ``n_pairs x
+n_features`` or ``n_features x n_features`` is ever formed: the fitted
+interaction matrix is kept as ``W = V C V^T`` with a small ``k x k`` core
+``C`` (``k <= min(n_regions, n_features)``).
+
+Ridge penalties
+---------------
+``"frobenius"`` (exact ridge on ``W``)
+    ``min_W ||Y - Z W Z^T - b||_F^2 + alpha ||W||_F^2``. Since
+    ``vec(Z W Z^T) = (Z kron Z) vec(W)`` and the singular values of
+    ``Z kron Z`` are ``s_a s_b``, the solution is
+    ``C_ab = s_a s_b / (s_a^2 s_b^2 + alpha) * (U^T Y U)_ab``.
+``"separable"`` (the research system's formula)
+    ``W = A^-1 Z^T Y Z A^-1`` with ``A = Z^T Z + alpha I``, i.e.
+    ``C_ab = s_a / (s_a^2 + alpha) * s_b / (s_b^2 + alpha) * (U^T Y U)_ab``.
+
+Both coincide at ``alpha = 0`` (least squares). The fitted block is
+``Z W Z^T = U (H * M) U^T`` with ``M = U^T Y U`` and the "hat" factors
+``H_ab = s_a s_b C_ab / M_ab``, which also give the effective degrees of
+freedom used by generalised cross-validation.
+"""
+
+import numpy as np
+
+PENALTIES = ("frobenius", "separable")
+
+
+def thin_svd(Z, *, rtol=1e-10):
+    """Thin SVD of ``Z`` keeping singular values above ``rtol * s_max``.
+
+    Returns
+    -------
+    U : ndarray of shape (n, k)
+    s : ndarray of shape (k,)
+    V : ndarray of shape (d, k)
+    """
+    U, s, Vt = np.linalg.svd(Z, full_matrices=False)
+    if s.size == 0 or s[0] <= 0:
+        return U[:, :0], s[:0], Vt[:0].T
+    keep = s > rtol * s[0]
+    return U[:, keep], s[keep], Vt[keep].T
+
+
+def hat_factors(s, alpha, penalty):
+    """Shrinkage factors ``H_ab`` in ``[0, 1]`` of the fitted block (k x k)."""
+    if penalty == "frobenius":
+        ss = np.outer(s, s) ** 2
+        return ss / (ss + alpha)
+    if penalty == "separable":
+        f = s**2 / (s**2 + alpha)
+        return np.outer(f, f)
+    raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}.")
+
+
+def default_alphas(s, penalty, n_alphas=30):
+    """A data-scaled log grid of ridge strengths for generalised CV.
+
+    The grid spans the squared (``"frobenius"``) or plain (``"separable"``)
+    squared-singular-value range of ``Z`` (a penalty far below every
+    eigenvalue is least squares, far above it shrinks everything to 0).
+    """
+    top = s[0] ** 2 if s.size else 1.0
+    if penalty == "frobenius":
+        top = top**2
+    return top * np.logspace(-9, 1, n_alphas)
+
+
+def _inner(A, B):
+    return float(np.sum(A * B))
+
+
+class _Projected:
+    """The target and the offsets with their ``U``-basis projections.
+
+    The offsets are fixed; the target's diagonal changes during the
+    ``"impute"`` iterations, and :meth:`update_diagonal` updates the
+    projections in ``O(n k^2)``.
+    """
+
+    def __init__(self, U, Y, offsets):
+        self.U = U
+        self.Yc = Y
+        self.M_y = U.T @ Y @ U
+        self.Kc = offsets
+        self.M_k = [U.T @ K @ U for K in offsets]
+        self.diag_k = np.array([np.diag(K) for K in offsets]).reshape(
+            len(offsets), Y.shape[0]
+        )
+        self.KY = np.array([_inner(K, Y) for K in offsets])
+        m = len(offsets)
+        self.KK = np.empty((m, m))
+        for i in range(m):
+            for j in range(i, m):
+                self.KK[i, j] = self.KK[j, i] = _inner(offsets[i], offsets[j])
+
+    def update_diagonal(self, new_diag):
+        delta = new_diag - np.diag(self.Yc)
+        self.Yc = self.Yc.copy()
+        np.fill_diagonal(self.Yc, new_diag)
+        self.M_y = self.M_y + (self.U * delta[:, None]).T @ self.U
+        self.KY = self.KY + self.diag_k @ delta
+
+
+def _solve_offsets(P, H):
+    """Coefficients of the unpenalised pairwise offsets at shrinkage ``H``.
+
+    Profiling ``W`` out of ``||Y - sum_m beta_m K_m - Z W Z^T||^2 +
+    alpha ||W||^2`` leaves the quadratic form ``<R, (I - S) R>`` in
+    ``beta``, where ``S`` is the ridge smoother (``U (H * U^T . U) U^T``).
+    """
+    m = len(P.Kc)
+    if m == 0:
+        return np.zeros(0)
+    G = np.empty((m, m))
+    c = np.empty(m)
+    for i in range(m):
+        c[i] = P.KY[i] - np.sum(H * P.M_k[i] * P.M_y)
+        for j in range(i, m):
+            G[i, j] = G[j, i] = P.KK[i, j] - np.sum(H * P.M_k[i] * P.M_k[j])
+    return np.linalg.lstsq(G, c, rcond=None)[0]
+
+
+def _residual_projection(P, beta):
+    M = P.M_y.copy()
+    for bk, Mk in zip(beta, P.M_k):
+        M -= bk * Mk
+    return M
+
+
+def _solve_diagonal(P, U, H, Y, off, max_iter, tol):
+    """Diagonal values that the fit reproduces exactly (the masked solution).
+
+    Fitting the off-diagonal entries only is the same as fitting the full
+    matrix whose diagonal equals the fitted diagonal (a fixed point; EM
+    iterates towards it). The fitted values are ``L(Y)`` for a symmetric
+    linear "hat" operator ``L`` with eigenvalues in [0, 1], so the diagonal
+    ``delta`` solves ``(I - A) delta = diag(L(Y0))`` with ``Y0`` the target
+    with a zero diagonal and ``A v = diag(L(diag(v)))``: a symmetric
+    positive semi-definite system of size ``n``, solved by conjugate
+    gradients (each product costs ``O(n k^2)``).
+    """
+    from scipy.sparse.linalg import LinearOperator, cg
+
+    n = Y.shape[0]
+    m = len(P.Kc)
+    G = np.empty((m, m))
+    for i in range(m):
+        for j in range(i, m):
+            G[i, j] = G[j, i] = P.KK[i, j] - np.sum(H * P.M_k[i] * P.M_k[j])
+    G_pinv = np.linalg.pinv(G) if m else np.zeros((0, 0))
+
+    def fitted_diagonal(M_y, KY):
+        if m:
+            c = KY - np.array([np.sum(H * Mk * M_y) for Mk in P.M_k])
+            beta = G_pinv @ c
+            M = M_y - np.tensordot(beta, np.asarray(P.M_k), axes=1)
+        else:
+            beta = np.zeros(0)
+            M = M_y
+        return np.einsum("ia,ab,ib->i", U, H * M, U) + beta @ P.diag_k
+
+    def matvec(v):
+        v = np.ravel(v)
+        M_v = (U * v[:, None]).T @ U
+        return v - fitted_diagonal(M_v, P.diag_k @ v)
+
+    Y0 = np.where(off, Y, 0.0)
+    rhs = fitted_diagonal(U.T @ Y0 @ U, np.array([_inner(K, Y0) for K in P.Kc]))
+    counter = [0]
+
+    def count(_):
+        counter[0] += 1
+
+    scale = max(np.linalg.norm(rhs), np.finfo(float).tiny)
+    delta, _ = cg(
+        LinearOperator((n, n), matvec=matvec, dtype=float),
+        rhs,
+        x0=np.diag(P.Yc).copy(),
+        rtol=tol,
+        atol=tol * 1e-3 * scale,
+        maxiter=max_iter,
+        callback=count,
+    )
+    return delta, counter[0]
+
+
+def gcv_scores(P, s, n_regions, alphas, penalty):
+    """Generalised cross-validation scores of the bilinear ridge.
+
+    Parameters
+    ----------
+    P : _Projected
+        The centred target (and offsets) projected on ``U``.
+    s : ndarray of shape (k,)
+        Singular values of ``Z``.
+    n_regions : int
+        Size of the square target.
+    alphas : array-like
+        Candidate ridge strengths.
+    penalty : {"frobenius", "separable"}
+
+    Returns
+    -------
+    scores : ndarray of shape (n_alphas,)
+        ``(RSS / n^2) / (1 - df / N)^2`` with ``N = n (n + 1) / 2`` distinct
+        entries of the symmetric target and ``df`` the effective number of
+        distinct (symmetric) parameters, plus one per offset (the intercept
+        is an offset).
+    """
+    n_eff = n_regions * (n_regions + 1) / 2.0
+    scores = np.empty(len(alphas))
+    for i, alpha in enumerate(alphas):
+        H = hat_factors(s, alpha, penalty)
+        beta = _solve_offsets(P, H)
+        R = P.Yc - sum((bk * K for bk, K in zip(beta, P.Kc)), np.zeros_like(P.Yc))
+        M = _residual_projection(P, beta)
+        rss = max(_inner(R, R) - np.sum(M**2), 0.0) + np.sum((1.0 - H) ** 2 * M**2)
+        df = (np.trace(H) + H.sum()) / 2.0 + len(beta)
+        denom = max(1.0 - df / n_eff, 1e-12)
+        scores[i] = (rss / n_regions**2) / denom**2
+    return scores
+
+
+def fit_bilinear_ridge(
+    Z,
+    Y,
+    *,
+    alpha=1.0,
+    alphas=None,
+    penalty="frobenius",
+    diagonal="impute",
+    offsets=(),
+    fit_intercept=True,
+    max_iter=500,
+    tol=1e-10,
+):
+    """Closed-form ridge fit of ``Y ~ Z W Z^T + sum_m beta_m K_m + b``.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, d)
+        Region embeddings (not centred here: the model is
+        ``z_i^T W z_j``, as in the research system; centre them beforehand,
+        as PCA and PLS scores are, for a model of centred features).
+    Y : ndarray of shape (n, n)
+        Symmetric target block. Its diagonal is never a target.
+    alpha : float or "gcv", default=1.0
+        Ridge strength, or ``"gcv"`` to pick it from ``alphas`` by
+        generalised cross-validation.
+    alphas : array-like, default=None
+        Grid for ``alpha="gcv"`` (default :func:`default_alphas`).
+    penalty : {"frobenius", "separable"}, default="frobenius"
+    diagonal : {"impute", "include"}, default="impute"
+        ``"impute"`` fits the off-diagonal entries only (exactly): the
+        diagonal is replaced by the values the fit reproduces, found by
+        conjugate gradients on an ``n x n`` system (see
+        :func:`_solve_diagonal`; each step is ``O(n k^2)``). ``"include"``
+        fits the diagonal as given (the research code fits its zero
+        diagonal).
+    offsets : sequence of ndarray of shape (n, n), default=()
+        Symmetric pairwise covariates with unpenalised coefficients (for
+        example a distance-decay kernel).
+    fit_intercept : bool, default=True
+        Add the unpenalised intercept ``b`` (an all-ones offset).
+    max_iter, tol : int, float
+        Conjugate-gradient iterations and relative tolerance of the
+        ``"impute"`` solve.
+
+    Returns
+    -------
+    result : dict
+        ``V`` (d, k), ``core`` (k, k), ``intercept``,
+        ``beta`` (m,), ``alpha``, ``gcv_scores`` (or None), ``n_iter``,
+        ``s`` (k,).
+    """
+    Z = np.asarray(Z, dtype=float)
+    Y = np.asarray(Y, dtype=float)
+    offsets = [np.asarray(K, dtype=float) for K in offsets]
+    n = Y.shape[0]
+    if fit_intercept:
+        offsets = [np.ones((n, n)), *offsets]
+    U, s, V = thin_svd(Z)
+    off = ~np.eye(n, dtype=bool)
+    Yf = Y.copy()
+    if diagonal == "impute":
+        np.fill_diagonal(Yf, Y[off].mean() if n > 1 else 0.0)
+    elif diagonal != "include":
+        raise ValueError(f"diagonal must be 'impute' or 'include', got {diagonal!r}.")
+    if penalty not in PENALTIES:
+        raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}.")
+
+    P = _Projected(U, Yf, offsets)
+    scores = None
+    if isinstance(alpha, str):
+        grid = default_alphas(s, penalty) if alphas is None else np.asarray(alphas)
+        scores = gcv_scores(P, s, n, grid, penalty)
+        alpha_ = float(grid[int(np.argmin(scores))])
+    else:
+        alpha_ = float(alpha)
+    H = hat_factors(s, alpha_, penalty)
+
+    n_iter = 0
+    if diagonal == "impute" and n > 1:
+        delta, n_iter = _solve_diagonal(P, U, H, Y, off, max_iter, tol)
+        P.update_diagonal(delta)
+    beta = _solve_offsets(P, H)
+    M = _residual_projection(P, beta)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        core = H * M / np.outer(s, s)
+    intercept = float(beta[0]) if fit_intercept else 0.0
+    return {
+        "V": V,
+        "core": core,
+        "intercept": intercept,
+        "beta": beta[1:] if fit_intercept else beta,
+        "alpha": alpha_,
+        "gcv_scores": scores,
+        "n_iter": n_iter,
+        "s": s,
+    }
+
+
+# -- low-rank symmetric W = P diag(signs) P^T -----------------------------------
+
+
+def lowrank_init(V, core, rank):
+    """Best rank-``rank`` symmetric factorisation of ``W = V core V^T``.
+
+    Returns ``P`` (d, r) and ``signs`` (r,) with ``W_r = P diag(signs) P^T``,
+    taken from the eigenpairs of the symmetrised core with the largest
+    absolute eigenvalues.
+    """
+    C = (core + core.T) / 2.0
+    evals, evecs = np.linalg.eigh(C)
+    order = np.argsort(-np.abs(evals))[:rank]
+    lam = evals[order]
+    P = V @ evecs[:, order] * np.sqrt(np.abs(lam))
+    signs = np.where(lam < 0, -1.0, 1.0)
+    if P.shape[1] < rank:  # fewer directions than requested: pad with zeros
+        pad = rank - P.shape[1]
+        P = np.hstack([P, np.zeros((P.shape[0], pad))])
+        signs = np.concatenate([signs, np.ones(pad)])
+    return P, signs
+
+
+def lowrank_objective(theta, Z, Y, mask, signs, alpha, n_norm):
+    """Loss and gradient of the low-rank model, for L-BFGS.
+
+    ``theta = [vec(P), b]``; the loss is
+    ``(0.5 ||mask * (Z P D P^T Z^T + b - Y)||^2 + 0.5 alpha ||P D P^T||_F^2)
+    / n_norm`` with ``D = diag(signs)``.
+    """
+    d = Z.shape[1]
+    r = signs.shape[0]
+    P = theta[:-1].reshape(d, r)
+    b = theta[-1]
+    Q = Z @ P
+    QD = Q * signs
+    R = (QD @ Q.T + b - Y) * mask
+    PtP = P.T @ P
+    pen = np.sum((PtP * signs) * (PtP * signs).T)  # ||P D P^T||_F^2
+    loss = 0.5 * np.sum(R**2) + 0.5 * alpha * pen
+    grad_P = Z.T @ ((R + R.T) @ QD) + 2.0 * alpha * (P * signs) @ (PtP * signs)
+    grad = np.concatenate([grad_P.ravel(), [R.sum()]])
+    return loss / n_norm, grad / n_norm
+
+
+def ridge_path(Z, Y, alphas, *, penalty="frobenius", offsets=(), fit_intercept=True):
+    """Closed-form fits for several ridge strengths, sharing one SVD.
+
+    The diagonal of ``Y`` is replaced by the mean off-diagonal value (no
+    exact masking: this path serves to compare ridge strengths, where the
+    few diagonal entries hardly matter).
+
+    Returns
+    -------
+    fits : list of dict
+        Per alpha: ``V``, ``core``, ``intercept``, ``beta``.
+    """
+    Z = np.asarray(Z, dtype=float)
+    Y = np.array(Y, dtype=float)
+    n = Y.shape[0]
+    if n > 1:
+        np.fill_diagonal(Y, Y[~np.eye(n, dtype=bool)].mean())
+    offsets = [np.asarray(K, dtype=float) for K in offsets]
+    if fit_intercept:
+        offsets = [np.ones((n, n)), *offsets]
+    U, s, V = thin_svd(Z)
+    P = _Projected(U, Y, offsets)
+    fits = []
+    for alpha in alphas:
+        H = hat_factors(s, float(alpha), penalty)
+        beta = _solve_offsets(P, H)
+        M = _residual_projection(P, beta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            core = H * M / np.outer(s, s)
+        fits.append(
+            {
+                "V": V,
+                "core": core,
+                "intercept": float(beta[0]) if fit_intercept else 0.0,
+                "beta": beta[1:] if fit_intercept else beta,
+            }
+        )
+    return fits
