@@ -1,0 +1,171 @@
+"""Benchmark of connpredict.nulls: spin generation, fast path, spin-test p-values.
+
+Usage::
+
+    CONNPREDICT_DATA=/path/to/data_home python benchmarks/bench_nulls.py \
+        [--n-spins 10000] [--n-null 1000] [--n-null-generic 100] \
+        [--skip-spins] [--skip-fast] [--skip-models]
+
+Parts:
+
+1. Spin generation time of every method (``hungarian``, ``vasa``,
+   ``nearest``) for the Schaefer-100 and Schaefer-400 region tables (+ 14
+   subcortical regions; the shipped tables when present, else synthetic tables
+   of the same sizes), and the fraction of spun regions that moved.
+2. The fast path: 1,000 nulls of ``BilinearRegressor`` (closed form; default
+   PCA-20 encoder and raw genes) with ``SpatialSplit(n_splits=4)`` on
+   ``hcp-schaefer100``, with ``n_jobs=1`` and ``2``.
+3. ``spin_test`` of every classical model on ``hcp-schaefer100`` with
+   ``SpatialSplit(n_splits=4, random_state=42)``: true score, null mean and
+   p-value, with wall time (the fast path is used where one exists).
+
+Prints a table per part; numbers depend on the machine and its load. On a
+busy machine, set ``OPENBLAS_NUM_THREADS=1``: the refits do small linear
+algebra, and BLAS threads competing for few cores slow it down many-fold.
+"""
+
+import argparse
+import os
+import time
+
+import numpy as np
+from joblib import effective_n_jobs
+
+
+def _region_table(n_parcels):
+    from connpredict.nulls._testing import make_region_table
+
+    try:
+        from connpredict.datasets import load_region_table
+
+        return load_region_table(n_parcels), "shipped"
+    except Exception:  # table not there yet: a synthetic one of the same size
+        return make_region_table(n_parcels, 14, random_state=0), "synthetic"
+
+
+def bench_spins(n_spins, methods):
+    from connpredict.nulls import spin_permutations
+
+    print(f"\n## Spin generation ({n_spins} spins, {effective_n_jobs(-1)} cores)")
+    print(f"{'atlas':<14}{'table':<11}{'method':<11}{'seconds':>9}{'moved':>8}")
+    for n_parcels in (100, 400):
+        regions, source = _region_table(n_parcels)
+        for method in methods:
+            t0 = time.perf_counter()
+            perms = spin_permutations(regions, n_spins, method=method, random_state=0)
+            dt = time.perf_counter() - t0
+            moved = np.mean(perms != np.arange(perms.shape[1]))
+            print(
+                f"schaefer{n_parcels:<6}{source:<11}{method:<11}{dt:9.2f}"
+                f"{moved:8.2f}"
+            )
+
+
+def _classical_models():
+    import connpredict.models as models
+
+    wanted = {
+        "ExponentialDecayRegressor": {},
+        "GaussianKernelRegressor": {},
+        "CGERegressor": {},
+        "BilinearRegressor": {},
+        "PLSBilinearRegressor": {},
+    }
+    out = {}
+    for name, params in wanted.items():
+        if name in models.__all__:
+            out[name] = getattr(models, name)(**params)
+    return out
+
+
+def bench_fast_path(n_null, n_jobs_list):
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import BilinearRegressor
+    from connpredict.nulls import spin_test
+
+    ds = load_dataset("hcp-schaefer100")
+    cv = SpatialSplit(n_splits=4, random_state=42)
+    print(
+        f"\n## Fast path: {n_null} nulls of BilinearRegressor (closed form) on "
+        f"hcp-schaefer100 {ds.X.shape}, SpatialSplit(4), spins precomputed"
+    )
+    from connpredict.nulls import spin_permutations
+
+    perms = spin_permutations(ds.regions, n_null, random_state=0)
+    print(f"{'params':<36}{'n_jobs':>7}{'seconds':>9}{'cpu s':>8}{'p':>9}")
+    runs = [({}, n) for n in n_jobs_list] + [({"encoder": None}, 1)]
+    for params, n_jobs in runs:
+        if True:
+            est = BilinearRegressor(**params)
+            t0, c0 = time.perf_counter(), time.process_time()
+            res = spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms,
+                            n_jobs=n_jobs)
+            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+            assert res.fast_path
+            # CPU time of this process (workers' time is not counted)
+            cpu_s = f"{cpu:8.1f}" if n_jobs == 1 else f"{'-':>8}"
+            print(f"{params!s:<36}{n_jobs!s:>7}{dt:9.1f}{cpu_s}{res.pvalue:9.4f}")
+
+
+def bench_models(n_null, n_null_generic, n_jobs):
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.nulls import spin_test
+    from connpredict.nulls._fast import has_fast_path
+
+    ds = load_dataset("hcp-schaefer100")
+    cv = SpatialSplit(n_splits=4, random_state=42)
+    models = _classical_models()
+    print(
+        f"\n## spin_test on hcp-schaefer100 ({ds.X.shape[0]} regions), "
+        "SpatialSplit(n_splits=4, random_state=42), hungarian spins "
+        "(random_state=0), scoring='pearson_r'"
+    )
+    print(
+        f"{'model':<28}{'path':<8}{'n':>6}{'score':>8}{'null mean':>11}"
+        f"{'null sd':>9}{'p':>9}{'seconds':>9}"
+    )
+    for name, est in models.items():
+        fast = has_fast_path(est)
+        n = n_null if fast else n_null_generic
+        t0 = time.perf_counter()
+        res = spin_test(
+            est, ds.X, ds.Y, cv=cv, n_permutations=n, regions=ds.regions,
+            random_state=0, n_jobs=n_jobs,
+        )
+        dt = time.perf_counter() - t0
+        row = res.to_frame().iloc[0]
+        print(
+            f"{name:<28}{'fast' if res.fast_path else 'refit':<8}{n:6d}"
+            f"{row.score:8.3f}{row.null_mean:11.3f}{row.null_sd:9.3f}"
+            f"{row.pvalue:9.4f}{dt:9.1f}"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n-spins", type=int, default=10_000)
+    parser.add_argument("--methods", default="nearest,vasa,hungarian")
+    parser.add_argument("--n-null", type=int, default=1000,
+                        help="null refits for models with a fast path")
+    parser.add_argument("--n-null-generic", type=int, default=100,
+                        help="null refits for models without a fast path")
+    parser.add_argument("--n-jobs", type=int, default=None)
+    parser.add_argument("--skip-spins", action="store_true")
+    parser.add_argument("--skip-fast", action="store_true")
+    parser.add_argument("--skip-models", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_spins:
+        bench_spins(args.n_spins, args.methods.split(","))
+    if not os.environ.get("CONNPREDICT_DATA"):
+        print("\n(CONNPREDICT_DATA unset: skipping the hcp-schaefer100 parts)")
+        return
+    if not args.skip_fast:
+        bench_fast_path(args.n_null, [1, 2])
+    if not args.skip_models:
+        bench_models(args.n_null, args.n_null_generic, args.n_jobs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""Plot of a spin test's null distribution."""
+
+import numpy as np
+
+
+def plot_null_distribution(result, ax=None, *, bins=30, color="0.6", title=None):
+    """Histogram of the null scores with the true score and the p-value.
+
+    Parameters
+    ----------
+    result : SpinTestResult
+        The output of :func:`spin_test` (any object with ``score``,
+        ``null_scores`` and ``pvalue`` attributes).
+    ax : matplotlib Axes, default=None
+        Axes to draw in; a new figure is made when None.
+    bins : int, default=30
+        Histogram bins.
+    color : color, default="0.6"
+        Histogram colour.
+    title : str, default=None
+        Axes title; by default names the scoring and the method.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        The figure holding ``ax``.
+
+    See Also
+    --------
+    spin_test : Produces the result.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from connpredict.nulls import SpinTestResult, plot_null_distribution
+    >>> res = SpinTestResult(score=0.4, null_scores=np.linspace(0, 0.3, 50),
+    ...                      pvalue=1 / 51, permutations=np.zeros((50, 4), int))
+    >>> fig = plot_null_distribution(res)
+    >>> len(fig.axes)
+    1
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(5, 3.5))
+    else:
+        fig = ax.figure
+    null = np.asarray(result.null_scores, dtype=float)
+    null = null[np.isfinite(null)]
+    ax.hist(null, bins=bins, color=color, edgecolor="white", label="null")
+    ax.axvline(
+        result.score,
+        color="C3",
+        lw=2,
+        label=f"true = {result.score:.3f}\np = {result.pvalue:.3g}",
+    )
+    scoring = getattr(result, "scoring", "score")
+    ax.set_xlabel(scoring)
+    ax.set_ylabel("permutations")
+    if title is None:
+        method = getattr(result, "method", "")
+        title = f"Null distribution ({method}, n = {len(result.null_scores)})"
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return fig

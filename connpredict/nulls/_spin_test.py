@@ -1,0 +1,496 @@
+"""Model-level spin test: is a cross-validated score better than spun genes?"""
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
+from sklearn.base import clone
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import check_cv, cross_val_score
+
+from connpredict.nulls._spins import (
+    SPIN_METHODS,
+    check_permutations,
+    random_permutations,
+    spin_permutations,
+)
+from connpredict.utils._contract import COORD_COLUMNS, check_regions_X
+
+logger = logging.getLogger(__name__)
+
+NULL_METHODS = (*SPIN_METHODS, "random")
+# Permutations per joblib task: few enough for a live progress bar, many
+# enough to amortise sending X and Y to a worker.
+_MAX_BATCH = 25
+
+
+@dataclass(repr=False)
+class SpinTestResult:
+    """Outcome of :func:`spin_test`.
+
+    Parameters
+    ----------
+    score : float
+        The true cross-validated score (mean over folds).
+    null_scores : ndarray of shape (n_permutations,)
+        Cross-validated scores with permuted gene expression.
+    pvalue : float
+        One-sided p-value ``(1 + #(null_scores >= score)) / (1 + n)``.
+    permutations : ndarray of shape (n_permutations, n_regions)
+        The permutations used (``X_genes[permutations[k]]``).
+    fold_scores : ndarray of shape (n_splits,)
+        The true score of each fold.
+    null_fold_scores : ndarray of shape (n_permutations, n_splits)
+        The null score of each fold.
+    method : str
+        How the permutations were made (``"hungarian"``, ``"vasa"``,
+        ``"nearest"``, ``"random"`` or ``"given"``).
+    scoring : str
+        Name of the score.
+    fast_path : bool
+        Whether the null refits used a batched closed-form path.
+
+    See Also
+    --------
+    spin_test : Produces this result.
+    plot_null_distribution : Histogram of ``null_scores``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from connpredict.nulls import SpinTestResult
+    >>> res = SpinTestResult(score=0.5, null_scores=np.array([0.1, 0.6]),
+    ...                      pvalue=2 / 3, permutations=np.zeros((2, 3), int))
+    >>> res.to_frame()[["score", "pvalue", "n_permutations"]]
+       score    pvalue  n_permutations
+    0    0.5  0.666667               2
+    """
+
+    score: float
+    null_scores: np.ndarray
+    pvalue: float
+    permutations: np.ndarray
+    fold_scores: np.ndarray = field(default_factory=lambda: np.empty(0))
+    null_fold_scores: np.ndarray = field(default_factory=lambda: np.empty((0, 0)))
+    method: str = "given"
+    scoring: str = "score"
+    fast_path: bool = False
+
+    def __repr__(self):
+        return (
+            f"{type(self).__name__}(scoring={self.scoring!r}, "
+            f"score={self.score:.4g}, pvalue={self.pvalue:.4g}, "
+            f"n_permutations={len(self.null_scores)}, method={self.method!r})"
+        )
+
+    def to_frame(self, kind="summary"):
+        """Return a tidy table of the test.
+
+        Parameters
+        ----------
+        kind : {"summary", "null"}, default="summary"
+            ``"summary"``: one row with the scoring name, method, true score,
+            null mean, standard deviation and 2.5/50/97.5 percentiles,
+            ``z`` (``(score - null mean) / null sd``), p-value and number of
+            permutations. ``"null"``: one row per score, with columns
+            ``kind`` (``"true"`` or ``"null"``), ``permutation`` (-1 for the
+            true score), ``scoring`` and ``score``.
+
+        Returns
+        -------
+        table : DataFrame
+            The table.
+        """
+        null = np.asarray(self.null_scores, dtype=float)
+        if kind == "summary":
+            ok = null[np.isfinite(null)]
+            mean = sd = float("nan")
+            q = [float("nan")] * 3
+            if ok.size:
+                mean = float(ok.mean())
+                q = np.percentile(ok, [2.5, 50, 97.5])
+            if ok.size > 1:
+                sd = float(ok.std(ddof=1))
+            z = (self.score - mean) / sd if sd and np.isfinite(sd) else float("nan")
+            return pd.DataFrame(
+                [
+                    {
+                        "scoring": self.scoring,
+                        "method": self.method,
+                        "score": float(self.score),
+                        "null_mean": mean,
+                        "null_sd": sd,
+                        "null_q025": float(q[0]),
+                        "null_median": float(q[1]),
+                        "null_q975": float(q[2]),
+                        "z": z,
+                        "pvalue": float(self.pvalue),
+                        "n_permutations": int(null.size),
+                    }
+                ]
+            )
+        if kind == "null":
+            return pd.DataFrame(
+                {
+                    "kind": ["true"] + ["null"] * null.size,
+                    "permutation": np.arange(-1, null.size),
+                    "scoring": self.scoring,
+                    "score": np.concatenate([[self.score], null]),
+                }
+            )
+        raise ValueError(f"kind must be 'summary' or 'null', got {kind!r}.")
+
+
+def permutation_pvalue(score, null_scores):
+    """One-sided permutation p-value, ``(1 + #(null >= score)) / (1 + n)``.
+
+    NaN null scores count as not exceeding ``score``; ``n`` counts every
+    permutation.
+
+    Parameters
+    ----------
+    score : float
+        The observed statistic (greater is better).
+    null_scores : array-like of shape (n_permutations,)
+        Statistics under the null.
+
+    Returns
+    -------
+    pvalue : float
+        In ``[1 / (1 + n), 1]``.
+
+    See Also
+    --------
+    spin_test : Uses this p-value.
+
+    Examples
+    --------
+    >>> from connpredict.nulls import permutation_pvalue
+    >>> permutation_pvalue(0.5, [0.1, 0.2, 0.7])
+    0.5
+    """
+    null = np.asarray(null_scores, dtype=float).ravel()
+    with np.errstate(invalid="ignore"):
+        exceed = int(np.sum(null >= score))
+    return (1.0 + exceed) / (1.0 + null.size)
+
+
+def _align_regions(regions, X):
+    """Return the rows of the region table matching the regions of ``X``."""
+    if not isinstance(regions, pd.DataFrame):
+        raise TypeError(
+            "regions must be the region table (a DataFrame indexed by region "
+            "label), e.g. `load_dataset('hcp-schaefer100').regions`."
+        )
+    if isinstance(X.index, pd.RangeIndex) and not isinstance(
+        regions.index, pd.RangeIndex
+    ):
+        if len(regions) != len(X):
+            raise ValueError(
+                f"X has {len(X)} unlabelled rows but regions has {len(regions)}; "
+                "pass X as a DataFrame indexed by the labels of the region table."
+            )
+        return regions
+    missing = X.index.difference(regions.index)
+    if len(missing):
+        raise ValueError(
+            f"Regions {missing.tolist()[:5]} of X are not in the region table; "
+            "regions must be indexed by the same labels as X (e.g. the `regions` "
+            "of the same `load_dataset` Bunch)."
+        )
+    return regions.loc[X.index]
+
+
+def _resolve_scorer(estimator, scoring):
+    """Return ``(scorer, name)`` for ``scoring``."""
+    if scoring is None:
+        return check_scoring(estimator), "score"
+    if isinstance(scoring, str):
+        try:
+            from connpredict.metrics import get_scorer
+        except ImportError:  # pragma: no cover - metrics ships with the package
+            get_scorer = None
+        if get_scorer is not None:
+            return get_scorer(scoring), scoring
+        if scoring == "pearson_r":  # pragma: no cover
+            return check_scoring(estimator), scoring
+        raise ValueError(f"Unknown scoring {scoring!r}.")  # pragma: no cover
+    if callable(scoring):
+        return scoring, getattr(scoring, "__name__", type(scoring).__name__)
+    raise ValueError(
+        "scoring must be None, a scorer name (see "
+        "`connpredict.metrics.get_scorer_names()`) or a callable "
+        f"scorer(estimator, X, Y); got {scoring!r}."
+    )
+
+
+def _permuted_frame(X, values, gene_pos, perm):
+    arr = values.copy()
+    arr[:, gene_pos] = values[perm][:, gene_pos]
+    return pd.DataFrame(arr, index=X.index, columns=X.columns)
+
+
+def _cv_fold_scores(estimator, X, Y, splits, scorer):
+    return cross_val_score(
+        clone(estimator), X, Y, cv=splits, scoring=scorer, n_jobs=1,
+        error_score="raise",
+    )
+
+
+def _null_batch(estimator, X, Y, splits, scorer, gene_pos, perms):
+    values = X.to_numpy(dtype=float)
+    return np.vstack(
+        [
+            _cv_fold_scores(
+                estimator, _permuted_frame(X, values, gene_pos, p), Y, splits, scorer
+            )
+            for p in perms
+        ]
+    )
+
+
+def spin_test(
+    estimator,
+    X,
+    Y,
+    *,
+    cv,
+    scoring="pearson_r",
+    n_permutations=1000,
+    method="hungarian",
+    regions=None,
+    permutations=None,
+    groups=None,
+    coord_columns=COORD_COLUMNS,
+    fast=True,
+    n_jobs=None,
+    verbose=0,
+    random_state=None,
+):
+    """Test a model's cross-validated score against spun gene expression.
+
+    Like :func:`sklearn.model_selection.permutation_test_score`, but what is
+    permuted are the **rows of the gene-expression columns of X**, by
+    spatial-autocorrelation-preserving spins (:func:`spin_permutations`),
+    while the coordinate columns, the target ``Y`` and the folds stay fixed.
+    The null distribution therefore keeps the spatial smoothness of the
+    expression maps and asks whether the *specific* expression pattern
+    predicts connectivity beyond what any equally smooth map would.
+
+    The score of a fit is the mean over the folds of ``cv`` (computed with
+    :func:`~sklearn.model_selection.cross_val_score`, folds drawn once and
+    reused for every permutation). Permutations are drawn up front from
+    ``random_state``, so the result does not depend on ``n_jobs`` or the
+    joblib backend (a deterministic estimator is assumed: give stochastic
+    estimators an integer ``random_state``).
+
+    Parameters
+    ----------
+    estimator : estimator object
+        A connectome regressor (cloned for every fit).
+    X : DataFrame of shape (n_regions, n_features)
+        Region table of genes and (optionally) coordinates ``x, y, z``.
+    Y : DataFrame of shape (n_regions, n_regions)
+        Target connectome.
+    cv : int, cross-validation generator or iterable
+        Folds over regions, e.g. ``SpatialSplit(n_splits=4, random_state=0)``.
+    scoring : str, callable or None, default="pearson_r"
+        A name of :func:`connpredict.metrics.get_scorer`, a callable
+        ``scorer(estimator, X, Y)`` (greater is better), or None for
+        ``estimator.score``.
+    n_permutations : int, default=1000
+        Number of permutations drawn (ignored when ``permutations`` is given).
+    method : {"hungarian", "vasa", "nearest", "random"}, default="hungarian"
+        Spin method of :func:`spin_permutations`, or ``"random"`` for uniform
+        shuffles within hemisphere and structure
+        (:func:`random_permutations`).
+    regions : DataFrame, default=None
+        Region table indexed like ``X`` (hemisphere, structure and sphere
+        centroids), e.g. ``load_dataset(...).regions``. Required unless
+        ``permutations`` is given.
+    permutations : array-like of int of shape (n_permutations, n_regions), \
+default=None
+        Precomputed permutations (e.g. from :func:`read_spin_table`); row
+        ``k`` replaces the genes of X by ``X_genes[permutations[k]]``.
+    groups : array-like of shape (n_regions,), default=None
+        Passed to ``cv.split``.
+    coord_columns : tuple of str, default=("x", "y", "z")
+        Columns of X that are not permuted.
+    fast : bool, default=True
+        Use a closed-form path when one exists for the estimator, which
+        reuses everything that does not depend on the permutation:
+        :class:`~connpredict.models.BilinearRegressor` with ``rank=None``,
+        ``alpha`` a number or ``"gcv"``, ``encoder=None`` or ``"pca"`` and
+        ``scoring="pearson_r"`` (or None).
+        It is checked against a regular refit of the first permutation and
+        abandoned, with a warning, if they disagree. Otherwise, and when
+        False, every permutation is refitted with
+        :func:`~sklearn.model_selection.cross_val_score`.
+    n_jobs : int, default=None
+        Parallel jobs over permutations (joblib; ``None`` means 1 unless in a
+        :func:`joblib.parallel_backend` context, so a Dask or Ray cluster can
+        run the refits).
+    verbose : int, default=0
+        Show a progress bar (tqdm) when > 0.
+    random_state : int, RandomState instance or None, default=None
+        Seed of the permutations.
+
+    Returns
+    -------
+    result : SpinTestResult
+        ``score``, ``null_scores``, ``pvalue``, ``permutations``, per-fold
+        scores, and ``to_frame()``.
+
+    See Also
+    --------
+    spin_permutations : The spins used by default.
+    random_permutations : The non-spatial null (``method="random"``).
+    read_spin_table : Spins of the research system, for ``permutations=``.
+    plot_null_distribution : Plot the result.
+
+    Notes
+    -----
+    The p-value is one-sided, ``(1 + #(null >= score)) / (1 + n)``
+    (Phipson & Smyth, 2010), never 0.
+
+    Examples
+    --------
+    >>> from connpredict.datasets import make_synthetic_connectome
+    >>> from connpredict.nulls import spin_test
+    >>> from connpredict.model_selection import RandomSplit
+    >>> from sklearn.base import BaseEstimator
+    >>> ds = make_synthetic_connectome(n_regions=24, n_genes=5, random_state=0)
+    >>> class Mean(BaseEstimator):  # a trivial connectome "model"
+    ...     def fit(self, X, Y):
+    ...         return self
+    ...     def score(self, X, Y):
+    ...         return float(X.iloc[:, 0].mean())
+    >>> res = spin_test(Mean(), ds.X, ds.Y, cv=RandomSplit(3, random_state=0),
+    ...                 scoring=None, n_permutations=9, regions=ds.regions,
+    ...                 random_state=0)
+    >>> res.null_scores.shape
+    (9,)
+    >>> 0 < res.pvalue <= 1
+    True
+    """
+    X = check_regions_X(X, coord_columns=coord_columns)
+    coord_set = set(coord_columns)
+    gene_pos = np.array(
+        [k for k, c in enumerate(X.columns) if c not in coord_set], dtype=np.intp
+    )
+    if gene_pos.size == 0:
+        raise ValueError(
+            "X has no gene columns to permute (only coordinates); spin_test "
+            "permutes gene expression, so pass X with its genes."
+        )
+    n_regions = X.shape[0]
+    if permutations is not None:
+        perms = check_permutations(permutations, n_regions)
+        method_used = "given"
+    else:
+        if regions is None:
+            raise ValueError(
+                "spin_test needs the region table to draw spins: pass "
+                "`regions=` (e.g. `ds.regions` of `load_dataset(...)`, indexed "
+                "like X, with hemisphere, structure and sphere_x/y/z columns), or "
+                "precomputed `permutations=` (from `spin_permutations` or "
+                "`read_spin_table`)."
+            )
+        if method not in NULL_METHODS:
+            raise ValueError(
+                f"method must be one of {list(NULL_METHODS)}, got {method!r}."
+            )
+        reg = _align_regions(regions, X)
+        if method == "random":
+            perms = random_permutations(
+                reg, n_permutations, preserve="hemisphere_structure",
+                random_state=random_state,
+            )
+        else:
+            perms = spin_permutations(
+                reg, n_permutations, method=method, random_state=random_state
+            )
+        method_used = method
+    scorer, scoring_name = _resolve_scorer(estimator, scoring)
+    splits = [
+        (np.asarray(tr), np.asarray(te))
+        for tr, te in check_cv(cv).split(X, Y, groups)
+    ]
+    fold_scores = _cv_fold_scores(estimator, X, Y, splits, scorer)
+    score = float(np.mean(fold_scores))
+
+    null_folds = None
+    fast_used = False
+    if fast:
+        from connpredict.nulls._fast import fast_null_scores
+
+        null_folds = fast_null_scores(
+            estimator, X, Y, splits, perms, scoring, gene_pos,
+            coord_columns=coord_columns,
+            check=lambda p: _null_batch(
+                estimator, X, Y, splits, scorer, gene_pos, p[None, :]
+            )[0],
+            n_jobs=n_jobs,
+        )
+        fast_used = null_folds is not None
+        if fast_used:
+            logger.info("spin_test: closed-form fast path for %s", type(estimator))
+    if null_folds is None:
+        null_folds = _generic_nulls(
+            estimator, X, Y, splits, scorer, gene_pos, perms, n_jobs, verbose
+        )
+    null_scores = null_folds.mean(axis=1)
+    if np.any(~np.isfinite(null_scores)):
+        logger.warning(
+            "spin_test: %d null scores are not finite (counted as below the true "
+            "score).",
+            int(np.sum(~np.isfinite(null_scores))),
+        )
+    pvalue = permutation_pvalue(score, null_scores)
+    finite = null_scores[np.isfinite(null_scores)]
+    logger.info(
+        "spin_test: score %.4f, null mean %.4f, p = %.4g (%d permutations)",
+        score, finite.mean() if finite.size else float("nan"), pvalue,
+        null_scores.size,
+    )
+    return SpinTestResult(
+        score=score,
+        null_scores=null_scores,
+        pvalue=pvalue,
+        permutations=perms,
+        fold_scores=np.asarray(fold_scores, dtype=float),
+        null_fold_scores=null_folds,
+        method=method_used,
+        scoring=scoring_name,
+        fast_path=fast_used,
+    )
+
+
+def _generic_nulls(estimator, X, Y, splits, scorer, gene_pos, perms, n_jobs, verbose):
+    n = perms.shape[0]
+    workers = max(1, effective_n_jobs(n_jobs))
+    batch = max(1, min(_MAX_BATCH, math.ceil(n / (4 * workers))))
+    chunks = [perms[s : s + batch] for s in range(0, n, batch)]
+    parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    results = parallel(
+        delayed(_null_batch)(estimator, X, Y, splits, scorer, gene_pos, chunk)
+        for chunk in chunks
+    )
+    out = []
+    bar = None
+    if verbose:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=n, desc="spin_test", unit="perm")
+    try:
+        for res in results:
+            out.append(res)
+            if bar is not None:
+                bar.update(res.shape[0])
+    finally:
+        if bar is not None:
+            bar.close()
+    return np.vstack(out)

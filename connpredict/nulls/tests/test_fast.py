@@ -1,0 +1,75 @@
+import numpy as np
+import pytest
+from sklearn.model_selection import KFold
+
+from connpredict.datasets import make_synthetic_connectome
+from connpredict.models import BilinearRegressor
+from connpredict.nulls import _fast, spin_test
+from connpredict.nulls._fast import has_fast_path
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return make_synthetic_connectome(n_regions=32, n_genes=40, random_state=1)
+
+
+CV = KFold(4, shuffle=True, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"encoder": None},
+        {"encoder": "pca", "n_components": 6},
+        {"encoder": "pca", "n_components": 6, "alpha": 0.5, "penalty": "separable"},
+        {"encoder": None, "use_coords": True},
+        {"encoder": None, "linear_terms": False},
+        {"encoder": "pca", "n_components": 6, "linear_terms": False},
+    ],
+)
+def test_fast_path_equals_refits(ds, params):
+    est = BilinearRegressor(**params)
+    assert has_fast_path(est)
+    kw = dict(cv=CV, n_permutations=5, regions=ds.regions, random_state=0)
+    fast = spin_test(est, ds.X, ds.Y, **kw)
+    slow = spin_test(est, ds.X, ds.Y, fast=False, **kw)
+    assert fast.fast_path and not slow.fast_path
+    assert np.allclose(fast.null_fold_scores, slow.null_fold_scores, atol=1e-9)
+    assert fast.score == slow.score
+    assert fast.pvalue == slow.pvalue
+
+
+def test_fast_path_n_jobs_invariance(ds):
+    est = BilinearRegressor(encoder="pca", n_components=4)
+    kw = dict(cv=CV, n_permutations=9, regions=ds.regions, random_state=0)
+    a = spin_test(est, ds.X, ds.Y, n_jobs=1, **kw)
+    b = spin_test(est, ds.X, ds.Y, n_jobs=2, **kw)
+    assert a.fast_path and b.fast_path
+    assert np.array_equal(a.null_scores, b.null_scores)
+
+
+def test_unsupported_settings_refit():
+    assert not has_fast_path(BilinearRegressor(rank=2))
+    assert not has_fast_path(BilinearRegressor(encoder="pls"))
+    assert not has_fast_path(BilinearRegressor(alpha="cv"))
+    assert not has_fast_path(BilinearRegressor(), scoring="spearman_r")
+    assert not has_fast_path(BilinearRegressor(), scoring=lambda e, X, Y: 0.0)
+
+
+def test_unknown_parameters_refit(monkeypatch):
+    # a model version with parameters the fast path does not know is refitted
+    monkeypatch.setattr(_fast, "_KNOWN_PARAMS", _fast._KNOWN_PARAMS - {"mirror"})
+    assert not has_fast_path(BilinearRegressor())
+
+
+def test_fast_path_falls_back_on_mismatch(ds, monkeypatch):
+    est = BilinearRegressor(encoder="pca", n_components=4)
+    kw = dict(cv=CV, n_permutations=3, regions=ds.regions, random_state=0)
+    slow = spin_test(est, ds.X, ds.Y, fast=False, **kw)
+    monkeypatch.setattr(
+        _fast._BilinearNulls, "fold_scores", lambda self, perm: np.zeros(4)
+    )
+    with pytest.warns(RuntimeWarning, match="fast path disagrees"):
+        res = spin_test(est, ds.X, ds.Y, **kw)
+    assert not res.fast_path
+    assert np.array_equal(res.null_scores, slow.null_scores)
