@@ -83,18 +83,6 @@ _OTHER_REASONS = {
         "converted to numbers, because a text column in a region table is almost "
         "always a label that belongs in the index"
     ),
-    "check_estimator_sparse_array": (
-        "region tables are dense; sparse X is rejected by the data-contract "
-        "validation, with a message that does not mention sparse input"
-    ),
-    "check_estimator_sparse_matrix": (
-        "region tables are dense; sparse X is rejected by the data-contract "
-        "validation, with a message that does not mention sparse input"
-    ),
-    "check_estimator_sparse_tag": (
-        "the check fits sparse X with a 1-D y; the square-Y and dense-X "
-        "validation rejects it before the sparse-input message is reached"
-    ),
     "check_estimators_empty_data_messages": (
         "a table without feature columns gets the message 'X has no feature "
         "columns; pass genes and/or x, y, z', not scikit-learn's '0 feature(s)' "

@@ -23,6 +23,11 @@ def _as_frame(X, *, name="X"):
     """Return ``X`` as a DataFrame, giving integer labels to arrays."""
     if isinstance(X, pd.DataFrame):
         return X
+    if hasattr(X, "toarray") or hasattr(X, "sparse"):
+        raise ValueError(
+            f"{name} is a sparse matrix; region tables are dense: pass "
+            f"`{name}.toarray()` or a DataFrame."
+        )
     if isinstance(X, pd.Series):
         raise ValueError(
             f"{name} is a pandas Series; pass a DataFrame with one row per region "
@@ -94,6 +99,14 @@ def check_regions_X(
         dup = X.columns[X.columns.duplicated()].unique().tolist()[:5]
         raise ValueError(
             f"X has duplicate column names {dup}; make feature names unique."
+        )
+    complex_cols = [
+        c for c, dt in X.dtypes.items() if pd.api.types.is_complex_dtype(dt)
+    ]
+    if complex_cols:
+        raise ValueError(
+            f"X has complex-valued column(s) {complex_cols[:5]}; complex data is "
+            "not supported. Pass real values (e.g. `np.abs(X)` or `X.real`)."
         )
     non_numeric = [c for c, dt in X.dtypes.items() if not _is_numeric(dt)]
     if non_numeric:
@@ -313,6 +326,8 @@ def train_block(X, Y):
             raise ValueError("Y has duplicate region labels; labels must be unique.")
         block = Y.loc[X.index, X.index]
     else:
+        if np.iscomplexobj(Y):
+            raise ValueError("Y is complex-valued; complex data is not supported.")
         arr = np.asarray(Y, dtype=float)
         if arr.ndim != 2:
             raise ValueError(
