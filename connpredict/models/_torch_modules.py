@@ -1,0 +1,530 @@
+"""Torch modules of the neural connectome regressors (private; not estimators).
+
+Every network here follows the same two-stage shape, which is what makes
+training cost grow with regions rather than with region pairs:
+
+* ``encode(genes, coords)`` maps each region (a row of features) to an
+  embedding, once per region;
+* ``decode(emb_a, emb_b, coords_a, coords_b)`` maps the embeddings of the
+  two regions of each pair to one predicted connectivity value;
+* ``forward(genes, coords, left, right)`` encodes the distinct regions of a
+  batch and decodes the pairs ``(left[k], right[k])`` (indices into those
+  regions).
+
+All decoders are symmetric in the two regions by construction, so
+``f(i, j) == f(j, i)`` exactly.
+
+The SMT attention has three interchangeable implementations with the same
+parameters: ``"manual"`` (explicit softmax, also used to return attention
+maps), ``"sdpa"`` (:func:`torch.nn.functional.scaled_dot_product_attention`)
+and ``"flash"`` (``flash_attn.flash_attn_qkvpacked_func``, CUDA and half
+precision only, imported lazily).
+"""
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+# ---------------------------------------------------------------------------
+# building blocks
+# ---------------------------------------------------------------------------
+
+
+def _mlp(in_dim, hidden_dims, out_dim, dropout, *, activation=nn.GELU):
+    """Linear -> activation -> dropout for each hidden size, then Linear."""
+    layers = []
+    d = in_dim
+    for h in hidden_dims:
+        layers += [nn.Linear(d, h), activation(), nn.Dropout(dropout)]
+        d = h
+    layers.append(nn.Linear(d, out_dim))
+    return nn.Sequential(*layers)
+
+
+def _pair_distance(coords_a, coords_b):
+    """Euclidean distance between paired coordinate rows, shape (P, 1)."""
+    return torch.linalg.vector_norm(coords_a - coords_b, dim=-1, keepdim=True)
+
+
+class SymmetricPairHead(nn.Module):
+    """Symmetric decoder ``g([e_i + e_j, e_i * e_j, |e_i - e_j|, (d_ij)])``.
+
+    Each of the three combinations is invariant to swapping ``i`` and ``j``,
+    so the prediction is exactly symmetric. ``use_distance`` appends the
+    Euclidean distance between the regions' (standardised) coordinates.
+    """
+
+    def __init__(self, emb_dim, hidden_dims=(64,), dropout=0.0, use_distance=False):
+        super().__init__()
+        self.use_distance = bool(use_distance)
+        in_dim = 3 * emb_dim + int(self.use_distance)
+        self.norm = nn.LayerNorm(emb_dim)
+        self.mlp = _mlp(in_dim, hidden_dims, 1, dropout)
+
+    def forward(self, emb_a, emb_b, coords_a=None, coords_b=None):
+        a = self.norm(emb_a)
+        b = self.norm(emb_b)
+        feats = [a + b, a * b, (a - b).abs()]
+        if self.use_distance:
+            feats.append(_pair_distance(coords_a, coords_b).to(a.dtype))
+        return self.mlp(torch.cat(feats, dim=-1)).squeeze(-1)
+
+
+class ConcatPairHead(nn.Module):
+    """Order-averaged MLP on ``[e_i, e_j, (d_ij)]``, the research's decoder.
+
+    Linear -> ReLU -> BatchNorm -> Dropout blocks, then Linear(1), applied to
+    both orders ``(i, j)`` and ``(j, i)`` in one batch and averaged, so the
+    prediction is symmetric.
+    """
+
+    def __init__(self, emb_dim, hidden_dims=(64,), dropout=0.0, use_distance=False):
+        super().__init__()
+        self.use_distance = bool(use_distance)
+        layers = []
+        d = 2 * emb_dim + int(self.use_distance)
+        for h in hidden_dims:
+            layers += [
+                nn.Linear(d, h),
+                nn.ReLU(),
+                nn.BatchNorm1d(h),
+                nn.Dropout(dropout),
+            ]
+            d = h
+        layers.append(nn.Linear(d, 1))
+        self.mlp = nn.Sequential(*layers)
+
+    def forward(self, emb_a, emb_b, coords_a=None, coords_b=None):
+        ab = [emb_a, emb_b]
+        ba = [emb_b, emb_a]
+        if self.use_distance:
+            dist = _pair_distance(coords_a, coords_b).to(emb_a.dtype)
+            ab.append(dist)
+            ba.append(dist)
+        x = torch.cat([torch.cat(ab, dim=-1), torch.cat(ba, dim=-1)], dim=0)
+        out = self.mlp(x).squeeze(-1)
+        n = emb_a.shape[0]
+        return 0.5 * (out[:n] + out[n:])
+
+
+def _make_head(kind, emb_dim, hidden_dims, dropout, use_distance):
+    if kind == "symmetric":
+        return SymmetricPairHead(emb_dim, tuple(hidden_dims), dropout, use_distance)
+    if kind == "concat":
+        return ConcatPairHead(emb_dim, tuple(hidden_dims), dropout, use_distance)
+    raise ValueError(f"unknown head {kind!r}")
+
+
+class _Decoded(nn.Module):
+    """Mixin-like base: ``forward`` = encode distinct regions, decode pairs."""
+
+    def forward(self, genes, coords, left, right):
+        emb = self.encode(genes, coords)
+        ca = cb = None
+        if coords is not None:
+            ca, cb = coords[left], coords[right]
+        return self.decode(emb[left], emb[right], ca, cb)
+
+
+# ---------------------------------------------------------------------------
+# pair MLP
+# ---------------------------------------------------------------------------
+
+
+class PairMLPModule(_Decoded):
+    """Shared region encoder + pair decoder (the network of PairMLPRegressor).
+
+    Parameters
+    ----------
+    n_genes : int
+        Number of gene features.
+    architecture : {"shared", "concat"}
+        ``"shared"``: an MLP encodes each region's genes (and standardised
+        coordinates when ``use_coords``) into ``embedding_dim`` features;
+        :class:`SymmetricPairHead` decodes pairs. ``"concat"``: the research
+        MLP, ``MLP([x_i, x_j])`` with Linear -> ReLU -> BatchNorm -> Dropout
+        blocks, averaged over both orders. Its first layer is computed per
+        region (``W [x_i, x_j] = W_a x_i + W_b x_j``), which is exact and lets
+        regions be encoded once.
+    hidden_dims : tuple of int
+        Encoder hidden sizes (``"shared"``) or all hidden sizes (``"concat"``).
+    embedding_dim : int
+        Region embedding size (``"shared"`` only).
+    head_dims : tuple of int
+        Hidden sizes of the pair head (``"shared"`` only).
+    dropout : float
+        Dropout rate.
+    use_coords : bool
+        Append the 3 standardised coordinates to each region's input.
+    use_distance : bool
+        Give the decoder the distance between the two regions.
+    """
+
+    def __init__(
+        self,
+        n_genes,
+        architecture="shared",
+        hidden_dims=(256,),
+        embedding_dim=64,
+        head_dims=(64,),
+        dropout=0.1,
+        use_coords=False,
+        use_distance=False,
+        head="symmetric",
+        input_dropout=0.0,
+    ):
+        super().__init__()
+        self.input_drop = nn.Dropout(input_dropout)
+        self.architecture = architecture
+        self.use_coords = bool(use_coords)
+        self.use_distance = bool(use_distance)
+        in_dim = n_genes + 3 * int(self.use_coords)
+        hidden_dims = tuple(hidden_dims)
+        if architecture == "shared":
+            self.encoder = _mlp(in_dim, hidden_dims, embedding_dim, dropout)
+            self.head = _make_head(
+                head, embedding_dim, head_dims, dropout, use_distance
+            )
+        elif architecture == "concat":
+            if not hidden_dims:
+                raise ValueError(
+                    "architecture='concat' needs at least one hidden layer"
+                )
+            h1 = hidden_dims[0]
+            # first layer split into the halves acting on region i and region j
+            self.first = nn.Linear(in_dim, 2 * h1)
+            self.dist_proj = nn.Linear(1, h1, bias=False) if use_distance else None
+            layers = [nn.ReLU(), nn.BatchNorm1d(h1), nn.Dropout(dropout)]
+            d = h1
+            for h in hidden_dims[1:]:
+                layers += [
+                    nn.Linear(d, h),
+                    nn.ReLU(),
+                    nn.BatchNorm1d(h),
+                    nn.Dropout(dropout),
+                ]
+                d = h
+            layers.append(nn.Linear(d, 1))
+            self.rest = nn.Sequential(*layers)
+            self._h1 = h1
+        else:
+            raise ValueError(f"unknown architecture {architecture!r}")
+
+    def _inputs(self, genes, coords):
+        genes = self.input_drop(genes)
+        if self.use_coords:
+            return torch.cat([genes, coords.to(genes.dtype)], dim=-1)
+        return genes
+
+    def encode(self, genes, coords=None):
+        x = self._inputs(genes, coords)
+        if self.architecture == "shared":
+            return self.encoder(x)
+        return self.first(x)  # (R, 2 * h1): [W_a x + b, W_b x]
+
+    def decode(self, emb_a, emb_b, coords_a=None, coords_b=None):
+        if self.architecture == "shared":
+            return self.head(emb_a, emb_b, coords_a, coords_b)
+        h1 = self._h1
+        # the bias lives in the first half; W_b x has it too, so remove it once
+        bias = self.first.bias[h1:]
+        ab = emb_a[:, :h1] + emb_b[:, h1:] - bias
+        ba = emb_b[:, :h1] + emb_a[:, h1:] - bias
+        if self.dist_proj is not None:
+            dist = self.dist_proj(_pair_distance(coords_a, coords_b).to(ab.dtype))
+            ab = ab + dist
+            ba = ba + dist
+        out = self.rest(torch.cat([ab, ba], dim=0)).squeeze(-1)
+        n = emb_a.shape[0]
+        return 0.5 * (out[:n] + out[n:])
+
+
+# ---------------------------------------------------------------------------
+# Spatiomolecular Transformer
+# ---------------------------------------------------------------------------
+
+
+def alibi_slopes(n_heads):
+    """ALiBi slopes of Press et al.: a geometric sequence per head.
+
+    For a power of two ``n``: ``2 ** (-8 * (h + 1) / n)``, ``h = 0..n-1``
+    (4 heads: 1/4, 1/16, 1/64, 1/256). Other head counts interleave the
+    slopes of the neighbouring powers of two, as in the paper.
+    """
+
+    def _pow2(n):
+        start = 2.0 ** (-8.0 / n)
+        return [start ** (i + 1) for i in range(n)]
+
+    if math.log2(n_heads).is_integer():
+        slopes = _pow2(n_heads)
+    else:
+        closest = 2 ** math.floor(math.log2(n_heads))
+        slopes = _pow2(closest) + _pow2(2 * closest)[0::2][: n_heads - closest]
+    return torch.tensor(slopes, dtype=torch.float32)
+
+
+def alibi_bias(slopes, seq_len, device=None, dtype=torch.float32):
+    """Additive attention bias ``-slope_h * |i - j|``, shape (H, S, S).
+
+    This is flash-attn's non-causal ALiBi convention, so the same slopes give
+    the same attention on every backend.
+    """
+    pos = torch.arange(seq_len, device=device, dtype=torch.float32)
+    dist = (pos[None, :] - pos[:, None]).abs()
+    return (-slopes.to(device=device, dtype=torch.float32)[:, None, None] * dist).to(
+        dtype
+    )
+
+
+def _flash_attn_func():
+    """Return ``flash_attn_qkvpacked_func`` or None when flash-attn is missing."""
+    try:
+        from flash_attn import flash_attn_qkvpacked_func
+    except ImportError:  # optional extra: fall back to SDPA
+        return None
+    return flash_attn_qkvpacked_func
+
+
+def flash_available(device):
+    """Whether the flash-attn kernel can run on ``device``."""
+    dev = torch.device(device)
+    return (
+        dev.type == "cuda"
+        and torch.cuda.is_available()
+        and _flash_attn_func() is not None
+    )
+
+
+class ALiBiSelfAttention(nn.Module):
+    """Multi-head self-attention with an optional ALiBi bias and 3 backends."""
+
+    def __init__(self, d_model, n_heads, attn_dropout=0.0):
+        super().__init__()
+        if d_model % n_heads:
+            raise ValueError(
+                f"d_model={d_model} must be a multiple of n_heads={n_heads}"
+            )
+        self.n_heads = n_heads
+        self.head_dim = d_model // n_heads
+        self.attn_dropout = attn_dropout
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.proj = nn.Linear(d_model, d_model)
+
+    def forward(self, x, slopes=None, backend="sdpa", need_weights=False):
+        B, S, D = x.shape
+        H, dh = self.n_heads, self.head_dim
+        qkv = self.qkv(x).view(B, S, 3, H, dh)
+        p = self.attn_dropout if self.training else 0.0
+        weights = None
+        flash = None
+        if backend == "flash" and not need_weights and x.is_cuda:
+            flash = _flash_attn_func()
+        # "flash" falls back to SDPA off CUDA or without flash-attn (e.g. a
+        # model trained on a GPU and unpickled on a CPU-only machine)
+        if flash is not None:
+            half = qkv
+            if qkv.dtype not in (torch.float16, torch.bfloat16):
+                half = qkv.to(torch.bfloat16)
+            out = flash(
+                half.contiguous(),
+                dropout_p=p,
+                causal=False,
+                alibi_slopes=None if slopes is None else slopes.float().contiguous(),
+            )
+            out = out.to(x.dtype).reshape(B, S, D)
+        else:
+            q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (B, H, S, dh)
+            bias = None
+            if slopes is not None:
+                bias = alibi_bias(slopes, S, device=x.device, dtype=q.dtype)
+            if backend == "manual" or need_weights:
+                scores = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(dh))
+                if bias is not None:
+                    scores = scores + bias
+                attn = scores.float().softmax(dim=-1).to(q.dtype)
+                weights = attn
+                out = F.dropout(attn, p) @ v
+            else:
+                out = F.scaled_dot_product_attention(
+                    q, k, v, attn_mask=bias, dropout_p=p
+                )
+            out = out.transpose(1, 2).reshape(B, S, D)
+        return self.proj(out), weights
+
+
+class TransformerBlock(nn.Module):
+    """Pre-LayerNorm block: ``x + Attn(LN(x))`` then ``x + FFN(LN(x))``."""
+
+    def __init__(self, d_model, n_heads, dropout=0.1, ff_mult=2):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(d_model)
+        self.attn = ALiBiSelfAttention(d_model, n_heads)
+        self.drop1 = nn.Dropout(dropout)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.ff = nn.Sequential(
+            nn.Linear(d_model, ff_mult * d_model),
+            nn.GELU(),
+            nn.Linear(ff_mult * d_model, d_model),
+        )
+        self.drop2 = nn.Dropout(dropout)
+
+    def forward(self, x, slopes=None, backend="sdpa", need_weights=False):
+        a, w = self.attn(self.norm1(x), slopes, backend, need_weights)
+        x = x + self.drop1(a)
+        x = x + self.drop2(self.ff(self.norm2(x)))
+        return x, w
+
+
+class AttentionPooling(nn.Module):
+    """Softmax-weighted sum of tokens, scores from a small MLP per token."""
+
+    def __init__(self, d_model, hidden=32):
+        super().__init__()
+        self.score = nn.Sequential(
+            nn.Linear(d_model, hidden), nn.Tanh(), nn.Linear(hidden, 1)
+        )
+
+    def forward(self, x):
+        w = self.score(x).float().softmax(dim=1).to(x.dtype)  # (B, S, 1)
+        return (w * x).sum(dim=1)
+
+
+class SMTModule(_Decoded):
+    """Spatiomolecular Transformer: token encoder per region + pair decoder.
+
+    Parameters
+    ----------
+    n_genes : int
+        Number of genes (in genomic order).
+    token_size : int
+        Consecutive genes per token; the last token is zero-padded.
+    d_model, n_heads, n_layers : int
+        Transformer width, heads and depth.
+    dropout : float
+        Dropout on residual branches, pooling and head.
+    positional : {"alibi", "learned", "none"}
+        ALiBi attention biases, or learned absolute position embeddings.
+    cls : {None, "coords"}
+        Prepend a [CLS] token made from the standardised coordinates
+        (``Linear(3, d_model)``). Under ALiBi it sits at position 0.
+    pooling : {"mean", "attention", "cls", "flatten"}
+        How token outputs become the region embedding. ``"flatten"`` is the
+        research choice: per-token ``Linear(d_model, flatten_dim)``, then
+        concatenation.
+    flatten_dim : int
+        Per-token width for ``pooling="flatten"``.
+    head_dims : tuple of int
+        Hidden sizes of the symmetric pair head.
+    use_distance : bool
+        Give the decoder the distance between the two regions.
+    attention_backend : {"sdpa", "manual", "flash"}
+        Attention implementation (see the module docstring).
+    ff_mult : int
+        Feed-forward width multiplier.
+    """
+
+    def __init__(
+        self,
+        n_genes,
+        token_size=20,
+        d_model=64,
+        n_heads=4,
+        n_layers=2,
+        dropout=0.1,
+        positional="alibi",
+        cls=None,
+        pooling="mean",
+        flatten_dim=4,
+        head_dims=(64,),
+        use_distance=False,
+        attention_backend="sdpa",
+        ff_mult=2,
+        head="symmetric",
+        input_dropout=0.0,
+    ):
+        super().__init__()
+        self.input_drop = nn.Dropout(input_dropout)
+        self.token_size = int(token_size)
+        self.n_tokens = math.ceil(n_genes / self.token_size)
+        self.pad = self.n_tokens * self.token_size - n_genes
+        self.use_cls = cls == "coords"
+        self.seq_len = self.n_tokens + int(self.use_cls)
+        self.positional = positional
+        self.pooling = pooling
+        self.attention_backend = attention_backend
+        self.token_embed = nn.Linear(self.token_size, d_model)
+        self.cls_embed = nn.Linear(3, d_model) if self.use_cls else None
+        if positional == "learned":
+            self.pos_embed = nn.Parameter(torch.randn(self.seq_len, d_model) * 0.02)
+        else:
+            self.pos_embed = None
+        if positional == "alibi":
+            self.register_buffer("slopes", alibi_slopes(n_heads))
+        else:
+            self.slopes = None
+        self.blocks = nn.ModuleList(
+            TransformerBlock(d_model, n_heads, dropout, ff_mult)
+            for _ in range(n_layers)
+        )
+        self.norm = nn.LayerNorm(d_model)
+        if pooling == "attention":
+            self.pool = AttentionPooling(d_model)
+            emb_dim = d_model
+        elif pooling == "flatten":
+            self.pool = nn.Linear(d_model, flatten_dim)
+            emb_dim = flatten_dim * self.seq_len
+        elif pooling in ("mean", "cls"):
+            if pooling == "cls" and not self.use_cls:
+                raise ValueError("pooling='cls' needs cls='coords'")
+            self.pool = None
+            emb_dim = d_model
+        else:
+            raise ValueError(f"unknown pooling {pooling!r}")
+        self.embedding_dim = emb_dim
+        self.pool_drop = nn.Dropout(dropout)
+        self.head = _make_head(head, emb_dim, head_dims, dropout, use_distance)
+
+    def tokens(self, genes, coords=None):
+        """Token embeddings (R, S, d_model) of the regions' gene vectors."""
+        R = genes.shape[0]
+        genes = self.input_drop(genes)
+        if self.pad:
+            genes = F.pad(genes, (0, self.pad))
+        x = self.token_embed(genes.view(R, self.n_tokens, self.token_size))
+        if self.use_cls:
+            cls = self.cls_embed(coords.to(x.dtype)).unsqueeze(1)
+            x = torch.cat([cls, x], dim=1)
+        if self.pos_embed is not None:
+            x = x + self.pos_embed
+        return x
+
+    def _backend(self, need_weights):
+        return "manual" if need_weights else self.attention_backend
+
+    def encode_tokens(self, genes, coords=None, need_weights=False, backend=None):
+        """Final token states and, if asked, the attention maps of each layer."""
+        x = self.tokens(genes, coords)
+        backend = backend or self._backend(need_weights)
+        maps = []
+        for block in self.blocks:
+            x, w = block(x, self.slopes, backend, need_weights)
+            maps.append(w)
+        return self.norm(x), maps
+
+    def encode(self, genes, coords=None, backend=None):
+        x, _ = self.encode_tokens(genes, coords, backend=backend)
+        if self.pooling == "mean":
+            emb = x.mean(dim=1)
+        elif self.pooling == "cls":
+            emb = x[:, 0]
+        elif self.pooling == "attention":
+            emb = self.pool(x)
+        else:
+            emb = self.pool(x).flatten(1)
+        return self.pool_drop(emb)
+
+    def decode(self, emb_a, emb_b, coords_a=None, coords_b=None):
+        return self.head(emb_a, emb_b, coords_a, coords_b)

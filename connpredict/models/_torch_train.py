@@ -1,0 +1,467 @@
+"""Training and prediction machinery shared by the neural regressors (private).
+
+:class:`NeuralConnectomeRegressor` turns the training regions into a
+:class:`~connpredict.models._torch_data.PairDataset`, builds a skorch
+``NeuralNet`` around a module of :mod:`connpredict.models._torch_modules`
+(composition: the estimator is not a skorch net, it holds one in ``net_``),
+and predicts by encoding every region once and decoding pairs in chunks.
+"""
+
+import copy
+import logging
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.helper import predefined_split
+
+from connpredict.models._base import BaseConnectomeRegressor
+from connpredict.models._torch_data import PairBatch, PairDataset, PairLoader
+from connpredict.utils._contract import pair_indices
+
+logger = logging.getLogger("connpredict.models")
+
+_MAX_SEED = 2**31 - 1
+# pairs decoded per chunk at prediction time, regions encoded per chunk
+_PREDICT_PAIRS = 1 << 16
+_ENCODE_REGIONS = 256
+
+
+def _autocast(device):
+    """bf16 autocast on CUDA, a no-op context elsewhere."""
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        return torch.autocast("cuda", dtype=torch.bfloat16)
+    return torch.autocast("cpu", enabled=False)
+
+
+def _fork_rng(device):
+    dev = torch.device(device)
+    devices = []
+    if dev.type == "cuda" and torch.cuda.is_available():
+        devices = [dev.index if dev.index is not None else torch.cuda.current_device()]
+    return torch.random.fork_rng(devices=devices)
+
+
+class _PairNet(NeuralNet):
+    """skorch net whose batches are :class:`PairBatch` objects.
+
+    It moves a batch to the device, runs the module under bf16 autocast on
+    CUDA and returns float32 predictions (so the loss is computed in float32).
+    """
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, PairBatch):
+            x = x.to(self.device)
+            with _autocast(self.device):
+                out = self.module_(x.genes, x.coords, x.left, x.right, **fit_params)
+            return out.float()
+        return super().infer(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = y_true.to(device=y_pred.device, dtype=y_pred.dtype)
+        return self.criterion_(y_pred, y_true)
+
+
+def _noop_sink(*args, **kwargs):
+    """Discard skorch callback messages."""
+
+
+class NeuralConnectomeRegressor(BaseConnectomeRegressor):
+    """Base of the torch-backed regressors (not public).
+
+    Subclasses set ``_module_class`` and implement ``_module_kwargs(n_genes)``
+    and ``_uses_coords()``; they define every hyper-parameter in ``__init__``.
+    """
+
+    _requires_genes = True
+    _module_class = None
+
+    # -- hooks -------------------------------------------------------------
+    def _module_kwargs(self, n_genes):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _uses_coords(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _resolve_distance(self, X):
+        """Resolve ``use_distance="auto"``: on when X has the coordinates."""
+        if self.use_distance == "auto":
+            _, coords = self._split(X)
+            self.use_distance_ = coords is not None
+        elif isinstance(self.use_distance, (bool, np.bool_)):
+            self.use_distance_ = bool(self.use_distance)
+        else:
+            raise ValueError(
+                "use_distance must be True, False or 'auto', got "
+                f"{self.use_distance!r}."
+            )
+
+    def _validate_params(self):
+        for name in ("max_epochs", "batch_size", "n_ensemble"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, np.integer)) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
+        if not (isinstance(self.lr, (float, int)) and self.lr > 0):
+            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
+        for name in ("dropout", "input_dropout"):
+            v = getattr(self, name)
+            if not 0 <= v < 1:
+                raise ValueError(f"{name} must be in [0, 1), got {v!r}.")
+        if self.sampler not in ("block", "random"):
+            raise ValueError(
+                f"sampler must be 'block' or 'random', got {self.sampler!r}."
+            )
+        if self.patience is not None and (
+            not isinstance(self.patience, (int, np.integer)) or self.patience < 1
+        ):
+            raise ValueError(
+                f"patience must be a positive integer or None, got {self.patience!r}."
+            )
+
+    # -- preprocessing -----------------------------------------------------
+    def _fit_scalers(self, X):
+        genes, coords = self._split(X)
+        self.gene_mean_ = genes.mean(axis=0)
+        sd = genes.std(axis=0)
+        self.gene_scale_ = np.where(sd > 1e-8, sd, 1.0)
+        if self._uses_coords():
+            if coords is None:
+                raise ValueError(
+                    f"{type(self).__name__} with these settings uses region "
+                    "coordinates, but X lacks the columns "
+                    f"{list(self._coord_columns())}. Add them, or turn the "
+                    "coordinate options off."
+                )
+            self.coord_mean_ = coords.mean(axis=0)
+            # one isotropic scale keeps distances meaningful
+            scale = float(np.sqrt(((coords - self.coord_mean_) ** 2).sum(1).mean()))
+            self.coord_scale_ = scale if scale > 0 else 1.0
+        else:
+            self.coord_mean_ = None
+            self.coord_scale_ = None
+
+    def _tensors(self, X):
+        genes, coords = self._split(X)
+        g = torch.as_tensor(
+            (genes - self.gene_mean_) / self.gene_scale_, dtype=torch.float32
+        )
+        c = None
+        if self.coord_mean_ is not None:
+            c = torch.as_tensor(
+                (coords - self.coord_mean_) / self.coord_scale_, dtype=torch.float32
+            )
+        return g, c
+
+    # -- fit ---------------------------------------------------------------
+    def _inner_split(self, X, Y_block, random_state):
+        if self.validation is None:
+            n = X.shape[0]
+            return np.arange(n), np.array([], dtype=int)
+        from connpredict.model_selection import validation_split
+
+        Y_df = pd.DataFrame(Y_block, index=X.index, columns=X.index)
+        tr, va = validation_split(
+            X,
+            Y_df,
+            cv=self.validation,
+            random_state=random_state,
+            coord_columns=self._coord_columns(),
+        )
+        return np.asarray(tr, dtype=int), np.asarray(va, dtype=int)
+
+    def _pairs(self, idx, Y_block):
+        idx = np.asarray(idx, dtype=int)
+        r, c = pair_indices(len(idx))
+        rows, cols = idx[r], idx[c]
+        return rows, cols, Y_block[rows, cols]
+
+    def _callbacks(self, has_valid):
+        cbs = []
+        if has_valid and self.patience is not None:
+            sink = logger.info if self.verbose else _noop_sink
+            cbs.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_loss",
+                        patience=self.patience,
+                        load_best=True,
+                        sink=sink,
+                    ),
+                )
+            )
+        if self.verbose:
+            cbs.append(("progress_bar", ProgressBar()))
+        for i, cb in enumerate(self.callbacks or []):
+            if isinstance(cb, tuple):
+                cbs.append((cb[0], copy.deepcopy(cb[1])))
+            else:
+                cbs.append((f"user_callback_{i}", copy.deepcopy(cb)))
+        return cbs
+
+    def _fit(self, X, Y_block):
+        self._validate_params()
+        self._resolve_distance(X)
+        rng = check_random_state(self.random_state)
+        seed = int(rng.randint(_MAX_SEED))
+        split_seed = int(rng.randint(_MAX_SEED))
+        self._fit_scalers(X)
+        genes, coords = self._tensors(X)
+        self.n_genes_ = genes.shape[1]
+
+        tr, va = self._inner_split(X, Y_block, split_seed)
+        self.train_indices_, self.validation_indices_ = tr, va
+        if len(tr) < 2:
+            raise ValueError(
+                "The inner training split keeps fewer than 2 regions; pass more "
+                "regions or set validation=None."
+            )
+        rows, cols, y = self._pairs(tr, Y_block)
+        self.y_mean_ = float(y.mean())
+        sd = float(y.std())
+        self.y_scale_ = sd if sd > 1e-12 else 1.0
+
+        def _ds(r, c, t):
+            yt = torch.as_tensor(
+                (t - self.y_mean_) / self.y_scale_, dtype=torch.float32
+            )
+            return PairDataset(genes, coords, r, c, yt)
+
+        train_ds = _ds(rows, cols, y)
+        valid_ds = None
+        if len(va) >= 2:
+            valid_ds = _ds(*self._pairs(va, Y_block))
+
+        member_seeds = [seed] + [
+            int(rng.randint(_MAX_SEED)) for _ in range(self.n_ensemble - 1)
+        ]
+        nets = []
+        for member_seed in member_seeds:
+            nets.append(self._fit_net(train_ds, valid_ds, member_seed))
+        self.nets_ = nets
+        self.net_ = nets[0]
+        self.history_ = nets[0].history
+        return self
+
+    def _fit_net(self, train_ds, valid_ds, seed):
+        """Build and train one skorch net, seeded by ``seed``."""
+        generator = torch.Generator().manual_seed(seed)
+        net = _PairNet(
+            module=self._module_class,
+            criterion=torch.nn.MSELoss,
+            optimizer=torch.optim.AdamW,
+            lr=self.lr,
+            optimizer__weight_decay=self.weight_decay,
+            batch_size=self.batch_size,
+            max_epochs=self.max_epochs,
+            train_split=predefined_split(valid_ds) if valid_ds is not None else None,
+            iterator_train=PairLoader,
+            iterator_train__shuffle=True,
+            iterator_train__sampler=self.sampler,
+            iterator_train__generator=generator,
+            iterator_valid=PairLoader,
+            iterator_valid__batch_size=max(4096, self.batch_size),
+            iterator_valid__sampler="random",
+            callbacks=self._callbacks(valid_ds is not None),
+            device=self.device,
+            verbose=int(bool(self.verbose)),
+            **{
+                f"module__{k}": v for k, v in self._module_kwargs(self.n_genes_).items()
+            },
+        )
+        with _fork_rng(self.device):
+            torch.manual_seed(seed)
+            net.fit(train_ds, None)
+        # drop references to the data and the generator (small pickles)
+        net.train_split = None
+        net.iterator_train__generator = None
+        net.module_.eval()
+        return net
+
+    # -- predict -----------------------------------------------------------
+    @property
+    def module_(self):
+        """The fitted torch module (``net_.module_``)."""
+        check_is_fitted(self, "net_")
+        return self.net_.module_
+
+    def _encode(self, g, c, net=None):
+        net = self.net_ if net is None else net
+        module = net.module_
+        device = net.device
+        out = []
+        for start in range(0, g.shape[0], _ENCODE_REGIONS):
+            sl = slice(start, start + _ENCODE_REGIONS)
+            gb = g[sl].to(device)
+            cb = None if c is None else c[sl].to(device)
+            with _autocast(device):
+                out.append(module.encode(gb, cb).float())
+        return torch.cat(out, dim=0)
+
+    def _predict_block(self, X_rows, X_cols):
+        same = X_rows is X_cols
+        ga, ca = self._tensors(X_rows)
+        gb, cb = (ga, ca) if same else self._tensors(X_cols)
+        nets = getattr(self, "nets_", None) or [self.net_]
+        total = None
+        for net in nets:
+            block = self._predict_block_net(net, ga, ca, gb, cb, same)
+            total = block if total is None else total + block
+        total /= len(nets)
+        return total.numpy().astype(float) * self.y_scale_ + self.y_mean_
+
+    def _predict_block_net(self, net, ga, ca, gb, cb, same):
+        """Standardised predictions of one net for all (row, col) pairs."""
+        module = net.module_
+        device = net.device
+        module.eval()
+        with torch.no_grad():
+            ea = self._encode(ga, ca, net)
+            eb = ea if same else self._encode(gb, cb, net)
+            ca = None if ca is None else ca.to(device)
+            cb = None if cb is None else cb.to(device)
+            nr, nc = ea.shape[0], eb.shape[0]
+            out = torch.empty(nr, nc)
+            rows_per_chunk = max(1, _PREDICT_PAIRS // max(nc, 1))
+            col_idx = torch.arange(nc, device=ea.device)
+            for start in range(0, nr, rows_per_chunk):
+                stop = min(nr, start + rows_per_chunk)
+                ri = torch.arange(start, stop, device=ea.device).repeat_interleave(nc)
+                ci = col_idx.repeat(stop - start)
+                with _autocast(device):
+                    pred = module.decode(
+                        ea[ri],
+                        eb[ci],
+                        None if ca is None else ca[ri],
+                        None if cb is None else cb[ci],
+                    )
+                out[start:stop] = pred.float().view(stop - start, nc).cpu()
+        return out
+
+    def transform(self, X):
+        """Return the region embeddings learned by the encoder.
+
+        With ``n_ensemble > 1`` these are the embeddings of the first member
+        (``net_``); embeddings of differently initialised nets are not
+        comparable, so they are not averaged.
+
+        Parameters
+        ----------
+        X : DataFrame of shape (n_regions, n_features)
+            Regions, with the same columns as in ``fit``.
+
+        Returns
+        -------
+        embeddings : ndarray of shape (n_regions, embedding_dim)
+            One row per region: what the pair decoder receives (for
+            ``PairMLPRegressor(architecture="concat")``, the two halves of the
+            first layer, ``[W_a x + b, W_b x]``).
+        """
+        X = self._validate_predict_X(X)
+        self.net_.module_.eval()
+        with torch.no_grad():
+            g, c = self._tensors(X)
+            return self._encode(g, c).cpu().numpy()
+
+    # -- persistence ---------------------------------------------------------
+    _FITTED_STATE = (
+        "gene_mean_",
+        "gene_scale_",
+        "coord_mean_",
+        "coord_scale_",
+        "y_mean_",
+        "y_scale_",
+        "n_genes_",
+        "n_features_in_",
+        "use_distance_",
+    )
+
+    def save_weights(self, f):
+        """Save the trained weights and preprocessing statistics to ``f``.
+
+        The file is a plain :func:`torch.save` dictionary (tensors, numbers,
+        strings), loadable with ``weights_only=True`` and on any device; use
+        :meth:`load_weights` on an estimator with the same parameters.
+
+        Parameters
+        ----------
+        f : str, path-like or file object
+            Where to write.
+        """
+        check_is_fitted(self, "net_")
+        state = {k: getattr(self, k) for k in self._FITTED_STATE}
+        for k, v in list(state.items()):
+            if isinstance(v, np.ndarray):
+                state[k] = torch.as_tensor(v)
+        names = getattr(self, "feature_names_in_", None)
+        state["feature_names_in_"] = None if names is None else [str(n) for n in names]
+        nets = getattr(self, "nets_", None) or [self.net_]
+        state["module_states"] = [
+            {k: v.detach().cpu() for k, v in net.module_.state_dict().items()}
+            for net in nets
+        ]
+        state["estimator"] = type(self).__name__
+        torch.save(state, f)
+
+    def load_weights(self, f):
+        """Load weights saved by :meth:`save_weights` into this estimator.
+
+        The estimator must have the same architecture parameters as the one
+        that saved them. Weights are mapped onto this estimator's ``device``,
+        so a model trained on a GPU loads on a CPU-only machine
+        (``device="cpu"``).
+
+        Parameters
+        ----------
+        f : str, path-like or file object
+            What :meth:`save_weights` wrote.
+
+        Returns
+        -------
+        self : object
+            The estimator, ready to ``predict`` and ``transform``.
+        """
+        # tensors are read onto the CPU, then copied into the modules built on
+        # this estimator's device
+        state = torch.load(f, map_location="cpu", weights_only=True)
+        if state.get("estimator") != type(self).__name__:
+            raise ValueError(
+                f"These weights were saved by {state.get('estimator')}, not "
+                f"{type(self).__name__}."
+            )
+        for k in self._FITTED_STATE:
+            v = state[k]
+            setattr(self, k, v.numpy() if isinstance(v, torch.Tensor) else v)
+        if state["feature_names_in_"] is not None:
+            self.feature_names_in_ = np.asarray(
+                state["feature_names_in_"], dtype=object
+            )
+        nets = []
+        for module_state in state["module_states"]:
+            net = _PairNet(
+                module=self._module_class,
+                criterion=torch.nn.MSELoss,
+                device=self.device,
+                **{
+                    f"module__{k}": v
+                    for k, v in self._module_kwargs(self.n_genes_).items()
+                },
+            )
+            net.initialize()
+            net.module_.load_state_dict(module_state)
+            net.module_.eval()
+            nets.append(net)
+        self.nets_ = nets
+        self.net_ = nets[0]
+        self.history_ = nets[0].history
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = torch.device(self.device).type == "cuda"
+        return tags
