@@ -56,8 +56,7 @@ def bench_spins(n_spins, methods):
             dt = time.perf_counter() - t0
             moved = np.mean(perms != np.arange(perms.shape[1]))
             print(
-                f"schaefer{n_parcels:<6}{source:<11}{method:<11}{dt:9.2f}"
-                f"{moved:8.2f}"
+                f"schaefer{n_parcels:<6}{source:<11}{method:<11}{dt:9.2f}{moved:8.2f}"
             )
 
 
@@ -96,16 +95,14 @@ def bench_fast_path(n_null, n_jobs_list):
     print(f"{'params':<36}{'n_jobs':>7}{'seconds':>9}{'cpu s':>8}{'p':>9}")
     runs = [({}, n) for n in n_jobs_list] + [({"encoder": None}, 1)]
     for params, n_jobs in runs:
-        if True:
-            est = BilinearRegressor(**params)
-            t0, c0 = time.perf_counter(), time.process_time()
-            res = spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms,
-                            n_jobs=n_jobs)
-            dt, cpu = time.perf_counter() - t0, time.process_time() - c0
-            assert res.fast_path
-            # CPU time of this process (workers' time is not counted)
-            cpu_s = f"{cpu:8.1f}" if n_jobs == 1 else f"{'-':>8}"
-            print(f"{params!s:<36}{n_jobs!s:>7}{dt:9.1f}{cpu_s}{res.pvalue:9.4f}")
+        est = BilinearRegressor(**params)
+        t0, c0 = time.perf_counter(), time.process_time()
+        res = spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms, n_jobs=n_jobs)
+        dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+        assert res.fast_path
+        # CPU time of this process (workers' time is not counted)
+        cpu_s = f"{cpu:8.1f}" if n_jobs == 1 else f"{'-':>8}"
+        print(f"{params!s:<36}{n_jobs!s:>7}{dt:9.1f}{cpu_s}{res.pvalue:9.4f}")
 
 
 def bench_models(n_null, n_null_generic, n_jobs):
@@ -131,8 +128,14 @@ def bench_models(n_null, n_null_generic, n_jobs):
         n = n_null if fast else n_null_generic
         t0 = time.perf_counter()
         res = spin_test(
-            est, ds.X, ds.Y, cv=cv, n_permutations=n, regions=ds.regions,
-            random_state=0, n_jobs=n_jobs,
+            est,
+            ds.X,
+            ds.Y,
+            cv=cv,
+            n_permutations=n,
+            regions=ds.regions,
+            random_state=0,
+            n_jobs=n_jobs,
         )
         dt = time.perf_counter() - t0
         row = res.to_frame().iloc[0]
@@ -147,10 +150,18 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-spins", type=int, default=10_000)
     parser.add_argument("--methods", default="nearest,vasa,hungarian")
-    parser.add_argument("--n-null", type=int, default=1000,
-                        help="null refits for models with a fast path")
-    parser.add_argument("--n-null-generic", type=int, default=100,
-                        help="null refits for models without a fast path")
+    parser.add_argument(
+        "--n-null",
+        type=int,
+        default=1000,
+        help="null refits for models with a fast path",
+    )
+    parser.add_argument(
+        "--n-null-generic",
+        type=int,
+        default=100,
+        help="null refits for models without a fast path",
+    )
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--skip-spins", action="store_true")
     parser.add_argument("--skip-fast", action="store_true")
