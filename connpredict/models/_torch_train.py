@@ -13,7 +13,7 @@ import logging
 import numpy as np
 import pandas as pd
 import torch
-from sklearn.utils import check_random_state
+from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
@@ -464,4 +464,6 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = torch.device(self.device).type == "cuda"
+        # ``transform`` returns region embeddings, so these are transformers too
+        tags.transformer_tags = TransformerTags(preserves_dtype=[])
         return tags

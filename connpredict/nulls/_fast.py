@@ -37,9 +37,21 @@ _FAST_SCORINGS = (None, "pearson_r")
 # estimator with any other parameter (a newer model version) is refitted.
 _KNOWN_PARAMS = frozenset(
     {
-        "encoder", "n_components", "rank", "alpha", "alphas", "penalty",
-        "diagonal", "linear_terms", "use_coords", "mirror", "max_iter",
-        "n_iter_no_change", "validation_cv", "cv", "random_state",
+        "encoder",
+        "n_components",
+        "rank",
+        "alpha",
+        "alphas",
+        "penalty",
+        "diagonal",
+        "linear_terms",
+        "use_coords",
+        "mirror",
+        "max_iter",
+        "n_iter_no_change",
+        "validation_cv",
+        "cv",
+        "random_state",
         "coord_columns",
     }
 )
@@ -236,7 +248,5 @@ def fast_null_scores(
     if workers == 1:
         return np.vstack([first[None, :], engine.batch(rest)])
     chunks = np.array_split(rest, workers * 4)
-    parts = Parallel(n_jobs=n_jobs)(
-        delayed(engine.batch)(c) for c in chunks if len(c)
-    )
+    parts = Parallel(n_jobs=n_jobs)(delayed(engine.batch)(c) for c in chunks if len(c))
     return np.vstack([first[None, :], *parts])

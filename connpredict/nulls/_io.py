@@ -25,9 +25,7 @@ def _parse_list(cell, column, row):
                 f"{cell[:60]!r}..."
             ) from exc
     arr = np.asarray(value)
-    if arr.ndim != 1 or not (
-        np.issubdtype(arr.dtype, np.integer) or arr.size == 0
-    ):
+    if arr.ndim != 1 or not (np.issubdtype(arr.dtype, np.integer) or arr.size == 0):
         raise ValueError(
             f"Row {row} of column {column!r} must be a flat list of integers."
         )

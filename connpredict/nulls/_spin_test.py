@@ -235,7 +235,12 @@ def _permuted_frame(X, values, gene_pos, perm):
 
 def _cv_fold_scores(estimator, X, Y, splits, scorer):
     return cross_val_score(
-        clone(estimator), X, Y, cv=splits, scoring=scorer, n_jobs=1,
+        clone(estimator),
+        X,
+        Y,
+        cv=splits,
+        scoring=scorer,
+        n_jobs=1,
         error_score="raise",
     )
 
@@ -406,7 +411,9 @@ default=None
         reg = _align_regions(regions, X)
         if method == "random":
             perms = random_permutations(
-                reg, n_permutations, preserve="hemisphere_structure",
+                reg,
+                n_permutations,
+                preserve="hemisphere_structure",
                 random_state=random_state,
             )
         else:
@@ -416,8 +423,7 @@ default=None
         method_used = method
     scorer, scoring_name = _resolve_scorer(estimator, scoring)
     splits = [
-        (np.asarray(tr), np.asarray(te))
-        for tr, te in check_cv(cv).split(X, Y, groups)
+        (np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X, Y, groups)
     ]
     fold_scores = _cv_fold_scores(estimator, X, Y, splits, scorer)
     score = float(np.mean(fold_scores))
@@ -428,7 +434,13 @@ default=None
         from connpredict.nulls._fast import fast_null_scores
 
         null_folds = fast_null_scores(
-            estimator, X, Y, splits, perms, scoring, gene_pos,
+            estimator,
+            X,
+            Y,
+            splits,
+            perms,
+            scoring,
+            gene_pos,
             coord_columns=coord_columns,
             check=lambda p: _null_batch(
                 estimator, X, Y, splits, scorer, gene_pos, p[None, :]
@@ -453,7 +465,9 @@ default=None
     finite = null_scores[np.isfinite(null_scores)]
     logger.info(
         "spin_test: score %.4f, null mean %.4f, p = %.4g (%d permutations)",
-        score, finite.mean() if finite.size else float("nan"), pvalue,
+        score,
+        finite.mean() if finite.size else float("nan"),
+        pvalue,
         null_scores.size,
     )
     return SpinTestResult(

@@ -329,9 +329,7 @@ def spin_permutations(
         "cortex": random_rotations(n_permutations, random_state=rng),
         "subcortex": random_rotations(n_permutations, random_state=rng),
     }
-    return _spins_from_rotations(
-        groups, rotations, method, len(regions), n_jobs=n_jobs
-    )
+    return _spins_from_rotations(groups, rotations, method, len(regions), n_jobs=n_jobs)
 
 
 def _spins_from_rotations(groups, rotations, method, n_regions, *, n_jobs=None):
@@ -364,9 +362,7 @@ def _spins_from_rotations(groups, rotations, method, n_regions, *, n_jobs=None):
     return out
 
 
-def random_permutations(
-    regions, n_permutations, *, preserve=None, random_state=None
-):
+def random_permutations(regions, n_permutations, *, preserve=None, random_state=None):
     """Uniform random permutations of regions (a non-spatial null).
 
     Parameters
@@ -418,9 +414,7 @@ default=None
         "hemisphere_structure": ["hemisphere", "structure"],
     }
     if preserve not in options:
-        raise ValueError(
-            f"preserve must be one of {list(options)}, got {preserve!r}."
-        )
+        raise ValueError(f"preserve must be one of {list(options)}, got {preserve!r}.")
     cols = options[preserve]
     if cols:
         if not isinstance(regions, pd.DataFrame):

@@ -162,8 +162,7 @@ def variogram_surrogates(
             if sse < best_sse[b]:
                 best_sse[b] = sse
                 out[b] = (
-                    np.sqrt(abs(coef[0])) * smooth[b]
-                    + np.sqrt(abs(coef[1])) * noise[b]
+                    np.sqrt(abs(coef[0])) * smooth[b] + np.sqrt(abs(coef[1])) * noise[b]
                 )
     out += x.mean()
     if resample:

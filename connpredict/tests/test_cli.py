@@ -9,15 +9,25 @@ from connpredict.cli import main
 def test_run_quick_writes_results(tmp_path, capsys):
     out = tmp_path / "res"
     code = main(
-        ["run", "--quick", "--models", "decay", "--cv", "spatial,random",
-         "--n-splits", "3", "--output", str(out), "--silent"]
+        [
+            "run",
+            "--quick",
+            "--models",
+            "decay",
+            "--cv",
+            "spatial,random",
+            "--n-splits",
+            "3",
+            "--output",
+            str(out),
+            "--silent",
+        ]
     )
     assert code == 0
     printed = capsys.readouterr().out
     assert "pearson_r" in printed and "decay" in printed
     results = pd.read_csv(out / "results.csv")
-    assert set(results.columns) == {"model", "split", "seed", "fold", "metric",
-                                    "value"}
+    assert set(results.columns) == {"model", "split", "seed", "fold", "metric", "value"}
     r = results[results.metric == "pearson_r"]
     assert len(r) == 2 * 3  # two splits x three folds
     assert r["value"].between(-1, 1).all()
@@ -33,8 +43,11 @@ def test_run_quick_writes_results(tmp_path, capsys):
     sizes = folds.groupby(["split", "seed", "fold"]).size()
     assert len(preds) == int((sizes * (sizes - 1) // 2).sum())
     first = preds[(preds.split == "spatial") & (preds.fold == 0)]
-    r = results[(results.metric == "pearson_r") & (results.split == "spatial")
-                & (results.fold == 0)]["value"].item()
+    r = results[
+        (results.metric == "pearson_r")
+        & (results.split == "spatial")
+        & (results.fold == 0)
+    ]["value"].item()
     assert abs(first[["y_true", "y_pred"]].corr().iloc[0, 1] - r) < 1e-9
     assert (out / "report.html").exists()
     assert not (out / "nulls.csv").exists()
@@ -43,9 +56,22 @@ def test_run_quick_writes_results(tmp_path, capsys):
 def test_run_with_spin_test_and_report_command(tmp_path, capsys):
     out = tmp_path / "res"
     code = main(
-        ["run", "--models", "bilinear", "--cv", "spatial", "--n-splits", "3",
-         "--null", "bilinear", "--n-permutations", "9", "--output", str(out),
-         "--silent"]
+        [
+            "run",
+            "--models",
+            "bilinear",
+            "--cv",
+            "spatial",
+            "--n-splits",
+            "3",
+            "--null",
+            "bilinear",
+            "--n-permutations",
+            "9",
+            "--output",
+            str(out),
+            "--silent",
+        ]
     )
     assert code == 0
     nulls = pd.read_csv(out / "nulls.csv")
@@ -65,8 +91,21 @@ def test_config_file_and_cli_override(tmp_path):
     cfg = tmp_path / "exp.yaml"
     cfg.write_text("models: [decay]\ncv: spatial\nn_splits: 2\nseeds: [1]\n")
     out = tmp_path / "res"
-    assert main(["run", "--config", str(cfg), "--n-splits", "3", "--output",
-                 str(out), "--silent"]) == 0
+    assert (
+        main(
+            [
+                "run",
+                "--config",
+                str(cfg),
+                "--n-splits",
+                "3",
+                "--output",
+                str(out),
+                "--silent",
+            ]
+        )
+        == 0
+    )
     results = pd.read_csv(out / "results.csv")
     assert set(results["fold"]) == {0, 1, 2}
     assert set(results["seed"]) == {1}

@@ -247,9 +247,7 @@ def check_connectome(Y, *, name="Y", symmetrize=True):
             f"{name} contains NaN or infinite values off the diagonal; fill or drop "
             "those regions first."
         )
-    if symmetrize and not np.allclose(
-        values[off], values.T[off], rtol=1e-5, atol=1e-8
-    ):
+    if symmetrize and not np.allclose(values[off], values.T[off], rtol=1e-5, atol=1e-8):
         warnings.warn(
             f"{name} is not symmetric (max |Y - Y.T| = "
             f"{np.max(np.abs(values - values.T)[off]):.3g}); using (Y + Y.T) / 2.",
@@ -503,7 +501,8 @@ def check_pair_target(X, Y, *, coord_columns=COORD_COLUMNS, require_coords=False
     """
     if Y is None:
         raise ValueError(
-            "Y is required: pass the square connectome (regions x regions) as the "
+            "Y is required: this estimator requires y to be passed, but the target "
+            "y is None. Pass the square connectome (regions x regions) as the "
             "second argument of fit."
         )
     X = check_regions_X(X, coord_columns=coord_columns, require_coords=require_coords)

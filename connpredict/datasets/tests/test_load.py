@@ -41,8 +41,9 @@ def test_schaefer100_shapes_and_alignment(s100):
     labels = Path(DATA, HCP, "funcLabels_with_sctx_schaefer_100.csv").read_text()
     assert list(X.index) == labels.strip().split(",")
     np.testing.assert_array_equal(Y.to_numpy(), Y.to_numpy().T)
-    raw = np.loadtxt(Path(DATA, HCP, "funcMatrix_with_ctx_schaefer_100.csv"),
-                     delimiter=",")
+    raw = np.loadtxt(
+        Path(DATA, HCP, "funcMatrix_with_ctx_schaefer_100.csv"), delimiter=","
+    )
     np.testing.assert_array_equal(Y.to_numpy(), raw)
     assert s100.regions.index.equals(X.index)
     assert (s100.regions["structure"] == "subcortex").sum() == 14
@@ -84,8 +85,9 @@ def test_options_subcortex_target_stability():
     assert ctx.X.shape[0] == 100
     assert (ctx.regions["structure"] == "cortex").all()
     sc = load_dataset("hcp-schaefer100", target="sc", download_if_missing=False)
-    raw = np.loadtxt(Path(DATA, HCP, "strucMatrix_with_sctx_schaefer_100.csv"),
-                     delimiter=",")
+    raw = np.loadtxt(
+        Path(DATA, HCP, "strucMatrix_with_sctx_schaefer_100.csv"), delimiter=","
+    )
     np.testing.assert_array_equal(sc.Y.to_numpy(), raw)
     s08 = load_dataset("hcp-schaefer100", stability=0.8, download_if_missing=False)
     assert s08.X.shape == (114, 34 + 3)
@@ -103,7 +105,7 @@ def test_bad_options():
 
 
 def test_missing_file_offline_error(tmp_path):
-    with pytest.raises(OSError, match="allgenes_stable_r0.6_schaefer_100.csv"):
+    with pytest.raises(OSError, match=r"allgenes_stable_r0\.6_schaefer_100\.csv"):
         load_dataset("hcp-schaefer100", data_home=tmp_path, download_if_missing=False)
 
 

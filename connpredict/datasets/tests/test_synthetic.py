@@ -33,7 +33,13 @@ def test_hemispheres_follow_x(ds):
     norms = np.linalg.norm(ds.regions[["sphere_x", "sphere_y", "sphere_z"]], axis=1)
     np.testing.assert_allclose(norms, 1.0)
     assert set(ds.networks) <= {
-        "Vis", "SomMot", "DorsAttn", "SalVentAttn", "Limbic", "Cont", "Default"
+        "Vis",
+        "SomMot",
+        "DorsAttn",
+        "SalVentAttn",
+        "Limbic",
+        "Cont",
+        "Default",
     }
 
 
@@ -59,8 +65,9 @@ def test_expression_is_spatially_autocorrelated(ds):
 def test_target_follows_generative_model(ds):
     Y = upper_triangle(ds.Y.to_numpy())
     gt = ds.ground_truth
-    terms = {k: upper_triangle(gt[k]) for k in ("gene_term", "distance_term",
-                                                  "network_term")}
+    terms = {
+        k: upper_triangle(gt[k]) for k in ("gene_term", "distance_term", "network_term")
+    }
     for term in terms.values():
         assert np.corrcoef(Y, term)[0, 1] > 0.1
     # the gene term is Z W Z^T (standardised)
@@ -75,19 +82,25 @@ def test_target_follows_generative_model(ds):
 
 
 def test_noise_parameter_controls_fit():
-    clean = make_synthetic_connectome(n_regions=40, n_genes=20, noise=0.0,
-                                      random_state=0)
+    clean = make_synthetic_connectome(
+        n_regions=40, n_genes=20, noise=0.0, random_state=0
+    )
     gt = clean.ground_truth
-    signal = 0.5 * gt["gene_term"] + 0.3 * gt["distance_term"] + 0.2 * gt[
-        "network_term"]
+    signal = (
+        0.5 * gt["gene_term"] + 0.3 * gt["distance_term"] + 0.2 * gt["network_term"]
+    )
     r = np.corrcoef(upper_triangle(clean.Y.to_numpy()), upper_triangle(signal))[0, 1]
     assert r > 0.9999
 
 
 @pytest.mark.parametrize(
     ("kwargs", "match"),
-    [({"n_regions": 4}, "n_regions"), ({"n_genes": 0}, "n_genes"),
-     ({"noise": -1}, "noise"), ({"weights": (1, 2)}, "weights")],
+    [
+        ({"n_regions": 4}, "n_regions"),
+        ({"n_genes": 0}, "n_genes"),
+        ({"noise": -1}, "noise"),
+        ({"weights": (1, 2)}, "weights"),
+    ],
 )
 def test_bad_parameters(kwargs, match):
     with pytest.raises(ValueError, match=match):

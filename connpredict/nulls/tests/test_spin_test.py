@@ -73,22 +73,27 @@ CV = KFold(3, shuffle=True, random_state=0)
 
 def test_null_scores_match_direct_refits(ds):
     res = spin_test(
-        _GeneCorrRegressor(), ds.X, ds.Y, cv=CV, n_permutations=6,
-        regions=ds.regions, random_state=0,
+        _GeneCorrRegressor(),
+        ds.X,
+        ds.Y,
+        cv=CV,
+        n_permutations=6,
+        regions=ds.regions,
+        random_state=0,
     )
     assert isinstance(res, SpinTestResult)
     assert res.permutations.shape == (6, 30)
     scorer = get_scorer("pearson_r")
     genes = [c for c in ds.X.columns if c not in ("x", "y", "z")]
-    expected_true = cross_val_score(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV,
-                                    scoring=scorer)
+    expected_true = cross_val_score(
+        _GeneCorrRegressor(), ds.X, ds.Y, cv=CV, scoring=scorer
+    )
     assert np.isclose(res.score, expected_true.mean())
     assert np.allclose(res.fold_scores, expected_true)
     for k, perm in enumerate(res.permutations):
         Xp = ds.X.copy()
         Xp[genes] = ds.X[genes].to_numpy()[perm]  # coordinates stay put
-        direct = cross_val_score(_GeneCorrRegressor(), Xp, ds.Y, cv=CV,
-                                 scoring=scorer)
+        direct = cross_val_score(_GeneCorrRegressor(), Xp, ds.Y, cv=CV, scoring=scorer)
         assert np.isclose(res.null_scores[k], direct.mean())
         assert np.allclose(res.null_fold_scores[k], direct)
     # the permutations are the spins of the same seed
@@ -105,8 +110,14 @@ def test_null_scores_match_direct_refits(ds):
 
 def test_coordinates_are_not_permuted(ds):
     res = spin_test(
-        _DistanceRegressor(), ds.X, ds.Y, cv=CV, n_permutations=4,
-        regions=ds.regions, random_state=0, scoring=None,
+        _DistanceRegressor(),
+        ds.X,
+        ds.Y,
+        cv=CV,
+        n_permutations=4,
+        regions=ds.regions,
+        random_state=0,
+        scoring=None,
     )
     assert np.allclose(res.null_scores, res.score)
     assert res.pvalue == 1.0
@@ -122,13 +133,29 @@ def test_permutation_pvalue():
 def test_given_permutations_and_determinism(ds):
     perms = spin_permutations(ds.regions, 5, method="vasa", random_state=3)
     a = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, permutations=perms)
-    b = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, n_permutations=5,
-                  method="vasa", regions=ds.regions, random_state=3)
+    b = spin_test(
+        _GeneCorrRegressor(),
+        ds.X,
+        ds.Y,
+        cv=CV,
+        n_permutations=5,
+        method="vasa",
+        regions=ds.regions,
+        random_state=3,
+    )
     assert a.method == "given" and b.method == "vasa"
     assert np.array_equal(a.null_scores, b.null_scores)
     assert a.pvalue == b.pvalue
-    c = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, n_permutations=5,
-                  method="random", regions=ds.regions, random_state=3)
+    c = spin_test(
+        _GeneCorrRegressor(),
+        ds.X,
+        ds.Y,
+        cv=CV,
+        n_permutations=5,
+        method="random",
+        regions=ds.regions,
+        random_state=3,
+    )
     both = (ds.regions["hemisphere"] + ds.regions["structure"]).to_numpy()
     assert np.all(both[c.permutations] == both)
 
@@ -146,11 +173,18 @@ def test_dask_backend_matches_serial(ds):
     distributed = pytest.importorskip("distributed")
     kw = dict(cv=CV, n_permutations=6, regions=ds.regions, random_state=2)
     serial = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, **kw)
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=False, protocol="tcp",
-        host="127.0.0.1",
-        dashboard_address=None,
-    ) as cluster, distributed.Client(cluster), parallel_backend("dask"):
+    with (
+        distributed.LocalCluster(
+            n_workers=2,
+            threads_per_worker=1,
+            processes=False,
+            protocol="tcp",
+            host="127.0.0.1",
+            dashboard_address=None,
+        ) as cluster,
+        distributed.Client(cluster),
+        parallel_backend("dask"),
+    ):
         remote = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, n_jobs=-1, **kw)
     assert np.array_equal(serial.null_scores, remote.null_scores)
     assert serial.pvalue == remote.pvalue
@@ -160,31 +194,55 @@ def test_errors(ds):
     with pytest.raises(ValueError, match=r"regions=.*permutations="):
         spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, n_permutations=2)
     with pytest.raises(ValueError, match="gene columns"):
-        spin_test(_DistanceRegressor(), ds.X[["x", "y", "z"]], ds.Y, cv=CV,
-                  regions=ds.regions)
+        spin_test(
+            _DistanceRegressor(), ds.X[["x", "y", "z"]], ds.Y, cv=CV, regions=ds.regions
+        )
     with pytest.raises(ValueError, match="shape"):
-        spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV,
-                  permutations=np.zeros((2, 5), int))
+        spin_test(
+            _GeneCorrRegressor(), ds.X, ds.Y, cv=CV, permutations=np.zeros((2, 5), int)
+        )
     with pytest.raises(ValueError, match="not in the region table"):
-        spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV,
-                  regions=ds.regions.iloc[:-1])
+        spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, regions=ds.regions.iloc[:-1])
     with pytest.raises(ValueError, match="method"):
-        spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, regions=ds.regions,
-                  method="bogus")
+        spin_test(
+            _GeneCorrRegressor(), ds.X, ds.Y, cv=CV, regions=ds.regions, method="bogus"
+        )
 
 
 def test_regions_aligned_by_label(ds):
     shuffled = ds.regions.iloc[::-1]
-    a = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, n_permutations=3,
-                  regions=shuffled, random_state=0)
-    b = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, n_permutations=3,
-                  regions=ds.regions, random_state=0)
+    a = spin_test(
+        _GeneCorrRegressor(),
+        ds.X,
+        ds.Y,
+        cv=CV,
+        n_permutations=3,
+        regions=shuffled,
+        random_state=0,
+    )
+    b = spin_test(
+        _GeneCorrRegressor(),
+        ds.X,
+        ds.Y,
+        cv=CV,
+        n_permutations=3,
+        regions=ds.regions,
+        random_state=0,
+    )
     assert np.array_equal(a.permutations, b.permutations)
 
 
 def test_to_frame_and_plot(ds):
-    res = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, cv=CV, n_permutations=5,
-                    regions=ds.regions, random_state=0, verbose=1)
+    res = spin_test(
+        _GeneCorrRegressor(),
+        ds.X,
+        ds.Y,
+        cv=CV,
+        n_permutations=5,
+        regions=ds.regions,
+        random_state=0,
+        verbose=1,
+    )
     summary = res.to_frame()
     assert summary.shape[0] == 1
     row = summary.iloc[0]
@@ -199,9 +257,7 @@ def test_to_frame_and_plot(ds):
         res.to_frame("wide")
     fig = plot_null_distribution(res)
     ax = fig.axes[0]
-    assert any(
-        np.allclose(line.get_xdata(), res.score) for line in ax.get_lines()
-    )
+    assert any(np.allclose(line.get_xdata(), res.score) for line in ax.get_lines())
     assert f"{res.pvalue:.3g}" in ax.get_legend().get_texts()[-1].get_text()
     assert "SpinTestResult" in repr(res)
     matplotlib.pyplot.close(fig)
@@ -217,7 +273,14 @@ def test_subcortex_and_labels_frame():
     X[["x", "y", "z"]] = reg[["x", "y", "z"]]
     A = rng.standard_normal((len(reg), len(reg)))
     Y = pd.DataFrame((A + A.T) / 2, reg.index, reg.index)
-    res = spin_test(_GeneCorrRegressor(), X, Y, cv=KFold(2), n_permutations=3,
-                    regions=reg, random_state=0)
+    res = spin_test(
+        _GeneCorrRegressor(),
+        X,
+        Y,
+        cv=KFold(2),
+        n_permutations=3,
+        regions=reg,
+        random_state=0,
+    )
     key = (reg["hemisphere"] + reg["structure"]).to_numpy()
     assert np.all(key[res.permutations] == key)

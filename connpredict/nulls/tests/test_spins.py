@@ -191,8 +191,12 @@ def test_determinism(regions):
     assert not np.array_equal(a, c)
     # A RandomState instance seeded alike gives the same spins.
     d = spin_permutations(regions, 5, method="vasa", random_state=7)
-    assert np.array_equal(spin_permutations(regions, 5, method="vasa",
-                                            random_state=np.random.RandomState(7)), d)
+    assert np.array_equal(
+        spin_permutations(
+            regions, 5, method="vasa", random_state=np.random.RandomState(7)
+        ),
+        d,
+    )
 
 
 def test_spin_errors(regions):
@@ -229,8 +233,10 @@ def test_random_permutations(regions):
     assert all(_is_permutation(r) for r in kept)
     assert np.all(both[kept] == both)
     assert np.array_equal(
-        kept, random_permutations(regions, 30, preserve="hemisphere_structure",
-                                  random_state=0)
+        kept,
+        random_permutations(
+            regions, 30, preserve="hemisphere_structure", random_state=0
+        ),
     )
     with pytest.raises(ValueError, match="region table"):
         random_permutations(10, 2, preserve="hemisphere")
@@ -256,7 +262,7 @@ def test_read_spin_table_small():
 
 
 def test_read_spin_table_never_evaluates_code():
-    text = 'true_random_spins\n"__import__(\'os\').getcwd()"\n'
+    text = "true_random_spins\n\"__import__('os').getcwd()\"\n"
     with pytest.raises(ValueError, match="not a list"):
         read_spin_table(io.StringIO(text))
     with pytest.raises(ValueError, match="permutations"):
@@ -284,8 +290,7 @@ def test_read_research_spin_table():
 
 def test_n_jobs_invariance_of_spins(regions):
     serial = spin_permutations(regions, 300, method="vasa", random_state=0)
-    parallel = spin_permutations(regions, 300, method="vasa", random_state=0,
-                                 n_jobs=2)
+    parallel = spin_permutations(regions, 300, method="vasa", random_state=0, n_jobs=2)
     assert np.array_equal(serial, parallel)
 
 
@@ -309,8 +314,9 @@ def test_shipped_schaefer100_table():
     spun = [_morans_i(values[p[ctx]], sphere, same) for p in perms]
     rand = [
         _morans_i(values[p[ctx]], sphere, same)
-        for p in random_permutations(reg, 30, preserve="hemisphere_structure",
-                                     random_state=0)
+        for p in random_permutations(
+            reg, 30, preserve="hemisphere_structure", random_state=0
+        )
     ]
     assert np.mean(spun) > 0.7 * i0
     assert np.percentile(spun, 10) > np.percentile(rand, 90)

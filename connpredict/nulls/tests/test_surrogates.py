@@ -40,8 +40,9 @@ def test_surrogates_determinism_and_errors(smooth_map):
     a = variogram_surrogates(values, D, 3, random_state=1)
     b = variogram_surrogates(values, D, 3, random_state=1)
     assert np.array_equal(a, b)
-    raw = variogram_surrogates(values, D, 3, resample=False, n_neighbors=[5, 20],
-                               random_state=1)
+    raw = variogram_surrogates(
+        values, D, 3, resample=False, n_neighbors=[5, 20], random_state=1
+    )
     assert raw.shape == (3, len(values))
     with pytest.raises(ValueError, match="distances"):
         variogram_surrogates(values, D[:-1], 2)

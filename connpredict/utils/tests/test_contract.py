@@ -20,7 +20,9 @@ def _frames(n=6, n_genes=4, seed=0):
     rng = np.random.default_rng(seed)
     labels = [f"r{k}" for k in range(n)]
     X = pd.DataFrame(
-        rng.random((n, n_genes)), index=labels, columns=[f"g{k}" for k in range(n_genes)]
+        rng.random((n, n_genes)),
+        index=labels,
+        columns=[f"g{k}" for k in range(n_genes)],
     )
     X[["x", "y", "z"]] = rng.normal(size=(n, 3)) * 30
     A = rng.normal(size=(n, n))
