@@ -57,18 +57,6 @@ _SUBMODULES = (
 )
 
 
-def _available():
-    names = []
-    for name, module in _LAZY.items():
-        try:
-            mod = importlib.import_module(module)
-        except ImportError:
-            continue
-        if name in getattr(mod, "__all__", ()):
-            names.append(name)
-    return names
-
-
 def __getattr__(name):
     if name in _LAZY:
         module = importlib.import_module(_LAZY[name])
