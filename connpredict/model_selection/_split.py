@@ -130,6 +130,21 @@ class _RegionSplitter(BaseCrossValidator):
     def _fold_labels(self, X, y, groups):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Return the number of folds.
+
+        Parameters
+        ----------
+        X, y, groups : object
+            Ignored; present for API compatibility.
+
+        Returns
+        -------
+        n_splits : int
+            ``n_splits``.
+        """
+        return _check_n_splits(self.n_splits)
+
     def inner_split(self, n_splits=None):
         """Return a splitter of the same style for the training regions.
 
@@ -265,21 +280,6 @@ class RandomSplit(_RegionSplitter):
         self.n_splits = n_splits
         self.random_state = random_state
 
-    def get_n_splits(self, X=None, y=None, groups=None):
-        """Return the number of folds.
-
-        Parameters
-        ----------
-        X, y, groups : object
-            Ignored; present for API compatibility.
-
-        Returns
-        -------
-        n_splits : int
-            ``n_splits``.
-        """
-        return _check_n_splits(self.n_splits)
-
     def _fold_labels(self, X, y, groups):
         k = _check_n_splits(self.n_splits)
         n = _num_samples(X)
@@ -374,21 +374,6 @@ class SpatialSplit(_RegionSplitter):
         self.mirror = mirror
         self.coord_columns = coord_columns
         self.random_state = random_state
-
-    def get_n_splits(self, X=None, y=None, groups=None):
-        """Return the number of folds.
-
-        Parameters
-        ----------
-        X, y, groups : object
-            Ignored; present for API compatibility.
-
-        Returns
-        -------
-        n_splits : int
-            ``n_splits``.
-        """
-        return _check_n_splits(self.n_splits)
 
     def _fold_labels(self, X, y, groups):
         k = _check_n_splits(self.n_splits)

@@ -70,6 +70,12 @@ def _model_order(results, metric="pearson_r"):
     return ordered + rest
 
 
+def _models_in(order, sub):
+    """The models of ``order`` that have rows in ``sub``, in that order."""
+    present = set(sub["model"])
+    return [m for m in order if m in present]
+
+
 def _split_colors(splits):
     from matplotlib import colormaps
 
@@ -317,7 +323,7 @@ def plot_distance_performance(results, *, models=None):
             "region coordinates when evaluating."
         )
     order = _model_order(results)
-    models = [m for m in order if m in set(sub["model"])] if models is None else models
+    models = _models_in(order, sub) if models is None else models
     splits = _splits(sub)
     lo, hi = DISTANCE_EDGES
     ticks = [
@@ -468,7 +474,7 @@ def plot_network_performance(results, *, models=None):
             labels.append(label)
     sub = results[results["metric"].isin(keys)]
     order = _model_order(results)
-    models = [m for m in order if m in set(sub["model"])] if models is None else models
+    models = _models_in(order, sub) if models is None else models
     splits = _splits(sub)
     means = {
         s: sub[sub["split"] == s]
