@@ -25,8 +25,8 @@ MODELS = {
     "pls": ("PLSBilinearRegressor", {}, {}),
     # the main job trains one network per neural model (the estimators'
     # default averages an ensemble of 5, five times slower)
-    "mlp": ("PairMLPRegressor", {"n_ensemble": 1}, {"max_epochs": 5}),
-    "smt": ("SMTRegressor", {"n_ensemble": 1}, {"max_epochs": 3}),
+    "mlp": ("PairMLPRegressor", {"n_ensemble": 1}, {"max_iter": 5}),
+    "smt": ("SMTRegressor", {"n_ensemble": 1}, {"max_iter": 3}),
 }
 DEFAULT_MODELS = ("decay", "cge", "bilinear", "pls", "mlp", "smt")
 CV_NAMES = ("spatial", "random")

@@ -27,7 +27,7 @@ from connpredict.models import (
 )
 
 # tiny, fast settings for the neural models (one network, two epochs)
-_NEURAL_SMALL = {"max_epochs": 2, "n_ensemble": 1, "batch_size": 64, "random_state": 0}
+_NEURAL_SMALL = {"max_iter": 2, "n_ensemble": 1, "batch_size": 64, "random_state": 0}
 
 
 def _estimators():
@@ -37,7 +37,7 @@ def _estimators():
         CGERegressor(),
         CGERegressor(n_components=3),
         BilinearRegressor(),
-        BilinearRegressor(encoder=None, alpha=1.0, use_coords=False),
+        BilinearRegressor(encoder=None, alpha=1.0, use_distance=False),
         BilinearRegressor(rank=2, max_iter=10, random_state=0),
         PLSBilinearRegressor(n_components=3),
         PairMLPRegressor(
@@ -115,14 +115,13 @@ _OTHER_REASONS = {
 def _expected_failed_checks(estimator):
     failed = dict.fromkeys(_SQUARE_Y_CHECKS, _SQUARE_Y)
     failed.update(_OTHER_REASONS)
-    if hasattr(estimator, "n_iter_no_change") or isinstance(
-        estimator, PLSBilinearRegressor
-    ):
-        # these estimators expose n_iter_, which this check fits on iris
+    if "max_iter" in estimator.get_params():
+        # sklearn fits estimators with a max_iter parameter on iris here
         failed["check_non_transformer_estimators_n_iter"] = _SQUARE_Y
     if isinstance(estimator, (PairMLPRegressor, SMTRegressor)):
         # ``transform`` (region embeddings) makes these transformers as well
         for name in (
+            "check_transformer_n_iter",
             "check_transformer_general",
             "check_transformer_data_not_an_array",
         ):
