@@ -13,7 +13,10 @@ This module is pure Python: importing it imports neither scikit-learn nor
 torch.
 """
 
+from types import MappingProxyType
 from typing import NamedTuple
+
+_EMPTY = MappingProxyType({})
 
 
 class ModelSpec(NamedTuple):
@@ -47,8 +50,8 @@ class ModelSpec(NamedTuple):
     module: str
     family: str
     cli: str = None
-    params: dict = {}
-    quick_params: dict = {}
+    params: dict = _EMPTY
+    quick_params: dict = _EMPTY
     test_params: tuple = ({},)
     task: str = "regression"
 
