@@ -24,7 +24,6 @@ _SYNONYMS = {
     "validation_fraction": "validation_cv",
     "validation_split": "validation_cv",
     "seed": "random_state",
-    "use_coords_decay": "use_distance",
 }
 
 
