@@ -4,6 +4,7 @@ The data home (where downloads are cached) is the ``data_home`` argument, else
 the environment variable ``CONNPREDICT_DATA``, else ``~/connpredict_data``.
 """
 
+from connpredict.datasets._cache import cache_status
 from connpredict.datasets._fetch import fetch_file, get_data_home
 from connpredict.datasets._load import (
     dataset_files,
@@ -15,6 +16,7 @@ from connpredict.datasets._load import (
 from connpredict.datasets._synthetic import make_synthetic_connectome
 
 __all__ = [
+    "cache_status",
     "dataset_files",
     "dataset_names",
     "fetch_file",
