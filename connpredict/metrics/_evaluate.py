@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as sk_metrics
 
+from connpredict.metrics._names import ALIASES, NETWORK_METRIC, metric_names
 from connpredict.metrics._pairs import _as_pairs, _pair_table
 from connpredict.metrics._regression import _pearson, _spearman, geodesic_distance
 from connpredict.utils._contract import COORD_COLUMNS
@@ -18,15 +19,14 @@ MIN_PAIRS = 10
 #: pairs (so at least 101); hemisphere and network subsets need 2.
 RESEARCH_MIN_PAIRS = {"distance": 101, "strength": 101, "hemisphere": 2, "network": 2}
 _MIN_PAIRS_GROUPS = tuple(RESEARCH_MIN_PAIRS)
-#: Other names accepted for a metric key (alias -> key).
-ALIASES = {"auc_roc": "roc_auc"}
 
-_BASIC_KEYS = ("mse", "mae", "r2", "pearson_r", "spearman_r")
-_DISTANCE_KEYS = ("short_r", "mid_r", "long_r")
-_STRENGTH_KEYS = ("strong_neg_r", "weak_r", "strong_pos_r")
-_HEMI_KEYS = ("left_hemi_r", "right_hemi_r", "inter_hemi_r")
-_NETWORK_POOLED_KEYS = ("intra_network_r", "inter_network_r")
-_CLASSIFICATION_KEYS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+# the keys of each group come from the metric vocabulary (metrics/_names.py)
+_BASIC_KEYS = metric_names("basic")
+_DISTANCE_KEYS = metric_names("distance")
+_STRENGTH_KEYS = metric_names("strength")
+_HEMI_KEYS = metric_names("hemisphere")
+_NETWORK_POOLED_KEYS = metric_names("network")
+_CLASSIFICATION_KEYS = metric_names("classification")
 
 _NEEDS = {
     "geodesic_distance": "two square connectomes among one region set (2-D input)",
@@ -197,7 +197,7 @@ def _missing_reason(key, task):
         return _NEEDS["distance"]
     if key in _HEMI_KEYS:
         return _NEEDS["hemisphere"]
-    if key.startswith(("intra_network_", "inter_network_")) and key.endswith("_r"):
+    if NETWORK_METRIC.match(key):
         return _NEEDS["network"] + " that lists this network"
     return None
 

@@ -23,53 +23,23 @@ The metrics themselves are those of :func:`connpredict.metrics.evaluate`.
 """
 
 import copy
-import re
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
 
-from connpredict.metrics._evaluate import (
-    _BASIC_KEYS,
-    _CLASSIFICATION_KEYS,
-    _DISTANCE_KEYS,
-    _HEMI_KEYS,
-    _NETWORK_POOLED_KEYS,
-    _STRENGTH_KEYS,
-    ALIASES,
-    MIN_PAIRS,
-    evaluate,
-)
+from connpredict.metrics._evaluate import _CLASSIFICATION_KEYS, MIN_PAIRS, evaluate
+from connpredict.metrics._names import NETWORK_METRIC, scorer_names
 from connpredict.utils._contract import cross_block, train_block
 
 _PAIRS_OPTIONS = ("test-test", "test-train", "test-all")
 
-# scorer name -> (evaluate key, sign); losses are negated (greater is better).
-_LOSSES = {
-    "mse": "neg_mse",
-    "mae": "neg_mae",
-    "geodesic_distance": "neg_geodesic_distance",
-}
-_SCORERS = {}
-for _key in (
-    *_BASIC_KEYS,
-    "geodesic_distance",
-    *_DISTANCE_KEYS,
-    *_STRENGTH_KEYS,
-    *_HEMI_KEYS,
-    *_NETWORK_POOLED_KEYS,
-    *_CLASSIFICATION_KEYS,
-):
-    if _key in _LOSSES:
-        _SCORERS[_LOSSES[_key]] = (_key, -1)
-    else:
-        _SCORERS[_key] = (_key, 1)
-del _key
-for _alias, _key in ALIASES.items():
-    _SCORERS[_alias] = _SCORERS[_key]
-del _alias, _key
+# scorer name -> (evaluate key, sign), from the metric vocabulary: losses are
+# negated (greater is better) and named neg_<key>.
+_SCORERS = scorer_names()
+_LOSSES = {key: name for name, (key, sign) in _SCORERS.items() if sign < 0}
 
-_NETWORK_PATTERN = re.compile(r"^(intra|inter)_network_(.+)_r$")
+_NETWORK_PATTERN = NETWORK_METRIC
 
 
 def _block(Y_pred, rows, X_cols):
