@@ -14,6 +14,7 @@ from connpredict.datasets._load import (
     load_region_table,
 )
 from connpredict.datasets._synthetic import make_synthetic_connectome
+from connpredict.datasets._user import make_dataset
 
 __all__ = [
     "cache_status",
@@ -24,5 +25,6 @@ __all__ = [
     "get_data_home",
     "load_dataset",
     "load_region_table",
+    "make_dataset",
     "make_synthetic_connectome",
 ]
