@@ -350,9 +350,7 @@ class NeuralConnectomeRegressor(
             for member, member_seed in enumerate(member_seeds):
                 progress = None
                 if bar is not None:
-                    progress = _Progress(
-                        bar, member, len(member_seeds), self.max_epochs
-                    )
+                    progress = _Progress(bar, member, len(member_seeds), self.max_iter)
                 nets.append(self._fit_net(train_ds, valid_ds, member_seed, progress))
         finally:
             if bar is not None:
@@ -369,7 +367,7 @@ class NeuralConnectomeRegressor(
         from tqdm.auto import tqdm
 
         return tqdm(
-            total=self.n_ensemble * self.max_epochs,
+            total=self.n_ensemble * self.max_iter,
             desc=type(self).__name__,
             unit="epoch",
             leave=False,

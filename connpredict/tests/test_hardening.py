@@ -54,7 +54,7 @@ def data():
 
 
 def _tiny(kind, **kw):
-    common = dict(max_epochs=2, batch_size=128, n_ensemble=1, random_state=0)
+    common = dict(max_iter=2, batch_size=128, n_ensemble=1, random_state=0)
     common.update(kw)
     if kind == "mlp":
         return PairMLPRegressor(hidden_dims=(16,), **common)
@@ -84,7 +84,7 @@ def test_keyboard_interrupt_propagates_and_leaves_model_unfitted(data, kind):
                 raise KeyboardInterrupt
 
     X, Y = data
-    model = _tiny(kind, max_epochs=5, callbacks=[("ctrl_c", CtrlC())])
+    model = _tiny(kind, max_iter=5, callbacks=[("ctrl_c", CtrlC())])
     with pytest.raises(KeyboardInterrupt):
         model.fit(X, Y)
     with pytest.raises(NotFittedError):
@@ -101,7 +101,7 @@ def test_keyboard_interrupt_propagates_and_leaves_model_unfitted(data, kind):
 
 def test_early_stopping_is_not_an_interrupt(data):
     X, Y = data
-    model = _tiny("mlp", max_epochs=100, patience=1, lr=5e-2).fit(X, Y)
+    model = _tiny("mlp", max_iter=100, n_iter_no_change=1, lr=5e-2).fit(X, Y)
     assert 2 <= len(model.history_) < 100
 
 
@@ -109,7 +109,7 @@ def test_early_stopping_is_not_an_interrupt(data):
 @pytest.mark.parametrize("kind", ["mlp", "smt"])
 def test_divergent_training_stops_with_a_clear_error(data, kind):
     X, Y = data
-    model = _tiny(kind, lr=1e6, max_epochs=5)
+    model = _tiny(kind, lr=1e6, max_iter=5)
     with pytest.raises(ValueError, match=r"diverged.*smaller lr"):
         model.fit(X, Y)
     with pytest.raises(NotFittedError):
@@ -307,17 +307,17 @@ def test_column_transformer_recipe_keeps_coordinates(data):
             verbose_feature_names_out=verbose_names,
         )
         pipe = make_pipeline(
-            scale_genes, BilinearRegressor(use_coords=True)
+            scale_genes, BilinearRegressor(use_distance=True)
         ).set_output(transform="pandas")
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # no "coordinates rescaled" warning
             pred = pipe.fit(X, Y).predict(X)
         Xs = X.copy()
         Xs[genes] = (X[genes] - X[genes].mean()) / X[genes].std(ddof=0)
-        ref = BilinearRegressor(use_coords=True).fit(Xs, Y).predict(Xs)
+        ref = BilinearRegressor(use_distance=True).fit(Xs, Y).predict(Xs)
         np.testing.assert_allclose(pred.to_numpy(), ref.to_numpy(), rtol=1e-6)
         assert pipe[-1].decay_lambda_ == pytest.approx(
-            BilinearRegressor(use_coords=True).fit(Xs, Y).decay_lambda_
+            BilinearRegressor(use_distance=True).fit(Xs, Y).decay_lambda_
         )
 
 
@@ -348,7 +348,7 @@ def test_unlabelled_array_takes_the_labels_of_Y(data):
 # -- progress display ----------------------------------------------------------------
 def test_verbose_shows_one_bar_across_ensemble_members(data, capsys):
     X, Y = data
-    _tiny("mlp", n_ensemble=2, max_epochs=2, verbose=1).fit(X, Y)
+    _tiny("mlp", n_ensemble=2, max_iter=2, verbose=1).fit(X, Y)
     captured = capsys.readouterr()
     assert captured.out == ""  # no skorch epoch table
     assert "member=2/2" in captured.err and "/4" in captured.err
