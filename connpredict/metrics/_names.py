@@ -68,6 +68,10 @@ METRICS = (
 
 _BY_NAME = {spec.name: spec for spec in METRICS}
 
+#: other accepted names of a metric (alias -> name): the research system's
+#: spelling ``auc_roc``
+ALIASES = {"auc_roc": "roc_auc"}
+
 #: per-network metrics ``intra_network_<N>_r`` / ``inter_network_<N>_r``
 NETWORK_METRIC = re.compile(r"^(intra|inter)_network_(.+)_r$")
 
@@ -112,6 +116,8 @@ def metric_spec(name):
     """
     if name in _BY_NAME:
         return _BY_NAME[name]
+    if name in ALIASES:
+        return _BY_NAME[ALIASES[name]]._replace(name=name)
     match = NETWORK_METRIC.match(str(name))
     if match:
         kind, network = match.groups()
@@ -188,4 +194,7 @@ def scorer_names():
             out[spec.name] = (spec.name, 1)
         else:
             out[f"neg_{spec.name}"] = (spec.name, -1)
+    for alias, name in ALIASES.items():
+        key, sign = out[name if _BY_NAME[name].greater_is_better else f"neg_{name}"]
+        out[alias if sign > 0 else f"neg_{alias}"] = (key, sign)
     return out

@@ -57,7 +57,7 @@ class ModelSpec(NamedTuple):
 
 
 # tiny, fast settings for the neural models in the common tests
-_NEURAL_SMALL = {"max_epochs": 2, "n_ensemble": 1, "batch_size": 64, "random_state": 0}
+_NEURAL_SMALL = {"max_iter": 2, "n_ensemble": 1, "batch_size": 64, "random_state": 0}
 
 MODELS = (
     ModelSpec(
@@ -80,7 +80,7 @@ MODELS = (
         "bilinear",
         test_params=(
             {},
-            {"encoder": None, "alpha": 1.0, "use_coords": False},
+            {"encoder": None, "alpha": 1.0, "use_distance": False},
             {"rank": 2, "max_iter": 10, "random_state": 0},
         ),
     ),
@@ -99,7 +99,7 @@ MODELS = (
         "neural",
         "mlp",
         params={"n_ensemble": 1},
-        quick_params={"max_epochs": 5},
+        quick_params={"max_iter": 5},
         test_params=(
             dict(hidden_dims=(8,), head_dims=(8,), embedding_dim=4, **_NEURAL_SMALL),
         ),
@@ -110,7 +110,7 @@ MODELS = (
         "neural",
         "smt",
         params={"n_ensemble": 1},
-        quick_params={"max_epochs": 3},
+        quick_params={"max_iter": 3},
         test_params=(
             dict(
                 token_size=2,
