@@ -221,7 +221,9 @@ def test_overwrite_flag_replaces_an_existing_folder(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("where", ["run", "save"])
-def test_ctrl_c_exits_130_without_a_results_folder(where, tmp_path, capsys, monkeypatch):
+def test_ctrl_c_exits_130_without_a_results_folder(
+    where, tmp_path, capsys, monkeypatch
+):
     import connpredict.experiment
     from connpredict.experiment import ExperimentResult
 

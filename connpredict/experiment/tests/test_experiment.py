@@ -42,9 +42,7 @@ def test_tables_follow_the_schema(small_result, tmp_path):
         written = pd.read_csv(folder / schema.file) if name != "nulls" else None
         if written is not None:
             assert list(written.columns[: len(schema.columns)]) == list(schema.columns)
-    assert res.regions.index.tolist() == small_result.regions.index.astype(
-        str
-    ).tolist()
+    assert res.regions.index.tolist() == small_result.regions.index.astype(str).tolist()
     assert (folder / "report.html").exists()
     # 2 splits x 3 folds x 2 models timings, none of them in results.csv
     assert len(res.timings) == 12
@@ -110,7 +108,9 @@ def test_per_model_parameters_and_estimators():
     a = plain.predictions[plain.predictions.model == "bilinear"]["y_pred"].to_numpy()
     b = tuned.predictions[tuned.predictions.model == "bilinear"]["y_pred"].to_numpy()
     assert not np.allclose(a, b)  # the parameter reached the model
-    with pytest.raises(ValueError, match="unknown parameter.*max_epochs.*valid: .*alpha"):
+    with pytest.raises(
+        ValueError, match=r"unknown parameter.*max_epochs.*valid: .*alpha"
+    ):
         run_experiment(models={"bilinear": {"max_epochs": 3}})
 
 
