@@ -285,7 +285,7 @@ def test_non_utf8_yaml_exits_2(tmp_path, capsys):
 def test_yaml_null_key_quick_string_and_model_parameters(tmp_path):
     cfg = tmp_path / "exp.yaml"
     cfg.write_text(
-        "models:\n  bilinear: {use_coords: true}\n  decay:\n"
+        "models:\n  bilinear: {use_distance: true}\n  decay:\n"
         "cv: random\nn_splits: 3\nquick: 'false'\nnull: none\nn-permutations: 5\n"
     )
     out = tmp_path / "res"
@@ -293,7 +293,7 @@ def test_yaml_null_key_quick_string_and_model_parameters(tmp_path):
     config = json.loads((out / "config.json").read_text())
     assert config["quick"] is False
     assert config["null"] == []
-    assert config["model_params"] == {"bilinear": {"use_coords": True}, "decay": {}}
+    assert config["model_params"] == {"bilinear": {"use_distance": True}, "decay": {}}
     assert not (out / "nulls.csv").exists()
     # `null: bilinear` (a key YAML reads as None) selects the spin test
     cfg.write_text("models: [bilinear]\ncv: spatial\nn_splits: 3\nnull: bilinear\n")

@@ -98,12 +98,12 @@ def test_a_dataset_bunch_gives_the_same_results(small_result):
 def test_per_model_parameters_and_estimators():
     plain = run_experiment(models=["bilinear"], cv="spatial", n_splits=3, null="none")
     tuned = run_experiment(
-        models={"bilinear": {"use_coords": True}, "mine": BilinearRegressor(alpha=5)},
+        models={"bilinear": {"use_distance": True}, "mine": BilinearRegressor(alpha=5)},
         cv="spatial",
         n_splits=3,
         null="none",
     )
-    assert tuned.config["model_params"]["bilinear"] == {"use_coords": True}
+    assert tuned.config["model_params"]["bilinear"] == {"use_distance": True}
     assert set(tuned.results["model"]) == {"bilinear", "mine"}
     a = plain.predictions[plain.predictions.model == "bilinear"]["y_pred"].to_numpy()
     b = tuned.predictions[tuned.predictions.model == "bilinear"]["y_pred"].to_numpy()
