@@ -15,7 +15,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
     ``use_distance``. Its first layer ``W [x_i, x_j] = W_a x_i + W_b x_j`` is
     computed once per region, so no pair x genes matrix is formed.
     ``architecture="shared"`` encodes each region (genes, and coordinates
-    with ``use_distance``) with an MLP into an embedding and decodes pairs with
+    with ``use_coords``) with an MLP into an embedding and decodes pairs with
     a symmetric head (``head``). Either way ``f(i, j) == f(j, i)``.
 
     Training minimises the mean squared error of standardised targets with
@@ -43,7 +43,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         both orders. Both are symmetric.
     head_dims : tuple of int, default=(64,)
         Hidden sizes of the pair head (``"shared"`` only).
-    use_distance : bool, default=False
+    use_coords : bool, default=False
         Append the region's coordinates (columns ``x, y, z``, standardised
         with training statistics) to its input.
     use_distance : bool or "auto", default="auto"
@@ -154,7 +154,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         embedding_dim=32,
         head="symmetric",
         head_dims=(64,),
-        use_distance=False,
+        use_coords=False,
         use_distance="auto",
         max_iter=60,
         lr=1e-3,
@@ -177,7 +177,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.embedding_dim = embedding_dim
         self.head = head
         self.head_dims = head_dims
-        self.use_distance = use_distance
+        self.use_coords = use_coords
         self.use_distance = use_distance
         self.max_iter = max_iter
         self.lr = lr
@@ -196,7 +196,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.coord_columns = coord_columns
 
     def _uses_coords(self):
-        return bool(self.use_distance or self.use_distance_)
+        return bool(self.use_coords or self.use_distance_)
 
     def _validate_params(self):
         super()._validate_params()
@@ -219,6 +219,6 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
             "head_dims": tuple(int(h) for h in self.head_dims),
             "dropout": float(self.dropout),
             "input_dropout": float(self.input_dropout),
-            "use_distance": bool(self.use_distance),
+            "use_coords": bool(self.use_coords),
             "use_distance": bool(self.use_distance_),
         }

@@ -142,7 +142,7 @@ class PairMLPModule(_Decoded):
         Number of gene features.
     architecture : {"shared", "concat"}
         ``"shared"``: an MLP encodes each region's genes (and standardised
-        coordinates when ``use_distance``) into ``embedding_dim`` features;
+        coordinates when ``use_coords``) into ``embedding_dim`` features;
         :class:`SymmetricPairHead` decodes pairs. ``"concat"``: the research
         MLP, ``MLP([x_i, x_j])`` with Linear -> ReLU -> BatchNorm -> Dropout
         blocks, averaged over both orders. Its first layer is computed per
@@ -156,7 +156,7 @@ class PairMLPModule(_Decoded):
         Hidden sizes of the pair head (``"shared"`` only).
     dropout : float
         Dropout rate.
-    use_distance : bool
+    use_coords : bool
         Append the 3 standardised coordinates to each region's input.
     use_distance : bool
         Give the decoder the distance between the two regions.
@@ -170,7 +170,7 @@ class PairMLPModule(_Decoded):
         embedding_dim=64,
         head_dims=(64,),
         dropout=0.1,
-        use_distance=False,
+        use_coords=False,
         use_distance=False,
         head="symmetric",
         input_dropout=0.0,
@@ -178,9 +178,9 @@ class PairMLPModule(_Decoded):
         super().__init__()
         self.input_drop = nn.Dropout(input_dropout)
         self.architecture = architecture
+        self.use_coords = bool(use_coords)
         self.use_distance = bool(use_distance)
-        self.use_distance = bool(use_distance)
-        in_dim = n_genes + 3 * int(self.use_distance)
+        in_dim = n_genes + 3 * int(self.use_coords)
         hidden_dims = tuple(hidden_dims)
         if architecture == "shared":
             self.encoder = _mlp(in_dim, hidden_dims, embedding_dim, dropout)
@@ -214,7 +214,7 @@ class PairMLPModule(_Decoded):
 
     def _inputs(self, genes, coords):
         genes = self.input_drop(genes)
-        if self.use_distance:
+        if self.use_coords:
             return torch.cat([genes, coords.to(genes.dtype)], dim=-1)
         return genes
 

@@ -27,8 +27,8 @@ def _randomise_bn(module):
             m.bias.data.normal_()
 
 
-@pytest.mark.parametrize("use_distance", [False, True])
-def test_concat_equals_research_mlp_on_concatenated_pairs(use_distance):
+@pytest.mark.parametrize("use_coords", [False, True])
+def test_concat_equals_research_mlp_on_concatenated_pairs(use_coords):
     torch.manual_seed(0)
     n_genes, h = 7, (12, 6)
     m = PairMLPModule(
@@ -36,13 +36,13 @@ def test_concat_equals_research_mlp_on_concatenated_pairs(use_distance):
         architecture="concat",
         hidden_dims=h,
         dropout=0.0,
-        use_distance=use_distance,
+        use_coords=use_coords,
     ).eval()
     _randomise_bn(m)
     genes, coords = torch.randn(5, n_genes), torch.randn(5, 3)
     i, j = torch.tensor([0, 1, 2, 4]), torch.tensor([3, 4, 0, 1])
     # the research MLP: Linear on [x_i, x_j] (x = genes (+ coords)), then the rest
-    xi = torch.cat([genes, coords], 1) if use_distance else genes
+    xi = torch.cat([genes, coords], 1) if use_coords else genes
     d = xi.shape[1]
     W = m.first.weight.detach()  # (2 h1, d): rows [W_a; W_b]
     b = m.first.bias.detach()[: h[0]]
@@ -66,7 +66,7 @@ def test_module_is_exactly_symmetric(architecture):
         9,
         architecture=architecture,
         hidden_dims=(8, 4),
-        use_distance=True,
+        use_coords=True,
         use_distance=True,
     ).eval()
     genes, coords = torch.randn(6, 9), torch.randn(6, 3)
@@ -99,7 +99,7 @@ def test_coordinates_change_the_fit():
         random_state=0,
     )
     p0 = PairMLPRegressor(**kw).fit(ds.X, ds.Y).predict(ds.X).to_numpy()
-    p1 = PairMLPRegressor(use_distance=True, **kw).fit(ds.X, ds.Y).predict(ds.X)
+    p1 = PairMLPRegressor(use_coords=True, **kw).fit(ds.X, ds.Y).predict(ds.X)
     assert not np.allclose(p0, p1.to_numpy())
 
 
