@@ -18,6 +18,7 @@ from sklearn.model_selection import check_cv, cross_val_score
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
+from connpredict.model_selection._split import MIN_TEST_REGIONS
 from connpredict.nulls._spins import (
     SPIN_METHODS,
     check_permutations,
@@ -33,9 +34,6 @@ NULL_METHODS = (*SPIN_METHODS, "random")
 # Permutations per joblib task: few enough for a live progress bar, many
 # enough to amortise sending X and Y to a worker.
 _MAX_BATCH = 25
-# A Pearson r over the upper triangle of a test x test block needs 3 regions
-# (3 pairs; 2 regions give 1 pair, whose correlation is undefined).
-MIN_TEST_REGIONS = 3
 # Relative tolerance under which a null score ties with the observed score.
 _TIE_RTOL = 1e-12
 

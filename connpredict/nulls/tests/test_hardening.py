@@ -211,10 +211,10 @@ def test_torch_estimator_independent_of_thread_count(ds):
     est = PairMLPRegressor(
         hidden_dims=(16,),
         head_dims=(8,),
-        max_epochs=3,
+        max_iter=3,
         n_ensemble=1,
         batch_size=64,
-        validation=None,
+        validation_cv=None,
         random_state=0,
     )
     kw = dict(cv=KFold(3), n_permutations=2, regions=ds.regions, random_state=0)
