@@ -16,6 +16,8 @@ _MODELS = {
     "PLSBilinearRegressor": "connpredict.models._pls",
     "PairMLPRegressor": "connpredict.models._mlp",
     "SMTRegressor": "connpredict.models._smt",
+    # published research recipes (parameter dicts, not estimators)
+    "RESEARCH_PARAMS": "connpredict.models._research",
 }
 
 
