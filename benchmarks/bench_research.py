@@ -9,18 +9,18 @@ the test Pearson r (each test x test region pair once). Rows:
 - ``<name>``: a connpredict estimator with its default parameters;
 - ``<name>-genes``: a neural default with ``use_distance=False`` (genes
   only, as the research SMT and MLP);
-- ``bilinear-coords``: ``BilinearRegressor(use_coords=True)``.
+- ``bilinear-coords``: ``BilinearRegressor(use_distance=True)``.
 
 Every fold's score is appended to a CSV file (``--out``) as soon as it is
 known, so a long run can be split over several processes and resumed (folds
 already in the file are skipped); ``--table`` prints the Markdown table of
-one or more CSV files. Runs with ``--max-epochs`` / ``--n-ensemble`` record
+one or more CSV files. Runs with ``--max-iter`` / ``--n-ensemble`` record
 the reduction, and the table marks those cells: they are not the full
 protocol.
 
 ``--nested`` instead checks defaults by nested cross-validation: within each
 outer spatial training set, ``GridSearchCV`` with inner spatial folds (training
-regions only) chooses ``BilinearRegressor``'s ``use_coords``,
+regions only) chooses ``BilinearRegressor``'s ``use_distance``,
 ``linear_terms``, ``alpha`` and ``n_components``; it prints how often each
 setting was chosen and the outer score of the nested model.
 
@@ -28,7 +28,7 @@ Usage::
 
     CONNPREDICT_DATA=../shared/data python benchmarks/bench_research.py \\
         [--datasets hcp-schaefer100 ...] [--seeds 0 1 2] [--splits spatial random] \\
-        [--models research-smt smt ...] [--quick] [--max-epochs N] \\
+        [--models research-smt smt ...] [--quick] [--max-iter N] \\
         [--n-ensemble N] [--out results.csv]
     python benchmarks/bench_research.py --table results.csv [more.csv ...]
     python benchmarks/bench_research.py --nested [--datasets hcp-schaefer100]
@@ -104,7 +104,7 @@ def make_model(name, seed, reduce):
             "gaussian": ("GaussianKernelRegressor", {}),
             "cge": ("CGERegressor", {}),
             "bilinear": ("BilinearRegressor", {}),
-            "bilinear-coords": ("BilinearRegressor", {"use_coords": True}),
+            "bilinear-coords": ("BilinearRegressor", {"use_distance": True}),
             "pls": ("PLSBilinearRegressor", {}),
             "mlp": ("PairMLPRegressor", {}),
             "mlp-genes": ("PairMLPRegressor", {"use_distance": False}),
@@ -119,9 +119,9 @@ def make_model(name, seed, reduce):
     if name in NEURAL and reduce:
         est = cls(**params)
         parts = []
-        if reduce.get("max_epochs") and est.max_epochs > reduce["max_epochs"]:
-            params["max_epochs"] = reduce["max_epochs"]
-            parts.append(f"max_epochs {reduce['max_epochs']}")
+        if reduce.get("max_iter") and est.max_iter > reduce["max_iter"]:
+            params["max_iter"] = reduce["max_iter"]
+            parts.append(f"max_iter {reduce['max_iter']}")
         if reduce.get("n_ensemble") and est.n_ensemble > reduce["n_ensemble"]:
             params["n_ensemble"] = reduce["n_ensemble"]
             parts.append(f"n_ensemble {reduce['n_ensemble']}")
@@ -155,9 +155,9 @@ def run(args):
     torch.set_num_threads(args.threads)
     reduce = {}
     if args.quick:
-        reduce = {"max_epochs": 20, "n_ensemble": 1}
-    if args.max_epochs:
-        reduce["max_epochs"] = args.max_epochs
+        reduce = {"max_iter": 20, "n_ensemble": 1}
+    if args.max_iter:
+        reduce["max_iter"] = args.max_iter
     if args.n_ensemble:
         reduce["n_ensemble"] = args.n_ensemble
     done = _done(args.out)
@@ -285,7 +285,7 @@ def nested(args):
     from connpredict.models import BilinearRegressor
 
     grid = {
-        "use_coords": [False, True],
+        "use_distance": [False, True],
         "linear_terms": [False, True],
         "alpha": ["gcv", "cv"],
         "n_components": [10, 20, 40],
@@ -348,7 +348,7 @@ def main(argv=None):
         action="store_true",
         help="neural models: at most 20 epochs, one network (a reduced run)",
     )
-    parser.add_argument("--max-epochs", type=int, help="cap neural max_epochs")
+    parser.add_argument("--max-iter", type=int, help="cap neural max_iter (epochs)")
     parser.add_argument("--n-ensemble", type=int, help="cap neural n_ensemble")
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--out", help="CSV file the fold scores are appended to")

@@ -14,24 +14,21 @@ import sys
 import time
 from pathlib import Path
 
+from connpredict.metrics._names import SUMMARY_METRICS
+from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
+
 _EXIT_USAGE = 2
 
-# name -> (class name in connpredict, constructor kwargs, kwargs under --quick)
+# short name -> (class name in connpredict, constructor kwargs, kwargs under
+# --quick), from the model registry (connpredict/models/_registry.py)
 MODELS = {
-    "decay": ("ExponentialDecayRegressor", {}, {}),
-    "gaussian": ("GaussianKernelRegressor", {}, {}),
-    "cge": ("CGERegressor", {}, {}),
-    "bilinear": ("BilinearRegressor", {}, {}),
-    "pls": ("PLSBilinearRegressor", {}, {}),
-    # the main job trains one network per neural model (the estimators'
-    # default averages an ensemble of 5, five times slower)
-    "mlp": ("PairMLPRegressor", {"n_ensemble": 1}, {"max_epochs": 5}),
-    "smt": ("SMTRegressor", {"n_ensemble": 1}, {"max_epochs": 3}),
+    name: (spec.name, spec.params, spec.quick_params)
+    for name, spec in cli_models().items()
 }
-DEFAULT_MODELS = ("decay", "cge", "bilinear", "pls", "mlp", "smt")
+DEFAULT_MODELS = DEFAULT_CLI_MODELS
 CV_NAMES = ("spatial", "random")
 # the metrics shown in the printed table (all metrics go to results.csv)
-SHOWN_METRICS = ("pearson_r", "spearman_r", "r2", "mse")
+SHOWN_METRICS = tuple(m for m in SUMMARY_METRICS if m != "geodesic_distance")
 
 
 class UsageError(Exception):

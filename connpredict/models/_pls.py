@@ -56,15 +56,18 @@ class PLSBilinearRegressor(_BilinearBase):
         ``X @ x_rotations_`` of the raw genes. The uncentred scores carry
         each region's mean expression level, which acts as a per-region main
         effect in the bilinear form (the research PLS model has no other).
-    use_coords : bool, default=False
+    use_distance : bool, default=False
         Add a distance-decay term ``beta * exp(-d_ij / lambda)`` (see
         :class:`BilinearRegressor`).
     mirror : bool, default=True
         Mirror hemispheres in the distance-decay term.
     scale : bool, default=True
         ``scale`` of the PLS (standardise genes and targets).
-    max_iter : int, default=500
-        Maximum NIPALS iterations of the PLS.
+    pls_max_iter : int, default=500
+        Maximum NIPALS iterations of the PLS (``max_iter`` of
+        :class:`~sklearn.cross_decomposition.PLSRegression`; the name is
+        prefixed because ``max_iter`` of the other models caps their own
+        training iterations).
     cv : int, cross-validator or None, default=None
         Folds over the training regions for ``alpha="cv"`` (see
         :class:`BilinearRegressor`).
@@ -133,10 +136,10 @@ class PLSBilinearRegressor(_BilinearBase):
         linear_terms=True,
         intercept="joint",
         projection="transform",
-        use_coords=False,
+        use_distance=False,
         mirror=True,
         scale=True,
-        max_iter=500,
+        pls_max_iter=500,
         cv=None,
         random_state=None,
         coord_columns=COORD_COLUMNS,
@@ -149,10 +152,10 @@ class PLSBilinearRegressor(_BilinearBase):
         self.linear_terms = linear_terms
         self.intercept = intercept
         self.projection = projection
-        self.use_coords = use_coords
+        self.use_distance = use_distance
         self.mirror = mirror
         self.scale = scale
-        self.max_iter = max_iter
+        self.pls_max_iter = pls_max_iter
         self.cv = cv
         self.random_state = random_state
         self.coord_columns = coord_columns
@@ -169,10 +172,10 @@ class PLSBilinearRegressor(_BilinearBase):
             "linear_terms": bool(self.linear_terms),
             "intercept": self.intercept,
             "pls_projection": self.projection,
-            "use_coords": bool(self.use_coords),
+            "use_distance": bool(self.use_distance),
             "mirror": self.mirror,
             "pls_scale": bool(self.scale),
-            "pls_max_iter": self.max_iter,
+            "pls_max_iter": self.pls_max_iter,
             "max_iter": 0,
             "n_iter_no_change": None,
             "validation_cv": None,

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from connpredict.metrics._names import format_value, greater_is_better
 from connpredict.report._figures import (
     TABLE_METRICS,
     _metric_label,
@@ -31,7 +32,6 @@ from connpredict.report._io import load_results
 
 logger = logging.getLogger(__name__)
 
-_LOWER_IS_BETTER = {"mse", "mae", "geodesic_distance", "fit_predict_seconds"}
 _DPI = 110
 
 _CSS = """
@@ -156,13 +156,7 @@ def _figure_html(fig, alt, caption):
 
 
 def _fmt(value, metric):
-    if not np.isfinite(value):
-        return "–"
-    if metric in ("mse", "mae"):
-        return f"{value:.4f}"
-    if metric == "fit_predict_seconds":
-        return f"{value:.1f}"
-    return f"{value:.3f}"
+    return format_value(value, metric)
 
 
 def _metrics_table(results):
@@ -172,7 +166,6 @@ def _metrics_table(results):
         metrics.append("fit_predict_seconds")
     summary = summarize_results(results, metrics=metrics)
     headers = {m: _metric_label(m) for m in metrics}
-    headers["fit_predict_seconds"] = "fit + predict (s)"
     rows = ['<table class="metrics"><thead><tr><th class="name">model</th>']
     rows += [f"<th>{html.escape(headers[m])}</th>" for m in metrics]
     rows.append("<th>folds</th></tr></thead><tbody>")
@@ -186,7 +179,7 @@ def _metrics_table(results):
         for m in metrics:
             col = mean[m].dropna() if m in mean.columns else pd.Series(dtype=float)
             if not col.empty:
-                low = m in _LOWER_IS_BETTER
+                low = not greater_is_better(m)
                 best[m] = col.idxmin() if low else col.idxmax()
         rows.append(
             f'<tr class="group"><td colspan="{len(metrics) + 2}">'

@@ -56,6 +56,7 @@ def _n_params(module):
 
 
 def test_recipe_keys_and_estimators():
+    assert "RESEARCH_PARAMS" in models.__all__
     assert tuple(RESEARCH_PARAMS) == KEYS
     assert set(RESEARCH_ESTIMATORS) == set(KEYS)
     for key in KEYS:
@@ -69,8 +70,8 @@ def test_recipe_keys_and_estimators():
 def test_recipes_construct_and_fit(key, data):
     before = copy.deepcopy(RESEARCH_PARAMS[key])
     extra = {}
-    if "max_epochs" in RESEARCH_PARAMS[key]:
-        extra = {"max_epochs": 1, "random_state": 0}
+    if "max_iter" in RESEARCH_PARAMS[key]:
+        extra = {"max_iter": 1, "random_state": 0}
     if key.startswith("smt"):
         extra["token_size"] = 10  # 40 genes: 4 tokens (shape tests below)
     X, Y = data.X, data.Y
@@ -85,7 +86,7 @@ def test_recipes_construct_and_fit(key, data):
 def _smt_module(n_genes, key="smt"):
     """The module the SMT recipe builds for n_genes (from a 1-epoch fit)."""
     ds = make_synthetic_connectome(n_regions=12, n_genes=n_genes, random_state=0)
-    model = _recipe(key, max_epochs=1, random_state=0, batch_size=64)
+    model = _recipe(key, max_iter=1, random_state=0, batch_size=64)
     model.fit(ds.X, ds.Y)
     return model, model.module_
 
@@ -145,7 +146,7 @@ def test_smt_cls_recipe_architecture():
 
 def test_mlp_recipe_architecture():
     ds = make_synthetic_connectome(n_regions=12, n_genes=7380, random_state=0)
-    model = _recipe("mlp", max_epochs=1, random_state=0).fit(ds.X, ds.Y)
+    model = _recipe("mlp", max_iter=1, random_state=0).fit(ds.X, ds.Y)
     m = model.module_
     linears = [m.first] + [x for x in m.rest if isinstance(x, torch.nn.Linear)]
     dims = [(x.in_features, x.out_features) for x in linears]
@@ -159,7 +160,7 @@ def test_mlp_recipe_architecture():
 
 def test_lowrank_recipe_is_research_bilinear(data):
     X, Y = data.X, data.Y
-    model = _recipe("bilinear_lowrank", max_epochs=2, random_state=0)
+    model = _recipe("bilinear_lowrank", max_iter=2, random_state=0)
     model.fit(X.iloc[:18], Y.iloc[:18, :18])
     W = model.module_.encoder.weight.detach().numpy().astype(float)
     assert W.shape == (10, 40) and model.module_.encoder.bias is None
@@ -230,7 +231,7 @@ def test_cge_uncalibrated_is_raw_correlation(data):
 
 def _small_smt(**kw):
     params = dict(
-        token_size=10, d_model=16, n_heads=4, n_layers=2, max_epochs=2,
+        token_size=10, d_model=16, n_heads=4, n_layers=2, max_iter=2,
         n_ensemble=1, batch_size=64, random_state=0,
     )  # fmt: skip
     params.update(kw)
@@ -293,9 +294,9 @@ def test_explicit_alibi_slopes_are_used(data):
 def test_lr_schedule_steps_on_inner_validation_loss(data):
     factor = 0.5
     model = _small_smt(
-        max_epochs=8,
+        max_iter=8,
         lr=1e-2,
-        patience=None,
+        n_iter_no_change=1000,
         lr_schedule={"factor": factor, "patience": 0, "threshold": 0.0},
     ).fit(data.X, data.Y)
     hist = model.history_
@@ -315,7 +316,7 @@ def test_lr_schedule_steps_on_inner_validation_loss(data):
     # the validation regions are training regions, never held-out ones
     assert len(model.validation_indices_) > 0
     with pytest.raises(ValueError, match="lr_schedule"):
-        _small_smt(validation=None, lr_schedule={"factor": 0.5}).fit(data.X, data.Y)
+        _small_smt(n_iter_no_change=None, lr_schedule={"factor": 0.5}).fit(data.X, data.Y)
     with pytest.raises(ValueError, match="lr_schedule"):
         _small_smt(lr_schedule="plateau").fit(data.X, data.Y)
 
@@ -330,7 +331,7 @@ def test_standardize_false_feeds_raw_values(data):
 def test_ordered_head_trains_both_orders_and_predicts_symmetric(data):
     X, Y = data.X, data.Y
     model = _small_smt(
-        head="concat", symmetric=False, use_distance=False, max_epochs=1
+        head="concat", symmetric=False, use_distance=False, max_iter=1
     ).fit(X, Y)
     n_tr = len(model.train_indices_)
     assert model.net_.history[-1, "batches"]  # trained
@@ -370,7 +371,7 @@ def test_norm_penalty_is_unsquared_l2_of_all_weights(data):
     X, Y = data.X, data.Y
     lam = 0.3
     model = PairMLPRegressor(
-        "lowrank", embedding_dim=3, norm_penalty=lam, max_epochs=1, n_ensemble=1,
+        "lowrank", embedding_dim=3, norm_penalty=lam, max_iter=1, n_ensemble=1,
         random_state=0,
     ).fit(X, Y)  # fmt: skip
     net = model.net_
