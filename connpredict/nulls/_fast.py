@@ -45,12 +45,8 @@ _KNOWN_PARAMS = frozenset(
         "penalty",
         "diagonal",
         "linear_terms",
-<<<<<<< HEAD
         "intercept",
-        "use_coords",
-=======
         "use_distance",
->>>>>>> main
         "mirror",
         "max_iter",
         "n_iter_no_change",

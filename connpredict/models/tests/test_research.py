@@ -316,7 +316,9 @@ def test_lr_schedule_steps_on_inner_validation_loss(data):
     # the validation regions are training regions, never held-out ones
     assert len(model.validation_indices_) > 0
     with pytest.raises(ValueError, match="lr_schedule"):
-        _small_smt(n_iter_no_change=None, lr_schedule={"factor": 0.5}).fit(data.X, data.Y)
+        _small_smt(n_iter_no_change=None, lr_schedule={"factor": 0.5}).fit(
+            data.X, data.Y
+        )
     with pytest.raises(ValueError, match="lr_schedule"):
         _small_smt(lr_schedule="plateau").fit(data.X, data.Y)
 
