@@ -8,6 +8,7 @@ the upstream files (see ``data/README.md``).
 SOURCES = {
     "enigma-extra": "https://raw.githubusercontent.com/saratheriver/enigma-extra/master/",
     "ENIGMA": "https://raw.githubusercontent.com/MICA-MNI/ENIGMA/master/",
+    "GeneEx2Conn": "https://raw.githubusercontent.com/neuroinfolab/GeneEx2Conn/main/",
 }
 
 CHECKSUMS = {
@@ -76,5 +77,17 @@ CHECKSUMS = {
     ),
     "enigma-extra/ahba/allgenes_stable_r0.8_schaefer_400.csv": (
         "afabe1d8587768d376aedd28a01bd9de51092d069f60008b18694da81a0ed074"
+    ),
+    "GeneEx2Conn/data/enigma/gene_lists/richiardi2015.txt": (
+        "441a58499684c999775cce63f935119379000e2b1dc93a10074bacbd9fe3dbad"
+    ),
+    "GeneEx2Conn/data/enigma/gene_lists/syngo.txt": (
+        "ab6349a674956e97a7fbfd380e48a2f54227151c306b880d1a102614c504de54"
+    ),
+    "GeneEx2Conn/data/enigma/schaef400_Jorstad_cell_types.csv": (
+        "e356a516b95a8a0887dd83111ab0485a6cf26f1d85fb6b50426a854193b154ab"
+    ),
+    "GeneEx2Conn/data/enigma/schaef400_LakeDFC_cell_types.csv": (
+        "3c4c4dabd98cd58c3dcbe1e1a083bda47a7ff9d0fdf1a8ef35165c683abb73ee"
     ),
 }
