@@ -23,6 +23,7 @@ _LAZY = {
     # datasets
     "load_dataset": "connpredict.datasets",
     "make_synthetic_connectome": "connpredict.datasets",
+    "make_dataset": "connpredict.datasets",
     "get_data_home": "connpredict.datasets",
     # model selection
     "RandomSplit": "connpredict.model_selection",

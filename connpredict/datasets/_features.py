@@ -26,20 +26,10 @@ import numpy as np
 import pandas as pd
 
 from connpredict.datasets._fetch import fetch_file
+from connpredict.datasets._registry import CELL_TYPES, GENE_LISTS
 
 logger = logging.getLogger(__name__)
 
-_GX = "GeneEx2Conn/data/enigma/"
-#: published gene lists: name -> upstream path
-GENE_LISTS = {
-    "richiardi2015": _GX + "gene_lists/richiardi2015.txt",
-    "syngo": _GX + "gene_lists/syngo.txt",
-}
-#: cell-type proportion tables (Schaefer-400 cortex): name -> (path, prefix)
-CELL_TYPES = {
-    "jorstad": (_GX + "schaef400_Jorstad_cell_types.csv", "jorstad_"),
-    "lake": (_GX + "schaef400_LakeDFC_cell_types.csv", "lake_"),
-}
 FEATURES = ("genes", "coords", "cell_types", "sc", "fc")
 DEFAULT_FEATURES = ("genes", "coords")
 SCALES = (None, "minmax")
@@ -128,6 +118,8 @@ def check_options(name, *, target, scale, features, genes, hemisphere, binarize)
 def check_availability(n_parcels, *, features, subcortex):
     """Explain combinations the data home cannot provide."""
     if "cell_types" in features:
+        if n_parcels is None:
+            return  # the synthetic dataset: refused in check_options
         if n_parcels != 400:
             raise ValueError(
                 "Cell-type features (Jorstad and Lake proportions) exist only for "
@@ -142,17 +134,12 @@ def check_availability(n_parcels, *, features, subcortex):
             )
 
 
-def feature_files(features):
-    """Upstream paths of the extra feature blocks (connectomes excluded)."""
-    if "cell_types" in features:
-        return [path for path, _ in CELL_TYPES.values()]
-    return []
-
-
 def read_gene_list(name, *, data_home=None, download_if_missing=True):
     """Gene symbols of a published gene list, in file order."""
     path = fetch_file(
-        GENE_LISTS[name], data_home=data_home, download_if_missing=download_if_missing
+        GENE_LISTS[name][0],
+        data_home=data_home,
+        download_if_missing=download_if_missing,
     )
     with open(path, encoding="utf-8") as f:
         symbols = [line.strip() for line in f if line.strip()]
@@ -221,7 +208,7 @@ def hemisphere_mask(regions, hemisphere):
 def read_cell_types(labels, *, data_home=None, download_if_missing=True):
     """Cell-type proportion columns (Jorstad, then Lake) for region ``labels``."""
     blocks = []
-    for name, (key, prefix) in CELL_TYPES.items():
+    for name, (key, _, prefix) in CELL_TYPES.items():
         path = fetch_file(
             key, data_home=data_home, download_if_missing=download_if_missing
         )

@@ -108,7 +108,9 @@ class _RegionTransformer(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
-            names = np.array([f"x{i}" for i in range(self.n_features_in_)], dtype=object)
+            names = np.array(
+                [f"x{i}" for i in range(self.n_features_in_)], dtype=object
+            )
         coords = [str(names[i]) for i in self.coord_indices_]
         return np.asarray(self._gene_names_out(names) + coords, dtype=object)
 

@@ -69,9 +69,7 @@ def test_decay_residual_matches_manual_two_step(data):
     Dc = np.linalg.norm(ce[:, None] - c[None], axis=2)
     np.testing.assert_allclose(
         cross,
-        offset
-        + (1 - offset) * np.exp(-Dc / lam)
-        + inner.predict(Xte, Xtr).to_numpy(),
+        offset + (1 - offset) * np.exp(-Dc / lam) + inner.predict(Xte, Xtr).to_numpy(),
         atol=1e-10,
     )
 
@@ -164,11 +162,11 @@ def test_transcriptome_pca_errors(data):
         TranscriptomePCA(n_components=1.5).fit(data.X)
     with pytest.raises(ValueError, match="exceeds"):
         TranscriptomePCA(n_components=50).fit(data.X.iloc[:10])
-    with pytest.raises(ValueError, match="only\\s+coordinates"):
+    with pytest.raises(ValueError, match=r"only\s+coordinates"):
         TranscriptomePCA(2).fit(data.X[["x", "y", "z"]])
 
 
-# -- TopVarianceGenes --------------------------------------------------------------------
+# -- TopVarianceGenes ------------------------------------------------------------
 def test_top_variance_genes_selects_on_training_regions(data):
     X = data.X
     train, test = _split()
