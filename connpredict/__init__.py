@@ -31,6 +31,7 @@ _LAZY = {
     "CommunitySplit": "connpredict.model_selection",
     "NetworkSplit": "connpredict.model_selection",
     "validation_split": "connpredict.model_selection",
+    "check_n_splits": "connpredict.model_selection",
     "plot_splits": "connpredict.model_selection",
     # models: added from the model registry below
     # metrics
