@@ -38,6 +38,9 @@ _LAZY = {
     "get_scorer": "connpredict.metrics",
     "get_scorer_names": "connpredict.metrics",
     "evaluate": "connpredict.metrics",
+    # the main job
+    "run_experiment": "connpredict.experiment",
+    "ExperimentResult": "connpredict.experiment",
     # nulls
     "spin_test": "connpredict.nulls",
     "spin_permutations": "connpredict.nulls",
@@ -47,6 +50,7 @@ _LAZY.update({spec.name: "connpredict.models" for spec in model_specs()})
 
 _SUBMODULES = (
     "datasets",
+    "experiment",
     "metrics",
     "model_selection",
     "models",
