@@ -4,6 +4,7 @@ The data home (where downloads are cached) is the ``data_home`` argument, else
 the environment variable ``CONNPREDICT_DATA``, else ``~/connpredict_data``.
 """
 
+from connpredict.datasets._atlas import atlas_regions
 from connpredict.datasets._fetch import fetch_file, get_data_home
 from connpredict.datasets._load import (
     dataset_files,
@@ -16,6 +17,7 @@ from connpredict.datasets._synthetic import make_synthetic_connectome
 from connpredict.datasets._user import make_dataset
 
 __all__ = [
+    "atlas_regions",
     "dataset_files",
     "dataset_names",
     "fetch_file",
