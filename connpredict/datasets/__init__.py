@@ -6,6 +6,7 @@ the environment variable ``CONNPREDICT_DATA``, else ``~/connpredict_data``.
 
 from connpredict.datasets._abagen_compat import import_abagen
 from connpredict.datasets._atlas import atlas_regions
+from connpredict.datasets._cache import cache_status
 from connpredict.datasets._fetch import fetch_file, get_data_home
 from connpredict.datasets._load import (
     dataset_files,
@@ -19,6 +20,7 @@ from connpredict.datasets._user import make_dataset
 
 __all__ = [
     "atlas_regions",
+    "cache_status",
     "dataset_files",
     "dataset_names",
     "fetch_file",

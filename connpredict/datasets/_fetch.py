@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from connpredict.datasets._registry import CHECKSUMS, SOURCES
+from connpredict.datasets._registry import CHECKSUMS, upstream_urls
 
 logger = logging.getLogger(__name__)
 
@@ -60,11 +60,8 @@ def _sha256(path):
 
 
 def upstream_url(key):
-    """Return the download URL of a registered upstream path."""
-    source, _, rest = key.partition("/")
-    if source not in SOURCES:
-        raise KeyError(f"Unknown data source {source!r} in {key!r}.")
-    return SOURCES[source] + rest
+    """Return the download URL of a registered upstream path (pinned commit)."""
+    return upstream_urls(key)[0]
 
 
 def _download(url, dest, *, timeout):
@@ -116,7 +113,8 @@ def fetch_file(
     timeout : float, default=15.0
         Network timeout of one attempt, in seconds.
     url : str, default=None
-        Download from this URL instead of the registered upstream one.
+        Download from this URL instead of the registered upstream ones (the
+        file at the source's pinned commit, then on its branch).
     sha256 : str, default=None
         Expected checksum; defaults to the registered one.
 
@@ -145,8 +143,8 @@ def fetch_file(
     expected = sha256 if sha256 is not None else CHECKSUMS.get(key)
     if expected is None:
         raise KeyError(f"No checksum registered for {key!r}.")
-    if url is None:
-        url = upstream_url(key)
+    urls = upstream_urls(key) if url is None else [url]
+    url = urls[0]
     where = (
         f"Download {url} and save it as {dest} (or set CONNPREDICT_DATA / data_home "
         "to a folder that has it)."
@@ -166,6 +164,23 @@ def fetch_file(
             f"disabled (download_if_missing=False). {where}"
         )
     last_error = None
+    for url in urls:
+        path, last_error, offline = _download_verified(
+            url, dest, expected, n_retries=n_retries, delay=delay, timeout=timeout
+        )
+        if path is not None:
+            return path
+        if offline and not _is_not_found(last_error):
+            break  # no network: the next URL cannot be reached either
+    raise OSError(
+        f"Could not download data file {key} from {url}: {last_error}. If this "
+        f"machine is offline: {where}"
+    )
+
+
+def _download_verified(url, dest, expected, *, n_retries, delay, timeout):
+    """Try ``url`` up to ``n_retries`` times; return (path, error, offline)."""
+    last_error = None
     for attempt in range(1, max(1, n_retries) + 1):
         logger.info("Downloading %s (attempt %d)", url, attempt)
         try:
@@ -173,7 +188,7 @@ def fetch_file(
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             last_error = exc
             if _is_offline(exc):
-                break
+                return None, last_error, True
             if attempt < n_retries:
                 time.sleep(delay)
             continue
@@ -187,11 +202,12 @@ def fetch_file(
                 time.sleep(delay)
             continue
         os.replace(tmp, dest)
-        return dest
-    raise OSError(
-        f"Could not download data file {key} from {url}: {last_error}. If this "
-        f"machine is offline: {where}"
-    )
+        return dest, None, False
+    return None, last_error, False
+
+
+def _is_not_found(exc):
+    return isinstance(exc, urllib.error.HTTPError) and exc.code == 404
 
 
 def _is_offline(exc):
