@@ -22,6 +22,8 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from sklearn.utils import check_random_state
 
+from connpredict.nulls._regions import needs_treatment, treated_spins
+
 SPIN_METHODS = ("hungarian", "vasa", "nearest")
 SPHERE_COLUMNS = ("sphere_x", "sphere_y", "sphere_z")
 _MIRROR = np.diag([-1.0, 1.0, 1.0])
@@ -247,6 +249,18 @@ def spin_permutations(
     same ``method``. Every region therefore stays within its hemisphere and
     structure.
 
+    Tables of other atlases (e.g. from
+    :func:`connpredict.datasets.atlas_regions`) may hold regions without a
+    sphere centroid (subcortex, cerebellum, or cortical regions the
+    projection missed), other structure names and midline regions
+    (hemisphere ``"B"``). Every region with a sphere centroid and a
+    hemisphere ``"L"``/``"R"`` is spun with the cortex; the others are
+    rotated by their ``x, y, z`` centroids within their hemisphere *and*
+    structure (as subcortex above) when at least two share both, and
+    otherwise held fixed (they keep their own data: a conservative null for
+    them). ``spin_test`` reports this per region in
+    ``SpinTestResult.region_treatment``.
+
     Parameters
     ----------
     regions : DataFrame of shape (n_regions, n_columns)
@@ -322,6 +336,11 @@ def spin_permutations(
     n_permutations = int(n_permutations)
     if n_permutations < 1:
         raise ValueError(f"n_permutations must be >= 1, got {n_permutations}.")
+    if needs_treatment(regions):  # user atlases: see nulls/_regions.py
+        return treated_spins(
+            regions, n_permutations, spin_permutations, random_state=random_state,
+            method=method, n_jobs=n_jobs,
+        )  # fmt: skip
     groups = _region_groups(regions)
     rng = check_random_state(random_state)
     # Drawn up front, in a fixed order, so results depend only on the seed.
