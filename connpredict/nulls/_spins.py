@@ -249,12 +249,13 @@ def spin_permutations(
     same ``method``. Every region therefore stays within its hemisphere and
     structure.
 
-    Tables of other atlases (e.g. from
-    :func:`connpredict.datasets.atlas_regions`) may hold regions without a
-    sphere centroid (subcortex, cerebellum, or cortical regions the
-    projection missed), other structure names and midline regions
-    (hemisphere ``"B"``). Every region with a sphere centroid and a
-    hemisphere ``"L"``/``"R"`` is spun with the cortex; the others are
+    Tables of other atlases from :func:`connpredict.datasets.atlas_regions`
+    mark each region with a boolean ``has_sphere`` column and may hold
+    regions without a sphere centroid (subcortex, cerebellum, or cortical
+    regions the projection missed), other structure names and midline
+    regions (hemisphere ``"B"``). In a table with ``has_sphere``, every
+    region with a sphere centroid and a hemisphere ``"L"``/``"R"`` is spun
+    with the cortex; the others are
     rotated by their ``x, y, z`` centroids within their hemisphere *and*
     structure (as subcortex above) when at least two share both, and
     otherwise held fixed (they keep their own data: a conservative null for

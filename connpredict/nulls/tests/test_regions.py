@@ -99,6 +99,9 @@ def test_cortex_without_sphere_and_several_structures():
     regions[SPHERE] = p
     regions.loc[regions["structure"] != "cortex", SPHERE] = np.nan
     regions.loc[[3, 4], SPHERE] = np.nan  # two cortical regions the projection missed
+    regions["has_sphere"] = np.isfinite(regions[SPHERE]).all(axis=1)
+    with pytest.raises(ValueError, match="Unknown structure"):  # unmarked: strict
+        spin_permutations(regions.drop(columns="has_sphere"), 2)
     from connpredict.nulls._regions import region_treatment
 
     treatment = region_treatment(regions)
