@@ -92,22 +92,14 @@ def _cmd_report(args):
 
 
 def _cmd_datasets(args):
-    from connpredict.datasets import dataset_files, dataset_names, get_data_home
-    from connpredict.datasets._fetch import _sha256
-    from connpredict.datasets._registry import CHECKSUMS
+    from connpredict.datasets import cache_status, get_data_home
 
-    home = get_data_home(args.data_home)
-    print(f"data home: {home}")
-    for name in dataset_names():
-        files = dataset_files(name)
-        if not files:
-            status = "embedded (no download)"
-        else:
-            ok = [
-                (home / f).exists() and _sha256(home / f) == CHECKSUMS[f] for f in files
-            ]
-            status = "cached" if all(ok) else f"{sum(ok)}/{len(ok)} files cached"
-        print(f"  {name:<18} {status}")
+    print(f"data home: {get_data_home(args.data_home)}")
+    for name, row in cache_status(args.data_home).iterrows():
+        status = row["status"]
+        if status not in ("embedded", "cached"):
+            status = f"{status}: {row['n_cached']}/{row['n_files']} files cached"
+        print(f"  {name:<18} {status:<32} {row['summary']}")
     return 0
 
 

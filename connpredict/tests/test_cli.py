@@ -149,7 +149,11 @@ def test_datasets_command(tmp_path, capsys):
     assert main(["datasets", "--data-home", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "synthetic" in out and "embedded" in out
-    assert "hcp-schaefer400" in out and "0/3 files cached" in out
+    from connpredict.datasets import cache_status
+
+    expected = cache_status(tmp_path).loc["hcp-schaefer400"]
+    assert "hcp-schaefer400" in out
+    assert f"0/{expected['n_files']} files cached" in out
 
 
 def _one_line_error(capsys):
