@@ -69,7 +69,7 @@ def _cmd_run(args):
         }
         print(result.summary())
         folder = result.save(
-            out, overwrite=config["overwrite"], report=True, config=extra
+            out, overwrite=config["overwrite"], report=not args.no_report, config=extra
         )
     except (ValueError, TypeError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
@@ -150,6 +150,7 @@ def build_parser():
     add("--config", help="YAML file with the same options (+ per-model parameters)")
     add("--quick", action="store_const", const=True, help="smoke-test settings")
     add("--silent", action="store_true", help="no progress lines")
+    add("--no-report", action="store_true", help="skip report.html (faster)")
     p_run.set_defaults(func=_cmd_run)
     p_rep = sub.add_parser("report", help="rebuild report.html of a results folder")
     p_rep.add_argument("results_dir", help="folder written by `connpredict run`")
