@@ -249,6 +249,8 @@ def _fit_fold(model, X, Y, regions, train, test):
     import pandas as pd
     from sklearn.base import clone
 
+    from connpredict.utils import pair_indices
+
     start = time.perf_counter()
     est = clone(model).fit(X.iloc[train], Y.iloc[train])
     pred = est.predict(X.iloc[test])
@@ -256,7 +258,7 @@ def _fit_fold(model, X, Y, regions, train, test):
     labels = X.index[test]
     metrics = _fold_metrics(Y, labels, pred, regions)
     metrics["fit_predict_seconds"] = seconds
-    i, j = np.triu_indices(len(labels), k=1)
+    i, j = pair_indices(len(labels))
     pairs = pd.DataFrame(
         {
             "region_i": labels[i],
