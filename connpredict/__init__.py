@@ -31,12 +31,16 @@ _LAZY = {
     "CommunitySplit": "connpredict.model_selection",
     "NetworkSplit": "connpredict.model_selection",
     "validation_split": "connpredict.model_selection",
+    "check_n_splits": "connpredict.model_selection",
     "plot_splits": "connpredict.model_selection",
     # models: added from the model registry below
     # metrics
     "get_scorer": "connpredict.metrics",
     "get_scorer_names": "connpredict.metrics",
     "evaluate": "connpredict.metrics",
+    # the main job
+    "run_experiment": "connpredict.experiment",
+    "ExperimentResult": "connpredict.experiment",
     # nulls
     "spin_test": "connpredict.nulls",
     "spin_permutations": "connpredict.nulls",
@@ -46,6 +50,7 @@ _LAZY.update({spec.name: "connpredict.models" for spec in model_specs()})
 
 _SUBMODULES = (
     "datasets",
+    "experiment",
     "metrics",
     "model_selection",
     "models",

@@ -35,6 +35,11 @@ def get_data_home(data_home=None):
     data_home : pathlib.Path
         The resolved folder.
 
+    Raises
+    ------
+    ValueError
+        When the chosen path (or a folder above it) is a file.
+
     Examples
     --------
     >>> import tempfile
@@ -47,8 +52,62 @@ def get_data_home(data_home=None):
             "~", "connpredict_data"
         )
     path = Path(os.path.expanduser(str(data_home)))
-    path.mkdir(parents=True, exist_ok=True)
+    fix = "set CONNPREDICT_DATA (or data_home=) to a folder, or move that file away."
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"The data home {path} is a file, not a folder: {fix}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in path.parents if p.is_file()), path)
+        raise ValueError(
+            f"Cannot create the data home {path}: {blocker} is a file, not a "
+            f"folder; {fix}"
+        ) from None
     return path
+
+
+def _key_path(home, key):
+    """Return ``home / key``, refusing keys that leave the data home.
+
+    A key is a relative path ``<source>/<path>`` with ``/`` separators: an
+    absolute path, a drive, a backslash or a ``..`` component could write
+    outside the data home, so they are refused. Every existing folder on the
+    way must be a folder and the file itself must not be one.
+    """
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError(
+            f"A data file key must be a non-empty string '<source>/<path>', got "
+            f"{key!r}."
+        )
+    parts = key.split("/")
+    if (
+        key.startswith("/")
+        or "\\" in key
+        or ":" in parts[0]
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise ValueError(
+            f"Data file key {key!r} is not a plain relative path inside the data "
+            "home (no leading '/', drive, backslash, '.' or '..' parts, no empty "
+            "parts); use '<source>/<path>', e.g. 'enigma-extra/ahba/file.csv'."
+        )
+    dest = home.joinpath(*parts)
+    for folder in reversed(dest.parents):
+        if (
+            folder.exists()
+            and not folder.is_dir()
+            and home in (folder, *folder.parents)
+        ):
+            raise ValueError(
+                f"{folder} in the data home is a file, but data file {key} needs "
+                "it to be a folder: move or delete that file."
+            )
+    if dest.is_dir():
+        raise ValueError(
+            f"The data file {dest} is a folder, not a file: delete or rename that "
+            "folder so the file can be downloaded there."
+        )
+    return dest
 
 
 def _sha256(path):
@@ -128,6 +187,9 @@ def fetch_file(
     OSError
         When the file is missing or corrupted and cannot be downloaded; the
         message names the file, its URL and where to put it.
+    ValueError
+        When ``key`` would leave the data home (absolute, ``..``), the data
+        home is a file, or the file's place in it is taken by a folder.
 
     Examples
     --------
@@ -139,7 +201,7 @@ def fetch_file(
     OSError: Data file nowhere/file.csv is not in the data home ...
     """
     home = get_data_home(data_home)
-    dest = home / key
+    dest = _key_path(home, key)
     expected = sha256 if sha256 is not None else CHECKSUMS.get(key)
     if expected is None:
         raise KeyError(f"No checksum registered for {key!r}.")

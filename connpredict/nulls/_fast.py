@@ -74,7 +74,7 @@ def fast_null_scores(
     first = engine.batch(perms[:1])[0]
     if check is not None:
         expected = np.asarray(check(perms[0]), dtype=float)
-        if not np.allclose(first, expected, rtol=_TOL, atol=_TOL):
+        if not np.allclose(first, expected, rtol=_TOL, atol=_TOL, equal_nan=True):
             warnings.warn(
                 "spin_test's closed-form fast path disagrees with a regular refit "
                 f"({first} vs {expected}); refitting every permutation instead. "

@@ -205,6 +205,16 @@ def _metrics_table(results):
     return "".join(rows)
 
 
+def _with_timings(res):
+    """results plus the fit + predict seconds of timings.csv as metric rows."""
+    if res.get("timings") is None or res.timings.empty:
+        return res.results
+    timing = res.timings.rename(columns={"fit_predict_seconds": "value"}).assign(
+        metric="fit_predict_seconds"
+    )
+    return pd.concat([res.results, timing[res.results.columns]], ignore_index=True)
+
+
 def _cards(res):
     results = res.results
     cards = []
@@ -305,7 +315,7 @@ def _build_sections(res, regions):
             "computed on the test × test region pairs of each fold. Bold: best per "
             "split. Models are ordered by Pearson r on the "
             f"{html.escape(primary_split(results))} split.",
-            _try("metrics", lambda: _metrics_table(results)),
+            _try("metrics", lambda: _metrics_table(_with_timings(res))),
         )
     )
     if "pearson_r" in present:
@@ -449,7 +459,7 @@ def _build_sections(res, regions):
     return sections
 
 
-def _config_section(res):
+def _config_section(res, shown_path):
     config = dict(res.config)
     files = sorted(p.name for p in res.path.iterdir() if p.is_file())
     body = (
@@ -463,12 +473,12 @@ def _config_section(res):
         "run",
         "Run details",
         "Everything needed to reproduce this report: "
-        f"<code>connpredict report {html.escape(str(res.path))}</code> rebuilds it.",
+        f"<code>connpredict report {html.escape(str(shown_path))}</code> rebuilds it.",
         body,
     )
 
 
-def _header(res):
+def _header(res, shown_path):
     from connpredict import __version__
 
     config, results = res.config, res.results
@@ -494,7 +504,7 @@ def _header(res):
     return (
         "<header><h1>connpredict report</h1>"
         f'<div class="sub">Predicting brain connectivity from gene expression and '
-        f"space · {html.escape(res.path.name)} · built {stamp} · connpredict "
+        f"space · {html.escape(shown_path.name)} · built {stamp} · connpredict "
         f"{html.escape(__version__)}</div>"
         f'<div class="chips">{chip_html}</div></header>'
     )
@@ -545,14 +555,20 @@ def build_report(results_dir, *, dataset=None, output=None):
     >>> path.name, "Test Pearson r" in path.read_text()
     ('report.html', True)
     """
+    return _build_report(results_dir, dataset=dataset, output=output)
+
+
+def _build_report(results_dir, *, dataset=None, output=None, shown_path=None):
+    """build_report, naming the folder ``shown_path`` (it may be built elsewhere)."""
     res = load_results(results_dir)
-    regions = None
-    if res.folds is not None:
+    shown_path = res.path if shown_path is None else Path(shown_path)
+    regions = res.regions
+    if dataset is not None or (regions is None and res.folds is not None):
         regions = _resolve_regions(dataset, res.config)
     out = Path(output) if output is not None else res.path / "report.html"
 
     sections = _build_sections(res, regions)
-    sections.append(_config_section(res))
+    sections.append(_config_section(res, shown_path))
 
     nav = "".join(
         f'<a href="#{sid}">{html.escape(title.split(" (")[0])}</a>'
@@ -562,9 +578,9 @@ def build_report(results_dir, *, dataset=None, output=None):
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>connpredict report · {html.escape(res.path.name)}</title>"
+        f"<title>connpredict report · {html.escape(shown_path.name)}</title>"
         f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"
-        f"{_header(res)}<nav>{nav}</nav><main>{_cards(res)}{body}</main>"
+        f"{_header(res, shown_path)}<nav>{nav}</nav><main>{_cards(res)}{body}</main>"
         "<footer>Made by connpredict.report.build_report · self-contained, "
         "no network needed</footer></body></html>\n"
     )
