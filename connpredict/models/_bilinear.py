@@ -39,8 +39,9 @@ def _fill_diagonal_with_column_means(Y):
     Y = np.array(Y, dtype=float)
     n = Y.shape[0]
     if n > 1:
-        col_means = (Y.sum(axis=0) - np.diag(Y)) / (n - 1)
-        np.fill_diagonal(Y, col_means)
+        # the given diagonal (possibly NaN: it is never data) is not used
+        np.fill_diagonal(Y, 0.0)
+        np.fill_diagonal(Y, Y.sum(axis=0) / (n - 1))
     return Y
 
 
@@ -322,6 +323,12 @@ class _BilinearBase(BaseConnectomeRegressor):
     # -- BaseConnectomeRegressor hooks ---------------------------------------------
     def _fit(self, X, Y_block):
         st = self._validated_settings()
+        if st["diagonal"] == "include" and not np.all(np.isfinite(np.diag(Y_block))):
+            raise ValueError(
+                "diagonal='include' fits the given diagonal of Y, but it holds NaN "
+                "or infinite values; use diagonal='impute' (the default), which "
+                "never reads it."
+            )
         self.validation_scores_ = None
         if st["rank"] is not None and st["n_iter_no_change"] is not None:
             best_iter = self._early_stopping_iterations(X, Y_block, st)

@@ -1,7 +1,9 @@
 """PLS encoder + bilinear decoder (the research system's best PLS model)."""
 
+import numpy as np
+
 from connpredict.models._bilinear import _BilinearBase
-from connpredict.utils._contract import COORD_COLUMNS
+from connpredict.utils._contract import COORD_COLUMNS, gene_columns
 
 __all__ = ["PLSBilinearRegressor"]
 
@@ -18,6 +20,13 @@ class PLSBilinearRegressor(_BilinearBase):
     genes by ``x_rotations_``) and fits ``y_ij = z_i^T W z_j + b`` on the
     training block in closed form, as :class:`BilinearRegressor` with
     ``encoder="pls"`` does.
+
+    Gene columns that are constant over the training regions carry no
+    information and are accepted (after centring they are zero, so they do
+    not enter the components); when *every* gene is constant, or a gene's
+    values are so large that its variance overflows float64 (beyond about
+    1e150), fitting stops with a ``ValueError`` naming the columns. The
+    diagonal of ``Y`` is never read (it may be NaN).
 
     The research system's other PLS variant ("two-step": a second PLS from
     the train x train block to the train x test block) is not offered: its
@@ -145,6 +154,10 @@ class PLSBilinearRegressor(_BilinearBase):
         self.random_state = random_state
         self.coord_columns = coord_columns
 
+    def _fit(self, X, Y_block):
+        check_pls_genes(X, self._coord_columns())
+        return super()._fit(X, Y_block)
+
     def _settings(self):
         return {
             "encoder": "pls",
@@ -165,3 +178,49 @@ class PLSBilinearRegressor(_BilinearBase):
             "cv": self.cv,
             "random_state": self.random_state,
         }
+
+
+def check_pls_genes(X, coord_columns=COORD_COLUMNS):
+    """Refuse gene tables a PLS cannot use, naming the offending columns.
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_regions, n_features)
+        Validated training regions.
+    coord_columns : tuple of str, default=("x", "y", "z")
+        Coordinate column names (not genes).
+
+    Raises
+    ------
+    ValueError
+        When every gene column is constant over the regions, or a column's
+        values are too large for its variance to be computed in float64.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from connpredict.models._pls import check_pls_genes
+    >>> check_pls_genes(pd.DataFrame({"A": [1.0, 2.0, 3.0], "B": [0.0, 0.0, 0.0]}))
+    """
+    names = gene_columns(X, coord_columns)
+    if not names:
+        return
+    genes = X[names].to_numpy(dtype=float)
+    n = max(genes.shape[0], 1)
+    # sum of n squares must stay finite: |x| < sqrt(max float / n) / 2
+    limit = np.sqrt(np.finfo(float).max / n) / 2
+    huge = [name for name, m in zip(names, np.max(np.abs(genes), axis=0)) if m > limit]
+    if huge:
+        raise ValueError(
+            f"Gene column(s) {huge[:5]} hold values up to "
+            f"{np.max(np.abs(X[huge].to_numpy(dtype=float))):.3g}, too large for "
+            "their variance to be computed in float64; rescale them (e.g. "
+            "log-transform, or divide by a constant) before fitting the PLS."
+        )
+    constant = np.all(genes == genes[:1], axis=0)
+    if constant.all():
+        raise ValueError(
+            f"All {len(names)} gene column(s) are constant over the training "
+            f"regions (e.g. {names[:5]}); a PLS has nothing to fit. Pass gene "
+            "expression that varies between regions."
+        )

@@ -30,8 +30,10 @@ class ModelSpec(NamedTuple):
     module : str
         Private module that defines the class.
     family : str
-        ``"rules"``, ``"linear"`` or ``"neural"`` (neural models take
-        ``device`` and import torch).
+        ``"rules"``, ``"linear"``, ``"neural"`` (neural models take
+        ``device`` and import torch), ``"meta"`` (wraps other estimators) or
+        ``"transformer"`` (region-feature transformers, fitted on training
+        regions; first steps of a pipeline).
     cli : str or None
         Short name on the command line and in results tables; None keeps the
         estimator out of the main job.
@@ -43,7 +45,7 @@ class ModelSpec(NamedTuple):
         Settings (each one estimator) for the common scikit-learn checks;
         keep them small and fast.
     task : str
-        ``"regression"`` or ``"classification"``.
+        ``"regression"``, ``"classification"`` or ``"transform"``.
     """
 
     name: str
@@ -121,6 +123,26 @@ MODELS = (
                 **_NEURAL_SMALL,
             ),
         ),
+    ),
+    ModelSpec(
+        "DecayResidualRegressor",
+        "connpredict.models._meta",
+        "meta",
+        test_params=({},),
+    ),
+    ModelSpec(
+        "TranscriptomePCA",
+        "connpredict.models._transformers",
+        "transformer",
+        test_params=({"n_components": 2}, {"n_components": 0.9}),
+        task="transform",
+    ),
+    ModelSpec(
+        "TopVarianceGenes",
+        "connpredict.models._transformers",
+        "transformer",
+        test_params=({"n_genes": 2},),
+        task="transform",
     ),
 )
 

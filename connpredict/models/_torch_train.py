@@ -9,14 +9,16 @@ and predicts by encoding every region once and decoding pairs in chunks.
 
 import copy
 import logging
+import math
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.helper import predefined_split
 
 from connpredict.models._base import BaseConnectomeRegressor
@@ -47,12 +49,32 @@ def _fork_rng(device):
     return torch.random.fork_rng(devices=devices)
 
 
+class _TrainingInterrupted(BaseException):
+    """Carries a KeyboardInterrupt past skorch, which swallows it."""
+
+
 class _PairNet(NeuralNet):
     """skorch net whose batches are :class:`PairBatch` objects.
 
     It moves a batch to the device, runs the module under bf16 autocast on
     CUDA and returns float32 predictions (so the loss is computed in float32).
+    A KeyboardInterrupt (Ctrl-C) during training is not swallowed, as
+    skorch's ``partial_fit`` would: it stops the fit.
     """
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit catches KeyboardInterrupt and returns a partly
+        # trained net; pass the interrupt through as another exception type
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as exc:
+            # skorch's EarlyStopping stops training by raising KeyboardInterrupt
+            stopped = [
+                getattr(cb, "requested_stop_", False) for _, cb in self.callbacks_
+            ]
+            if any(stopped):
+                raise
+            raise _TrainingInterrupted() from exc
 
     def infer(self, x, **fit_params):
         if isinstance(x, PairBatch):
@@ -67,15 +89,94 @@ class _PairNet(NeuralNet):
         return self.criterion_(y_pred, y_true)
 
 
+class _EarlyStopping(EarlyStopping):
+    """skorch's EarlyStopping, flagging the KeyboardInterrupt it raises to stop."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.requested_stop_ = False
+        return super().on_train_begin(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            return super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            self.requested_stop_ = True
+            raise
+
+
 def _noop_sink(*args, **kwargs):
     """Discard skorch callback messages."""
 
 
-class NeuralConnectomeRegressor(BaseConnectomeRegressor):
+def _divergence_message(estimator, what):
+    return (
+        f"{type(estimator).__name__} training diverged: {what}. The learning "
+        f"rate lr={estimator.lr!r} is probably too large: refit with a smaller "
+        "lr (the default is 1e-3), or a smaller batch_size / stronger "
+        "weight_decay; also check that X holds no extreme values."
+    )
+
+
+class _CheckFinite(Callback):
+    """Stop training with a clear error as soon as a loss is NaN or infinite."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            value = epoch.get(key)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(
+                    _divergence_message(
+                        self.estimator,
+                        f"the {key.replace('_', ' ')} is {value} at epoch "
+                        f"{epoch['epoch']}",
+                    )
+                )
+
+
+class _Progress(Callback):
+    """One progress bar over all epochs of all ensemble members.
+
+    skorch's own epoch table and progress bar are turned off when this is
+    used, so the display is one line: members done, epochs, current losses.
+    """
+
+    def __init__(self, bar, member, n_members, max_epochs):
+        self.bar = bar
+        self.member = member
+        self.n_members = n_members
+        self.max_epochs = max_epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1]
+        postfix = {"member": f"{self.member + 1}/{self.n_members}"}
+        for key in ("train_loss", "valid_loss"):
+            if key in epoch:
+                postfix[key] = f"{epoch[key]:.4f}"
+        self.bar.set_postfix(postfix, refresh=False)
+        self.bar.update(1)
+        self.bar.refresh()
+
+    def on_train_end(self, net, **kwargs):
+        # early stopping: count the member's remaining epochs as done
+        done = len(net.history)
+        if done < self.max_epochs:
+            self.bar.update(self.max_epochs - done)
+
+
+class NeuralConnectomeRegressor(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseConnectomeRegressor
+):
     """Base of the torch-backed regressors (not public).
 
     Subclasses set ``_module_class`` and implement ``_module_kwargs(n_genes)``
     and ``_uses_coords()``; they define every hyper-parameter in ``__init__``.
+    ``transform`` returns region embeddings, so these estimators are also
+    transformers: ``get_feature_names_out`` and ``set_output`` work (a
+    Pipeline's ``set_output(transform="pandas")`` configures them too).
     """
 
     _requires_genes = True
@@ -183,14 +284,14 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
         rows, cols = idx[r], idx[c]
         return rows, cols, Y_block[rows, cols]
 
-    def _callbacks(self, has_valid):
-        cbs = []
+    def _callbacks(self, has_valid, progress=None):
+        cbs = [("check_finite", _CheckFinite(self))]
         if has_valid:
             sink = logger.info if self.verbose else _noop_sink
             cbs.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    _EarlyStopping(
                         monitor="valid_loss",
                         patience=self.n_iter_no_change,
                         load_best=True,
@@ -198,8 +299,8 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
                     ),
                 )
             )
-        if self.verbose:
-            cbs.append(("progress_bar", ProgressBar()))
+        if progress is not None:
+            cbs.append(("progress", progress))
         for i, cb in enumerate(self.callbacks or []):
             if isinstance(cb, tuple):
                 cbs.append((cb[0], copy.deepcopy(cb[1])))
@@ -242,14 +343,36 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
 
         member_seeds = [seed] + [draw_seed(rng) for _ in range(self.n_ensemble - 1)]
         nets = []
-        for member_seed in member_seeds:
-            nets.append(self._fit_net(train_ds, valid_ds, member_seed))
+        bar = self._progress_bar()
+        try:
+            for member, member_seed in enumerate(member_seeds):
+                progress = None
+                if bar is not None:
+                    progress = _Progress(bar, member, len(member_seeds), self.max_iter)
+                nets.append(self._fit_net(train_ds, valid_ds, member_seed, progress))
+        finally:
+            if bar is not None:
+                bar.close()
         self.nets_ = nets
         self.net_ = nets[0]
         self.history_ = nets[0].history
         return self
 
-    def _fit_net(self, train_ds, valid_ds, seed):
+    def _progress_bar(self):
+        """The one progress display of ``verbose`` (a tqdm bar), or None."""
+        if not self.verbose:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(
+            total=self.n_ensemble * self.max_iter,
+            desc=type(self).__name__,
+            unit="epoch",
+            leave=False,
+            dynamic_ncols=True,
+        )
+
+    def _fit_net(self, train_ds, valid_ds, seed, progress=None):
         """Build and train one skorch net, seeded by ``seed``."""
         generator = torch.Generator().manual_seed(seed)
         net = _PairNet(
@@ -268,16 +391,24 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             iterator_valid=PairLoader,
             iterator_valid__batch_size=max(4096, self.batch_size),
             iterator_valid__sampler="random",
-            callbacks=self._callbacks(valid_ds is not None),
+            callbacks=self._callbacks(valid_ds is not None, progress),
             device=self.device,
-            verbose=int(bool(self.verbose)),
+            # skorch's epoch table would interleave with the progress bar
+            verbose=0,
             **{
                 f"module__{k}": v for k, v in self._module_kwargs(self.n_genes_).items()
             },
         )
         with _fork_rng(self.device):
             torch.manual_seed(seed)
-            net.fit(train_ds, None)
+            try:
+                net.fit(train_ds, None)
+            except _TrainingInterrupted:
+                raise KeyboardInterrupt from None
+        if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
+            raise ValueError(
+                _divergence_message(self, "the network weights are NaN or infinite")
+            )
         # drop references to the data and the generator (small pickles)
         net.train_split = None
         net.iterator_train__generator = None
@@ -314,7 +445,15 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             block = self._predict_block_net(net, ga, ca, gb, cb, same)
             total = block if total is None else total + block
         total /= len(nets)
-        return total.numpy().astype(float) * self.y_scale_ + self.y_mean_
+        block = total.numpy().astype(float) * self.y_scale_ + self.y_mean_
+        if not np.all(np.isfinite(block)):
+            raise ValueError(
+                f"{type(self).__name__} predicts NaN or infinite connectivity for "
+                f"{int(np.sum(~np.isfinite(block)))} of {block.size} pairs: the "
+                "inputs are far outside the training range, or training diverged "
+                f"(lr={self.lr!r}; refit with a smaller lr)."
+            )
+        return block
 
     def _predict_block_net(self, net, ga, ca, gb, cb, same):
         """Standardised predictions of one net for all (row, col) pairs."""
@@ -343,6 +482,16 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
                     )
                 out[start:stop] = pred.float().view(stop - start, nc).cpu()
         return out
+
+    @property
+    def _n_features_out(self):
+        """Size of the region embedding (for ``get_feature_names_out``)."""
+        check_is_fitted(self, "net_")
+        g = torch.zeros(1, self.n_genes_)
+        c = None if self.coord_mean_ is None else torch.zeros(1, 3)
+        self.net_.module_.eval()
+        with torch.no_grad():
+            return int(self._encode(g, c).shape[1])
 
     def transform(self, X):
         """Return the region embeddings learned by the encoder.
