@@ -49,8 +49,9 @@ def bilinear_null_refitter(estimator, coord_columns):
         ``factory(X, Y, splits, gene_pos)`` returns an object whose
         ``batch(perms)`` gives the held-out Pearson r of each fold for each
         permutation, shape ``(n_permutations, n_splits)``. None when no
-        closed form applies (low rank, ``alpha="cv"``, PLS encoder, other
-        coordinate columns, invalid parameters).
+        closed form applies (low rank, ``alpha="cv"``, PLS encoder,
+        ``intercept="residual"``, other coordinate columns, invalid
+        parameters).
     """
     try:
         st = estimator._validated_settings()
@@ -59,6 +60,7 @@ def bilinear_null_refitter(estimator, coord_columns):
     alpha = st["alpha"]
     supported = (
         st["rank"] is None
+        and st.get("intercept", "joint") == "joint"
         and (not isinstance(alpha, str) or alpha == "gcv")
         and st["encoder"] in (None, "pca")
         and tuple(estimator._coord_columns()) == tuple(coord_columns)

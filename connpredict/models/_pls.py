@@ -14,12 +14,13 @@ class PLSBilinearRegressor(_BilinearBase):
     Step 1 fits :class:`sklearn.cross_decomposition.PLSRegression`
     (``scale=True``) from the training regions' genes to their connectivity
     rows, i.e. to the train x train block (its diagonal, which is not data,
-    is replaced by each column's off-diagonal mean). Step 2 embeds every
-    region by the PLS ``transform`` (which centres and scales the genes with
-    the training statistics, unlike the research code, which multiplied raw
-    genes by ``x_rotations_``) and fits ``y_ij = z_i^T W z_j + b`` on the
-    training block in closed form, as :class:`BilinearRegressor` with
-    ``encoder="pls"`` does.
+    is replaced by each column's off-diagonal mean; with
+    ``diagonal="include"`` it is kept, as in the research code). Step 2
+    embeds every region by the PLS ``transform`` (which centres and scales
+    the genes with the training statistics; ``projection="rotations"``
+    multiplies the raw genes by ``x_rotations_`` as the research code did)
+    and fits ``y_ij = z_i^T W z_j + b`` on the training block in closed
+    form, as :class:`BilinearRegressor` with ``encoder="pls"`` does.
 
     Gene columns that are constant over the training regions carry no
     information and are accepted (after centring they are zero, so they do
@@ -54,6 +55,16 @@ class PLSBilinearRegressor(_BilinearBase):
         Append a constant to the embedding, so that ``W`` also holds
         per-region main effects (``w^T z_i + w^T z_j``). The research model
         has none (``False``).
+    intercept : {"joint", "residual"}, default="joint"
+        ``"joint"``: ``b`` is fitted with ``W`` (unpenalised). ``"residual"``:
+        ``W`` is fitted without an intercept and ``b`` is then the mean
+        residual, as in the research code.
+    projection : {"transform", "rotations"}, default="transform"
+        Region scores: the PLS ``transform`` (genes centred and scaled with
+        the training statistics), or the research's uncentred
+        ``X @ x_rotations_`` of the raw genes. The uncentred scores carry
+        each region's mean expression level, which acts as a per-region main
+        effect in the bilinear form (the research PLS model has no other).
     use_distance : bool, default=False
         Add a distance-decay term ``beta * exp(-d_ij / lambda)`` (see
         :class:`BilinearRegressor`).
@@ -132,6 +143,8 @@ class PLSBilinearRegressor(_BilinearBase):
         penalty="frobenius",
         diagonal="impute",
         linear_terms=True,
+        intercept="joint",
+        projection="transform",
         use_distance=False,
         mirror=True,
         scale=True,
@@ -146,6 +159,8 @@ class PLSBilinearRegressor(_BilinearBase):
         self.penalty = penalty
         self.diagonal = diagonal
         self.linear_terms = linear_terms
+        self.intercept = intercept
+        self.projection = projection
         self.use_distance = use_distance
         self.mirror = mirror
         self.scale = scale
@@ -168,6 +183,8 @@ class PLSBilinearRegressor(_BilinearBase):
             "penalty": self.penalty,
             "diagonal": self.diagonal,
             "linear_terms": bool(self.linear_terms),
+            "intercept": self.intercept,
+            "pls_projection": self.projection,
             "use_distance": bool(self.use_distance),
             "mirror": self.mirror,
             "pls_scale": bool(self.scale),

@@ -104,6 +104,20 @@ MODELS = (
         quick_params={"max_iter": 5},
         test_params=(
             dict(hidden_dims=(8,), head_dims=(8,), embedding_dim=4, **_NEURAL_SMALL),
+            # the research recipes' options (RESEARCH_PARAMS "mlp", low rank)
+            dict(
+                hidden_dims=(8,),
+                symmetric=False,
+                standardize=False,
+                lr_schedule={"factor": 0.3, "patience": 1},
+                **_NEURAL_SMALL,
+            ),
+            dict(
+                architecture="lowrank",
+                embedding_dim=3,
+                norm_penalty=1e-3,
+                **_NEURAL_SMALL,
+            ),
         ),
     ),
     ModelSpec(
@@ -120,6 +134,26 @@ MODELS = (
                 n_heads=2,
                 n_layers=1,
                 head_dims=(8,),
+                **_NEURAL_SMALL,
+            ),
+            # the options of RESEARCH_PARAMS["smt"]
+            dict(
+                token_size=2,
+                d_model=8,
+                n_heads=2,
+                n_layers=1,
+                head="concat",
+                head_dims=(8,),
+                symmetric=False,
+                layer_norm="post",
+                ffn_activation="relu",
+                ffn_mult=4,
+                attn_out_proj=False,
+                alibi_slopes=(1.0, 0.5),
+                embedding_dropout=0.0,
+                clamp=(-1.0, 1.0),
+                standardize=False,
+                lr_schedule={"factor": 0.3, "patience": 1},
                 **_NEURAL_SMALL,
             ),
         ),

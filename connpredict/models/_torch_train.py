@@ -84,9 +84,20 @@ class _PairNet(NeuralNet):
             return out.float()
         return super().infer(x, **fit_params)
 
+    def __init__(self, *args, norm_penalty=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.norm_penalty = norm_penalty
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = y_true.to(device=y_pred.device, dtype=y_pred.dtype)
-        return self.criterion_(y_pred, y_true)
+        loss = self.criterion_(y_pred, y_true)
+        if self.norm_penalty:
+            # the research's BilinearLoss: + lambda * ||theta||_2 (unsquared)
+            params = [p.reshape(-1) for p in self.module_.parameters()]
+            loss = loss + self.norm_penalty * torch.linalg.vector_norm(
+                torch.cat(params)
+            )
+        return loss
 
 
 class _EarlyStopping(EarlyStopping):
@@ -226,13 +237,65 @@ class NeuralConnectomeRegressor(
             raise ValueError(
                 f"n_iter_no_change must be a positive integer or None, got {v!r}."
             )
+        schedule = getattr(self, "lr_schedule", None)
+        if schedule is not None:
+            if not isinstance(schedule, dict):
+                raise ValueError(
+                    "lr_schedule must be None or a dict of ReduceLROnPlateau "
+                    f"arguments, e.g. {{'factor': 0.3, 'patience': 30}}; got "
+                    f"{schedule!r}."
+                )
+            if self.n_iter_no_change is None:
+                raise ValueError(
+                    "lr_schedule steps on the loss of the inner validation split, "
+                    "which exists only with early stopping; set n_iter_no_change "
+                    "(e.g. 10) or lr_schedule=None."
+                )
+        clamp = getattr(self, "clamp", None)
+        if clamp is not None and not (
+            len(clamp) == 2 and float(clamp[0]) < float(clamp[1])
+        ):
+            raise ValueError(
+                f"clamp must be None or a (low, high) pair with low < high, got "
+                f"{clamp!r}."
+            )
+        penalty = getattr(self, "norm_penalty", 0.0)
+        if not (isinstance(penalty, (float, int)) and penalty >= 0):
+            raise ValueError(f"norm_penalty must be a number >= 0, got {penalty!r}.")
+        for name in ("standardize", "symmetric"):
+            v = getattr(self, name, True)
+            if not isinstance(v, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {v!r}.")
+
+    def _clamp_standardized(self):
+        """``clamp`` (target units) in the standardised units of the network."""
+        clamp = getattr(self, "clamp", None)
+        if clamp is None:
+            return None
+        lo, hi = (float(c) for c in clamp)
+        return (
+            (lo - self.y_mean_) / self.y_scale_,
+            (hi - self.y_mean_) / self.y_scale_,
+        )
 
     # -- preprocessing -----------------------------------------------------
+    def _standardizes(self):
+        return bool(getattr(self, "standardize", True))
+
     def _fit_scalers(self, X):
         genes, coords = self._split(X)
-        self.gene_mean_ = genes.mean(axis=0)
-        sd = genes.std(axis=0)
-        self.gene_scale_ = np.where(sd > 1e-8, sd, 1.0)
+        if not self._standardizes():
+            # raw inputs, as the research models take them
+            self.gene_mean_ = np.zeros(genes.shape[1])
+            self.gene_scale_ = np.ones(genes.shape[1])
+            if self._uses_coords() and coords is not None:
+                self.coord_mean_ = np.zeros(coords.shape[1])
+                self.coord_scale_ = 1.0
+                return
+        else:
+            self.gene_mean_ = genes.mean(axis=0)
+            sd = genes.std(axis=0)
+            self.gene_scale_ = np.where(sd > 1e-8, sd, 1.0)
         if self._uses_coords():
             if coords is None:
                 raise ValueError(
@@ -282,7 +345,23 @@ class NeuralConnectomeRegressor(
         idx = np.asarray(idx, dtype=int)
         r, c = pair_indices(len(idx))
         rows, cols = idx[r], idx[c]
+        if not getattr(self, "symmetric", True):
+            # an order-sensitive decoder learns both (i, j) and (j, i)
+            rows, cols = np.concatenate([rows, cols]), np.concatenate([cols, rows])
         return rows, cols, Y_block[rows, cols]
+
+    def _scheduler_callback(self):
+        """ReduceLROnPlateau on the inner validation loss (``lr_schedule``)."""
+        schedule = getattr(self, "lr_schedule", None)
+        if schedule is None:
+            return None
+        from skorch.callbacks import LRScheduler
+
+        return LRScheduler(
+            policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+            monitor="valid_loss",
+            **dict(schedule),
+        )
 
     def _callbacks(self, has_valid, progress=None):
         cbs = [("check_finite", _CheckFinite(self))]
@@ -299,6 +378,9 @@ class NeuralConnectomeRegressor(
                     ),
                 )
             )
+        scheduler = self._scheduler_callback() if has_valid else None
+        if scheduler is not None:
+            cbs.append(("lr_scheduler", scheduler))
         if progress is not None:
             cbs.append(("progress", progress))
         for i, cb in enumerate(self.callbacks or []):
@@ -329,6 +411,8 @@ class NeuralConnectomeRegressor(
         self.y_mean_ = float(y.mean())
         sd = float(y.std())
         self.y_scale_ = sd if sd > 1e-12 else 1.0
+        if not self._standardizes():
+            self.y_mean_, self.y_scale_ = 0.0, 1.0
 
         def _ds(r, c, t):
             yt = torch.as_tensor(
@@ -395,6 +479,7 @@ class NeuralConnectomeRegressor(
             device=self.device,
             # skorch's epoch table would interleave with the progress bar
             verbose=0,
+            norm_penalty=float(getattr(self, "norm_penalty", 0.0)),
             **{
                 f"module__{k}": v for k, v in self._module_kwargs(self.n_genes_).items()
             },

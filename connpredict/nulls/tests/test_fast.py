@@ -63,6 +63,7 @@ def test_hook_reads_the_current_parameters():
     assert not has_fast_path(est.set_params(rank=2))
     assert has_fast_path(est.set_params(rank=None, alpha=0.3))
     assert not has_fast_path(BilinearRegressor(alpha=-1.0))  # invalid: refit
+    assert not has_fast_path(BilinearRegressor(intercept="residual"))
     assert not has_fast_path(PLSBilinearRegressor())  # same hook, PLS encoder
     # spin_test's coordinate columns must be the estimator's
     assert not has_fast_path(BilinearRegressor(), coord_columns=("a", "b", "c"))
