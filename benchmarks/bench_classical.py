@@ -41,7 +41,7 @@ logger = logging.getLogger("bench_classical")
 
 def make_models(seed):
     """Model name -> (description, estimator) for one seed."""
-    nested_grid = {"linear_terms": [False, True], "use_coords": [False, True]}
+    nested_grid = {"linear_terms": [False, True], "use_distance": [False, True]}
     return {
         "decay": ("ExponentialDecayRegressor()", ExponentialDecayRegressor()),
         "gaussian": ("GaussianKernelRegressor()", GaussianKernelRegressor()),
@@ -59,12 +59,12 @@ def make_models(seed):
             BilinearRegressor(),
         ),
         "bilinear-pca20-coords": (
-            "BilinearRegressor(use_coords=True)",
-            BilinearRegressor(use_coords=True),
+            "BilinearRegressor(use_distance=True)",
+            BilinearRegressor(use_distance=True),
         ),
         "bilinear-pca20-coords-cv": (
-            "BilinearRegressor(use_coords=True, alpha='cv')",
-            BilinearRegressor(use_coords=True, alpha="cv", random_state=seed),
+            "BilinearRegressor(use_distance=True, alpha='cv')",
+            BilinearRegressor(use_distance=True, alpha="cv", random_state=seed),
         ),
         "bilinear-genes-gcv": (
             "BilinearRegressor(encoder=None) (all genes, GCV alpha)",
@@ -75,9 +75,9 @@ def make_models(seed):
             BilinearRegressor(encoder=None, alpha="cv", random_state=seed),
         ),
         "bilinear-genes-coords-cv": (
-            "BilinearRegressor(encoder=None, alpha='cv', use_coords=True)",
+            "BilinearRegressor(encoder=None, alpha='cv', use_distance=True)",
             BilinearRegressor(
-                encoder=None, alpha="cv", use_coords=True, random_state=seed
+                encoder=None, alpha="cv", use_distance=True, random_state=seed
             ),
         ),
         "bilinear-lowrank10": (
@@ -85,7 +85,7 @@ def make_models(seed):
             BilinearRegressor(rank=10, random_state=seed),
         ),
         "bilinear-nested": (
-            "GridSearchCV(BilinearRegressor(), linear_terms x use_coords, "
+            "GridSearchCV(BilinearRegressor(), linear_terms x use_distance, "
             "inner SpatialSplit(3))",
             GridSearchCV(
                 BilinearRegressor(),
@@ -102,8 +102,8 @@ def make_models(seed):
             PLSBilinearRegressor(),
         ),
         "pls-coords": (
-            "PLSBilinearRegressor(use_coords=True)",
-            PLSBilinearRegressor(use_coords=True),
+            "PLSBilinearRegressor(use_distance=True)",
+            PLSBilinearRegressor(use_distance=True),
         ),
     }
 

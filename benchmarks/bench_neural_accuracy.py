@@ -54,7 +54,7 @@ def _models(seed):
         ),
         "bilinear": lambda: BilinearRegressor(random_state=seed),
         "bilinear_coords": lambda: BilinearRegressor(
-            use_coords=True, random_state=seed
+            use_distance=True, random_state=seed
         ),
         "exponential": lambda: ExponentialDecayRegressor(),
     }

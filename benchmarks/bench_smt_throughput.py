@@ -137,7 +137,9 @@ def memory(n_regions=1000, n_genes=2000, seed=0):
     )
     t_data = time.perf_counter() - t0
     rss_data = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    model = SMTRegressor(max_epochs=1, validation=None, n_ensemble=1, random_state=seed)
+    model = SMTRegressor(
+        max_iter=1, n_iter_no_change=None, n_ensemble=1, random_state=seed
+    )
     t0 = time.perf_counter()
     model.fit(ds.X, ds.Y)
     t_fit = time.perf_counter() - t0

@@ -14,6 +14,8 @@ Examples
 
 import importlib
 
+from connpredict.models._registry import model_specs
+
 __version__ = "0.1.0.dev0"
 
 # public name -> module that defines it
@@ -21,6 +23,7 @@ _LAZY = {
     # datasets
     "load_dataset": "connpredict.datasets",
     "make_synthetic_connectome": "connpredict.datasets",
+    "make_dataset": "connpredict.datasets",
     "get_data_home": "connpredict.datasets",
     # model selection
     "RandomSplit": "connpredict.model_selection",
@@ -28,26 +31,26 @@ _LAZY = {
     "CommunitySplit": "connpredict.model_selection",
     "NetworkSplit": "connpredict.model_selection",
     "validation_split": "connpredict.model_selection",
+    "check_n_splits": "connpredict.model_selection",
     "plot_splits": "connpredict.model_selection",
-    # models
-    "ExponentialDecayRegressor": "connpredict.models",
-    "GaussianKernelRegressor": "connpredict.models",
-    "CGERegressor": "connpredict.models",
-    "BilinearRegressor": "connpredict.models",
-    "PLSBilinearRegressor": "connpredict.models",
-    "PairMLPRegressor": "connpredict.models",
-    "SMTRegressor": "connpredict.models",
+    # models: added from the model registry below
     # metrics
     "get_scorer": "connpredict.metrics",
     "get_scorer_names": "connpredict.metrics",
     "evaluate": "connpredict.metrics",
+    # the main job
+    "run_experiment": "connpredict.experiment",
+    "ExperimentResult": "connpredict.experiment",
     # nulls
     "spin_test": "connpredict.nulls",
     "spin_permutations": "connpredict.nulls",
 }
 
+_LAZY.update({spec.name: "connpredict.models" for spec in model_specs()})
+
 _SUBMODULES = (
     "datasets",
+    "experiment",
     "metrics",
     "model_selection",
     "models",

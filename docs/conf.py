@@ -95,6 +95,11 @@ API_SECTIONS = (
         "Loaders, the synthetic generator, the data home.",
     ),
     (
+        "connpredict.experiment",
+        "The main job",
+        "``run_experiment`` (the engine of ``connpredict run``) and its result.",
+    ),
+    (
         "connpredict.model_selection",
         "Model selection",
         "Cross-validation over regions (regions are the samples).",

@@ -27,7 +27,7 @@ smt = SMTRegressor(
     n_heads=2,
     n_layers=1,
     head_dims=(16,),
-    max_epochs=10,
+    max_iter=10,
     batch_size=512,
     random_state=0,
 )

@@ -63,7 +63,7 @@ from connpredict import BilinearRegressor, ExponentialDecayRegressor
 
 models = {
     "distance decay": ExponentialDecayRegressor(),
-    "bilinear (genes + coordinates)": BilinearRegressor(use_coords=True),
+    "bilinear (genes + coordinates)": BilinearRegressor(use_distance=True),
 }
 for name, model in models.items():
     model.fit(X_a, Y_a)

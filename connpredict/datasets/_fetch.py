@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from connpredict.datasets._registry import CHECKSUMS, SOURCES
+from connpredict.datasets._registry import CHECKSUMS, upstream_urls
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,11 @@ def get_data_home(data_home=None):
     data_home : pathlib.Path
         The resolved folder.
 
+    Raises
+    ------
+    ValueError
+        When the chosen path (or a folder above it) is a file.
+
     Examples
     --------
     >>> import tempfile
@@ -47,8 +52,62 @@ def get_data_home(data_home=None):
             "~", "connpredict_data"
         )
     path = Path(os.path.expanduser(str(data_home)))
-    path.mkdir(parents=True, exist_ok=True)
+    fix = "set CONNPREDICT_DATA (or data_home=) to a folder, or move that file away."
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"The data home {path} is a file, not a folder: {fix}")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocker = next((p for p in path.parents if p.is_file()), path)
+        raise ValueError(
+            f"Cannot create the data home {path}: {blocker} is a file, not a "
+            f"folder; {fix}"
+        ) from None
     return path
+
+
+def _key_path(home, key):
+    """Return ``home / key``, refusing keys that leave the data home.
+
+    A key is a relative path ``<source>/<path>`` with ``/`` separators: an
+    absolute path, a drive, a backslash or a ``..`` component could write
+    outside the data home, so they are refused. Every existing folder on the
+    way must be a folder and the file itself must not be one.
+    """
+    if not isinstance(key, str) or not key.strip():
+        raise ValueError(
+            f"A data file key must be a non-empty string '<source>/<path>', got "
+            f"{key!r}."
+        )
+    parts = key.split("/")
+    if (
+        key.startswith("/")
+        or "\\" in key
+        or ":" in parts[0]
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise ValueError(
+            f"Data file key {key!r} is not a plain relative path inside the data "
+            "home (no leading '/', drive, backslash, '.' or '..' parts, no empty "
+            "parts); use '<source>/<path>', e.g. 'enigma-extra/ahba/file.csv'."
+        )
+    dest = home.joinpath(*parts)
+    for folder in reversed(dest.parents):
+        if (
+            folder.exists()
+            and not folder.is_dir()
+            and home in (folder, *folder.parents)
+        ):
+            raise ValueError(
+                f"{folder} in the data home is a file, but data file {key} needs "
+                "it to be a folder: move or delete that file."
+            )
+    if dest.is_dir():
+        raise ValueError(
+            f"The data file {dest} is a folder, not a file: delete or rename that "
+            "folder so the file can be downloaded there."
+        )
+    return dest
 
 
 def _sha256(path):
@@ -60,11 +119,8 @@ def _sha256(path):
 
 
 def upstream_url(key):
-    """Return the download URL of a registered upstream path."""
-    source, _, rest = key.partition("/")
-    if source not in SOURCES:
-        raise KeyError(f"Unknown data source {source!r} in {key!r}.")
-    return SOURCES[source] + rest
+    """Return the download URL of a registered upstream path (pinned commit)."""
+    return upstream_urls(key)[0]
 
 
 def _download(url, dest, *, timeout):
@@ -116,7 +172,8 @@ def fetch_file(
     timeout : float, default=15.0
         Network timeout of one attempt, in seconds.
     url : str, default=None
-        Download from this URL instead of the registered upstream one.
+        Download from this URL instead of the registered upstream ones (the
+        file at the source's pinned commit, then on its branch).
     sha256 : str, default=None
         Expected checksum; defaults to the registered one.
 
@@ -130,6 +187,9 @@ def fetch_file(
     OSError
         When the file is missing or corrupted and cannot be downloaded; the
         message names the file, its URL and where to put it.
+    ValueError
+        When ``key`` would leave the data home (absolute, ``..``), the data
+        home is a file, or the file's place in it is taken by a folder.
 
     Examples
     --------
@@ -141,12 +201,12 @@ def fetch_file(
     OSError: Data file nowhere/file.csv is not in the data home ...
     """
     home = get_data_home(data_home)
-    dest = home / key
+    dest = _key_path(home, key)
     expected = sha256 if sha256 is not None else CHECKSUMS.get(key)
     if expected is None:
         raise KeyError(f"No checksum registered for {key!r}.")
-    if url is None:
-        url = upstream_url(key)
+    urls = upstream_urls(key) if url is None else [url]
+    url = urls[0]
     where = (
         f"Download {url} and save it as {dest} (or set CONNPREDICT_DATA / data_home "
         "to a folder that has it)."
@@ -166,6 +226,23 @@ def fetch_file(
             f"disabled (download_if_missing=False). {where}"
         )
     last_error = None
+    for url in urls:
+        path, last_error, offline = _download_verified(
+            url, dest, expected, n_retries=n_retries, delay=delay, timeout=timeout
+        )
+        if path is not None:
+            return path
+        if offline and not _is_not_found(last_error):
+            break  # no network: the next URL cannot be reached either
+    raise OSError(
+        f"Could not download data file {key} from {url}: {last_error}. If this "
+        f"machine is offline: {where}"
+    )
+
+
+def _download_verified(url, dest, expected, *, n_retries, delay, timeout):
+    """Try ``url`` up to ``n_retries`` times; return (path, error, offline)."""
+    last_error = None
     for attempt in range(1, max(1, n_retries) + 1):
         logger.info("Downloading %s (attempt %d)", url, attempt)
         try:
@@ -173,7 +250,7 @@ def fetch_file(
         except (urllib.error.URLError, OSError, TimeoutError) as exc:
             last_error = exc
             if _is_offline(exc):
-                break
+                return None, last_error, True
             if attempt < n_retries:
                 time.sleep(delay)
             continue
@@ -187,11 +264,12 @@ def fetch_file(
                 time.sleep(delay)
             continue
         os.replace(tmp, dest)
-        return dest
-    raise OSError(
-        f"Could not download data file {key} from {url}: {last_error}. If this "
-        f"machine is offline: {where}"
-    )
+        return dest, None, False
+    return None, last_error, False
+
+
+def _is_not_found(exc):
+    return isinstance(exc, urllib.error.HTTPError) and exc.code == 404
 
 
 def _is_offline(exc):

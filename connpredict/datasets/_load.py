@@ -9,30 +9,22 @@ from sklearn.utils import Bunch
 
 from connpredict.datasets._descr import load_descr
 from connpredict.datasets._fetch import fetch_file, get_data_home
-from connpredict.datasets._registry import CHECKSUMS
+from connpredict.datasets._registry import DATASETS
 from connpredict.datasets._synthetic import make_synthetic_connectome
 from connpredict.utils._contract import check_connectome
 
 logger = logging.getLogger(__name__)
 
-_SCALES = (100, 200, 300, 400)
-_HCP = "ENIGMA/enigmatoolbox/datasets/matrices/hcp_connectivity/"
-_AHBA = "enigma-extra/ahba/"
-_TARGETS = {
-    "fc": (
-        "funcMatrix_with_ctx_schaefer_{n}.csv",
-        "funcLabels_with_sctx_schaefer_{n}.csv",
-    ),
-    "sc": (
-        "strucMatrix_with_sctx_schaefer_{n}.csv",
-        "strucLabels_with_sctx_schaefer_{n}.csv",
-    ),
-}
 _CHROM_ORDER = {str(k): k for k in range(1, 23)} | {"X": 23, "Y": 24, "MT": 25}
 
 
 def dataset_names():
     """Return the names accepted by :func:`load_dataset`.
+
+    Returns
+    -------
+    names : list of str
+        The registered datasets, ``"synthetic"`` first.
 
     Examples
     --------
@@ -40,11 +32,27 @@ def dataset_names():
     >>> dataset_names()[:2]
     ['synthetic', 'hcp-schaefer100']
     """
-    return ["synthetic"] + [f"hcp-schaefer{n}" for n in _SCALES]
+    return list(DATASETS)
 
 
-def dataset_files(name, *, target="fc", stability=0.6):
+def dataset_files(name, *, target=None, stability=None):
     """Return the upstream paths a dataset needs (empty for ``synthetic``).
+
+    Parameters
+    ----------
+    name : str
+        A name of :func:`dataset_names`.
+    target : str, default=None
+        Connectome type (``"fc"`` or ``"sc"``); None for the dataset's
+        default.
+    stability : float, default=None
+        Differential-stability threshold of the gene list; None for the
+        dataset's default.
+
+    Returns
+    -------
+    keys : list of str
+        ``<source>/<path>`` of the expression, matrix and label files.
 
     Examples
     --------
@@ -52,32 +60,21 @@ def dataset_files(name, *, target="fc", stability=0.6):
     >>> dataset_files("hcp-schaefer100")[0]
     'enigma-extra/ahba/allgenes_stable_r0.6_schaefer_100.csv'
     """
-    if name == "synthetic":
-        return []
-    n = _scale(name)
-    if target not in _TARGETS:
-        raise ValueError(f"target must be 'fc' or 'sc', got {target!r}.")
-    expr = f"{_AHBA}allgenes_stable_r{stability}_schaefer_{n}.csv"
-    if expr not in CHECKSUMS:
-        available = sorted(
-            k.split("_r")[1].split("_")[0]
-            for k in CHECKSUMS
-            if k.startswith(_AHBA) and k.endswith(f"_schaefer_{n}.csv")
-        )
+    return _spec(name).files(target=target, stability=stability)
+
+
+def _spec(name):
+    try:
+        return DATASETS[name]
+    except (KeyError, TypeError):
         raise ValueError(
-            f"No expression file with stability={stability} for {name}; available "
-            f"stability thresholds: {', '.join(available)}."
-        )
-    matrix, labels = (_HCP + f.format(n=n) for f in _TARGETS[target])
-    return [expr, matrix, labels]
+            f"Unknown dataset {name!r}; choose one of {', '.join(dataset_names())}."
+        ) from None
 
 
-def _scale(name):
-    for n in _SCALES:
-        if name == f"hcp-schaefer{n}":
-            return n
-    raise ValueError(
-        f"Unknown dataset {name!r}; choose one of {', '.join(dataset_names())}."
+def _region_table_sizes():
+    return tuple(
+        sorted({s.n_parcels for s in DATASETS.values() if s.n_parcels is not None})
     )
 
 
@@ -109,8 +106,9 @@ def load_region_table(n_parcels):
     >>> load_region_table(100).shape[0]
     114
     """
-    if n_parcels not in _SCALES:
-        raise ValueError(f"n_parcels must be one of {_SCALES}, got {n_parcels!r}.")
+    sizes = _region_table_sizes()
+    if n_parcels not in sizes:
+        raise ValueError(f"n_parcels must be one of {sizes}, got {n_parcels!r}.")
     table = _shipped_table(f"regions_schaefer{n_parcels}.csv")
     return table.set_index("label")
 
@@ -222,14 +220,39 @@ def load_dataset(
         raise ValueError(f"missing must be 'drop' or 'keep', got {missing!r}.")
     if gene_order not in ("genomic", "file"):
         raise ValueError(f"gene_order must be 'genomic' or 'file', got {gene_order!r}.")
-    if name == "synthetic":
-        if target != "fc":
-            raise ValueError("The synthetic dataset has only target='fc'.")
-        return make_synthetic_connectome(random_state=0)
-    n = _scale(name)
-    expr_key, matrix_key, labels_key = dataset_files(
-        name, target=target, stability=stability
+    spec = _spec(name)
+    spec.check_target(target)
+    return LOADERS[spec.loader](
+        spec,
+        data_home=data_home,
+        target=target,
+        subcortex=subcortex,
+        stability=stability,
+        missing=missing,
+        gene_order=gene_order,
+        download_if_missing=download_if_missing,
     )
+
+
+def _load_synthetic(spec, **options):
+    """The embedded dataset (the file options do not apply)."""
+    return make_synthetic_connectome(random_state=0)
+
+
+def _load_enigma_hcp(
+    spec,
+    *,
+    data_home,
+    target,
+    subcortex,
+    stability,
+    missing,
+    gene_order,
+    download_if_missing,
+):
+    """AHBA expression + HCP connectome files of the ENIGMA Toolbox."""
+    name, n = spec.name, spec.n_parcels
+    expr_key, matrix_key, labels_key = spec.files(target=target, stability=stability)
     home = get_data_home(data_home)
     paths = [
         fetch_file(k, data_home=home, download_if_missing=download_if_missing)
@@ -277,7 +300,7 @@ def load_dataset(
     X = X.loc[keep]
     Y = Y.loc[keep, keep]
     regions = regions.loc[keep]
-    descr = load_descr("hcp_schaefer").format(
+    descr = load_descr(spec.descr).format(
         name=name,
         n_parcels=n,
         n_regions=X.shape[0],
@@ -300,3 +323,7 @@ def load_dataset(
         target=target,
         DESCR=descr,
     )
+
+
+#: ``DatasetSpec.loader`` -> function(spec, **options) returning the Bunch.
+LOADERS = {"synthetic": _load_synthetic, "enigma_hcp": _load_enigma_hcp}

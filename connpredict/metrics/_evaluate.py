@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 from sklearn import metrics as sk_metrics
 
+from connpredict.metrics._names import ALIASES, NETWORK_METRIC, metric_names
 from connpredict.metrics._pairs import _as_pairs, _pair_table
 from connpredict.metrics._regression import _pearson, _spearman, geodesic_distance
 from connpredict.utils._contract import COORD_COLUMNS
@@ -14,13 +15,18 @@ DISTANCE_EDGES = (175.0 / 3.0, 350.0 / 3.0)
 STRENGTH_THRESHOLD = 0.3
 #: Default smallest number of pairs for a subset correlation (else NaN).
 MIN_PAIRS = 10
+#: The research system's rule: a distance or strength bin needs more than 100
+#: pairs (so at least 101); hemisphere and network subsets need 2.
+RESEARCH_MIN_PAIRS = {"distance": 101, "strength": 101, "hemisphere": 2, "network": 2}
+_MIN_PAIRS_GROUPS = tuple(RESEARCH_MIN_PAIRS)
 
-_BASIC_KEYS = ("mse", "mae", "r2", "pearson_r", "spearman_r")
-_DISTANCE_KEYS = ("short_r", "mid_r", "long_r")
-_STRENGTH_KEYS = ("strong_neg_r", "weak_r", "strong_pos_r")
-_HEMI_KEYS = ("left_hemi_r", "right_hemi_r", "inter_hemi_r")
-_NETWORK_POOLED_KEYS = ("intra_network_r", "inter_network_r")
-_CLASSIFICATION_KEYS = ("accuracy", "precision", "recall", "f1", "roc_auc")
+# the keys of each group come from the metric vocabulary (metrics/_names.py)
+_BASIC_KEYS = metric_names("basic")
+_DISTANCE_KEYS = metric_names("distance")
+_STRENGTH_KEYS = metric_names("strength")
+_HEMI_KEYS = metric_names("hemisphere")
+_NETWORK_POOLED_KEYS = metric_names("network")
+_CLASSIFICATION_KEYS = metric_names("classification")
 
 _NEEDS = {
     "geodesic_distance": "two square connectomes among one region set (2-D input)",
@@ -38,6 +44,38 @@ def _network_names(regions):
         return []
     values = regions["network"].dropna()
     return list(dict.fromkeys(str(v) for v in values))
+
+
+def _check_min_pairs(min_pairs):
+    """Validate ``min_pairs``; return a dict subset group -> smallest count."""
+
+    def valid(v):
+        return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 2
+
+    if isinstance(min_pairs, str):
+        if min_pairs != "research":
+            raise ValueError(
+                f"min_pairs must be an integer >= 2, 'research' or a dict, got "
+                f"{min_pairs!r}."
+            )
+        return dict(RESEARCH_MIN_PAIRS)
+    if isinstance(min_pairs, dict):
+        unknown = set(min_pairs) - set(_MIN_PAIRS_GROUPS)
+        if unknown:
+            raise ValueError(
+                f"Unknown min_pairs group(s) {sorted(unknown)}; the groups are "
+                f"{list(_MIN_PAIRS_GROUPS)}."
+            )
+        out = dict.fromkeys(_MIN_PAIRS_GROUPS, MIN_PAIRS)
+        out.update(min_pairs)
+    else:
+        out = dict.fromkeys(_MIN_PAIRS_GROUPS, min_pairs)
+    for group, value in out.items():
+        if not valid(value):
+            raise ValueError(
+                f"min_pairs must be an integer >= 2 (for {group!r}), got {value!r}."
+            )
+    return out
 
 
 def _subset_r(t, p, mask, min_pairs):
@@ -66,31 +104,32 @@ def _regression_metrics(pairs, tab, regions, min_pairs, geodesic_kwargs):
         lo, hi = DISTANCE_EDGES
         masks = (d <= lo, (d > lo) & (d <= hi), d > hi)  # NaN distance: no bin
         for key, mask in zip(_DISTANCE_KEYS, masks):
-            out[key] = _bind(t, p, mask, min_pairs)
+            out[key] = _bind(t, p, mask, min_pairs["distance"])
     thr = STRENGTH_THRESHOLD
     for key, mask in zip(_STRENGTH_KEYS, (t < -thr, (t >= -thr) & (t <= thr), t > thr)):
-        out[key] = _bind(t, p, mask, min_pairs)
+        out[key] = _bind(t, p, mask, min_pairs["strength"])
     if "hemisphere_i" in tab.columns:
         hi_, hj = tab["hemisphere_i"].to_numpy(), tab["hemisphere_j"].to_numpy()
         left = (hi_ == "L") & (hj == "L")
         right = (hi_ == "R") & (hj == "R")
         inter = ((hi_ == "L") & (hj == "R")) | ((hi_ == "R") & (hj == "L"))
         for key, mask in zip(_HEMI_KEYS, (left, right, inter)):
-            out[key] = _bind(t, p, mask, min_pairs)
+            out[key] = _bind(t, p, mask, min_pairs["hemisphere"])
     if "network_i" in tab.columns:
         ni, nj = tab["network_i"].to_numpy(), tab["network_j"].to_numpy()
         known = pd.notna(ni) & pd.notna(nj)
         same = known & (ni == nj)
-        out["intra_network_r"] = _bind(t, p, same, min_pairs)
-        out["inter_network_r"] = _bind(t, p, known & (ni != nj), min_pairs)
+        mp = min_pairs["network"]
+        out["intra_network_r"] = _bind(t, p, same, mp)
+        out["inter_network_r"] = _bind(t, p, known & (ni != nj), mp)
         names = _network_names(regions)
         for name in names:
             out[f"intra_network_{name}_r"] = _bind(
-                t, p, (ni == name) & (nj == name), min_pairs
+                t, p, (ni == name) & (nj == name), mp
             )
         for name in names:
             out[f"inter_network_{name}_r"] = _bind(
-                t, p, (ni == name) != (nj == name), min_pairs
+                t, p, (ni == name) != (nj == name), mp
             )
     return out
 
@@ -145,6 +184,7 @@ def _classification_metrics(t, p):
 
 
 def _missing_reason(key, task):
+    key = ALIASES.get(key, key)
     if key in _CLASSIFICATION_KEYS and task == "regression":
         return "a binary Y_true (task='classification')"
     if key in (*_BASIC_KEYS, *_STRENGTH_KEYS, "geodesic_distance") and (
@@ -157,7 +197,7 @@ def _missing_reason(key, task):
         return _NEEDS["distance"]
     if key in _HEMI_KEYS:
         return _NEEDS["hemisphere"]
-    if key.startswith(("intra_network_", "inter_network_")) and key.endswith("_r"):
+    if NETWORK_METRIC.match(key):
         return _NEEDS["network"] + " that lists this network"
     return None
 
@@ -177,6 +217,12 @@ def evaluate(
     """Every connectome metric that the inputs allow, each pair counted once.
 
     Regression metrics (continuous target), with the research system's keys:
+
+    Each unordered region pair counts once: the upper triangle of a square
+    block (test x test), every entry of a block between two disjoint region
+    sets (test x train), or both parts of a block of test rows against a
+    region set that contains them (test x all, ``Y.loc[test, test +
+    train]``: the research system's ``test-all`` protocol).
 
     - ``mse``, ``mae``, ``r2``, ``pearson_r``, ``spearman_r`` over all pairs;
     - ``geodesic_distance``: see :func:`geodesic_distance` (square blocks
@@ -208,10 +254,12 @@ def evaluate(
     Y_true, Y_pred : DataFrame or array-like
         Either two square blocks among one region set (test x test; the upper
         triangle ``i < j`` is used), two rectangular blocks between two
-        disjoint region sets (test x train; every entry is a distinct pair)
-        or two 1-D vectors of pair values. DataFrames are aligned by labels;
-        a square *array* is always read as a block among one region set, so
-        label a square test x train block with DataFrames.
+        disjoint region sets (test x train; every entry is a distinct pair),
+        two labelled blocks of some regions against a set containing them
+        (test x all; see above) or two 1-D vectors of pair values.
+        DataFrames are aligned by labels; a square *array* is always read as
+        a block among one region set, so label a square test x train block
+        with DataFrames.
     regions : DataFrame, default=None
         Region table indexed by region label, with any of ``x``, ``y``, ``z``
         (MNI mm), ``hemisphere`` (``"L"``/``"R"``) and ``network``. Unlabelled
@@ -221,20 +269,30 @@ def evaluate(
         Region feature table (indexed by label); its ``x, y, z`` columns give
         distances and, without a ``hemisphere`` column in ``regions``, the
         hemisphere by the sign of ``x``.
-    min_pairs : int, default=10
+    min_pairs : int, "research" or dict, default=10
         Smallest number of pairs for a subset correlation (distance,
-        strength, hemisphere and network metrics); fewer gives NaN. The
-        research system used 100 for the distance and strength bins.
+        strength, hemisphere and network metrics); fewer gives NaN. An int
+        applies to every subset; a dict sets it per group (keys
+        ``"distance"``, ``"strength"``, ``"hemisphere"``, ``"network"``;
+        groups left out keep 10). ``"research"`` is the research system's
+        rule (:data:`RESEARCH_MIN_PAIRS`): a distance or strength bin needs
+        *more than* 100 pairs (101), a hemisphere or network subset 2. With
+        few test regions (e.g. a network fold of a Schaefer-100 split) the
+        research rule leaves many bins NaN; the default of 10 keeps them,
+        at the price of noisier bin correlations.
     metrics : list of str, default=None
         Compute only these keys; a key that the inputs do not allow raises a
-        ``ValueError`` saying what is missing. None computes all.
+        ``ValueError`` saying what is missing. None computes all. The
+        research system's name ``auc_roc`` is accepted for ``roc_auc`` (the
+        result is labelled with the name asked for).
     task : {"auto", "regression", "classification"}, default="auto"
         ``"auto"`` treats a target whose pair values are all 0 or 1 as binary.
     coord_columns : tuple of str, default=("x", "y", "z")
         Names of the coordinate columns.
     geodesic_kwargs : dict, default=None
-        Keyword arguments of :func:`geodesic_distance` (``diagonal``,
-        ``eps``).
+        Keyword arguments of :func:`geodesic_distance` (``method``,
+        ``diagonal``, ``eps``); ``{"method": "research"}`` gives the research
+        system's definition.
 
     Returns
     -------
@@ -266,8 +324,7 @@ def evaluate(
         raise ValueError(
             f"task must be 'auto', 'regression' or 'classification', got {task!r}."
         )
-    if not isinstance(min_pairs, (int, np.integer)) or min_pairs < 2:
-        raise ValueError(f"min_pairs must be an integer >= 2, got {min_pairs!r}.")
+    min_pairs = _check_min_pairs(min_pairs)
     pairs = _as_pairs(Y_true, Y_pred)
     tab = _pair_table(pairs, regions, X, coord_columns)
     if task == "auto":
@@ -283,6 +340,10 @@ def evaluate(
     else:
         keys = [metrics] if isinstance(metrics, str) else list(metrics)
         for key in keys:
+            if key in ALIASES and key not in available:
+                available[key] = available.get(ALIASES[key])
+                if available[key] is None:
+                    del available[key]
             if key not in available:
                 reason = _missing_reason(key, task)
                 if reason is None:

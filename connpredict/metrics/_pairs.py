@@ -6,7 +6,12 @@ Two kinds of blocks are scored:
   ``i < j`` is used, so every unordered region pair counts once and the
   diagonal (self-pairs) never does;
 * a *rectangular* block between two disjoint region sets (test x train):
-  every entry is a distinct unordered pair, so all entries are used.
+  every entry is a distinct unordered pair, so all entries are used;
+* a *row* block of some regions against a region set that contains them
+  (test x all, e.g. ``Y.loc[test, test + train]``): the test x test part
+  contributes its upper triangle and the test x other part every entry, so
+  again each unordered pair counts once (the research's ``test-all``
+  protocol).
 
 1-D inputs are taken to be pair values already (one value per pair).
 """
@@ -48,11 +53,16 @@ def _align_frames(Y_true, Y_pred):
         cols = rows
     elif len(rows.intersection(cols)) == 0:
         kind = "cross"
+    elif rows.isin(cols).all():
+        kind = "rows"
+        # the row regions first (in row order), then the other columns
+        cols = rows.append(cols[~cols.isin(rows)])
     else:
         raise ValueError(
-            "Y_true's rows and columns share some but not all regions. Pass either "
-            "a square block among one region set (test x test) or a block between "
-            "two disjoint region sets (test x train)."
+            "Y_true's rows and columns share some but not all regions, and not "
+            "every row region is a column. Pass a square block among one region "
+            "set (test x test), a block between two disjoint region sets (test x "
+            "train) or a block of test rows against all regions (test x all)."
         )
     if not (
         _same_label_set(Y_pred.index, rows) and _same_label_set(Y_pred.columns, cols)
@@ -72,7 +82,8 @@ def _as_pairs(Y_true, Y_pred):
     Returns a ``_Pairs`` tuple: the pair values (1-D float arrays), the row
     and column position of each pair in the aligned blocks (None for 1-D
     input), the row and column labels (None without labels), the kind
-    (``"square"``, ``"cross"`` or ``"vector"``) and the aligned 2-D blocks
+    (``"square"``, ``"cross"``, ``"rows"`` or ``"vector"``) and the aligned
+    2-D blocks
     (None for 1-D input).
     """
     t_frame = isinstance(Y_true, pd.DataFrame)
@@ -120,6 +131,8 @@ def _as_pairs(Y_true, Y_pred):
     else:
         if kind == "square":
             rows, cols = pair_indices(true.shape[0])
+        elif kind == "rows":
+            rows, cols = _row_block_indices(*true.shape)
         else:
             rows, cols = np.divmod(np.arange(true.size), true.shape[1])
         t, p = true[rows, cols], pred[rows, cols]
@@ -133,6 +146,17 @@ def _as_pairs(Y_true, Y_pred):
             "drop those regions or fix the predictions."
         )
     return _Pairs(t, p, rows, cols, row_labels, col_labels, kind, *blocks)
+
+
+def _row_block_indices(n_rows, n_cols):
+    """Pairs of a row block whose first ``n_rows`` columns are the row regions.
+
+    The upper triangle of the leading square part, then every entry of the
+    remaining columns (row-major).
+    """
+    r1, c1 = pair_indices(n_rows)
+    r2, c2 = np.divmod(np.arange(n_rows * (n_cols - n_rows)), n_cols - n_rows)
+    return np.concatenate([r1, r2]), np.concatenate([c1, c2 + n_rows])
 
 
 def _region_info(table, labels, n, *, name):

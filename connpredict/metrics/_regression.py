@@ -7,6 +7,8 @@ when the block happens to be square) or two 1-D vectors of pair values.
 DataFrames are aligned by their region labels.
 """
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import scipy.linalg
@@ -195,14 +197,34 @@ def _to_spd(M, *, diagonal, eps):
     return (S + S.T) / 2.0
 
 
-def geodesic_distance(Y_true, Y_pred, *, diagonal=1.0, eps=1e-3):
+def _research_geodesic(A, B, eps):
+    """The research system's geodesic (FC_geodesic): SVD-based, see below."""
+    A = (A + A.T) / 2.0
+    B = (B + B.T) / 2.0
+    u, sv, _ = np.linalg.svd(A)
+    inv_sqrt = (u * np.maximum(sv, eps) ** -0.5) @ u.T
+    sv_m = np.linalg.svd(inv_sqrt @ B @ inv_sqrt, compute_uv=False)
+    if np.any(sv_m <= 0):
+        warnings.warn(
+            "The research geodesic distance is infinite: the predicted "
+            "connectome is singular (a zero singular value of A^-1/2 B A^-1/2).",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        return float("inf")
+    return float(np.sqrt(np.sum(np.log(sv_m) ** 2)))
+
+
+def geodesic_distance(Y_true, Y_pred, *, method="spd", diagonal="auto", eps=1e-3):
     """Affine-invariant geodesic distance between two connectomes.
 
     Connectomes are generally not positive definite (a zero or missing
     diagonal, Fisher-z values, noisy predictions), while the affine-invariant
     Riemannian distance is defined on symmetric positive definite (SPD)
-    matrices. Each matrix ``M`` is therefore first turned into an SPD
-    matrix, in this order:
+    matrices. Two ways of handling this are offered.
+
+    ``method="spd"`` (default, connpredict's definition). Each matrix ``M``
+    is first turned into an SPD matrix, in this order:
 
     1. symmetrised, ``(M + M.T) / 2``;
     2. its diagonal is set to ``diagonal`` (1 by default: the self-
@@ -222,16 +244,40 @@ def geodesic_distance(Y_true, Y_pred, *, diagonal=1.0, eps=1e-3):
     ``diagonal=None`` and well-conditioned SPD matrices to use the bare
     distance).
 
+    ``method="research"`` is the research system's definition (its
+    evaluator, after makto-toruk/FC_geodesic): both matrices are
+    symmetrised with their diagonal set to ``diagonal`` (0 by default, as
+    the research reconstructs connectomes with a zero diagonal); from the SVD
+    ``A = U diag(s) V.T`` of the true matrix, ``A^{-1/2}`` is taken as
+    ``U diag(max(s, eps)^{-1/2}) U.T``; the distance is
+    ``sqrt(sum_k log(sigma_k) ** 2)`` over the *singular values* ``sigma_k``
+    of ``A^{-1/2} B A^{-1/2}``. It is infinite (with a warning) when that
+    matrix is singular.
+
+    Why connpredict's definition differs: singular values are absolute
+    eigenvalues, so for the indefinite matrices that zero-diagonal
+    connectomes are, the research formula silently treats a negative
+    eigenvalue as positive (``U`` from the SVD of an indefinite matrix is
+    not its eigenbasis), only the true matrix is regularised, and the
+    prediction is used as is. The result is then not the SPD geodesic, is
+    not symmetric in its arguments and can be infinite. The ``"spd"``
+    method projects both matrices onto well-conditioned SPD matrices first,
+    so the affine-invariant distance is defined and finite. Use
+    ``"research"`` only to reproduce the research's numbers.
+
     Parameters
     ----------
     Y_true, Y_pred : DataFrame or array-like of shape (n_regions, n_regions)
         Two square connectomes among the same regions (DataFrames are
         aligned by labels).
-    diagonal : float or None, default=1.0
-        Value written on both diagonals before the projection; None keeps
-        the diagonals as given.
+    method : {"spd", "research"}, default="spd"
+        connpredict's SPD-projected distance or the research system's.
+    diagonal : float, None or "auto", default="auto"
+        Value written on both diagonals first; None keeps the diagonals as
+        given; ``"auto"`` is 1 for ``"spd"`` and 0 for ``"research"``.
     eps : float, default=1e-3
-        Smallest eigenvalue allowed after the projection.
+        Smallest eigenvalue after the SPD projection (``"spd"``), or the
+        smallest singular value of the true matrix (``"research"``).
 
     Returns
     -------
@@ -247,10 +293,27 @@ def geodesic_distance(Y_true, Y_pred, *, diagonal=1.0, eps=1e-3):
     0.0
     >>> round(float(geodesic_distance(np.eye(2), np.e * np.eye(2), diagonal=None)), 6)
     1.414214
+    >>> B = np.array([[0.0, 0.4], [0.4, 0.0]])
+    >>> round(float(geodesic_distance(A, B, method="research", diagonal=None)), 6)
+    1.340459
     """
     A, B = _square_blocks(Y_true, Y_pred)
-    if eps <= 0:
+    if method not in ("spd", "research"):
+        raise ValueError(f"method must be 'spd' or 'research', got {method!r}.")
+    if not eps > 0:
         raise ValueError(f"eps must be positive, got {eps}.")
+    if isinstance(diagonal, str):
+        if diagonal != "auto":
+            raise ValueError(
+                f"diagonal must be a number, None or 'auto', got {diagonal!r}."
+            )
+        diagonal = 1.0 if method == "spd" else 0.0
+    if method == "research":
+        if diagonal is not None:
+            A, B = A.copy(), B.copy()
+            np.fill_diagonal(A, diagonal)
+            np.fill_diagonal(B, diagonal)
+        return _research_geodesic(A, B, eps)
     A = _to_spd(A, diagonal=diagonal, eps=eps)
     B = _to_spd(B, diagonal=diagonal, eps=eps)
     lam = scipy.linalg.eigh(B, A, eigvals_only=True)

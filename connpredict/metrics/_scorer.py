@@ -11,54 +11,42 @@ samples), so scikit-learn's own scorers, which compare ``predict(X)`` with
   against ``Y.loc[X.index, X_train_.index]``
   (:func:`connpredict.utils.cross_block`): the edges between held-out and
   training regions, every entry a distinct pair.
+- ``pairs="test-all"``: both of the above together, each unordered pair
+  once -- the test x test pairs (upper triangle) and the test x train
+  pairs, the research system's protocol for its network (Schaefer) splits.
+  ``Y_true = Y.loc[X.index, X.index + X_train_.index]``; scikit-learn
+  passes ``Y.iloc[test]``, whose rows hold every column, so the truth of
+  the test x train pairs is there. The training regions come from the
+  fitted estimator's ``X_train_``.
 
 The metrics themselves are those of :func:`connpredict.metrics.evaluate`.
 """
 
 import copy
-import re
 
 import numpy as np
 import pandas as pd
 from sklearn.metrics import get_scorer as _sklearn_get_scorer
 
-from connpredict.metrics._evaluate import (
-    _BASIC_KEYS,
-    _CLASSIFICATION_KEYS,
-    _DISTANCE_KEYS,
-    _HEMI_KEYS,
-    _NETWORK_POOLED_KEYS,
-    _STRENGTH_KEYS,
-    MIN_PAIRS,
-    evaluate,
-)
+from connpredict.metrics._evaluate import _CLASSIFICATION_KEYS, MIN_PAIRS, evaluate
+from connpredict.metrics._names import NETWORK_METRIC, scorer_names
 from connpredict.utils._contract import cross_block, train_block
 
-_PAIRS_OPTIONS = ("test-test", "test-train")
+_PAIRS_OPTIONS = ("test-test", "test-train", "test-all")
 
-# scorer name -> (evaluate key, sign); losses are negated (greater is better).
-_LOSSES = {
-    "mse": "neg_mse",
-    "mae": "neg_mae",
-    "geodesic_distance": "neg_geodesic_distance",
-}
-_SCORERS = {}
-for _key in (
-    *_BASIC_KEYS,
-    "geodesic_distance",
-    *_DISTANCE_KEYS,
-    *_STRENGTH_KEYS,
-    *_HEMI_KEYS,
-    *_NETWORK_POOLED_KEYS,
-    *_CLASSIFICATION_KEYS,
-):
-    if _key in _LOSSES:
-        _SCORERS[_LOSSES[_key]] = (_key, -1)
-    else:
-        _SCORERS[_key] = (_key, 1)
-del _key
+# scorer name -> (evaluate key, sign), from the metric vocabulary: losses are
+# negated (greater is better) and named neg_<key>.
+_SCORERS = scorer_names()
+_LOSSES = {key: name for name, (key, sign) in _SCORERS.items() if sign < 0}
 
-_NETWORK_PATTERN = re.compile(r"^(intra|inter)_network_(.+)_r$")
+_NETWORK_PATTERN = NETWORK_METRIC
+
+
+def _block(Y_pred, rows, X_cols):
+    """Predictions as a float array ordered like ``rows`` x ``X_cols.index``."""
+    if isinstance(Y_pred, pd.DataFrame):
+        return Y_pred.loc[rows, X_cols.index].to_numpy(dtype=float)
+    return np.asarray(Y_pred, dtype=float)
 
 
 class ConnectomeScorer:
@@ -75,13 +63,15 @@ class ConnectomeScorer:
         of two labelled blocks (DataFrames) returning a float.
     sign : {1, -1}, default=1
         Multiplier of the metric (-1 for losses).
-    pairs : {"test-test", "test-train"}, default="test-test"
-        Which block is scored (see the module description).
+    pairs : {"test-test", "test-train", "test-all"}, default="test-test"
+        Which pairs are scored (see the module description).
     regions : DataFrame, default=None
         Region table (indexed by label) passed to :func:`evaluate`, needed for
         network metrics; coordinates otherwise come from ``X``'s ``x, y, z``.
-    min_pairs : int, default=10
-        Passed to :func:`evaluate`.
+    min_pairs : int, "research" or dict, default=10
+        Smallest number of pairs of a subset correlation (else NaN); see
+        :func:`evaluate` (``"research"``: more than 100 pairs per distance or
+        strength bin, as in the research system).
     kwargs : dict, default=None
         Extra keyword arguments of the metric function (callables only).
 
@@ -105,6 +95,11 @@ class ConnectomeScorer:
         if pairs not in _PAIRS_OPTIONS:
             raise ValueError(
                 f"pairs must be one of {list(_PAIRS_OPTIONS)}, got {pairs!r}."
+            )
+        if metric == "geodesic_distance" and pairs != "test-test":
+            raise ValueError(
+                f"The geodesic distance compares two square connectomes, so it "
+                f"cannot score pairs={pairs!r}; use pairs='test-test'."
             )
         if sign not in (1, -1):
             raise ValueError(f"sign must be 1 or -1, got {sign!r}.")
@@ -138,24 +133,41 @@ class ConnectomeScorer:
             X_train = getattr(estimator, "X_train_", None)
             if X_train is None:
                 raise ValueError(
-                    f"pairs='test-train' needs the training regions: "
+                    f"pairs={self.pairs!r} needs the training regions: "
                     f"{type(estimator).__name__} has no `X_train_` attribute (a "
                     "fitted connpredict estimator stores it in fit)."
                 )
             if not isinstance(Y, pd.DataFrame):
                 raise ValueError(
-                    "pairs='test-train' needs Y as a DataFrame indexed by region "
+                    f"pairs={self.pairs!r} needs Y as a DataFrame indexed by region "
                     "labels on both axes, to find the test x train block."
                 )
-            Y_pred = estimator.predict(X, X_train)
-            Y_true = cross_block(X_df, X_train, Y)
-            rows, cols = X_df.index, X_train.index
-            X_info = pd.concat(
-                [X_df, X_train.loc[X_train.index.difference(X_df.index, sort=False)]]
-            )
-        if isinstance(Y_pred, pd.DataFrame):
-            Y_pred = Y_pred.loc[rows, cols].to_numpy(dtype=float)
-        Y_pred = np.asarray(Y_pred, dtype=float)
+            if not isinstance(X, pd.DataFrame):
+                raise ValueError(
+                    f"pairs={self.pairs!r} needs X as a DataFrame indexed by region "
+                    "labels, to tell test regions from training regions."
+                )
+            others = X_train.loc[~X_train.index.isin(X_df.index)]
+            if self.pairs == "test-train":
+                Y_pred = _block(estimator.predict(X, X_train), X_df.index, X_train)
+                Y_true = cross_block(X_df, X_train, Y)
+                rows, cols = X_df.index, X_train.index
+            else:
+                if len(others) == 0:
+                    raise ValueError(
+                        "pairs='test-all' found no training region outside X; score "
+                        "held-out regions of an estimator fitted on other regions."
+                    )
+                Y_pred = np.hstack(
+                    [
+                        _block(estimator.predict(X), X_df.index, X_df),
+                        _block(estimator.predict(X, others), X_df.index, others),
+                    ]
+                )
+                rows, cols = X_df.index, X_df.index.append(others.index)
+                Y_true = cross_block(X_df, pd.DataFrame(index=cols), Y)
+            X_info = pd.concat([X_df, others])
+        Y_pred = _block(Y_pred, rows, pd.DataFrame(index=cols))
         if Y_pred.shape != Y_true.shape:
             raise ValueError(
                 f"{type(estimator).__name__}.predict returned shape {Y_pred.shape}, "
@@ -236,12 +248,15 @@ def make_scorer(
         float, such as :func:`pearson_corr`.
     greater_is_better : bool, default=True
         False negates the metric (a loss).
-    pairs : {"test-test", "test-train"}, default="test-test"
-        Score the test x test block, or the test x train edges.
+    pairs : {"test-test", "test-train", "test-all"}, default="test-test"
+        Score the test x test block, the test x train edges, or both
+        (``"test-all"``, each unordered pair once).
     regions : DataFrame, default=None
         Region table for network metrics (indexed by region label).
-    min_pairs : int, default=10
-        Smallest number of pairs of a subset correlation.
+    min_pairs : int, "research" or dict, default=10
+        Smallest number of pairs of a subset correlation (else NaN); see
+        :func:`evaluate` (``"research"``: more than 100 pairs per distance or
+        strength bin, as in the research system).
     **kwargs : dict
         Extra keyword arguments of ``metric`` (callables only).
 
@@ -305,16 +320,23 @@ def get_scorer(scoring, *, pairs="test-test", regions=None, min_pairs=MIN_PAIRS)
         is deep-copied and returned. A list of names, or a dict mapping
         keys to names or callables, gives a dict of scorers to pass as
         ``scoring=`` to ``cross_validate`` or ``GridSearchCV``.
-    pairs : {"test-test", "test-train"}, default="test-test"
+    pairs : {"test-test", "test-train", "test-all"}, default="test-test"
         ``"test-test"`` scores ``predict(X)`` against the test x test block of
         ``Y``; ``"test-train"`` scores ``predict(X, estimator.X_train_)``
-        against ``Y.loc[X.index, X_train_.index]``.
+        against ``Y.loc[X.index, X_train_.index]``; ``"test-all"`` scores
+        the union of both pair sets, each unordered pair once (the test x
+        test upper triangle and every test x train entry): the research
+        system's protocol for network (Schaefer) splits
+        (``test_shared_regions``). The geodesic distance needs a square
+        block, so it is only available with ``"test-test"``.
     regions : DataFrame, default=None
         Region table indexed by region label; needed by network scorers, and
         used for coordinates and hemispheres when given (otherwise ``X``'s
         ``x, y, z`` columns are used).
-    min_pairs : int, default=10
-        Smallest number of pairs of a subset correlation (else NaN).
+    min_pairs : int, "research" or dict, default=10
+        Smallest number of pairs of a subset correlation (else NaN); see
+        :func:`evaluate` (``"research"``: more than 100 pairs per distance or
+        strength bin, as in the research system).
 
     Returns
     -------

@@ -13,22 +13,31 @@ Splitters follow scikit-learn's cross-validator API and work as ``cv=`` in
 Each splitter has ``inner_split()`` (same style, for the training regions of
 an outer fold); :func:`validation_split` gives one inner split for early
 stopping, and :func:`plot_splits` draws folds on the brain.
+
+A fold is scored on its test x test block, which needs at least
+``MIN_TEST_REGIONS`` (3) regions for a defined Pearson r; splitters warn
+when they make a smaller test fold, and :func:`check_n_splits` refuses a
+number of folds that would.
 """
 
 from connpredict.model_selection._plot import plot_splits
 from connpredict.model_selection._split import (
+    MIN_TEST_REGIONS,
     CommunitySplit,
     NetworkSplit,
     RandomSplit,
     SpatialSplit,
+    check_n_splits,
     validation_split,
 )
 
 __all__ = [
+    "MIN_TEST_REGIONS",
     "CommunitySplit",
     "NetworkSplit",
     "RandomSplit",
     "SpatialSplit",
+    "check_n_splits",
     "plot_splits",
     "validation_split",
 ]

@@ -18,6 +18,7 @@ training set directly.
 import inspect
 import math
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -30,14 +31,21 @@ from sklearn.utils.validation import _num_samples
 from connpredict.utils._contract import COORD_COLUMNS, train_block
 
 __all__ = [
+    "MIN_TEST_REGIONS",
     "CommunitySplit",
     "NetworkSplit",
     "RandomSplit",
     "SpatialSplit",
+    "check_n_splits",
     "validation_split",
 ]
 
 _MAX_SEED = np.iinfo(np.int32).max
+
+#: Fewest test regions for which a fold's test x test block defines a Pearson
+#: r: its upper triangle has ``m (m - 1) / 2`` pairs, so 2 regions give one
+#: pair (a correlation over one point is undefined) and 3 regions give 3.
+MIN_TEST_REGIONS = 3
 
 
 # ---------------------------------------------------------------------------
@@ -51,6 +59,9 @@ class _RegionSplitter(BaseCrossValidator):
     ``get_n_splits``. ``split`` turns the labels into ``(train, test)``
     index pairs, so train is always the complement of test.
     """
+
+    # What to do about a test fold too small to score (in the warning).
+    _small_fold_fix = "Use fewer splits (`check_n_splits` gives the largest that works)"
 
     # -- parameters (clone / GridSearchCV support) ---------------------------
     @classmethod
@@ -122,6 +133,7 @@ class _RegionSplitter(BaseCrossValidator):
             Positional indices of the test regions of the fold.
         """
         labels = self._fold_labels(X, y, groups)
+        _warn_small_folds(self, labels)
         indices = np.arange(labels.shape[0])
         for fold in range(int(labels.max()) + 1):
             mask = labels == fold
@@ -198,6 +210,97 @@ def _check_n_splits(n_splits, *, allow_none=False, name="n_splits"):
     return int(n_splits)
 
 
+def check_n_splits(n_splits, n_regions, *, min_test_regions=MIN_TEST_REGIONS):
+    """Check that ``n_splits`` folds of ``n_regions`` regions can be scored.
+
+    With ``k`` folds of :class:`RandomSplit` or :class:`SpatialSplit`, the
+    smallest test fold has ``n_regions // k`` regions. A fold's test x test
+    block needs at least ``min_test_regions`` regions: with the default 3,
+    its upper triangle has 3 pairs, the fewest over which a Pearson r is
+    defined (2 regions give 1 pair). Call this before building a splitter,
+    e.g. to validate a command-line ``--n-splits``.
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of folds, at least 2.
+    n_regions : int
+        Number of regions to split.
+    min_test_regions : int, default=3
+        Fewest regions a test fold may have.
+
+    Returns
+    -------
+    n_splits : int
+        ``n_splits``, checked.
+
+    Raises
+    ------
+    ValueError
+        When ``n_splits`` is not an integer >= 2 or leaves a test fold with
+        fewer than ``min_test_regions`` regions; the message gives the
+        largest ``n_splits`` that works.
+
+    See Also
+    --------
+    RandomSplit : Folds whose sizes differ by at most one.
+    SpatialSplit : Spatially compact folds.
+
+    Examples
+    --------
+    >>> from connpredict.model_selection import check_n_splits
+    >>> check_n_splits(5, 114)
+    5
+    >>> check_n_splits(50, 114)
+    Traceback (most recent call last):
+    ...
+    ValueError: n_splits=50 on 114 regions leaves test folds of 2 region(s), ...
+    """
+    k = _check_n_splits(n_splits)
+    minimum = min_test_regions
+    if (
+        isinstance(minimum, bool)
+        or not isinstance(minimum, numbers.Integral)
+        or minimum < 1
+    ):
+        raise ValueError(
+            f"min_test_regions must be an integer >= 1, got {min_test_regions!r}."
+        )
+    n = int(n_regions)
+    best = n // minimum
+    if n // k < minimum:
+        fix = (
+            f"use n_splits <= {best}"
+            if best >= 2
+            else f"{n} regions are too few for 2 folds of {minimum} regions"
+        )
+        raise ValueError(
+            f"n_splits={k} on {n} regions leaves test folds of {n // k} "
+            f"region(s), but a test fold needs at least {minimum} regions "
+            f"({minimum * (minimum - 1) // 2} pairs) for its score to be "
+            f"defined: {fix}."
+        )
+    return k
+
+
+def _warn_small_folds(splitter, labels):
+    """Warn when a test fold is too small for a test x test Pearson r."""
+    sizes = np.bincount(labels)
+    small = int(sizes.min())
+    if small >= MIN_TEST_REGIONS:
+        return
+    n = labels.shape[0]
+    warnings.warn(
+        f"{type(splitter).__name__} made a test fold of {small} region(s) "
+        f"(fold sizes {sorted(set(sizes.tolist()))}, {n} regions). A score over "
+        f"the test x test block needs at least {MIN_TEST_REGIONS} regions per "
+        f"fold (3 pairs): a Pearson r there is undefined (NaN). "
+        f"{splitter._small_fold_fix}, or score test x train pairs.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
 def _check_enough(n_regions, n_splits, name):
     if n_splits > n_regions:
         raise ValueError(
@@ -267,13 +370,13 @@ class RandomSplit(_RegionSplitter):
     --------
     >>> import numpy as np
     >>> from connpredict.model_selection import RandomSplit
-    >>> X = np.zeros((6, 2))
+    >>> X = np.zeros((9, 2))
     >>> cv = RandomSplit(n_splits=3, random_state=0)
     >>> for train, test in cv.split(X):
     ...     print(train, test)
-    [0 1 3 4] [2 5]
-    [0 2 4 5] [1 3]
-    [1 2 3 5] [0 4]
+    [0 3 4 5 6 8] [1 2 7]
+    [0 1 2 3 5 7] [4 6 8]
+    [1 2 4 6 7 8] [0 3 5]
     """
 
     def __init__(self, n_splits=5, *, random_state=None):
@@ -531,6 +634,8 @@ class CommunitySplit(_RegionSplitter):
     [0 1 2] [3 4 5]
     """
 
+    _small_fold_fix = "Set n_splits, or lower the resolution"
+
     def __init__(self, n_splits=None, *, resolution=1.0, random_state=None):
         self.n_splits = n_splits
         self.resolution = resolution
@@ -575,12 +680,29 @@ class CommunitySplit(_RegionSplitter):
         if k is not None:
             _check_enough(n, k, type(self).__name__)
         W = train_block(X, y)
+        _check_positive_edges(W)
         rng = check_random_state(self.random_state)
         communities = _community_partition(W, self.resolution, k, rng)
         labels = np.empty(n, dtype=int)
         for fold, members in enumerate(communities):
             labels[members] = fold
         return labels
+
+
+def _check_positive_edges(W):
+    """Refuse a connectome block with no positive edge (no communities)."""
+    W = np.asarray(W, dtype=float)
+    off = ~np.eye(W.shape[0], dtype=bool)
+    with np.errstate(invalid="ignore"):
+        positive = np.sum((W > 0) & off)
+    if positive == 0:
+        raise ValueError(
+            f"CommunitySplit found no positive connection among the "
+            f"{W.shape[0]} regions (the connectome block is all zero or negative "
+            "off the diagonal), so it has no communities: every region "
+            "would be a fold of its own. Check Y, or use SpatialSplit or "
+            "RandomSplit."
+        )
 
 
 def _positive_graph(W):
@@ -667,9 +789,15 @@ class NetworkSplit(_RegionSplitter):
     region. Folds come in the order in which the labels first appear.
 
     A pandas Series of labels indexed by region labels is aligned with the
-    index of ``X`` (so ``groups=ds.networks`` also works for a subset of the
-    regions when calling ``split`` directly); any other array must have one
-    entry per row of ``X``.
+    index of ``X`` by label (so ``groups=ds.networks`` also works for a
+    subset or a reordering of the regions); if a region of ``X`` is missing
+    from its index, or the index repeats a label, ``split`` raises. A Series
+    with a default ``RangeIndex``, an array or a list is taken in the row
+    order of ``X`` (as is any ``groups`` when ``X`` is an array) and must
+    have one entry per row. A missing label (NaN, None, or the string
+    ``'nan'`` that NumPy makes of NaN in a list of strings) is an error
+    naming the regions: a region without a network cannot be held out with
+    one.
 
     See Also
     --------
@@ -679,19 +807,21 @@ class NetworkSplit(_RegionSplitter):
     --------
     >>> import numpy as np
     >>> from connpredict.model_selection import NetworkSplit
-    >>> X = np.zeros((5, 2))
-    >>> groups = ["Vis", "Vis", "Default", "Limbic", "Default"]
+    >>> X = np.zeros((9, 2))
+    >>> groups = ["Vis", "Vis", "Default", "Limbic", "Default", "Limbic",
+    ...           "Vis", "Default", "Limbic"]
     >>> cv = NetworkSplit()
     >>> cv.get_n_splits(X, groups=groups)
     3
     >>> for train, test in cv.split(X, groups=groups):
     ...     print(train, test)
-    [2 3 4] [0 1]
-    [0 1 3] [2 4]
-    [0 1 2 4] [3]
+    [2 3 4 5 7 8] [0 1 6]
+    [0 1 3 5 6 8] [2 4 7]
+    [0 1 2 4 6 7] [3 5 8]
     """
 
     __metadata_request__split = {"groups": True}  # noqa: RUF012
+    _small_fold_fix = "Merge small networks or drop their regions"
 
     def __init__(self):
         pass
@@ -752,12 +882,17 @@ class NetworkSplit(_RegionSplitter):
         if (
             isinstance(groups, pd.Series)
             and isinstance(X, pd.DataFrame)
+            and _is_labelled(groups.index)
             and not groups.index.equals(X.index)
-            and X.index.isin(groups.index).all()
-            and not groups.index.has_duplicates
         ):
-            groups = groups.loc[X.index]
-        values = np.asarray(groups)
+            groups = _align_groups(groups, X)
+        if isinstance(groups, pd.Series | pd.Index):
+            values = groups.to_numpy(dtype=object)
+        elif isinstance(groups, np.ndarray):
+            values = groups
+        else:
+            # a list of strings with NaN must not become the string 'nan'
+            values = np.asarray(groups, dtype=object)
         if values.ndim != 1:
             raise ValueError(
                 f"groups must be 1-D (one label per region), got shape {values.shape}."
@@ -768,9 +903,16 @@ class NetworkSplit(_RegionSplitter):
                 "regions; pass one label per region (or a Series indexed by the "
                 "region labels of X)."
             )
-        if pd.isna(values).any():
+        missing = _missing_labels(values)
+        if missing.any():
+            if isinstance(X, pd.DataFrame):
+                names = X.index[missing].tolist()
+            else:
+                names = [f"row {i}" for i in np.flatnonzero(missing)]
             raise ValueError(
-                "groups contains missing labels; give every region a network."
+                f"groups has no network label for {int(missing.sum())} region(s) "
+                f"{_first_few(names)} (NaN, None or 'nan'); give every region a "
+                "network, or drop those regions from X and Y before splitting."
             )
         return values
 
@@ -784,6 +926,52 @@ class NetworkSplit(_RegionSplitter):
             )
         codes = {u: i for i, u in enumerate(uniques)}
         return np.array([codes[v] for v in values], dtype=int)
+
+
+def _is_labelled(index):
+    """False for a default ``RangeIndex`` (0, 1, ...), which carries no labels."""
+    return not (
+        isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1
+    )
+
+
+def _align_groups(groups, X):
+    """Return ``groups`` (a labelled Series) in the row order of ``X``."""
+    if groups.index.has_duplicates:
+        dups = groups.index[groups.index.duplicated()].unique().tolist()
+        raise ValueError(
+            f"groups is indexed by region labels but repeats {_first_few(dups)}; "
+            "give each region one network label."
+        )
+    present = set(groups.index)
+    absent = [label for label in X.index if label not in present]
+    if absent:
+        raise ValueError(
+            f"groups is a Series indexed by region labels, but {len(absent)} "
+            f"region(s) of X are not in its index: {_first_few(absent)} (its "
+            f"index starts {_first_few(groups.index.tolist(), 3)}). Pass groups "
+            "indexed by the region labels of X (e.g. ds.networks), or "
+            "groups.to_numpy() if it is already in the row order of X."
+        )
+    return groups.loc[X.index]
+
+
+_MISSING_STRINGS = frozenset({"nan", "NaN", "NAN", "None", "<NA>", "NaT", ""})
+
+
+def _missing_labels(values):
+    """Mask of labels that are missing: NaN/None, or their string forms."""
+    mask = np.asarray(pd.isna(values), dtype=bool)
+    for i, v in enumerate(values):
+        if isinstance(v, str) and v.strip() in _MISSING_STRINGS:
+            mask[i] = True
+    return mask
+
+
+def _first_few(items, k=5):
+    items = list(items)
+    more = f" and {len(items) - k} more" if len(items) > k else ""
+    return f"{items[:k]}{more}"
 
 
 def _unique_in_order(values):

@@ -7,16 +7,10 @@ torch only when first used.
 import importlib
 import importlib.util
 
-# public name -> private module defining it
-_MODELS = {
-    "ExponentialDecayRegressor": "connpredict.models._rules",
-    "GaussianKernelRegressor": "connpredict.models._rules",
-    "CGERegressor": "connpredict.models._rules",
-    "BilinearRegressor": "connpredict.models._bilinear",
-    "PLSBilinearRegressor": "connpredict.models._pls",
-    "PairMLPRegressor": "connpredict.models._mlp",
-    "SMTRegressor": "connpredict.models._smt",
-}
+from connpredict.models._registry import model_specs
+
+# public name -> private module defining it (from the model registry)
+_MODELS = {spec.name: spec.module for spec in model_specs()}
 
 
 def _module_exists(module):

@@ -49,7 +49,7 @@ class _BilinearBase(BaseConnectomeRegressor):
 
     Subclasses provide ``_settings()``, a dict with the keys ``encoder``,
     ``n_components``, ``rank``, ``alpha``, ``alphas``, ``penalty``,
-    ``diagonal``, ``use_coords``, ``mirror``, ``pls_scale``, ``max_iter``,
+    ``diagonal``, ``use_distance``, ``mirror``, ``pls_scale``, ``max_iter``,
     ``n_iter_no_change``, ``validation_cv`` and ``random_state``.
     """
 
@@ -57,7 +57,7 @@ class _BilinearBase(BaseConnectomeRegressor):
 
     @property
     def _requires_coords(self):
-        return bool(getattr(self, "use_coords", False))
+        return bool(getattr(self, "use_distance", False))
 
     # -- validation -------------------------------------------------------------
     def _validated_settings(self):
@@ -168,7 +168,7 @@ class _BilinearBase(BaseConnectomeRegressor):
             state["const"] = const if const > 0 else 1.0
             Z = np.hstack([Z, np.full((Z.shape[0], 1), state["const"])])
         offsets = []
-        if st["use_coords"]:
+        if st["use_distance"]:
             coords = self._coords(X)
             rows, cols = pair_indices(len(coords))
             D = pairwise_distances(coords, coords, mirror=st["mirror"])
@@ -464,9 +464,10 @@ class BilinearRegressor(_BilinearBase):
         The research model has none (``False``); on centred embeddings (PCA,
         PLS) this term matters a lot (on hcp-schaefer100, 4 spatial folds,
         PCA-20: Pearson r 0.29 without, 0.54 with).
-    use_coords : bool, default=False
-        Add a distance-decay term ``beta * exp(-d_ij / lambda)``: ``lambda``
-        is fitted on the training pairs as in
+    use_distance : bool, default=False
+        Use the distance between the two regions: add a distance-decay term
+        ``beta * exp(-d_ij / lambda)``; ``lambda`` is fitted on the training
+        pairs as in
         :class:`ExponentialDecayRegressor`, ``beta`` (unpenalised) jointly
         with ``W`` in closed form (the low-rank refinement keeps that
         ``beta``). Needs the coordinate columns.
@@ -478,10 +479,11 @@ class BilinearRegressor(_BilinearBase):
         Early-stopping patience of the low-rank model (iterations without a
         better validation MSE); None disables early stopping and runs
         ``max_iter`` iterations.
-    validation_cv : float, int, splitter or None, default=None
-        Held-out training regions for early stopping, as the ``cv`` of
-        :func:`connpredict.model_selection.validation_split` (None: 20% of
-        the regions, a spatially compact block when coordinates are given).
+    validation_cv : float, int, splitter or None, default=0.2
+        Held-out training regions for early stopping of the low-rank model,
+        as the ``cv`` of :func:`connpredict.model_selection.validation_split`
+        (a float holds out that fraction of the regions, a spatially compact
+        block when coordinates are given; None is the same as 0.2).
     cv : int, cross-validator or None, default=None
         Folds over the training regions for ``alpha="cv"``: an int ``k``
         gives ``SpatialSplit(k, method="kmeans")`` when ``X`` has
@@ -518,7 +520,7 @@ class BilinearRegressor(_BilinearBase):
     linear_const_ : float or None
         The constant appended to the embedding (``linear_terms=True``).
     decay_lambda_ : float or None
-        Length scale of the distance-decay term (``use_coords=True``).
+        Length scale of the distance-decay term (``use_distance=True``).
     coords_coef_ : float or None
         ``beta`` of the distance-decay term.
     n_iter_ : int
@@ -563,11 +565,11 @@ class BilinearRegressor(_BilinearBase):
         penalty="frobenius",
         diagonal="impute",
         linear_terms=True,
-        use_coords=False,
+        use_distance=False,
         mirror=True,
         max_iter=200,
         n_iter_no_change=10,
-        validation_cv=None,
+        validation_cv=0.2,
         cv=None,
         random_state=None,
         coord_columns=COORD_COLUMNS,
@@ -580,7 +582,7 @@ class BilinearRegressor(_BilinearBase):
         self.penalty = penalty
         self.diagonal = diagonal
         self.linear_terms = linear_terms
-        self.use_coords = use_coords
+        self.use_distance = use_distance
         self.mirror = mirror
         self.max_iter = max_iter
         self.n_iter_no_change = n_iter_no_change
@@ -598,7 +600,7 @@ class BilinearRegressor(_BilinearBase):
             "alphas": self.alphas,
             "penalty": self.penalty,
             "diagonal": self.diagonal,
-            "use_coords": bool(self.use_coords),
+            "use_distance": bool(self.use_distance),
             "mirror": self.mirror,
             "linear_terms": bool(self.linear_terms),
             "pls_scale": True,

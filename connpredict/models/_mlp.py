@@ -52,8 +52,9 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         ``"auto"``: when ``X`` has the coordinate columns. Distance is the
         strongest single predictor of functional connectivity, so this
         matters on spatial splits.
-    max_epochs : int, default=60
-        Maximum number of passes over the training pairs.
+    max_iter : int, default=60
+        Maximum number of epochs (passes over the training pairs), as
+        ``max_iter`` of scikit-learn's ``MLPRegressor``.
     lr : float, default=1e-3
         AdamW learning rate.
     batch_size : int, default=1024
@@ -66,15 +67,18 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         Dropout on the standardised gene inputs during training (zeroed
         genes equal the training mean); a strong regulariser when there
         are few training regions.
-    validation : float, int, cross-validator or None, default=0.2
+    validation_cv : float, int, cross-validator or None, default=0.2
         Inner split of the training regions for early stopping, passed as
         ``cv`` to :func:`connpredict.model_selection.validation_split` (a
         float holds out a spatially compact block of that fraction of regions
-        when coordinates are present). Validation pairs are the pairs among
-        the held-out regions; training pairs those among the others. None
-        trains on all training pairs for ``max_epochs`` epochs.
-    patience : int or None, default=10
-        Epochs without improvement of the validation loss before stopping.
+        when coordinates are present; None is the same as 0.2). Validation
+        pairs are the pairs among the held-out regions; training pairs those
+        among the others. Unused when ``n_iter_no_change=None``.
+    n_iter_no_change : int or None, default=10
+        Epochs without improvement of the validation loss before stopping
+        (the best epoch is restored). None disables early stopping: no
+        regions are held out and training runs for ``max_iter`` epochs on
+        all training pairs.
     n_ensemble : int, default=5
         Number of networks trained with different seeds (initialisation,
         batch order, dropout) on the same data and inner split; predictions
@@ -135,7 +139,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
     >>> from connpredict.datasets import make_synthetic_connectome
     >>> from connpredict.models import PairMLPRegressor
     >>> ds = make_synthetic_connectome(n_regions=20, n_genes=10, random_state=0)
-    >>> model = PairMLPRegressor(max_epochs=3, random_state=0).fit(ds.X, ds.Y)
+    >>> model = PairMLPRegressor(max_iter=3, random_state=0).fit(ds.X, ds.Y)
     >>> model.predict(ds.X).shape
     (20, 20)
     """
@@ -152,14 +156,14 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         head_dims=(64,),
         use_coords=False,
         use_distance="auto",
-        max_epochs=60,
+        max_iter=60,
         lr=1e-3,
         batch_size=1024,
         weight_decay=1e-2,
         dropout=0.2,
         input_dropout=0.0,
-        validation=0.2,
-        patience=10,
+        validation_cv=0.2,
+        n_iter_no_change=10,
         n_ensemble=5,
         sampler="block",
         callbacks=None,
@@ -175,14 +179,14 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.head_dims = head_dims
         self.use_coords = use_coords
         self.use_distance = use_distance
-        self.max_epochs = max_epochs
+        self.max_iter = max_iter
         self.lr = lr
         self.batch_size = batch_size
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.input_dropout = input_dropout
-        self.validation = validation
-        self.patience = patience
+        self.validation_cv = validation_cv
+        self.n_iter_no_change = n_iter_no_change
         self.n_ensemble = n_ensemble
         self.sampler = sampler
         self.callbacks = callbacks

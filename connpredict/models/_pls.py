@@ -45,15 +45,18 @@ class PLSBilinearRegressor(_BilinearBase):
         Append a constant to the embedding, so that ``W`` also holds
         per-region main effects (``w^T z_i + w^T z_j``). The research model
         has none (``False``).
-    use_coords : bool, default=False
+    use_distance : bool, default=False
         Add a distance-decay term ``beta * exp(-d_ij / lambda)`` (see
         :class:`BilinearRegressor`).
     mirror : bool, default=True
         Mirror hemispheres in the distance-decay term.
     scale : bool, default=True
         ``scale`` of the PLS (standardise genes and targets).
-    max_iter : int, default=500
-        Maximum NIPALS iterations of the PLS.
+    pls_max_iter : int, default=500
+        Maximum NIPALS iterations of the PLS (``max_iter`` of
+        :class:`~sklearn.cross_decomposition.PLSRegression`; the name is
+        prefixed because ``max_iter`` of the other models caps their own
+        training iterations).
     cv : int, cross-validator or None, default=None
         Folds over the training regions for ``alpha="cv"`` (see
         :class:`BilinearRegressor`).
@@ -120,10 +123,10 @@ class PLSBilinearRegressor(_BilinearBase):
         penalty="frobenius",
         diagonal="impute",
         linear_terms=True,
-        use_coords=False,
+        use_distance=False,
         mirror=True,
         scale=True,
-        max_iter=500,
+        pls_max_iter=500,
         cv=None,
         random_state=None,
         coord_columns=COORD_COLUMNS,
@@ -134,10 +137,10 @@ class PLSBilinearRegressor(_BilinearBase):
         self.penalty = penalty
         self.diagonal = diagonal
         self.linear_terms = linear_terms
-        self.use_coords = use_coords
+        self.use_distance = use_distance
         self.mirror = mirror
         self.scale = scale
-        self.max_iter = max_iter
+        self.pls_max_iter = pls_max_iter
         self.cv = cv
         self.random_state = random_state
         self.coord_columns = coord_columns
@@ -152,10 +155,10 @@ class PLSBilinearRegressor(_BilinearBase):
             "penalty": self.penalty,
             "diagonal": self.diagonal,
             "linear_terms": bool(self.linear_terms),
-            "use_coords": bool(self.use_coords),
+            "use_distance": bool(self.use_distance),
             "mirror": self.mirror,
             "pls_scale": bool(self.scale),
-            "pls_max_iter": self.max_iter,
+            "pls_max_iter": self.pls_max_iter,
             "max_iter": 0,
             "n_iter_no_change": None,
             "validation_cv": None,

@@ -76,8 +76,9 @@ class SMTRegressor(NeuralConnectomeRegressor):
         the ``[flash]`` extra). ``"manual"``: explicit softmax (reference).
         ``"auto"``: flash when the device is CUDA and flash-attn imports,
         else sdpa. All use the same weights.
-    max_epochs : int, default=60
-        Maximum number of passes over the training pairs.
+    max_iter : int, default=60
+        Maximum number of epochs (passes over the training pairs), as
+        ``max_iter`` of scikit-learn's ``MLPRegressor``.
     lr : float, default=1e-3
         AdamW learning rate.
     batch_size : int, default=1024
@@ -90,13 +91,18 @@ class SMTRegressor(NeuralConnectomeRegressor):
         Dropout on the standardised gene inputs during training (zeroed
         genes equal the training mean); a strong regulariser when there
         are few training regions.
-    validation : float, int, cross-validator or None, default=0.2
+    validation_cv : float, int, cross-validator or None, default=0.2
         Inner split of the training regions for early stopping, passed as
-        ``cv`` to :func:`connpredict.model_selection.validation_split`.
-        Validation pairs are the pairs among held-out regions. None trains
-        for ``max_epochs`` epochs on all training pairs.
-    patience : int or None, default=10
-        Epochs without validation improvement before stopping.
+        ``cv`` to :func:`connpredict.model_selection.validation_split` (a
+        float holds out a spatially compact block of that fraction of regions
+        when coordinates are present; None is the same as 0.2). Validation
+        pairs are the pairs among the held-out regions; training pairs those
+        among the others. Unused when ``n_iter_no_change=None``.
+    n_iter_no_change : int or None, default=10
+        Epochs without improvement of the validation loss before stopping
+        (the best epoch is restored). None disables early stopping: no
+        regions are held out and training runs for ``max_iter`` epochs on
+        all training pairs.
     n_ensemble : int, default=5
         Number of networks trained with different seeds (initialisation,
         batch order, dropout) on the same data and inner split; predictions
@@ -159,7 +165,7 @@ class SMTRegressor(NeuralConnectomeRegressor):
     >>> from connpredict.datasets import make_synthetic_connectome
     >>> from connpredict.models import SMTRegressor
     >>> ds = make_synthetic_connectome(n_regions=20, n_genes=30, random_state=0)
-    >>> model = SMTRegressor(token_size=10, d_model=16, max_epochs=2,
+    >>> model = SMTRegressor(token_size=10, d_model=16, max_iter=2,
     ...                      random_state=0).fit(ds.X, ds.Y)
     >>> model.predict(ds.X).shape
     (20, 20)
@@ -184,14 +190,14 @@ class SMTRegressor(NeuralConnectomeRegressor):
         head_dims=(64,),
         use_distance="auto",
         attention_backend="auto",
-        max_epochs=60,
+        max_iter=60,
         lr=1e-3,
         batch_size=1024,
         weight_decay=1e-2,
         dropout=0.2,
         input_dropout=0.0,
-        validation=0.2,
-        patience=10,
+        validation_cv=0.2,
+        n_iter_no_change=10,
         n_ensemble=5,
         sampler="block",
         callbacks=None,
@@ -212,14 +218,14 @@ class SMTRegressor(NeuralConnectomeRegressor):
         self.head_dims = head_dims
         self.use_distance = use_distance
         self.attention_backend = attention_backend
-        self.max_epochs = max_epochs
+        self.max_iter = max_iter
         self.lr = lr
         self.batch_size = batch_size
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.input_dropout = input_dropout
-        self.validation = validation
-        self.patience = patience
+        self.validation_cv = validation_cv
+        self.n_iter_no_change = n_iter_no_change
         self.n_ensemble = n_ensemble
         self.sampler = sampler
         self.callbacks = callbacks

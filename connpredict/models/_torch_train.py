@@ -102,7 +102,7 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             )
 
     def _validate_params(self):
-        for name in ("max_epochs", "batch_size", "n_ensemble"):
+        for name in ("max_iter", "batch_size", "n_ensemble"):
             v = getattr(self, name)
             if not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}.")
@@ -116,11 +116,14 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             raise ValueError(
                 f"sampler must be 'block' or 'random', got {self.sampler!r}."
             )
-        if self.patience is not None and (
-            not isinstance(self.patience, (int, np.integer)) or self.patience < 1
+        v = self.n_iter_no_change
+        if v is not None and (
+            isinstance(v, (bool, np.bool_))
+            or not isinstance(v, (int, np.integer))
+            or v < 1
         ):
             raise ValueError(
-                f"patience must be a positive integer or None, got {self.patience!r}."
+                f"n_iter_no_change must be a positive integer or None, got {v!r}."
             )
 
     # -- preprocessing -----------------------------------------------------
@@ -159,7 +162,7 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
 
     # -- fit ---------------------------------------------------------------
     def _inner_split(self, X, Y_block, random_state):
-        if self.validation is None:
+        if self.n_iter_no_change is None:
             n = X.shape[0]
             return np.arange(n), np.array([], dtype=int)
         from connpredict.model_selection import validation_split
@@ -168,7 +171,7 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
         tr, va = validation_split(
             X,
             Y_df,
-            cv=self.validation,
+            cv=self.validation_cv,
             random_state=random_state,
             coord_columns=self._coord_columns(),
         )
@@ -182,14 +185,14 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
 
     def _callbacks(self, has_valid):
         cbs = []
-        if has_valid and self.patience is not None:
+        if has_valid:
             sink = logger.info if self.verbose else _noop_sink
             cbs.append(
                 (
                     "early_stopping",
                     EarlyStopping(
                         monitor="valid_loss",
-                        patience=self.patience,
+                        patience=self.n_iter_no_change,
                         load_best=True,
                         sink=sink,
                     ),
@@ -219,7 +222,7 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
         if len(tr) < 2:
             raise ValueError(
                 "The inner training split keeps fewer than 2 regions; pass more "
-                "regions or set validation=None."
+                "regions or set n_iter_no_change=None."
             )
         rows, cols, y = self._pairs(tr, Y_block)
         self.y_mean_ = float(y.mean())
@@ -258,7 +261,7 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
             batch_size=self.batch_size,
-            max_epochs=self.max_epochs,
+            max_epochs=self.max_iter,
             train_split=predefined_split(valid_ds) if valid_ds is not None else None,
             iterator_train=PairLoader,
             iterator_train__shuffle=True,

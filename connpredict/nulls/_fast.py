@@ -12,7 +12,7 @@ prediction, and a permutation of the regions permutes the rows of ``E``. So
 (``connpredict.models._linalg.fit_bilinear_ridge``) runs on at most
 n_regions features instead of thousands of genes; with ``"pca"`` the PCA is
 a small SVD. Quantities that do not depend on the genes (the folds' target
-blocks, the distance-decay offset of ``use_coords=True`` and its length
+blocks, the distance-decay offset of ``use_distance=True`` and its length
 scale) are computed once per fold. Pandas, validation and scikit-learn's
 cross-validation machinery are bypassed.
 
@@ -45,7 +45,7 @@ _KNOWN_PARAMS = frozenset(
         "penalty",
         "diagonal",
         "linear_terms",
-        "use_coords",
+        "use_distance",
         "mirror",
         "max_iter",
         "n_iter_no_change",
@@ -129,7 +129,7 @@ class _BilinearNulls:
                 "offsets": [],
                 "test_offset": None,
             }
-            if params.get("use_coords"):
+            if params.get("use_distance"):
                 # The decay term depends on coordinates and Y only: fit it once.
                 from connpredict.models._rules import pairwise_distances
 
@@ -232,7 +232,7 @@ def fast_null_scores(
     first = engine.batch(perms[:1])[0]
     if check is not None:
         expected = np.asarray(check(perms[0]), dtype=float)
-        if not np.allclose(first, expected, rtol=_TOL, atol=_TOL):
+        if not np.allclose(first, expected, rtol=_TOL, atol=_TOL, equal_nan=True):
             warnings.warn(
                 "spin_test's closed-form fast path disagrees with a regular refit "
                 f"({first} vs {expected}); refitting every permutation instead. "

@@ -2,6 +2,11 @@
 
 import logging
 import math
+import numbers
+import sys
+import threading
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -10,13 +15,17 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv, cross_val_score
+from sklearn.utils import check_random_state
+from threadpoolctl import threadpool_limits
 
+from connpredict.model_selection._split import MIN_TEST_REGIONS
 from connpredict.nulls._spins import (
     SPIN_METHODS,
     check_permutations,
     random_permutations,
     spin_permutations,
 )
+from connpredict.nulls._validation import check_count
 from connpredict.utils._contract import COORD_COLUMNS, check_regions_X
 
 logger = logging.getLogger(__name__)
@@ -25,6 +34,8 @@ NULL_METHODS = (*SPIN_METHODS, "random")
 # Permutations per joblib task: few enough for a live progress bar, many
 # enough to amortise sending X and Y to a worker.
 _MAX_BATCH = 25
+# Relative tolerance under which a null score ties with the observed score.
+_TIE_RTOL = 1e-12
 
 
 @dataclass(repr=False)
@@ -38,7 +49,8 @@ class SpinTestResult:
     null_scores : ndarray of shape (n_permutations,)
         Cross-validated scores with permuted gene expression.
     pvalue : float
-        One-sided p-value ``(1 + #(null_scores >= score)) / (1 + n)``.
+        One-sided p-value ``(1 + #(null_scores >= score)) / (1 + n)``
+        (:func:`permutation_pvalue`); NaN when ``score`` is undefined.
     permutations : ndarray of shape (n_permutations, n_regions)
         The permutations used (``X_genes[permutations[k]]``).
     fold_scores : ndarray of shape (n_splits,)
@@ -147,9 +159,6 @@ class SpinTestResult:
 def permutation_pvalue(score, null_scores):
     """One-sided permutation p-value, ``(1 + #(null >= score)) / (1 + n)``.
 
-    NaN null scores count as not exceeding ``score``; ``n`` counts every
-    permutation.
-
     Parameters
     ----------
     score : float
@@ -160,11 +169,29 @@ def permutation_pvalue(score, null_scores):
     Returns
     -------
     pvalue : float
-        In ``[1 / (1 + n), 1]``.
+        In ``[1 / (1 + n), 1]``, or NaN (with a :class:`RuntimeWarning`) when
+        ``score`` is not finite or every null score is NaN.
 
     See Also
     --------
     spin_test : Uses this p-value.
+
+    Notes
+    -----
+    **Ties.** A null score counts as reaching ``score`` when
+    ``null >= score - tol`` with ``tol = 1e-12 * max(|score|, |null|)``:
+    a refit that reproduces the observed score up to floating-point rounding
+    (a closed-form path, an identity permutation, a different summation
+    order) is a tie, not a smaller score.
+
+    **Undefined scores.** A NaN (or infinite) observed score, e.g. a Pearson
+    r over a test block of fewer than 3 regions, has no rank among the null
+    scores: the p-value is NaN, never the most significant value
+    ``1 / (1 + n)``. A NaN null score is a permutation whose score is
+    unknown: it counts as reaching ``score``, so the p-value stays valid
+    whatever its true value would have been (an upper bound; dropping it
+    would be valid only if undefined scores arose independently of the
+    score). Both cases warn. Infinite null scores are compared as numbers.
 
     Examples
     --------
@@ -173,8 +200,36 @@ def permutation_pvalue(score, null_scores):
     0.5
     """
     null = np.asarray(null_scores, dtype=float).ravel()
-    with np.errstate(invalid="ignore"):
-        exceed = int(np.sum(null >= score))
+    score = float(score)
+    if not np.isfinite(score):
+        warnings.warn(
+            f"The observed score is {score}, so it has no permutation p-value; "
+            "returning NaN. A Pearson r needs at least 3 test regions (3 pairs) "
+            "per fold: check the fold sizes and the predictions.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return float("nan")
+    missing = np.isnan(null)
+    if null.size and missing.all():
+        warnings.warn(
+            f"All {null.size} null scores are NaN; the p-value is undefined "
+            "(returning NaN).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        return float("nan")
+    if missing.any():
+        warnings.warn(
+            f"{int(missing.sum())} of {null.size} null scores are NaN; they count "
+            "as reaching the observed score (a conservative p-value).",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    defined = null[~missing]
+    magnitude = np.where(np.isfinite(defined), np.abs(defined), 0.0)
+    tol = _TIE_RTOL * np.maximum(abs(score), magnitude)
+    exceed = int(np.sum(defined >= score - tol)) + int(missing.sum())
     return (1.0 + exceed) / (1.0 + null.size)
 
 
@@ -233,9 +288,73 @@ def _permuted_frame(X, values, gene_pos, perm):
     return pd.DataFrame(arr, index=X.index, columns=X.columns)
 
 
-def _cv_fold_scores(estimator, X, Y, splits, scorer):
+def _unseeded_params(estimator):
+    """Names of the ``random_state`` parameters (at any depth) left to chance.
+
+    Those are None, a RandomState or a Generator: a refit then draws from
+    global or shared state, so its result would depend on which process runs
+    it and in what order.
+    """
+    get_params = getattr(estimator, "get_params", None)
+    if get_params is None:
+        return []
+    return sorted(
+        name
+        for name, value in get_params(deep=True).items()
+        if (name == "random_state" or name.endswith("__random_state"))
+        and (value is None or not isinstance(value, numbers.Integral))
+    )
+
+
+def _fit_seeds(root, n_fits):
+    """One integer seed per fit, from a SeedSequence spawned per fit index."""
+    children = np.random.SeedSequence(root).spawn(n_fits)
+    return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
+
+
+_THREADS_LOCK = threading.Lock()
+_THREADS_STATE = {"depth": 0, "saved": None}
+
+
+@contextmanager
+def _one_thread():
+    """Run BLAS, OpenMP and torch single-threaded, restoring them afterwards.
+
+    Floating-point reductions can depend on the number of threads; joblib's
+    workers get fewer threads than the main process, so fixing one thread for
+    every fit makes the scores independent of ``n_jobs``. The limits are
+    process-wide, so concurrent users (a threading or in-process Dask
+    backend) share one setting: the first sets it, the last restores it.
+    """
+    with _THREADS_LOCK:
+        if _THREADS_STATE["depth"] == 0:
+            limiter = threadpool_limits(limits=1)
+            torch = sys.modules.get("torch")
+            before = None
+            if torch is not None:
+                before = torch.get_num_threads()
+                torch.set_num_threads(1)
+            _THREADS_STATE["saved"] = (limiter, torch, before)
+        _THREADS_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _THREADS_LOCK:
+            _THREADS_STATE["depth"] -= 1
+            if _THREADS_STATE["depth"] == 0:
+                limiter, torch, before = _THREADS_STATE["saved"]
+                _THREADS_STATE["saved"] = None
+                if torch is not None:
+                    torch.set_num_threads(before)
+                limiter.restore_original_limits()
+
+
+def _cv_fold_scores(estimator, X, Y, splits, scorer, seed=None, seeded=()):
+    model = clone(estimator)
+    if seed is not None and seeded:
+        model.set_params(**dict.fromkeys(seeded, seed))
     return cross_val_score(
-        clone(estimator),
+        model,
         X,
         Y,
         cv=splits,
@@ -245,16 +364,23 @@ def _cv_fold_scores(estimator, X, Y, splits, scorer):
     )
 
 
-def _null_batch(estimator, X, Y, splits, scorer, gene_pos, perms):
+def _null_batch(estimator, X, Y, splits, scorer, gene_pos, perms, seeds, seeded):
     values = X.to_numpy(dtype=float)
-    return np.vstack(
-        [
-            _cv_fold_scores(
-                estimator, _permuted_frame(X, values, gene_pos, p), Y, splits, scorer
-            )
-            for p in perms
-        ]
-    )
+    with _one_thread():
+        return np.vstack(
+            [
+                _cv_fold_scores(
+                    estimator,
+                    _permuted_frame(X, values, gene_pos, p),
+                    Y,
+                    splits,
+                    scorer,
+                    seed,
+                    seeded,
+                )
+                for p, seed in zip(perms, seeds, strict=True)
+            ]
+        )
 
 
 def spin_test(
@@ -287,10 +413,10 @@ def spin_test(
 
     The score of a fit is the mean over the folds of ``cv`` (computed with
     :func:`~sklearn.model_selection.cross_val_score`, folds drawn once and
-    reused for every permutation). Permutations are drawn up front from
-    ``random_state``, so the result does not depend on ``n_jobs`` or the
-    joblib backend (a deterministic estimator is assumed: give stochastic
-    estimators an integer ``random_state``).
+    reused for every permutation). Permutations and fit seeds are drawn up
+    front from ``random_state``, and every fit runs single-threaded, so the
+    result does not depend on ``n_jobs`` or the joblib backend, also for
+    stochastic estimators (see Notes).
 
     Parameters
     ----------
@@ -308,6 +434,7 @@ def spin_test(
         ``estimator.score``.
     n_permutations : int, default=1000
         Number of permutations drawn (ignored when ``permutations`` is given).
+        Must be an integer >= 1 (floats, strings and booleans are refused).
     method : {"hungarian", "vasa", "nearest", "random"}, default="hungarian"
         Spin method of :func:`spin_permutations`, or ``"random"`` for uniform
         shuffles within hemisphere and structure
@@ -341,7 +468,8 @@ default=None
     verbose : int, default=0
         Show a progress bar (tqdm) when > 0.
     random_state : int, RandomState instance or None, default=None
-        Seed of the permutations.
+        Seed of the permutations, and of the fits of an estimator whose own
+        ``random_state`` is left to chance (see Notes).
 
     Returns
     -------
@@ -359,7 +487,27 @@ default=None
     Notes
     -----
     The p-value is one-sided, ``(1 + #(null >= score)) / (1 + n)``
-    (Phipson & Smyth, 2010), never 0.
+    (Phipson & Smyth, 2010), never 0. Null scores within a relative
+    ``1e-12`` of the true score count as ties (reaching it), so the
+    closed-form fast path and regular refits give the same p-value; see
+    :func:`permutation_pvalue`, which also explains the handling of NaN
+    null scores.
+
+    An undefined true score (NaN, e.g. a Pearson r over a test fold of fewer
+    than 3 regions, whose test x test block has fewer than 3 pairs) gives a
+    NaN p-value with a :class:`RuntimeWarning`, never a significant one.
+
+    **Reproducibility.** An integer ``random_state`` of the estimator is
+    used as given for every fit (true and null). A ``random_state`` of the
+    estimator (or of any nested estimator, ``step__random_state``) that is
+    None or a random generator is replaced, in each fit, by an integer seed
+    from a :class:`numpy.random.SeedSequence` spawned per fit index (the true
+    fit and each permutation) from ``random_state``, so a fit gets the same
+    seed whichever worker runs it. Every fit runs with one BLAS, OpenMP and
+    torch thread (restored afterwards), because floating-point sums can
+    depend on the number of threads; use ``n_jobs`` to use more cores. On a
+    GPU, results are reproducible only as far as the device's kernels are
+    deterministic.
 
     Examples
     --------
@@ -381,6 +529,7 @@ default=None
     >>> 0 < res.pvalue <= 1
     True
     """
+    n_permutations = check_count(n_permutations, "n_permutations")
     X = check_regions_X(X, coord_columns=coord_columns)
     coord_set = set(coord_columns)
     gene_pos = np.array(
@@ -392,6 +541,7 @@ default=None
             "permutes gene expression, so pass X with its genes."
         )
     n_regions = X.shape[0]
+    rng = check_random_state(random_state)
     if permutations is not None:
         perms = check_permutations(permutations, n_regions)
         method_used = "given"
@@ -414,18 +564,25 @@ default=None
                 reg,
                 n_permutations,
                 preserve="hemisphere_structure",
-                random_state=random_state,
+                random_state=rng,
             )
         else:
             perms = spin_permutations(
-                reg, n_permutations, method=method, random_state=random_state
+                reg, n_permutations, method=method, random_state=rng
             )
         method_used = method
     scorer, scoring_name = _resolve_scorer(estimator, scoring)
     splits = [
         (np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X, Y, groups)
     ]
-    fold_scores = _cv_fold_scores(estimator, X, Y, splits, scorer)
+    # Seeds for estimators left to chance: fit 0 is the true one, fit k + 1
+    # the refit of permutation k, whichever worker runs it.
+    seeded = _unseeded_params(estimator)
+    seeds = _fit_seeds(rng.randint(np.iinfo(np.int32).max), perms.shape[0] + 1)
+    if not seeded:
+        seeds = [None] * len(seeds)
+    with _one_thread():
+        fold_scores = _cv_fold_scores(estimator, X, Y, splits, scorer, seeds[0], seeded)
     score = float(np.mean(fold_scores))
 
     null_folds = None
@@ -443,7 +600,15 @@ default=None
             gene_pos,
             coord_columns=coord_columns,
             check=lambda p: _null_batch(
-                estimator, X, Y, splits, scorer, gene_pos, p[None, :]
+                estimator,
+                X,
+                Y,
+                splits,
+                scorer,
+                gene_pos,
+                p[None, :],
+                seeds[1:2],
+                seeded,
             )[0],
             n_jobs=n_jobs,
         )
@@ -452,16 +617,37 @@ default=None
             logger.info("spin_test: closed-form fast path for %s", type(estimator))
     if null_folds is None:
         null_folds = _generic_nulls(
-            estimator, X, Y, splits, scorer, gene_pos, perms, n_jobs, verbose
+            estimator,
+            X,
+            Y,
+            splits,
+            scorer,
+            gene_pos,
+            perms,
+            n_jobs,
+            verbose,
+            seeds[1:],
+            seeded,
         )
     null_scores = null_folds.mean(axis=1)
-    if np.any(~np.isfinite(null_scores)):
-        logger.warning(
-            "spin_test: %d null scores are not finite (counted as below the true "
-            "score).",
-            int(np.sum(~np.isfinite(null_scores))),
+    if not np.isfinite(score):
+        small = sorted({len(te) for _, te in splits if len(te) < MIN_TEST_REGIONS})
+        hint = (
+            f" Some test folds have only {small} regions: a Pearson r over a "
+            f"test block needs at least {MIN_TEST_REGIONS} regions, so use fewer "
+            "splits."
+            if small
+            else ""
         )
-    pvalue = permutation_pvalue(score, null_scores)
+        warnings.warn(
+            f"spin_test: the true score is {score} (fold scores "
+            f"{np.round(fold_scores, 4).tolist()}), so the p-value is NaN.{hint}",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+        pvalue = float("nan")
+    else:
+        pvalue = permutation_pvalue(score, null_scores)
     finite = null_scores[np.isfinite(null_scores)]
     logger.info(
         "spin_test: score %.4f, null mean %.4f, p = %.4g (%d permutations)",
@@ -483,15 +669,27 @@ default=None
     )
 
 
-def _generic_nulls(estimator, X, Y, splits, scorer, gene_pos, perms, n_jobs, verbose):
+def _generic_nulls(
+    estimator, X, Y, splits, scorer, gene_pos, perms, n_jobs, verbose, seeds, seeded
+):
     n = perms.shape[0]
     workers = max(1, effective_n_jobs(n_jobs))
     batch = max(1, min(_MAX_BATCH, math.ceil(n / (4 * workers))))
-    chunks = [perms[s : s + batch] for s in range(0, n, batch)]
+    starts = range(0, n, batch)
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
     results = parallel(
-        delayed(_null_batch)(estimator, X, Y, splits, scorer, gene_pos, chunk)
-        for chunk in chunks
+        delayed(_null_batch)(
+            estimator,
+            X,
+            Y,
+            splits,
+            scorer,
+            gene_pos,
+            perms[s : s + batch],
+            seeds[s : s + batch],
+            seeded,
+        )
+        for s in starts
     )
     out = []
     bar = None

@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 from sklearn.utils import check_random_state
 
 from connpredict.nulls import _assign
+from connpredict.nulls._validation import check_count, check_sphere_points
 
 SPIN_METHODS = ("hungarian", "vasa", "nearest")
 SPHERE_COLUMNS = ("sphere_x", "sphere_y", "sphere_z")
@@ -134,6 +135,7 @@ def _region_groups(regions):
                         f"(NaN in {cols}); fill them or mark those regions "
                         "structure='subcortex'."
                     )
+                check_sphere_points(pts, regions.index[idx].tolist(), cols)
             else:
                 cols = ["x", "y", "z"]
                 if any(c not in regions.columns for c in cols):
@@ -327,9 +329,7 @@ def spin_permutations(
     """
     if method not in _ASSIGN:
         raise ValueError(f"method must be one of {SPIN_METHODS}, got {method!r}.")
-    n_permutations = int(n_permutations)
-    if n_permutations < 1:
-        raise ValueError(f"n_permutations must be >= 1, got {n_permutations}.")
+    n_permutations = check_count(n_permutations, "n_permutations")
     groups = _region_groups(regions)
     rng = check_random_state(random_state)
     # Drawn up front, in a fixed order, so results depend only on the seed.
@@ -409,9 +409,7 @@ default=None
     >>> bool(np.array_equal(np.sort(perms[0]), np.arange(6)))
     True
     """
-    n_permutations = int(n_permutations)
-    if n_permutations < 1:
-        raise ValueError(f"n_permutations must be >= 1, got {n_permutations}.")
+    n_permutations = check_count(n_permutations, "n_permutations")
     rng = check_random_state(random_state)
     if isinstance(regions, pd.DataFrame):
         n_regions = len(regions)

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 
 from connpredict.metrics._evaluate import DISTANCE_EDGES
+from connpredict.metrics._names import SUMMARY_METRICS, metric_label, metric_names
 
 #: metrics of the summary table, in this order (those present are shown)
-TABLE_METRICS = ("pearson_r", "spearman_r", "r2", "mse", "geodesic_distance")
-_DISTANCE_KEYS = ("short_r", "mid_r", "long_r")
+TABLE_METRICS = SUMMARY_METRICS
+_DISTANCE_KEYS = metric_names("distance")
 _NETWORK_RE = re.compile(r"^intra_network_(.+)_r$")
 _STYLE = {
     "axes.spines.top": False,
@@ -269,14 +270,7 @@ def plot_scores(results, *, metric="pearson_r", ax=None):
 
 
 def _metric_label(metric):
-    return {
-        "pearson_r": "Pearson r",
-        "spearman_r": "Spearman r",
-        "r2": "R²",
-        "mse": "MSE",
-        "mae": "MAE",
-        "geodesic_distance": "geodesic distance",
-    }.get(metric, metric)
+    return metric_label(metric)
 
 
 def plot_distance_performance(results, *, models=None):

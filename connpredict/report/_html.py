@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from connpredict.metrics._names import format_value, greater_is_better
 from connpredict.report._figures import (
     TABLE_METRICS,
     _metric_label,
@@ -31,7 +32,6 @@ from connpredict.report._io import load_results
 
 logger = logging.getLogger(__name__)
 
-_LOWER_IS_BETTER = {"mse", "mae", "geodesic_distance", "fit_predict_seconds"}
 _DPI = 110
 
 _CSS = """
@@ -156,13 +156,7 @@ def _figure_html(fig, alt, caption):
 
 
 def _fmt(value, metric):
-    if not np.isfinite(value):
-        return "–"
-    if metric in ("mse", "mae"):
-        return f"{value:.4f}"
-    if metric == "fit_predict_seconds":
-        return f"{value:.1f}"
-    return f"{value:.3f}"
+    return format_value(value, metric)
 
 
 def _metrics_table(results):
@@ -172,7 +166,6 @@ def _metrics_table(results):
         metrics.append("fit_predict_seconds")
     summary = summarize_results(results, metrics=metrics)
     headers = {m: _metric_label(m) for m in metrics}
-    headers["fit_predict_seconds"] = "fit + predict (s)"
     rows = ['<table class="metrics"><thead><tr><th class="name">model</th>']
     rows += [f"<th>{html.escape(headers[m])}</th>" for m in metrics]
     rows.append("<th>folds</th></tr></thead><tbody>")
@@ -186,7 +179,7 @@ def _metrics_table(results):
         for m in metrics:
             col = mean[m].dropna() if m in mean.columns else pd.Series(dtype=float)
             if not col.empty:
-                low = m in _LOWER_IS_BETTER
+                low = not greater_is_better(m)
                 best[m] = col.idxmin() if low else col.idxmax()
         rows.append(
             f'<tr class="group"><td colspan="{len(metrics) + 2}">'
@@ -210,6 +203,16 @@ def _metrics_table(results):
             rows.append("<tr>" + "".join(cells) + "</tr>")
     rows.append("</tbody></table>")
     return "".join(rows)
+
+
+def _with_timings(res):
+    """results plus the fit + predict seconds of timings.csv as metric rows."""
+    if res.get("timings") is None or res.timings.empty:
+        return res.results
+    timing = res.timings.rename(columns={"fit_predict_seconds": "value"}).assign(
+        metric="fit_predict_seconds"
+    )
+    return pd.concat([res.results, timing[res.results.columns]], ignore_index=True)
 
 
 def _cards(res):
@@ -312,7 +315,7 @@ def _build_sections(res, regions):
             "computed on the test × test region pairs of each fold. Bold: best per "
             "split. Models are ordered by Pearson r on the "
             f"{html.escape(primary_split(results))} split.",
-            _try("metrics", lambda: _metrics_table(results)),
+            _try("metrics", lambda: _metrics_table(_with_timings(res))),
         )
     )
     if "pearson_r" in present:
@@ -456,7 +459,7 @@ def _build_sections(res, regions):
     return sections
 
 
-def _config_section(res):
+def _config_section(res, shown_path):
     config = dict(res.config)
     files = sorted(p.name for p in res.path.iterdir() if p.is_file())
     body = (
@@ -470,12 +473,12 @@ def _config_section(res):
         "run",
         "Run details",
         "Everything needed to reproduce this report: "
-        f"<code>connpredict report {html.escape(str(res.path))}</code> rebuilds it.",
+        f"<code>connpredict report {html.escape(str(shown_path))}</code> rebuilds it.",
         body,
     )
 
 
-def _header(res):
+def _header(res, shown_path):
     from connpredict import __version__
 
     config, results = res.config, res.results
@@ -501,7 +504,7 @@ def _header(res):
     return (
         "<header><h1>connpredict report</h1>"
         f'<div class="sub">Predicting brain connectivity from gene expression and '
-        f"space · {html.escape(res.path.name)} · built {stamp} · connpredict "
+        f"space · {html.escape(shown_path.name)} · built {stamp} · connpredict "
         f"{html.escape(__version__)}</div>"
         f'<div class="chips">{chip_html}</div></header>'
     )
@@ -552,14 +555,20 @@ def build_report(results_dir, *, dataset=None, output=None):
     >>> path.name, "Test Pearson r" in path.read_text()
     ('report.html', True)
     """
+    return _build_report(results_dir, dataset=dataset, output=output)
+
+
+def _build_report(results_dir, *, dataset=None, output=None, shown_path=None):
+    """build_report, naming the folder ``shown_path`` (it may be built elsewhere)."""
     res = load_results(results_dir)
-    regions = None
-    if res.folds is not None:
+    shown_path = res.path if shown_path is None else Path(shown_path)
+    regions = res.regions
+    if dataset is not None or (regions is None and res.folds is not None):
         regions = _resolve_regions(dataset, res.config)
     out = Path(output) if output is not None else res.path / "report.html"
 
     sections = _build_sections(res, regions)
-    sections.append(_config_section(res))
+    sections.append(_config_section(res, shown_path))
 
     nav = "".join(
         f'<a href="#{sid}">{html.escape(title.split(" (")[0])}</a>'
@@ -569,9 +578,9 @@ def build_report(results_dir, *, dataset=None, output=None):
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>connpredict report · {html.escape(res.path.name)}</title>"
+        f"<title>connpredict report · {html.escape(shown_path.name)}</title>"
         f"<style>{_CSS}</style><script>{_SCRIPT}</script></head><body>"
-        f"{_header(res)}<nav>{nav}</nav><main>{_cards(res)}{body}</main>"
+        f"{_header(res, shown_path)}<nav>{nav}</nav><main>{_cards(res)}{body}</main>"
         "<footer>Made by connpredict.report.build_report · self-contained, "
         "no network needed</footer></body></html>\n"
     )

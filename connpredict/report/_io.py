@@ -7,31 +7,19 @@ from pathlib import Path
 import pandas as pd
 from sklearn.utils import Bunch
 
+from connpredict.experiment._schema import CONFIG_FILE, TABLES
+
 logger = logging.getLogger(__name__)
 
-#: file name -> columns it must have
-RESULT_FILES = {
-    "results": ("results.csv", ("model", "split", "seed", "fold", "metric", "value")),
-    "folds": ("folds.csv", ("split", "seed", "region", "fold")),
-    "predictions": (
-        "predictions.csv",
-        ("split", "seed", "model", "region_i", "region_j", "y_true", "y_pred"),
-    ),
-    "nulls": ("nulls.csv", ("model", "score", "null_score", "pvalue")),
-}
 
-
-def _read_table(path, required):
-    table = pd.read_csv(path)
-    missing = [c for c in required if c not in table.columns]
+def _read_table(path, schema):
+    table = pd.read_csv(path, dtype={c: str for c in schema.text})
+    missing = [c for c in schema.required if c not in table.columns]
     if missing:
         raise ValueError(
             f"{path} lacks the column(s) {', '.join(missing)}; it must have "
-            f"{', '.join(required)} (as written by `connpredict run`)."
+            f"{', '.join(schema.required)} (as written by `connpredict run`)."
         )
-    for col in ("model", "split", "metric", "region", "region_i", "region_j"):
-        if col in table.columns:
-            table[col] = table[col].astype(str)
     return table
 
 
@@ -48,10 +36,13 @@ def load_results(results_dir):
     Returns
     -------
     results : Bunch
-        With the DataFrames ``results`` (columns model, split, seed, fold,
-        metric, value), ``folds`` (split, seed, region, fold),
-        ``predictions`` (split, seed, model, region_i, region_j, y_true,
-        y_pred) and ``nulls`` (model, score, null_score, pvalue), each None
+        One DataFrame per table of :data:`connpredict.experiment.TABLES`
+        (the one schema the writer uses too): ``results`` (columns model,
+        split, seed, fold, metric, value), ``timings``, ``folds`` (split,
+        seed, region, fold), ``predictions`` (model, split, seed, fold,
+        region_i, region_j, y_true, y_pred), ``region_scores`` (model, split,
+        seed, fold, region, r, n_pairs), ``nulls`` (model, ..., score,
+        null_score, pvalue) and ``regions`` (indexed by region), each None
         when its file is absent; ``config`` (dict, empty when
         ``config.json`` is absent) and ``path`` (the folder).
 
@@ -76,10 +67,10 @@ def load_results(results_dir):
             "`connpredict run`."
         )
     out = Bunch(path=path)
-    for key, (name, required) in RESULT_FILES.items():
-        file = path / name
+    for key, schema in TABLES.items():
+        file = path / schema.file
         if file.exists():
-            out[key] = _read_table(file, required)
+            out[key] = _read_table(file, schema)
         elif key == "results":
             raise FileNotFoundError(
                 f"{file} not found; is {path} a folder written by `connpredict run`?"
@@ -87,7 +78,9 @@ def load_results(results_dir):
         else:
             logger.info("%s not found; its report section is left out", file)
             out[key] = None
-    config_file = path / "config.json"
+    if out["regions"] is not None:
+        out["regions"] = out["regions"].set_index("region")
+    config_file = path / CONFIG_FILE
     out["config"] = (
         json.loads(config_file.read_text(encoding="utf-8"))
         if config_file.exists()

@@ -15,43 +15,29 @@ import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+import connpredict.models
 from connpredict.datasets import make_synthetic_connectome
-from connpredict.models import (
-    BilinearRegressor,
-    CGERegressor,
-    ExponentialDecayRegressor,
-    GaussianKernelRegressor,
-    PairMLPRegressor,
-    PLSBilinearRegressor,
-    SMTRegressor,
-)
-
-# tiny, fast settings for the neural models (one network, two epochs)
-_NEURAL_SMALL = {"max_epochs": 2, "n_ensemble": 1, "batch_size": 64, "random_state": 0}
+from connpredict.models._registry import model_specs
 
 
 def _estimators():
+    """One estimator per ``test_params`` entry of every registered model."""
     return [
-        ExponentialDecayRegressor(),
-        GaussianKernelRegressor(),
-        CGERegressor(),
-        CGERegressor(n_components=3),
-        BilinearRegressor(),
-        BilinearRegressor(encoder=None, alpha=1.0, use_coords=False),
-        BilinearRegressor(rank=2, max_iter=10, random_state=0),
-        PLSBilinearRegressor(n_components=3),
-        PairMLPRegressor(
-            hidden_dims=(8,), head_dims=(8,), embedding_dim=4, **_NEURAL_SMALL
-        ),
-        SMTRegressor(
-            token_size=2,
-            d_model=8,
-            n_heads=2,
-            n_layers=1,
-            head_dims=(8,),
-            **_NEURAL_SMALL,
-        ),
+        getattr(connpredict.models, spec.name)(**params)
+        for spec in model_specs()
+        for params in spec.test_params
     ]
+
+
+def _is_neural(estimator):
+    neural = {s.name for s in model_specs() if s.family == "neural"}
+    return type(estimator).__name__ in neural
+
+
+def test_every_registered_model_is_checked():
+    checked = {type(est).__name__ for est in _estimators()}
+    assert checked == {spec.name for spec in model_specs()}
+    assert set(connpredict.models.__all__) == checked
 
 
 _SQUARE_Y = (
@@ -115,14 +101,13 @@ _OTHER_REASONS = {
 def _expected_failed_checks(estimator):
     failed = dict.fromkeys(_SQUARE_Y_CHECKS, _SQUARE_Y)
     failed.update(_OTHER_REASONS)
-    if hasattr(estimator, "n_iter_no_change") or isinstance(
-        estimator, PLSBilinearRegressor
-    ):
-        # these estimators expose n_iter_, which this check fits on iris
+    if "max_iter" in estimator.get_params():
+        # sklearn fits estimators with a max_iter parameter on iris here
         failed["check_non_transformer_estimators_n_iter"] = _SQUARE_Y
-    if isinstance(estimator, (PairMLPRegressor, SMTRegressor)):
+    if _is_neural(estimator):
         # ``transform`` (region embeddings) makes these transformers as well
         for name in (
+            "check_transformer_n_iter",
             "check_transformer_general",
             "check_transformer_data_not_an_array",
         ):
@@ -178,7 +163,7 @@ def test_square_target_contract(estimator, data):
     again = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(again.predict(X.iloc[22:]).to_numpy(), first)
     # float32 networks agree to float32 precision across batch compositions
-    atol = 1e-6 if isinstance(est, (PairMLPRegressor, SMTRegressor)) else 1e-10
+    atol = 1e-6 if _is_neural(est) else 1e-10
     # reordering the regions to predict reorders the prediction
     order = np.array([3, 0, 7, 1, 5, 2, 6, 4])
     P = est.predict(X.iloc[22:].iloc[order]).to_numpy()

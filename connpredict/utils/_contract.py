@@ -421,36 +421,82 @@ def upper_triangle(M, *, k=1):
     return M[np.triu_indices(M.shape[0], k=k)]
 
 
-def pairs_to_matrix(values, n_regions, rows=None, cols=None, *, diagonal=0.0):
+PAIR_ORDERS = ("lower", "upper")
+
+
+def _triangle_indices(n_regions, order, *, diagonal=False):
+    """Row and column indices of one triangle, in row-major order."""
+    if order == "lower":
+        return np.tril_indices(n_regions, k=0 if diagonal else -1)
+    if order == "upper":
+        return np.triu_indices(n_regions, k=0 if diagonal else 1)
+    raise ValueError(
+        f"order must be 'lower' (nilearn's vectorised order) or 'upper' "
+        f"(numpy.triu_indices order), got {order!r}."
+    )
+
+
+def pairs_to_matrix(
+    values, n_regions, rows=None, cols=None, *, diagonal=0.0, order="lower"
+):
     """Rebuild a symmetric square matrix from per-pair values.
 
     Parameters
     ----------
     values : array-like of shape (n_pairs,)
-        One value per unordered pair.
+        One value per unordered pair (self-pairs excluded).
     n_regions : int
         Size of the square matrix.
     rows, cols : array-like of int, default=None
-        Pair indices; default :func:`pair_indices` order.
+        Pair indices. When given, ``order`` is not used.
     diagonal : float, default=0.0
         Value written on the diagonal.
+    order : {"lower", "upper"}, default="lower"
+        Order of ``values`` when ``rows`` and ``cols`` are not given.
+        ``"lower"`` is the row-major lower triangle without the diagonal,
+        ``(1, 0), (2, 0), (2, 1), (3, 0), ...``, the order of nilearn's
+        ``sym_matrix_to_vec(M, discard_diagonal=True)`` and of
+        ``ConnectivityMeasure(vectorize=True, discard_diagonal=True)``.
+        ``"upper"`` is the row-major upper triangle, ``(0, 1), (0, 2), ...``,
+        the order of :func:`numpy.triu_indices`, :func:`pair_indices` and
+        :func:`upper_triangle`. The two orders differ for more than three
+        regions, so a vector read in the wrong order gives a wrong matrix.
 
     Returns
     -------
     M : ndarray of shape (n_regions, n_regions)
         ``M[i, j] = M[j, i] = value``; a pair given in both orders is averaged.
 
+    See Also
+    --------
+    matrix_to_pairs : The inverse.
+
     Examples
     --------
     >>> from connpredict.utils import pairs_to_matrix
-    >>> pairs_to_matrix([1.0, 2.0, 3.0], 3)
-    array([[0., 1., 2.],
-           [1., 0., 3.],
-           [2., 3., 0.]])
+    >>> pairs_to_matrix([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 4)
+    array([[0., 1., 2., 4.],
+           [1., 0., 3., 5.],
+           [2., 3., 0., 6.],
+           [4., 5., 6., 0.]])
+    >>> pairs_to_matrix([1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 4, order="upper")
+    array([[0., 1., 2., 3.],
+           [1., 0., 4., 5.],
+           [2., 4., 0., 6.],
+           [3., 5., 6., 0.]])
     """
-    values = np.asarray(values, dtype=float).ravel()
-    if rows is None or cols is None:
-        rows, cols = pair_indices(n_regions)
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 1:
+        raise ValueError(
+            f"values must be a 1-D vector of pair values, got shape {values.shape}; "
+            "for a stack of subject vectors use connpredict.datasets.make_dataset."
+        )
+    if (rows is None) != (cols is None):
+        raise ValueError("Pass both rows and cols, or neither.")
+    if rows is None:
+        rows, cols = _triangle_indices(n_regions, order)
+    elif order not in PAIR_ORDERS:
+        raise ValueError(f"order must be 'lower' or 'upper', got {order!r}.")
     rows = np.asarray(rows)
     cols = np.asarray(cols)
     if not (values.shape[0] == rows.shape[0] == cols.shape[0]):
@@ -468,6 +514,39 @@ def pairs_to_matrix(values, n_regions, rows=None, cols=None, *, diagonal=0.0):
         M = np.where(count > 0, total / np.maximum(count, 1), 0.0)
     np.fill_diagonal(M, diagonal)
     return M
+
+
+def matrix_to_pairs(M, *, order="lower"):
+    """Return the pair values of a square matrix (self-pairs excluded).
+
+    The inverse of :func:`pairs_to_matrix` for symmetric matrices.
+
+    Parameters
+    ----------
+    M : array-like of shape (n_regions, n_regions)
+        A square matrix; only the triangle named by ``order`` is read.
+    order : {"lower", "upper"}, default="lower"
+        ``"lower"``: nilearn's order (``sym_matrix_to_vec(M,
+        discard_diagonal=True)``); ``"upper"``: :func:`upper_triangle`'s.
+
+    Returns
+    -------
+    values : ndarray of shape (n_regions * (n_regions - 1) // 2,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from connpredict.utils import matrix_to_pairs
+    >>> M = np.arange(16).reshape(4, 4)
+    >>> matrix_to_pairs(M)
+    array([ 4,  8,  9, 12, 13, 14])
+    >>> matrix_to_pairs(M, order="upper")
+    array([ 1,  2,  3,  6,  7, 11])
+    """
+    M = np.asarray(M)
+    if M.ndim != 2 or M.shape[0] != M.shape[1]:
+        raise ValueError(f"Expected a square matrix, got shape {M.shape}.")
+    return M[_triangle_indices(M.shape[0], order)]
 
 
 def check_pair_target(X, Y, *, coord_columns=COORD_COLUMNS, require_coords=False):

@@ -118,33 +118,64 @@ def test_region_tables_shipped():
         )
 
 
-@needs_data
-def test_download_into_empty_home_from_local_mirror(tmp_path, monkeypatch):
-    """The whole fetch path: files come from a local HTTP mirror, verified."""
-    handler = partial(http.server.SimpleHTTPRequestHandler, directory=DATA)
+def _serve(root):
+    """Serve ``root`` over HTTP on localhost; return (server, base URL)."""
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
 
     class Quiet(handler.func):
         def log_message(self, *args):
             pass
 
     httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), partial(Quiet, directory=DATA)
+        ("127.0.0.1", 0), partial(Quiet, directory=str(root))
     )
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}/"
+
+
+def _mirror(tmp_path, monkeypatch, ref):
+    """A local copy of GitHub's raw layout ``<owner>/<repo>/<ref>/<path>``.
+
+    Each source's folder of the data home is linked at ``ref`` of its
+    repository, and the registry's sources are pointed at the local server.
+    """
+    import dataclasses
+
     from connpredict.datasets import _registry
 
+    root = tmp_path / "mirror"
+    for key, source in _registry.SOURCES.items():
+        link = root / source.repository / getattr(source, ref)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(Path(DATA, key), target_is_directory=True)
+    httpd, base = _serve(root)
     monkeypatch.setattr(
-        _registry, "SOURCES", {k: base + k + "/" for k in _registry.SOURCES}
+        _registry,
+        "SOURCES",
+        {
+            k: dataclasses.replace(s, base_url=base)
+            for k, s in _registry.SOURCES.items()
+        },
     )
-    monkeypatch.setattr(
-        "connpredict.datasets._fetch.SOURCES", _registry.SOURCES, raising=True
-    )
+    return httpd
+
+
+@needs_data
+@pytest.mark.parametrize("ref", ["commit", "branch"])
+def test_download_into_empty_home_from_local_mirror(tmp_path, monkeypatch, ref):
+    """The whole fetch path: files come from a local HTTP mirror, verified.
+
+    ``ref="commit"``: the mirror has the pinned commit, the first URL tried.
+    ``ref="branch"``: the pinned URL answers 404 and the branch serves the
+    file (the checksum still decides).
+    """
+    httpd = _mirror(tmp_path, monkeypatch, ref)
+    home = tmp_path / "home"
     try:
-        ds = load_dataset("hcp-schaefer100", data_home=tmp_path)
+        ds = load_dataset("hcp-schaefer100", data_home=home)
     finally:
         httpd.shutdown()
         httpd.server_close()
     assert ds.X.shape == (114, 813)
     for key in dataset_files("hcp-schaefer100"):
-        assert (tmp_path / key).read_bytes() == Path(DATA, key).read_bytes()
+        assert (home / key).read_bytes() == Path(DATA, key).read_bytes()

@@ -113,7 +113,7 @@ def test_distance_offset_matches_brute_force():
     Xc = X.assign(x=C[:, 0], y=C[:, 1], z=C[:, 2])
     Y = 0.1 * Y + 2.0 * np.exp(-cdist(C, C) / 20.0)
     model = BilinearRegressor(
-        encoder=None, alpha=2.0, linear_terms=False, use_coords=True, mirror=False
+        encoder=None, alpha=2.0, linear_terms=False, use_distance=True, mirror=False
     ).fit(Xc, Y)
     assert 2.0 < model.decay_lambda_ < 200.0
     K = np.exp(-cdist(C, C) / model.decay_lambda_)
@@ -124,7 +124,7 @@ def test_distance_offset_matches_brute_force():
     assert model.coords_coef_ == pytest.approx(beta[0], abs=1e-7)
 
 
-def test_use_coords_recovers_planted_decay():
+def test_use_distance_recovers_planted_decay():
     rng = np.random.default_rng(0)
     n = 40
     C = rng.uniform(-60, 60, (n, 3))
@@ -134,13 +134,13 @@ def test_use_coords_recovers_planted_decay():
     Y = 0.02 * Yb.to_numpy() + 2.0 * np.exp(-cdist(Cm, Cm) / 15.0)
     Xc = X.assign(x=C[:, 0], y=C[:, 1], z=C[:, 2])
     Y = pd.DataFrame(Y, index=X.index, columns=X.index)
-    model = BilinearRegressor(encoder=None, alpha=0.0, use_coords=True).fit(Xc, Y)
+    model = BilinearRegressor(encoder=None, alpha=0.0, use_distance=True).fit(Xc, Y)
     # lambda comes from the decay-only fit (biased by the gene term); beta and W
     # are then fitted jointly
     assert 5.0 < model.decay_lambda_ < 45.0
     assert model.coords_coef_ > 1.0
     plain = BilinearRegressor(encoder=None, alpha=0.0).fit(Xc.iloc[:30], Y.iloc[:30])
-    spatial = BilinearRegressor(encoder=None, alpha=0.0, use_coords=True).fit(
+    spatial = BilinearRegressor(encoder=None, alpha=0.0, use_distance=True).fit(
         Xc.iloc[:30], Y.iloc[:30]
     )
     test_x, test_y = Xc.iloc[30:], Y.iloc[30:]
@@ -312,9 +312,9 @@ def test_lowrank_validation_split_sees_only_training_regions(data, monkeypatch):
 # -- shared behaviour ------------------------------------------------------------------
 CONFIGS = [
     {},
-    {"alpha": "cv", "use_coords": True, "random_state": 0},
+    {"alpha": "cv", "use_distance": True, "random_state": 0},
     {"encoder": None, "alpha": 1.0},
-    {"encoder": "pls", "n_components": 4, "use_coords": True},
+    {"encoder": "pls", "n_components": 4, "use_distance": True},
     {"rank": 2, "random_state": 0, "max_iter": 20},
     {"penalty": "separable", "diagonal": "include", "linear_terms": False},
 ]
@@ -386,7 +386,7 @@ def test_bad_input(data):
     with pytest.raises(ValueError, match="gene"):
         BilinearRegressor().fit(X[["x", "y", "z"]], Y)
     with pytest.raises(ValueError, match="coordinate"):
-        BilinearRegressor(use_coords=True).fit(X.drop(columns=["x", "y", "z"]), Y)
+        BilinearRegressor(use_distance=True).fit(X.drop(columns=["x", "y", "z"]), Y)
     with pytest.raises(ValueError, match=r"square|shape"):
         BilinearRegressor().fit(X, Y.to_numpy()[:, :5])
     model = BilinearRegressor().fit(X, Y)
@@ -395,7 +395,7 @@ def test_bad_input(data):
 
 
 def test_grid_search_with_spatial_split_and_kfold(data):
-    grid = {"alpha": [0.1, "gcv"], "use_coords": [False, True]}
+    grid = {"alpha": [0.1, "gcv"], "use_distance": [False, True]}
     for cv in (SpatialSplit(n_splits=3, random_state=0), KFold(3)):
         search = GridSearchCV(BilinearRegressor(n_components=5), grid, cv=cv)
         search.fit(data.X, data.Y)

@@ -94,8 +94,8 @@ def test_coordinates_change_the_fit():
     kw = dict(
         hidden_dims=(16,),
         embedding_dim=8,
-        max_epochs=3,
-        validation=None,
+        max_iter=3,
+        n_iter_no_change=None,
         random_state=0,
     )
     p0 = PairMLPRegressor(**kw).fit(ds.X, ds.Y).predict(ds.X).to_numpy()
@@ -111,7 +111,7 @@ def test_invalid_architecture():
 
 def test_standardisation_uses_training_statistics():
     ds = make_synthetic_connectome(n_regions=20, n_genes=6, random_state=0)
-    model = PairMLPRegressor(max_epochs=1, validation=None, random_state=0)
+    model = PairMLPRegressor(max_iter=1, n_iter_no_change=None, random_state=0)
     model.fit(ds.X.iloc[:15], ds.Y.iloc[:15])
     genes = ds.X.iloc[:15].drop(columns=["x", "y", "z"]).to_numpy()
     np.testing.assert_allclose(model.gene_mean_, genes.mean(0))
@@ -155,7 +155,7 @@ def test_concat_head_averages_both_orders():
 
 def test_use_distance_auto_follows_coordinates():
     ds = make_synthetic_connectome(n_regions=16, n_genes=6, random_state=0)
-    kw = dict(hidden_dims=(8,), max_epochs=1, validation=None, random_state=0)
+    kw = dict(hidden_dims=(8,), max_iter=1, n_iter_no_change=None, random_state=0)
     assert PairMLPRegressor(**kw).fit(ds.X, ds.Y).use_distance_
     genes_only = ds.X.drop(columns=["x", "y", "z"])
     assert not PairMLPRegressor(**kw).fit(genes_only, ds.Y).use_distance_

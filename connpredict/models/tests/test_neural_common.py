@@ -40,7 +40,7 @@ def _tiny(kind, **kw):
             hidden_dims=(32,),
             embedding_dim=16,
             head_dims=(16,),
-            max_epochs=4,
+            max_iter=4,
             batch_size=256,
             n_ensemble=1,
         )
@@ -52,7 +52,7 @@ def _tiny(kind, **kw):
         n_heads=2,
         n_layers=1,
         head_dims=(16,),
-        max_epochs=4,
+        max_iter=4,
         batch_size=256,
         n_ensemble=1,
     )
@@ -83,7 +83,7 @@ def test_learns_better_than_mean_predictor(data, kind, kw):
     order = rng.permutation(40)
     X, Y = data.X.iloc[order], data.Y.iloc[order]
     Xtr, Ytr, Xte, Yte = X.iloc[:30], Y.iloc[:30], X.iloc[30:], Y.iloc[30:]
-    params = dict(max_epochs=40, validation=None, lr=3e-3, random_state=0)
+    params = dict(max_iter=40, n_iter_no_change=None, lr=3e-3, random_state=0)
     params.update(kw)
     model = _tiny(kind, **params).fit(Xtr, Ytr)
     y_true = upper_triangle(Yte.loc[Xte.index, Xte.index].to_numpy())
@@ -131,7 +131,7 @@ def test_inner_split_sees_only_training_regions(data, kind, monkeypatch):
 
     monkeypatch.setattr(ms, "validation_split", recording)
     Xtr, Ytr, _, _ = _split(data)
-    model = _tiny(kind, validation=0.25, random_state=0).fit(Xtr, Ytr)
+    model = _tiny(kind, validation_cv=0.25, random_state=0).fit(Xtr, Ytr)
     assert seen["X"].equals(Xtr.index)
     assert seen["y_cols"].equals(Xtr.index)  # the train x train block only
     assert seen["cv"] == 0.25
@@ -144,7 +144,7 @@ def test_inner_split_sees_only_training_regions(data, kind, monkeypatch):
 @pytest.mark.parametrize("kind", KINDS)
 def test_no_validation_means_no_early_stopping(data, kind):
     Xtr, Ytr, _, _ = _split(data)
-    model = _tiny(kind, validation=None, max_epochs=3, random_state=0).fit(Xtr, Ytr)
+    model = _tiny(kind, n_iter_no_change=None, max_iter=3, random_state=0).fit(Xtr, Ytr)
     assert len(model.history_) == 3
     assert "valid_loss" not in model.history_[-1]
     assert len(model.validation_indices_) == 0
@@ -152,7 +152,7 @@ def test_no_validation_means_no_early_stopping(data, kind):
 
 def test_early_stopping_restores_and_stops(data):
     Xtr, Ytr, _, _ = _split(data)
-    model = _tiny("mlp", max_epochs=200, patience=2, lr=3e-2, random_state=0)
+    model = _tiny("mlp", max_iter=200, n_iter_no_change=2, lr=3e-2, random_state=0)
     model.fit(Xtr, Ytr)
     assert len(model.history_) < 200
     assert len(model.history_) >= 3
@@ -237,7 +237,7 @@ def test_gridsearch_over_token_size_and_lr(data):
 
     X, Y = data.X.iloc[:24], data.Y.iloc[:24]
     search = GridSearchCV(
-        _tiny("smt", max_epochs=1, validation=None, random_state=0),
+        _tiny("smt", max_iter=1, n_iter_no_change=None, random_state=0),
         {"token_size": [5, 10], "lr": [1e-3, 1e-2]},
         cv=KFold(2),
     )
@@ -260,7 +260,7 @@ def test_verbose_and_user_callbacks(data, kind, capsys):
 
     Xtr, Ytr, _, _ = _split(data)
     model = _tiny(
-        kind, max_epochs=2, verbose=1, callbacks=[("count", Counter())], random_state=0
+        kind, max_iter=2, verbose=1, callbacks=[("count", Counter())], random_state=0
     ).fit(Xtr, Ytr)
     assert dict(model.net_.callbacks_)["count"].epochs_ == 2
     assert "train_loss" in capsys.readouterr().out
@@ -270,12 +270,12 @@ def test_verbose_and_user_callbacks(data, kind, capsys):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"max_epochs": 0}, "max_epochs"),
+        ({"max_iter": 0}, "max_iter"),
         ({"lr": -1.0}, "lr"),
         ({"dropout": 1.0}, "dropout"),
         ({"input_dropout": -0.1}, "input_dropout"),
         ({"sampler": "foo"}, "sampler"),
-        ({"patience": 0}, "patience"),
+        ({"n_iter_no_change": 0}, "n_iter_no_change"),
         ({"n_ensemble": 0}, "n_ensemble"),
     ],
 )
@@ -293,7 +293,7 @@ def test_genes_required(data):
 def test_coordinates_required_when_used(data):
     genes = data.X.drop(columns=["x", "y", "z"])
     with pytest.raises(ValueError, match="coordinate"):
-        _tiny("mlp", use_distance=True, validation=None).fit(genes, data.Y)
+        _tiny("mlp", use_distance=True, n_iter_no_change=None).fit(genes, data.Y)
 
 
 def test_pair_loader_covers_each_pair_once_with_few_regions():

@@ -82,7 +82,7 @@ def test_no_leakage_outside_train_block(data):
     outside[:26, :26] = False
     vals[outside] = rng.normal(size=outside.sum())
     Y2 = pd.DataFrame(vals, index=Y.index, columns=Y.columns)
-    for params in ({}, {"use_coords": True, "alpha": "gcv"}):
+    for params in ({}, {"use_distance": True, "alpha": "gcv"}):
         p1 = PLSBilinearRegressor(5, **params).fit(X.loc[train], Y.loc[train])
         p2 = PLSBilinearRegressor(5, **params).fit(X.loc[train], Y2.loc[train])
         np.testing.assert_array_equal(p1.predict(X), p2.predict(X))

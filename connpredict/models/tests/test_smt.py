@@ -182,8 +182,8 @@ def test_attention_maps_and_transform(data):
         n_heads=4,
         n_layers=2,
         cls="coords",
-        max_epochs=2,
-        validation=None,
+        max_iter=2,
+        n_iter_no_change=None,
         random_state=0,
     ).fit(data.X, data.Y)
     maps = model.attention_maps(data.X.iloc[:3])
@@ -196,8 +196,8 @@ def test_attention_maps_and_transform(data):
         token_size=10,
         d_model=16,
         pooling="mean",
-        max_epochs=1,
-        validation=None,
+        max_iter=1,
+        n_iter_no_change=None,
         random_state=0,
     ).fit(data.X, data.Y)
     assert mean.transform(data.X).shape == (24, 16)
@@ -226,22 +226,24 @@ def test_backend_resolution_and_errors(data):
     )
     assert SMTRegressor(device="cpu")._resolved_backend() == "sdpa"
     with pytest.raises(ValueError, match="flash"):
-        SMTRegressor(attention_backend="flash", device="cpu", max_epochs=1).fit(
+        SMTRegressor(attention_backend="flash", device="cpu", max_iter=1).fit(
             data.X, data.Y
         )
     with pytest.raises(ValueError, match="cls"):
-        SMTRegressor(pooling="cls", max_epochs=1).fit(data.X, data.Y)
+        SMTRegressor(pooling="cls", max_iter=1).fit(data.X, data.Y)
     with pytest.raises(ValueError, match="multiple"):
-        SMTRegressor(d_model=10, n_heads=4, max_epochs=1).fit(data.X, data.Y)
+        SMTRegressor(d_model=10, n_heads=4, max_iter=1).fit(data.X, data.Y)
     with pytest.raises(ValueError, match="token_size"):
-        SMTRegressor(token_size=0, max_epochs=1).fit(data.X, data.Y)
+        SMTRegressor(token_size=0, max_iter=1).fit(data.X, data.Y)
 
 
 def test_gene_order_matters(data):
     # tokens are consecutive genes: reversing the gene order changes the model
     genes = [c for c in data.X.columns if c not in ("x", "y", "z")]
     X_rev = data.X[[*genes[::-1], "x", "y", "z"]]
-    kw = dict(token_size=10, d_model=16, max_epochs=2, validation=None, random_state=0)
+    kw = dict(
+        token_size=10, d_model=16, max_iter=2, n_iter_no_change=None, random_state=0
+    )
     p1 = SMTRegressor(**kw).fit(data.X, data.Y).predict(data.X).to_numpy()
     p2 = SMTRegressor(**kw).fit(X_rev, data.Y).predict(X_rev).to_numpy()
     assert not np.allclose(p1, p2)

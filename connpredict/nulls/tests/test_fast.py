@@ -22,7 +22,7 @@ CV = KFold(4, shuffle=True, random_state=0)
         {"encoder": None},
         {"encoder": "pca", "n_components": 6},
         {"encoder": "pca", "n_components": 6, "alpha": 0.5, "penalty": "separable"},
-        {"encoder": None, "use_coords": True},
+        {"encoder": None, "use_distance": True},
         {"encoder": None, "linear_terms": False},
         {"encoder": "pca", "n_components": 6, "linear_terms": False},
     ],

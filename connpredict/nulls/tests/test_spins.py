@@ -9,12 +9,12 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
 from connpredict.nulls import (
+    _assign,
     random_permutations,
     random_rotations,
     read_spin_table,
     spin_permutations,
 )
-from connpredict.nulls import _assign
 from connpredict.nulls._spins import _region_groups, _spins_from_rotations
 from connpredict.nulls._testing import make_region_table
 

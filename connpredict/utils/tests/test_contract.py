@@ -152,7 +152,7 @@ def test_pairs_roundtrip_matches_definition():
     assert all(i < j for i, j in zip(rows, cols))
     vec = upper_triangle(M)
     np.testing.assert_array_equal(vec, [M[i, j] for i, j in zip(rows, cols)])
-    back = pairs_to_matrix(vec, 5)
+    back = pairs_to_matrix(vec, 5, order="upper")
     expected = M.copy()
     np.fill_diagonal(expected, 0.0)
     np.testing.assert_allclose(back, expected)

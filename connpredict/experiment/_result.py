@@ -1,0 +1,283 @@
+"""``ExperimentResult``: the tables of one run and the results folder."""
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from connpredict.experiment._schema import CONFIG_FILE, REPORT_FILE, TABLES
+from connpredict.metrics._names import SUMMARY_METRICS
+
+logger = logging.getLogger("connpredict.experiment")
+
+#: metrics of the printed summary (all metrics are in results.csv)
+SHOWN_METRICS = tuple(m for m in SUMMARY_METRICS if m != "geodesic_distance")
+
+
+def check_output_dir(directory, *, overwrite=False):
+    """Check up front that a results folder can be written at ``directory``.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        The results folder to be (re)created.
+    overwrite : bool, default=False
+        Whether an existing non-empty folder may be replaced.
+
+    Returns
+    -------
+    path : Path
+
+    Raises
+    ------
+    ValueError
+        When ``directory`` is a file, lies under a file, is a non-empty
+        folder (without ``overwrite``) or cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from connpredict.experiment import check_output_dir
+    >>> root = Path(tempfile.mkdtemp())
+    >>> check_output_dir(root / "new" / "results").name
+    'results'
+    >>> (root / "afile").write_text("x")
+    1
+    >>> check_output_dir(root / "afile" / "sub")
+    Traceback (most recent call last):
+    ...
+    ValueError: cannot create the results folder .../afile/sub: ...
+    """
+    path = Path(directory)
+    if path.exists() and not path.is_dir():
+        raise ValueError(
+            f"the output {path} is an existing file; choose a folder path."
+        )
+    if path.is_dir() and any(path.iterdir()) and not overwrite:
+        raise ValueError(
+            f"the output folder {path} exists and is not empty; choose another "
+            "output folder or pass overwrite (--overwrite) to replace it."
+        )
+    ancestor = path.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ValueError(
+            f"cannot create the results folder {path}: {ancestor} is a file; "
+            "choose another output folder."
+        )
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ValueError(
+            f"cannot create the results folder {path}: {ancestor} is not writable."
+        )
+    return path
+
+
+class ExperimentResult:
+    """The tables of one :func:`run_experiment` run.
+
+    Attributes
+    ----------
+    results : DataFrame
+        One row per model x split x seed x fold x metric (``results.csv``).
+    timings : DataFrame
+        Fit + predict wall time per fold (``timings.csv``).
+    folds : DataFrame
+        The test fold of each region per split and seed (``folds.csv``).
+    predictions : DataFrame
+        True and predicted value of every test x test pair (``predictions.csv``).
+    region_scores : DataFrame
+        Per held-out region, the Pearson r between its predicted and true
+        connectivity to the other regions of its fold (``region_scores.csv``).
+    nulls : DataFrame
+        Spin-null scores (``nulls.csv``; empty without a spin test).
+    regions : DataFrame or None
+        The dataset's region table (``regions.csv``).
+    config : dict
+        The resolved options and ``elapsed_seconds`` (``config.json``).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from connpredict import run_experiment
+    >>> result = run_experiment(models=["decay"], cv=["random"], n_splits=3)
+    >>> folder = result.save(tempfile.mkdtemp() + "/run")
+    >>> sorted(p.name for p in folder.iterdir())[:3]
+    ['config.json', 'folds.csv', 'predictions.csv']
+    """
+
+    def __init__(
+        self,
+        *,
+        results,
+        timings,
+        folds,
+        predictions,
+        region_scores,
+        nulls,
+        regions=None,
+        config=None,
+    ):
+        self.results = results
+        self.timings = timings
+        self.folds = folds
+        self.predictions = predictions
+        self.region_scores = region_scores
+        self.nulls = nulls
+        self.regions = regions
+        self.config = dict(config or {})
+
+    def __repr__(self):
+        c = self.config
+        return (
+            f"ExperimentResult(dataset={c.get('dataset')!r}, models={c.get('models')}, "
+            f"cv={c.get('cv')}, n_splits={c.get('n_splits')}, seeds={c.get('seeds')})"
+        )
+
+    def tables(self):
+        """The non-empty tables by name (as in :data:`TABLES`).
+
+        Returns
+        -------
+        tables : dict of str to DataFrame
+        """
+        out = {}
+        for name in TABLES:
+            table = getattr(self, name)
+            if name == "regions" and table is not None:
+                table = table.rename_axis("region").reset_index()
+            if table is not None and not table.empty:
+                out[name] = table
+        return out
+
+    def summary(self):
+        """The per-fold metric table and mean ± sd, as text.
+
+        Returns
+        -------
+        text : str
+        """
+        results = self.results
+        shown = results[results["metric"].isin(SHOWN_METRICS)]
+        table = shown.pivot_table(
+            index=["split", "model", "seed", "fold"], columns="metric", values="value"
+        )
+        metrics = [m for m in SHOWN_METRICS if m in table.columns]
+        grouped = shown.groupby(["split", "model", "metric"])["value"]
+        stats = grouped.agg(["mean", "std"])
+        text = (
+            stats["mean"].map("{:.3f}".format)
+            + " ± "
+            + stats["std"].map("{:.3f}".format)
+        ).unstack("metric")[metrics]
+        out = (
+            "Per-fold test metrics (test x test region pairs)\n"
+            + table[metrics].to_string(float_format=lambda v: f"{v:.3f}")
+            + "\n\nMean ± sd over folds and seeds\n"
+            + text.to_string()
+        )
+        if not self.nulls.empty:
+            nulls = self.nulls.groupby("model").agg(
+                r=("score", "first"),
+                null_mean=("null_score", "mean"),
+                p=("pvalue", "first"),
+                n=("null_score", "size"),
+            )
+            out += (
+                "\n\nSpin test (genes spun, coordinates and Y fixed)\n"
+                + nulls.to_string(float_format=lambda v: f"{v:.4f}")
+            )
+        return out
+
+    def save(self, directory, *, overwrite=False, report=False, config=None):
+        """Write the results folder, atomically.
+
+        Everything is written into a temporary sibling folder, which is
+        renamed to ``directory`` at the end: an interrupted or failed save
+        leaves no folder that looks complete, and an existing folder is only
+        replaced with ``overwrite=True``.
+
+        Parameters
+        ----------
+        directory : str or path-like
+            The results folder (created; its parents too).
+        overwrite : bool, default=False
+            Replace an existing non-empty folder.
+        report : bool, default=False
+            Also write ``report.html`` (a failure to draw it is logged, not
+            raised: the results are kept).
+        config : dict, default=None
+            Extra entries for ``config.json`` (e.g. the input files).
+
+        Returns
+        -------
+        path : Path
+            The folder.
+        """
+        path = check_output_dir(directory, overwrite=overwrite)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        tmp.mkdir()
+        try:
+            self._write(tmp, dict(self.config, **(config or {}), output=str(path)))
+            if report:
+                self._write_report(tmp, shown_path=path)
+            _move_into_place(tmp, path)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        logger.debug("results written to %s", path)
+        return path
+
+    def report(self, directory, *, overwrite=False):
+        """Write the results folder and its HTML report; return the report's path.
+
+        Parameters
+        ----------
+        directory : str or path-like
+            The results folder (see :meth:`save`).
+        overwrite : bool, default=False
+            Replace an existing non-empty folder.
+
+        Returns
+        -------
+        path : Path
+            ``directory / "report.html"``.
+        """
+        folder = self.save(directory, overwrite=overwrite, report=True)
+        return folder / REPORT_FILE
+
+    def _write(self, folder, config):
+        for name, table in self.tables().items():
+            schema = TABLES[name]
+            columns = list(schema.columns)
+            columns += [c for c in table.columns if c not in columns]
+            table[columns].to_csv(folder / schema.file, index=False)
+        (folder / CONFIG_FILE).write_text(
+            json.dumps(config, indent=2, default=str) + "\n", encoding="utf-8"
+        )
+
+    def _write_report(self, folder, *, shown_path):
+        from connpredict.report._html import _build_report
+
+        try:
+            _build_report(folder, shown_path=shown_path)
+        except Exception as exc:  # the results are saved; a report failure is not fatal
+            logger.warning("the HTML report could not be built: %s", exc)
+            logger.debug("report failure", exc_info=True)
+
+
+def _move_into_place(tmp, path):
+    if path.is_dir() and not any(path.iterdir()):
+        path.rmdir()
+    if not path.exists():
+        tmp.rename(path)
+        return
+    old = path.parent / f".{path.name}.old-{os.getpid()}"
+    path.rename(old)
+    tmp.rename(path)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,571 @@
+"""``run_experiment``: the main job of connpredict as a library function."""
+
+import contextlib
+import logging
+import numbers
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+from connpredict.experiment._result import ExperimentResult
+from connpredict.experiment._schema import TABLES
+from connpredict.metrics._names import PRIMARY_METRIC
+from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
+
+logger = logging.getLogger("connpredict.experiment")
+
+#: cross-validation schemes of the main job
+CV_NAMES = ("spatial", "random")
+#: smallest test fold: 3 regions give 3 pairs, the fewest for a correlation
+MIN_FOLD_REGIONS = 3
+#: spin permutations under ``quick=True``
+QUICK_PERMUTATIONS = 20
+
+
+def _fail(message):
+    raise ValueError(message)
+
+
+def _check_int(value, name, *, minimum=None):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}.")
+    if minimum is not None and value < minimum:
+        _fail(f"{name} must be at least {minimum}, got {value}.")
+    return int(value)
+
+
+def _as_names(value, name):
+    if isinstance(value, str):
+        value = [v.strip() for v in value.split(",") if v.strip()]
+    if not isinstance(value, (list, tuple)) or not all(
+        isinstance(v, str) for v in value
+    ):
+        raise TypeError(f"{name} must be a list of names, got {value!r}.")
+    if not value:
+        _fail(f"{name} is empty; name at least one.")
+    return list(value)
+
+
+def _check_device(device):
+    if not isinstance(device, str) or not device:
+        raise TypeError(
+            f"device must be a torch device name like 'cpu', got {device!r}."
+        )
+    if device == "cpu":
+        return device
+    import torch
+
+    try:
+        kind = torch.device(device).type
+    except (RuntimeError, ValueError):
+        _fail(f"unknown device {device!r}; use 'cpu' or 'cuda'.")
+    if kind == "cuda" and not torch.cuda.is_available():
+        _fail(
+            f"device {device!r} needs CUDA, which this torch build or machine "
+            "lacks; use device 'cpu'."
+        )
+    if kind == "mps" and not torch.backends.mps.is_available():
+        _fail(
+            f"device {device!r} needs Apple MPS, which is unavailable; use "
+            "device 'cpu'."
+        )
+    return device
+
+
+def _model_table(models):
+    """Name -> (estimator class or instance, params) of the requested models."""
+    registry = cli_models()
+    if models is None:
+        import connpredict.models as models_module
+
+        models = [
+            m for m in DEFAULT_CLI_MODELS if registry[m].name in models_module.__all__
+        ]
+    if isinstance(models, str) or (
+        isinstance(models, (list, tuple)) and all(isinstance(m, str) for m in models)
+    ):
+        models = dict.fromkeys(_as_names(models, "models"))
+    if not isinstance(models, dict):
+        raise TypeError(
+            "models must be a list of model names or a mapping name -> parameters "
+            f"(or estimator), got {models!r}."
+        )
+    if not models:
+        _fail("models is empty; name at least one model.")
+    table = {}
+    for name, params in models.items():
+        if not isinstance(name, str):
+            raise TypeError(f"model names must be strings, got {name!r}.")
+        if params is not None and hasattr(params, "get_params"):
+            table[name] = (params, {})
+            continue
+        if name not in registry:
+            _fail(f"unknown model {name!r}; choose from {', '.join(registry)}.")
+        if params is None:
+            params = {}
+        if not isinstance(params, dict):
+            raise TypeError(
+                f"the parameters of model {name!r} must be a mapping, got {params!r}."
+            )
+        cls = _model_class(registry[name])
+        valid = cls().get_params()
+        unknown = sorted(set(params) - set(valid))
+        if unknown:
+            _fail(
+                f"unknown parameter(s) {', '.join(map(str, unknown))} for model "
+                f"{name!r} ({cls.__name__}); valid: {', '.join(sorted(valid))}."
+            )
+        table[name] = (cls, dict(params))
+    return table
+
+
+def _model_class(spec):
+    import connpredict.models as models_module
+
+    if spec.name not in models_module.__all__:
+        _fail(f"model {spec.cli!r} ({spec.name}) is not available in this version.")
+    return getattr(models_module, spec.name)
+
+
+def _make_model(name, entry, *, quick, seed, device):
+    from sklearn.base import clone
+
+    model, user_params = entry
+    if not isinstance(model, type):  # an estimator instance given by the caller
+        est = clone(model)
+        if est.get_params().get("random_state", 0) is None:
+            est.set_params(random_state=seed)
+        return est
+    spec = cli_models()[name]
+    params = dict(spec.params)
+    if quick:
+        params.update(spec.quick_params)
+    defaults = model().get_params()
+    if "random_state" in defaults:
+        params["random_state"] = seed
+    if "device" in defaults:
+        params["device"] = device
+    params.update(user_params)
+    return model(**params)
+
+
+def _resolve_dataset(dataset):
+    from sklearn.utils import Bunch
+
+    if isinstance(dataset, str):
+        from connpredict.datasets import load_dataset
+
+        try:
+            return load_dataset(dataset), dataset
+        except OSError as exc:
+            _fail(f"dataset {dataset!r} unavailable: {exc}")
+    if isinstance(dataset, Bunch) and {"X", "Y"} <= set(dataset):
+        return dataset, str(dataset.get("name", "user data"))
+    raise TypeError(
+        "dataset must be a registered dataset name or the Bunch of "
+        "load_dataset / make_dataset (with X, Y and regions), got "
+        f"{type(dataset).__name__}."
+    )
+
+
+def _make_cv(name, n_splits, seed):
+    from connpredict.model_selection import RandomSplit, SpatialSplit
+
+    cls = {"spatial": SpatialSplit, "random": RandomSplit}[name]
+    return cls(n_splits=n_splits, random_state=seed)
+
+
+def _has_sphere(regions):
+    return isinstance(regions, pd.DataFrame) and {
+        "sphere_x",
+        "sphere_y",
+        "sphere_z",
+    } <= set(regions.columns)
+
+
+def _resolve_null(null, models, regions):
+    if null is None or (isinstance(null, str) and null == "auto"):
+        if "bilinear" in models and _has_sphere(regions):
+            return ["bilinear"]
+        return []
+    if isinstance(null, str) and null == "none":
+        return []
+    null = [] if isinstance(null, (list, tuple)) and not null else null
+    names = [m for m in (_as_names(null, "null") if null else []) if m != "none"]
+    for name in names:
+        if name not in models:
+            _fail(
+                f"null model {name!r} is not among the models ({', '.join(models)}); "
+                "add it there or pass null='none'."
+            )
+    if names and not _has_sphere(regions):
+        _fail(
+            "the spin test needs sphere coordinates (regions columns sphere_x, "
+            "sphere_y, sphere_z), which this dataset lacks; pass null='none'."
+        )
+    return names
+
+
+@contextlib.contextmanager
+def _progress(verbose):
+    """Show this module's INFO lines on stderr when ``verbose`` and nobody listens."""
+    if not verbose or logger.hasHandlers():
+        old = logger.level
+        if verbose:
+            logger.setLevel(logging.INFO)
+        try:
+            yield
+        finally:
+            logger.setLevel(old)
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    old = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+
+
+def run_experiment(
+    dataset="synthetic",
+    models=None,
+    *,
+    cv=CV_NAMES,
+    n_splits=4,
+    seeds=(0,),
+    null="auto",
+    n_permutations=100,
+    n_jobs=1,
+    device="cpu",
+    quick=False,
+    verbose=0,
+):
+    """Fit models under cross-validation and collect every result table.
+
+    The main job of ``connpredict run``, callable from Python: for each
+    cross-validation scheme and seed, the regions are split into test folds;
+    each model is fitted on the training regions and predicts the
+    connectivity among the held-out regions of the fold. Returned are the
+    metrics of :func:`connpredict.metrics.evaluate` per fold, the fold of
+    every region, every held-out prediction, a per-region score and, for the
+    models named in ``null``, the spin test of
+    :func:`connpredict.nulls.spin_test` (under the first scheme and seed).
+
+    Parameters
+    ----------
+    dataset : str or Bunch, default="synthetic"
+        A registered dataset name (:func:`connpredict.datasets.load_dataset`)
+        or a dataset Bunch with ``X``, ``Y`` and ``regions`` (as returned by
+        ``load_dataset`` or ``connpredict.datasets.make_dataset``).
+    models : list of str or dict, default=None
+        Command-line model names (``decay``, ``gaussian``, ``cge``,
+        ``bilinear``, ``pls``, ``mlp``, ``smt``), or a mapping name ->
+        hyper-parameters (a dict, set on top of the main job's settings;
+        unknown ones raise an error listing the valid ones) or name -> an
+        estimator instance (used as given, cloned for each fold). None runs
+        the default set: decay, cge, bilinear, pls, mlp and smt.
+    cv : list of str, default=("spatial", "random")
+        Cross-validation schemes: ``"spatial"``
+        (:class:`~connpredict.model_selection.SpatialSplit`) and/or
+        ``"random"`` (:class:`~connpredict.model_selection.RandomSplit`).
+    n_splits : int, default=4
+        Number of test folds; every fold must keep at least 3 regions.
+    seeds : list of int, default=(0,)
+        Seeds of the splits and of the stochastic models; one run per seed.
+    null : "auto", "none" or list of str, default="auto"
+        Models to spin-test. ``"auto"`` tests ``bilinear`` when it runs and
+        the regions have sphere coordinates.
+    n_permutations : int, default=100
+        Spin permutations (at most 20 under ``quick``).
+    n_jobs : int, default=1
+        Folds fitted in parallel (joblib); -1 uses every core.
+    device : str, default="cpu"
+        Torch device of the neural models; ``"cuda"`` needs a GPU.
+    quick : bool, default=False
+        Smoke-test settings (few epochs, at most 20 spins).
+    verbose : int, default=0
+        Above 0, progress lines (logger ``connpredict.experiment``, level
+        INFO) go to stderr unless logging is configured to show them.
+
+    Returns
+    -------
+    result : ExperimentResult
+        The tables ``results``, ``timings``, ``folds``, ``predictions``,
+        ``region_scores``, ``nulls`` and ``regions``, and ``config``.
+
+    Raises
+    ------
+    ValueError or TypeError
+        For an invalid option, before anything is fitted.
+
+    Examples
+    --------
+    >>> from connpredict import run_experiment
+    >>> result = run_experiment(models=["decay"], cv=["random"], n_splits=3)
+    >>> result.results.columns.tolist()
+    ['model', 'split', 'seed', 'fold', 'metric', 'value']
+    >>> sorted(result.folds["fold"].unique().tolist())
+    [0, 1, 2]
+    """
+    table = _model_table(models)
+    cv = _as_names(cv, "cv")
+    for name in cv:
+        if name not in CV_NAMES:
+            _fail(f"unknown cv {name!r}; choose from {', '.join(CV_NAMES)}.")
+    n_splits = _check_int(n_splits, "n_splits", minimum=2)
+    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
+        seeds = [seeds]
+    if not isinstance(seeds, (list, tuple)) or not seeds:
+        raise TypeError(f"seeds must be a non-empty list of integers, got {seeds!r}.")
+    seeds = [_check_int(s, "each seed", minimum=0) for s in seeds]
+    n_permutations = _check_int(n_permutations, "n_permutations", minimum=1)
+    n_jobs = _check_int(n_jobs, "n_jobs")
+    if n_jobs == 0:
+        _fail("n_jobs must not be 0; use 1 (serial) or -1 (all cores).")
+    if not isinstance(quick, bool):
+        raise TypeError(f"quick must be True or False, got {quick!r}.")
+    device = _check_device(device)
+    ds, dataset_name = _resolve_dataset(dataset)
+    n_regions = ds.X.shape[0]
+    if n_splits > n_regions // MIN_FOLD_REGIONS:
+        _fail(
+            f"n_splits={n_splits} leaves test folds of fewer than "
+            f"{MIN_FOLD_REGIONS} regions ({n_regions} regions); use at most "
+            f"{n_regions // MIN_FOLD_REGIONS}."
+        )
+    regions = ds.get("regions")
+    null_models = _resolve_null(null, table, regions)
+    config = {
+        "dataset": dataset_name,
+        "models": list(table),
+        "model_params": {
+            name: (p if isinstance(m, type) else repr(m))
+            for name, (m, p) in table.items()
+        },
+        "cv": cv,
+        "n_splits": n_splits,
+        "seeds": seeds,
+        "null": null_models,
+        "n_permutations": n_permutations,
+        "n_jobs": n_jobs,
+        "device": device,
+        "quick": quick,
+    }
+    start = time.perf_counter()
+    with _progress(verbose):
+        tables = _run(ds, dataset_name, table, config)
+    config["elapsed_seconds"] = round(time.perf_counter() - start, 2)
+    return ExperimentResult(**tables, regions=regions, config=config)
+
+
+def _run(ds, dataset_name, table, config):
+    from joblib import Parallel, delayed
+
+    X, Y, regions = ds.X, ds.Y, ds.get("regions")
+    logger.info(
+        "dataset %s: %d regions, %d features", dataset_name, X.shape[0], X.shape[1]
+    )
+    rows, timing_rows, fold_rows, pred_frames, region_frames = [], [], [], [], []
+    for cv_name in config["cv"]:
+        for seed in config["seeds"]:
+            splits = list(_make_cv(cv_name, config["n_splits"], seed).split(X, Y))
+            sizes = [len(test) for _, test in splits]
+            if min(sizes) < MIN_FOLD_REGIONS:
+                _fail(
+                    f"the {cv_name} split (seed {seed}) made a test fold of "
+                    f"{min(sizes)} region(s); at least {MIN_FOLD_REGIONS} are needed "
+                    "to score region pairs: use fewer n_splits."
+                )
+            for fold, (_, test) in enumerate(splits):
+                fold_rows.extend(
+                    {"split": cv_name, "seed": seed, "region": lab, "fold": fold}
+                    for lab in X.index[test]
+                )
+            for name, entry in table.items():
+                model = _make_model(
+                    name,
+                    entry,
+                    quick=config["quick"],
+                    seed=seed,
+                    device=config["device"],
+                )
+                outcomes = Parallel(n_jobs=config["n_jobs"])(
+                    delayed(_fit_fold)(model, X, Y, regions, train, test)
+                    for train, test in splits
+                )
+                keys = {"model": name, "split": cv_name, "seed": seed}
+                for fold, (metrics, seconds, pairs, per_region) in enumerate(outcomes):
+                    rows.extend(
+                        dict(keys, fold=fold, metric=key, value=float(value))
+                        for key, value in metrics.items()
+                    )
+                    timing_rows.append(
+                        dict(keys, fold=fold, fit_predict_seconds=seconds)
+                    )
+                    pred_frames.append(pairs.assign(**keys, fold=fold))
+                    region_frames.append(per_region.assign(**keys, fold=fold))
+                    logger.info(
+                        "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
+                        cv_name,
+                        seed,
+                        fold,
+                        name,
+                        metrics.get(PRIMARY_METRIC, float("nan")),
+                        seconds,
+                    )
+    return {
+        "results": _frame("results", rows),
+        "timings": _frame("timings", timing_rows),
+        "folds": _frame("folds", fold_rows),
+        "predictions": _concat("predictions", pred_frames),
+        "region_scores": _concat("region_scores", region_frames),
+        "nulls": _run_nulls(ds, table, config),
+    }
+
+
+def _frame(name, rows):
+    return pd.DataFrame(rows, columns=list(TABLES[name].columns))
+
+
+def _concat(name, frames):
+    columns = list(TABLES[name].columns)
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def region_scores(Y_true, Y_pred):
+    """Per-region accuracy: r between a region's predicted and true profile.
+
+    For each region of a square block among held-out regions, the Pearson r
+    between its row of ``Y_pred`` and its row of ``Y_true`` over the *other*
+    regions of the block (the diagonal is left out). NaN for a constant row
+    or fewer than 3 other regions.
+
+    Parameters
+    ----------
+    Y_true, Y_pred : DataFrame of shape (n, n)
+        True and predicted connectivity among the same regions.
+
+    Returns
+    -------
+    scores : DataFrame
+        Indexed like ``Y_true``, columns ``r`` and ``n_pairs`` (other
+        regions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.experiment import region_scores
+    >>> labels = list("abcd")
+    >>> A = np.arange(16.0).reshape(4, 4)
+    >>> Y = pd.DataFrame(A + A.T, labels, labels)
+    >>> region_scores(Y, 2 * Y)["r"].round(3).tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    from connpredict.metrics._regression import _pearson
+
+    t = np.asarray(Y_true, dtype=float)
+    p = np.asarray(Y_pred, dtype=float)
+    n = t.shape[0]
+    r = np.full(n, np.nan)
+    for i in range(n):
+        others = np.arange(n) != i
+        if n - 1 >= MIN_FOLD_REGIONS:
+            r[i] = _pearson(t[i, others], p[i, others])
+    return pd.DataFrame(
+        {"r": r, "n_pairs": n - 1},
+        index=pd.Index(getattr(Y_true, "index", range(n)), name="region"),
+    )
+
+
+def _fit_fold(model, X, Y, regions, train, test):
+    from sklearn.base import clone
+
+    from connpredict.metrics import evaluate
+    from connpredict.utils._contract import pair_indices
+
+    start = time.perf_counter()
+    est = clone(model).fit(X.iloc[train], Y.iloc[train])
+    pred = est.predict(X.iloc[test])
+    seconds = time.perf_counter() - start
+    labels = X.index[test]
+    Y_true = Y.loc[labels, labels]
+    pred = np.asarray(pred, dtype=float)
+    metrics = evaluate(
+        Y_true, pred, regions=None if regions is None else regions.loc[labels]
+    ).to_dict()
+    i, j = pair_indices(len(labels))
+    pairs = pd.DataFrame(
+        {
+            "region_i": labels[i],
+            "region_j": labels[j],
+            "y_true": Y_true.to_numpy()[i, j],
+            "y_pred": pred[i, j],
+        }
+    )
+    per_region = region_scores(Y_true, pd.DataFrame(pred, labels, labels))
+    return metrics, seconds, pairs, per_region.reset_index()
+
+
+def _run_nulls(ds, table, config):
+    """Spin test of each null model under the first cv scheme and seed."""
+    from connpredict.nulls import spin_test
+
+    frames = []
+    cv_name, seed = config["cv"][0], config["seeds"][0]
+    n_perm = config["n_permutations"]
+    if config["quick"]:
+        n_perm = min(n_perm, QUICK_PERMUTATIONS)
+    for name in config["null"]:
+        logger.info(
+            "spin test of %s (%s cv, %d permutations, gene expression spun on the "
+            "sphere)",
+            name,
+            cv_name,
+            n_perm,
+        )
+        model = _make_model(
+            name, table[name], quick=config["quick"], seed=seed, device=config["device"]
+        )
+        start = time.perf_counter()
+        result = spin_test(
+            model,
+            ds.X,
+            ds.Y,
+            cv=_make_cv(cv_name, config["n_splits"], seed),
+            regions=ds.regions,
+            n_permutations=n_perm,
+            n_jobs=config["n_jobs"],
+            random_state=seed,
+        )
+        logger.info(
+            "spin test of %s: r = %.3f, null mean %.3f, p = %.4f (%.1f s)",
+            name,
+            result.score,
+            float(np.mean(result.null_scores)),
+            result.pvalue,
+            time.perf_counter() - start,
+        )
+        frames.append(
+            pd.DataFrame(
+                {
+                    "model": name,
+                    "split": cv_name,
+                    "seed": seed,
+                    "method": result.method,
+                    "scoring": result.scoring,
+                    "score": result.score,
+                    "null_score": result.null_scores,
+                    "pvalue": result.pvalue,
+                }
+            )
+        )
+    return _concat("nulls", frames)

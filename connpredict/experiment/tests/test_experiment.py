@@ -1,0 +1,184 @@
+"""run_experiment, ExperimentResult and the results folder."""
+
+import logging
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from connpredict.cli import main
+from connpredict.datasets import load_dataset
+from connpredict.experiment import (
+    TABLES,
+    ExperimentResult,
+    region_scores,
+    run_experiment,
+)
+from connpredict.models import BilinearRegressor
+from connpredict.report import load_results
+
+_SMALL = {"models": ["decay", "bilinear"], "cv": ["spatial", "random"], "n_splits": 3}
+
+
+@pytest.fixture(scope="module")
+def small_result():
+    return run_experiment("synthetic", **_SMALL, null="none")
+
+
+def test_library_and_command_give_identical_results_csv(small_result, tmp_path):
+    lib = small_result.save(tmp_path / "lib")
+    argv = ["run", "--models", "decay,bilinear", "--cv", "spatial,random"]
+    argv += ["--n-splits", "3", "--null", "none", "--output", str(tmp_path / "cli")]
+    assert main([*argv, "--silent"]) == 0
+    for name in ("results", "folds", "predictions", "region_scores", "regions"):
+        file = TABLES[name].file
+        assert (lib / file).read_bytes() == (tmp_path / "cli" / file).read_bytes()
+
+
+def test_tables_follow_the_schema(small_result, tmp_path):
+    folder = small_result.report(tmp_path / "out").parent
+    res = load_results(folder)
+    for name, schema in TABLES.items():
+        written = pd.read_csv(folder / schema.file) if name != "nulls" else None
+        if written is not None:
+            assert list(written.columns[: len(schema.columns)]) == list(schema.columns)
+    assert res.regions.index.tolist() == small_result.regions.index.astype(str).tolist()
+    assert (folder / "report.html").exists()
+    # 2 splits x 3 folds x 2 models timings, none of them in results.csv
+    assert len(res.timings) == 12
+    assert "fit_predict_seconds" not in set(res.results["metric"])
+
+
+def test_results_match_a_direct_computation(small_result):
+    """The fold's Pearson r and the per-region r, recomputed from predictions."""
+    pred, res = small_result.predictions, small_result.results
+    key = (pred.model == "bilinear") & (pred.split == "spatial") & (pred.fold == 1)
+    block = pred[key]
+    r = np.corrcoef(block["y_true"], block["y_pred"])[0, 1]
+    row = res[
+        (res.model == "bilinear")
+        & (res.split == "spatial")
+        & (res.fold == 1)
+        & (res.metric == "pearson_r")
+    ]
+    assert row["value"].item() == pytest.approx(r, abs=1e-12)
+    # per region: rebuild the symmetric blocks and correlate rows off-diagonal
+    labels = sorted(set(block.region_i) | set(block.region_j))
+    T = pd.DataFrame(np.nan, labels, labels)
+    P = T.copy()
+    for a, b, t, p in block[["region_i", "region_j", "y_true", "y_pred"]].itertuples(
+        index=False
+    ):
+        T.loc[a, b] = T.loc[b, a] = t
+        P.loc[a, b] = P.loc[b, a] = p
+    scores = small_result.region_scores
+    mine = scores[
+        (scores.model == "bilinear") & (scores.split == "spatial") & (scores.fold == 1)
+    ].set_index("region")
+    for lab in labels[:5]:
+        others = [o for o in labels if o != lab]
+        expected = np.corrcoef(T.loc[lab, others], P.loc[lab, others])[0, 1]
+        assert mine.loc[lab, "r"] == pytest.approx(expected, abs=1e-12)
+        assert mine.loc[lab, "n_pairs"] == len(others)
+
+
+def test_region_scores_nan_for_constant_or_tiny_blocks():
+    labels = list("abc")
+    Y = pd.DataFrame(np.ones((3, 3)), labels, labels)
+    out = region_scores(Y, Y)
+    assert out["r"].isna().all()  # 2 other regions: too few
+
+
+def test_a_dataset_bunch_gives_the_same_results(small_result):
+    ds = load_dataset("synthetic")
+    again = run_experiment(ds, **_SMALL, null="none")
+    pd.testing.assert_frame_equal(again.results, small_result.results)
+
+
+def test_per_model_parameters_and_estimators():
+    plain = run_experiment(models=["bilinear"], cv="spatial", n_splits=3, null="none")
+    tuned = run_experiment(
+        models={"bilinear": {"use_distance": True}, "mine": BilinearRegressor(alpha=5)},
+        cv="spatial",
+        n_splits=3,
+        null="none",
+    )
+    assert tuned.config["model_params"]["bilinear"] == {"use_distance": True}
+    assert set(tuned.results["model"]) == {"bilinear", "mine"}
+    a = plain.predictions[plain.predictions.model == "bilinear"]["y_pred"].to_numpy()
+    b = tuned.predictions[tuned.predictions.model == "bilinear"]["y_pred"].to_numpy()
+    assert not np.allclose(a, b)  # the parameter reached the model
+    with pytest.raises(
+        ValueError, match=r"unknown parameter.*max_epochs.*valid: .*alpha"
+    ):
+        run_experiment(models={"bilinear": {"max_epochs": 3}})
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"models": []}, ValueError, "empty"),
+        ({"models": ["nope"]}, ValueError, "unknown model 'nope'"),
+        ({"models": 5}, TypeError, "list of model names"),
+        ({"cv": ""}, ValueError, "cv is empty"),
+        ({"cv": ["diagonal"]}, ValueError, "unknown cv"),
+        ({"n_splits": 3.9}, TypeError, "n_splits must be an integer"),
+        ({"n_splits": 1000}, ValueError, "at most 33"),
+        ({"seeds": ["a"]}, TypeError, "integer"),
+        ({"n_jobs": 0}, ValueError, "n_jobs must not be 0"),
+        ({"quick": "false"}, TypeError, "quick must be True or False"),
+        ({"n_permutations": 0}, ValueError, "at least 1"),
+        ({"dataset": 3}, TypeError, "dataset must be"),
+        ({"null": ["cge"]}, ValueError, "not among the models"),
+    ],
+)
+def test_bad_options_are_refused_before_fitting(kwargs, error, match):
+    options = {"models": ["decay"], **kwargs}
+    with pytest.raises(error, match=match):
+        run_experiment(**options)
+
+
+def test_cuda_without_gpu_is_refused():
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ValueError, match="needs CUDA"):
+        run_experiment(models=["decay"], device="cuda")
+
+
+def test_verbose_progress_goes_to_logging(caplog):
+    with caplog.at_level(logging.INFO, logger="connpredict.experiment"):
+        run_experiment(models=["decay"], cv="random", n_splits=3, verbose=1)
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("fold 2" in line and "decay" in line for line in lines)
+
+
+def test_save_is_atomic_and_never_overwrites_silently(small_result, tmp_path):
+    out = tmp_path / "res"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(ValueError, match="not empty"):
+        small_result.save(out)
+    assert (out / "keep.txt").read_text() == "mine"
+    small_result.save(out, overwrite=True)
+    assert not (out / "keep.txt").exists() and (out / "results.csv").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]  # no temp siblings
+
+
+def test_interrupted_save_leaves_no_folder(small_result, tmp_path, monkeypatch):
+    def interrupt(self, folder, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ExperimentResult, "_write_report", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        small_result.save(tmp_path / "res", report=True)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_output_under_a_file_is_refused_up_front(small_result, tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(ValueError, match="afile is a file"):
+        small_result.save(tmp_path / "afile" / "sub")
+    with pytest.raises(ValueError, match="existing file"):
+        small_result.save(tmp_path / "afile")

@@ -1,0 +1,81 @@
+"""One name per idea across the estimators' parameters (issue #13 item 3).
+
+The iterative models share one vocabulary, scikit-learn's: ``max_iter``
+caps the estimator's own training loop (epochs of the neural networks,
+L-BFGS iterations of the low-rank bilinear model), ``n_iter_no_change`` is
+the early-stopping patience (None switches early stopping off), and
+``validation_cv`` is the inner split of the training regions that early
+stopping monitors. Synonyms are refused here so that they do not creep back.
+"""
+
+import inspect
+
+import pytest
+
+import connpredict.models as models
+
+# synonym -> the name the package uses for that idea
+_SYNONYMS = {
+    "max_epochs": "max_iter",
+    "n_epochs": "max_iter",
+    "patience": "n_iter_no_change",
+    "early_stopping_rounds": "n_iter_no_change",
+    "validation": "validation_cv",
+    "validation_fraction": "validation_cv",
+    "validation_split": "validation_cv",
+    "seed": "random_state",
+}
+
+
+def _estimator_classes():
+    classes = []
+    for name in models.__all__:
+        obj = getattr(models, name)
+        if inspect.isclass(obj) and hasattr(obj, "get_params"):
+            classes.append(obj)
+    return classes
+
+
+@pytest.mark.parametrize("cls", _estimator_classes(), ids=lambda c: c.__name__)
+def test_no_synonym_parameter_names(cls):
+    params = set(cls().get_params())
+    clashes = {p: _SYNONYMS[p] for p in params & set(_SYNONYMS)}
+    assert not clashes, f"{cls.__name__} uses synonyms: {clashes}"
+
+
+def test_shared_names_mean_the_same_defaults():
+    """Iterative models agree on the early-stopping parameters' defaults."""
+    iterative = [
+        c for c in _estimator_classes() if "n_iter_no_change" in c().get_params()
+    ]
+    names = {c.__name__ for c in iterative}
+    assert {"BilinearRegressor", "PairMLPRegressor", "SMTRegressor"} <= names
+    for cls in iterative:
+        params = cls().get_params()
+        assert params["n_iter_no_change"] == 10, cls.__name__
+        assert params["validation_cv"] == 0.2, cls.__name__
+        assert "max_iter" in params, cls.__name__
+
+
+def test_pls_nipals_iterations_are_named_apart():
+    """``max_iter`` never means the NIPALS iterations of the PLS encoder."""
+    from sklearn.cross_decomposition import PLSRegression
+
+    from connpredict.models import PLSBilinearRegressor
+
+    params = PLSBilinearRegressor().get_params()
+    assert "max_iter" not in params
+    assert params["pls_max_iter"] == PLSRegression().max_iter
+
+
+def test_pls_max_iter_reaches_the_pls_encoder():
+    import numpy as np
+    import pandas as pd
+
+    from connpredict.models import PLSBilinearRegressor
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(12, 4)))
+    Y = np.corrcoef(rng.normal(size=(12, 30)))
+    model = PLSBilinearRegressor(n_components=2, pls_max_iter=7).fit(X, Y)
+    assert model.encoder_.max_iter == 7
