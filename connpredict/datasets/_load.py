@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from connpredict.datasets import _features
 from connpredict.datasets._descr import load_descr
 from connpredict.datasets._fetch import fetch_file, get_data_home
 from connpredict.datasets._registry import DATASETS
@@ -164,6 +165,11 @@ def load_dataset(
     missing="drop",
     gene_order="genomic",
     download_if_missing=True,
+    scale=None,
+    features=_features.DEFAULT_FEATURES,
+    genes=None,
+    hemisphere="both",
+    binarize=None,
 ):
     """Load a dataset as region features ``X`` and a connectome ``Y``.
 
@@ -184,7 +190,8 @@ def load_dataset(
     data_home : str or path-like, default=None
         Cache folder; see :func:`get_data_home`.
     target : {"fc", "sc"}, default="fc"
-        Functional (Fisher-z group FC) or structural connectivity.
+        Functional (Fisher-z group FC) or structural connectivity (the
+        ENIGMA Toolbox's HCP group SC; every estimator takes either).
     subcortex : bool, default=True
         Keep the 14 subcortical regions.
     stability : float, default=0.6
@@ -199,6 +206,43 @@ def load_dataset(
         without a position last, alphabetically), or keep the file's order.
     download_if_missing : bool, default=True
         Download missing files; if False, raise an error naming them.
+    scale : {None, "minmax"}, default=None
+        ``"minmax"`` maps the target's off-diagonal values to [0, 1] with
+        ``(Y - min) / (max - min)`` over the kept regions' pairs (the
+        research system's HCP preprocessing). An affine map: correlation
+        scores are unchanged, MSE/MAE are in the scaled units.
+    features : tuple of str, default=("genes", "coords")
+        Region feature blocks of ``X``, stacked in this order: ``"genes"``
+        (expression), ``"cell_types"`` (Jorstad and Lake cell-type
+        proportions, columns ``jorstad_*`` and ``lake_*``; Schaefer-400
+        cortex only, so with ``subcortex=False``), ``"sc"`` / ``"fc"`` (the
+        region's row of the structural / functional connectome, columns
+        ``sc_<label>`` / ``fc_<label>``) and ``"coords"`` (``x, y, z``,
+        always last). A block may never contain the target: ``"sc"`` with
+        ``target="sc"`` (or ``"fc"`` with ``target="fc"``) is refused.
+        Connectome-row features hold each region's connections to *every*
+        kept region, held-out regions included; that is legitimate only
+        because that connectome is then an input, not the target.
+        Estimators treat every non-coordinate column as a gene column.
+    genes : None, "richiardi2015", "syngo" or list of str, default=None
+        Keep only these genes (a published list, or symbols), in the
+        dataset's gene order; requested genes absent from the data (e.g.
+        below the stability threshold) are listed in ``genes_not_found``.
+        Selections fitted on data -- the research's ``"top_variance:500"``
+        or transcriptome PCs -- are transformers fitted on the training
+        regions only (:class:`~connpredict.models.TopVarianceGenes`,
+        :class:`~connpredict.models.TranscriptomePCA`); asking for them
+        here raises an error that says so.
+    hemisphere : {"both", "left", "right"}, default="both"
+        Keep the regions of one hemisphere (subcortical structures
+        included, as in the research system).
+    binarize : None, True or float, default=None
+        Replace the target by ``1.0`` where ``Y > threshold`` and ``0.0``
+        elsewhere, after ``scale``. ``True`` uses the research thresholds
+        (FC 0.3, SC 0.01, in the research's units; ENIGMA's SC is 0 for
+        absent connections, so 0.01 marks the present ones). Fit a
+        classifier (e.g. :class:`~connpredict.models.BilinearClassifier`)
+        and score it with the classification metrics.
 
     Returns
     -------
@@ -207,7 +251,9 @@ def load_dataset(
         labels), ``Y`` (square DataFrame, same labels), ``regions`` (region
         table), ``networks`` (Series), ``genes``, ``n_genes_unplaced`` (genes
         with no genomic position), ``missing_regions`` (labels without
-        expression), ``name``, ``target`` and ``DESCR``.
+        expression), ``name``, ``target``, ``features``, ``scale``,
+        ``threshold`` (of ``binarize``; None without), ``genes_not_found``
+        and ``DESCR``.
 
     Examples
     --------
@@ -222,8 +268,23 @@ def load_dataset(
         raise ValueError(f"gene_order must be 'genomic' or 'file', got {gene_order!r}.")
     spec = _spec(name)
     spec.check_target(target)
+    features = _features.check_options(
+        name,
+        target=target,
+        scale=scale,
+        features=features,
+        genes=genes,
+        hemisphere=hemisphere,
+        binarize=binarize,
+    )
+    _features.check_availability(spec.n_parcels, features=features, subcortex=subcortex)
     return LOADERS[spec.loader](
         spec,
+        scale=scale,
+        features=features,
+        genes=genes,
+        hemisphere=hemisphere,
+        threshold=_features.resolve_threshold(binarize, target),
         data_home=data_home,
         target=target,
         subcortex=subcortex,
@@ -236,7 +297,11 @@ def load_dataset(
 
 def _load_synthetic(spec, **options):
     """The embedded dataset (the file options do not apply)."""
-    return make_synthetic_connectome(random_state=0)
+    ds = make_synthetic_connectome(random_state=0)
+    ds.Y = _features.binarize_connectome(
+        _features.scale_connectome(ds.Y, options["scale"]), options["threshold"]
+    )
+    return ds
 
 
 def _load_enigma_hcp(
@@ -249,8 +314,14 @@ def _load_enigma_hcp(
     missing,
     gene_order,
     download_if_missing,
+    scale,
+    features,
+    genes,
+    hemisphere,
+    threshold,
 ):
     """AHBA expression + HCP connectome files of the ENIGMA Toolbox."""
+    gene_selection = genes
     name, n = spec.name, spec.n_parcels
     expr_key, matrix_key, labels_key = spec.files(target=target, stability=stability)
     home = get_data_home(data_home)
@@ -276,7 +347,14 @@ def _load_enigma_hcp(
             f"The shipped region table of Schaefer-{n} does not match {labels_key}."
         )
     regions.index.name = "label"
-    genes = list(expression.columns)
+    genes, genes_not_found = list(expression.columns), []
+    if gene_selection is not None:
+        genes, genes_not_found = _features.select_genes(
+            genes,
+            gene_selection,
+            data_home=home,
+            download_if_missing=download_if_missing,
+        )
     n_unplaced = 0
     if gene_order == "genomic":
         genes, n_unplaced = genomic_order(genes)
@@ -287,6 +365,7 @@ def _load_enigma_hcp(
     keep = np.ones(len(labels), dtype=bool)
     if not subcortex:
         keep &= (regions["structure"] != "subcortex").to_numpy()
+    keep &= _features.hemisphere_mask(regions, hemisphere)
     no_expr = expression.isna().all(axis=1).to_numpy()
     missing_regions = [lab for lab, m, k in zip(labels, no_expr, keep) if m and k]
     if missing == "drop":
@@ -300,6 +379,21 @@ def _load_enigma_hcp(
     X = X.loc[keep]
     Y = Y.loc[keep, keep]
     regions = regions.loc[keep]
+    X = _features.feature_blocks(
+        X,
+        features,
+        cell_types=_features.read_cell_types(
+            X.index, data_home=home, download_if_missing=download_if_missing
+        )
+        if "cell_types" in features
+        else None,
+        connectomes={
+            f: _read_connectome(spec, f, labels, home, download_if_missing)
+            for f in _features.CONNECTOME_FEATURES
+            if f in features
+        },
+    )
+    Y = _features.binarize_connectome(_features.scale_connectome(Y, scale), threshold)
     descr = load_descr(spec.descr).format(
         name=name,
         n_parcels=n,
@@ -311,6 +405,14 @@ def _load_enigma_hcp(
         n_missing=len(missing_regions),
         missing=missing,
     )
+    descr += _features.describe(
+        features=features,
+        genes=gene_selection,
+        n_genes=len(genes),
+        hemisphere=hemisphere,
+        scale=scale,
+        threshold=threshold,
+    )
     return Bunch(
         X=X,
         Y=Y,
@@ -321,8 +423,22 @@ def _load_enigma_hcp(
         missing_regions=missing_regions,
         name=name,
         target=target,
+        features=features,
+        scale=scale,
+        threshold=threshold,
+        genes_not_found=genes_not_found,
         DESCR=descr,
     )
+
+
+def _read_connectome(spec, target, labels, home, download_if_missing):
+    """The labelled square connectome ``target`` of a dataset (all regions)."""
+    matrix_key = spec.files(target=target)[1]
+    matrix = np.loadtxt(
+        fetch_file(matrix_key, data_home=home, download_if_missing=download_if_missing),
+        delimiter=",",
+    )
+    return pd.DataFrame(matrix, index=labels, columns=labels)
 
 
 #: ``DatasetSpec.loader`` -> function(spec, **options) returning the Bunch.

@@ -32,6 +32,10 @@ checksums are the ones below):
   ``r0.6_schaefer_{200,300,400}`` and ``r0.8_schaefer_400`` files could not be
   looked up at any commit; they are assumed to come from the same commit
   (the ``_r0.X_`` files were added together), with the branch as fallback.
+- ``neuroinfolab/GeneEx2Conn`` at ``d341edb3``: the Schaefer-400 cell-type
+  tables (``data/enigma/schaef400_{Jorstad,LakeDFC}_cell_types.csv``) were
+  looked up at this commit; the gene lists (``richiardi2015``, ``syngo``)
+  are assumed to come from it, with the branch as fallback.
 """
 
 from dataclasses import dataclass, field
@@ -79,6 +83,11 @@ SOURCES = MappingProxyType(
         "enigma-extra": Source(
             "saratheriver/enigma-extra",
             commit="0ebda7c579a44ecb10cf94cf154f90109f24c81c",
+        ),
+        "GeneEx2Conn": Source(
+            "neuroinfolab/GeneEx2Conn",
+            commit="d341edb3ac4fe2587a4a42a77a856bea46ce95a1",
+            branch="main",
         ),
     }
 )
@@ -153,6 +162,37 @@ class DatasetSpec:
 # -- entries ----------------------------------------------------------------
 _HCP = "ENIGMA/enigmatoolbox/datasets/matrices/hcp_connectivity/"
 _AHBA = "enigma-extra/ahba/"
+_GX = "GeneEx2Conn/data/enigma/"
+
+#: published gene lists (``load_dataset(genes=...)``): name -> (key, SHA-256)
+GENE_LISTS = MappingProxyType(
+    {
+        "richiardi2015": (
+            f"{_GX}gene_lists/richiardi2015.txt",
+            "441a58499684c999775cce63f935119379000e2b1dc93a10074bacbd9fe3dbad",
+        ),
+        "syngo": (
+            f"{_GX}gene_lists/syngo.txt",
+            "ab6349a674956e97a7fbfd380e48a2f54227151c306b880d1a102614c504de54",
+        ),
+    }
+)
+#: Schaefer-400 cell-type proportions (``features=("cell_types", ...)``):
+#: name -> (key, SHA-256, column prefix)
+CELL_TYPES = MappingProxyType(
+    {
+        "jorstad": (
+            f"{_GX}schaef400_Jorstad_cell_types.csv",
+            "e356a516b95a8a0887dd83111ab0485a6cf26f1d85fb6b50426a854193b154ab",
+            "jorstad_",
+        ),
+        "lake": (
+            f"{_GX}schaef400_LakeDFC_cell_types.csv",
+            "3c4c4dabd98cd58c3dcbe1e1a083bda47a7ff9d0fdf1a8ef35165c683abb73ee",
+            "lake_",
+        ),
+    }
+)
 
 
 def _hcp_schaefer(n, *, expression, fc, sc):
@@ -176,6 +216,10 @@ def _hcp_schaefer(n, *, expression, fc, sc):
     checksums = {expr_keys[s]: sha for s, sha in expression.items()}
     for target, shas in (("fc", fc), ("sc", sc)):
         checksums.update(zip(target_keys[target], shas))
+    # option files: gene lists for all, cell types for Schaefer-400
+    checksums.update(dict(GENE_LISTS.values()))
+    if n == 400:
+        checksums.update({key: sha for key, sha, _ in CELL_TYPES.values()})
     return DatasetSpec(
         name=f"hcp-schaefer{n}",
         loader="enigma_hcp",

@@ -26,7 +26,6 @@ import copy
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import get_scorer as _sklearn_get_scorer
 
 from connpredict.metrics._evaluate import _CLASSIFICATION_KEYS, MIN_PAIRS, evaluate
 from connpredict.metrics._names import NETWORK_METRIC, scorer_names
@@ -47,6 +46,14 @@ def _block(Y_pred, rows, X_cols):
     if isinstance(Y_pred, pd.DataFrame):
         return Y_pred.loc[rows, X_cols.index].to_numpy(dtype=float)
     return np.asarray(Y_pred, dtype=float)
+
+
+# scikit-learn's regression scorer names -> the connectome scorer computing
+# the same metric over the region pairs (upper triangle of the scored block)
+_SKLEARN_ALIASES = {
+    "neg_mean_squared_error": "neg_mse",
+    "neg_mean_absolute_error": "neg_mae",
+}
 
 
 class ConnectomeScorer:
@@ -283,12 +290,20 @@ def make_scorer(
     )
 
 
+def _sklearn_scorer_names():
+    from sklearn.metrics import get_scorer_names as sklearn_names
+
+    return set(sklearn_names())
+
+
 def get_scorer_names():
     """Names of the connectome scorers of :func:`get_scorer`.
 
     Network scorers ``intra_network_<N>_r`` and ``inter_network_<N>_r`` are
-    accepted for any network ``N`` too (they need ``regions=``). Other names
-    are passed to :func:`sklearn.metrics.get_scorer`.
+    accepted for any network ``N`` too (they need ``regions=``), and so are
+    scikit-learn's ``neg_mean_squared_error`` and ``neg_mean_absolute_error``
+    (aliases of ``neg_mse`` and ``neg_mae``; ``r2`` is a connectome scorer
+    already).
 
     Returns
     -------
@@ -313,13 +328,15 @@ def get_scorer(scoring, *, pairs="test-test", regions=None, min_pairs=MIN_PAIRS)
         A name of :func:`get_scorer_names` (losses are ``neg_mse``,
         ``neg_mae`` and ``neg_geodesic_distance``, negated so that greater is
         better), ``intra_network_<N>_r`` / ``inter_network_<N>_r`` for a
-        network ``N`` of ``regions``, or any other name of
-        :func:`sklearn.metrics.get_scorer` -- those scikit-learn scorers
-        compare ``predict(X)`` with ``y`` entry by entry and suit only
-        estimators with flat targets, not connectome estimators. A callable
-        is deep-copied and returned. A list of names, or a dict mapping
-        keys to names or callables, gives a dict of scorers to pass as
-        ``scoring=`` to ``cross_validate`` or ``GridSearchCV``.
+        network ``N`` of ``regions``, or scikit-learn's regression names
+        ``r2``, ``neg_mean_squared_error`` and ``neg_mean_absolute_error``,
+        computed over the region pairs like ``r2``, ``neg_mse`` and
+        ``neg_mae``. scikit-learn's other scorer names are refused: they
+        compare ``predict(X)`` with ``y`` row by row, which does not apply
+        to a regions x regions prediction. A callable is deep-copied and
+        returned. A list of names, or a dict mapping keys to names or
+        callables, gives a dict of scorers to pass as ``scoring=`` to
+        ``cross_validate`` or ``GridSearchCV``.
     pairs : {"test-test", "test-train", "test-all"}, default="test-test"
         ``"test-test"`` scores ``predict(X)`` against the test x test block of
         ``Y``; ``"test-train"`` scores ``predict(X, estimator.X_train_)``
@@ -349,7 +366,19 @@ def get_scorer(scoring, *, pairs="test-test", regions=None, min_pairs=MIN_PAIRS)
     Raises
     ------
     ValueError
-        For a name known neither here nor to scikit-learn.
+        For an unknown name, or a scikit-learn scorer name without a
+        connectome equivalent.
+
+    Notes
+    -----
+    scikit-learn resolves a *string* ``scoring=`` in its own registry, which
+    has no public way to add names: ``cross_val_score(model, X, Y,
+    scoring="pearson_r")`` is rejected by scikit-learn, and
+    ``scoring="r2"`` would pick scikit-learn's row-by-row scorer (connpredict
+    estimators refuse it in ``fit`` with a message pointing here). Pass the
+    scorer object instead: ``scoring=get_scorer("pearson_r")``. connpredict's
+    own functions (:func:`connpredict.nulls.spin_test`, ``connpredict run``)
+    take the plain names.
 
     Examples
     --------
@@ -387,26 +416,25 @@ def get_scorer(scoring, *, pairs="test-test", regions=None, min_pairs=MIN_PAIRS)
     if scoring in _SCORERS:
         key, sign = _SCORERS[scoring]
         return ConnectomeScorer(key, sign=sign, **copy.deepcopy(common))
+    if scoring in _SKLEARN_ALIASES:
+        key, sign = _SCORERS[_SKLEARN_ALIASES[scoring]]
+        return ConnectomeScorer(key, sign=sign, **copy.deepcopy(common))
     if _NETWORK_PATTERN.match(scoring):
         return ConnectomeScorer(scoring, sign=1, **copy.deepcopy(common))
-    try:
-        scorer = _sklearn_get_scorer(scoring)
-    except ValueError:
-        scorer = None
-    if scorer is not None:
-        if pairs != "test-test" or regions is not None:
-            raise ValueError(
-                f"{scoring!r} is a scikit-learn scorer, which takes neither "
-                "`pairs` nor `regions`; connectome scorers are "
-                f"{get_scorer_names()}."
-            )
-        return scorer
+    if scoring in _sklearn_scorer_names():
+        raise ValueError(
+            f"{scoring!r} is a scikit-learn scorer, which compares predict(X) with "
+            "Y row by row and does not apply to a regions x regions prediction. "
+            f"Use a connectome scorer: {get_scorer_names()} (scikit-learn's "
+            f"{sorted(_SKLEARN_ALIASES)} are accepted as aliases), or "
+            "make_scorer(your_function) for another metric of the two blocks."
+        )
     hint = ""
     if scoring in _LOSSES:
         hint = f" Losses are negated: use {_LOSSES[scoring]!r}."
     raise ValueError(
         f"{scoring!r} is not a valid scoring value.{hint} Connectome scorers: "
         f"{get_scorer_names()}, plus 'intra_network_<N>_r' and "
-        "'inter_network_<N>_r' for a network N (with regions=). Other names "
-        "go to scikit-learn (see sklearn.metrics.get_scorer_names())."
+        "'inter_network_<N>_r' for a network N (with regions=), or "
+        "make_scorer(your_function)."
     )

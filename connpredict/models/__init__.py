@@ -11,18 +11,24 @@ from connpredict.models._registry import model_specs
 
 # public name -> private module defining it (from the model registry)
 _MODELS = {spec.name: spec.module for spec in model_specs()}
+# public names that are not estimators
+_OTHER = {
+    # the published research recipes: parameter dicts of the estimators above
+    "RESEARCH_PARAMS": "connpredict.models._research",
+}
+_PUBLIC = {**_MODELS, **_OTHER}
 
 
 def _module_exists(module):
     return importlib.util.find_spec(module) is not None
 
 
-__all__ = [name for name, mod in _MODELS.items() if _module_exists(mod)]
+__all__ = [name for name, mod in _PUBLIC.items() if _module_exists(mod)]
 
 
 def __getattr__(name):
-    if name in _MODELS and name in __all__:
-        value = getattr(importlib.import_module(_MODELS[name]), name)
+    if name in _PUBLIC and name in __all__:
+        value = getattr(importlib.import_module(_PUBLIC[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'connpredict.models' has no attribute {name!r}")

@@ -7,6 +7,9 @@ scoring); a model implements ``_fit(X, Y_block)`` and
 ``_predict_block(X_rows, X_cols)``.
 """
 
+import sys
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -14,6 +17,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from connpredict.utils._contract import (
     COORD_COLUMNS,
+    align_unlabelled,
     check_pair_target,
     check_regions_X,
     split_features,
@@ -70,12 +74,21 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
             coord_columns=self._coord_columns(),
             require_coords=self._requires_coords,
         )
+        _refuse_sklearn_scorer_in_fit(self)
         self._check_inputs_present(X)
-        self.n_features_in_ = X.shape[1]
-        if not isinstance(X.columns, pd.RangeIndex):
-            self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.X_train_ = X
-        self._fit(X, Y_block)
+        _warn_standardised_coords(X, self._coord_columns())
+        # a fit that fails or is interrupted (Ctrl-C) must not leave an
+        # estimator that looks fitted: drop every fitted attribute on the way out
+        _forget_fit(self)
+        try:
+            self.n_features_in_ = X.shape[1]
+            if not isinstance(X.columns, pd.RangeIndex):
+                self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+            self.X_train_ = X
+            self._fit(X, Y_block)
+        except BaseException:
+            _forget_fit(self)
+            raise
         return self
 
     def _check_inputs_present(self, X):
@@ -93,6 +106,7 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
             coord_columns=self._coord_columns(),
             require_coords=self._requires_coords,
             min_regions=1,
+            name=name,
         )
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -130,6 +144,7 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
             DataFrames. The square prediction is symmetric with a zero diagonal
             (self-pairs are never predicted).
         """
+        _refuse_sklearn_per_sample_callers(self)
         labelled = isinstance(X, pd.DataFrame)
         Xa = self._validate_predict_X(X)
         if X_other is None:
@@ -169,7 +184,9 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
         """
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported for connectome scores.")
-        X = check_regions_X(X, coord_columns=self._coord_columns(), min_regions=3)
+        X = check_regions_X(
+            align_unlabelled(X, Y), coord_columns=self._coord_columns(), min_regions=3
+        )
         y_true = upper_triangle(train_block(X, Y))
         y_pred = upper_triangle(np.asarray(self.predict(X), dtype=float))
         return _pearson(y_true, y_pred)
@@ -188,3 +205,153 @@ def _pearson(a, b):
     if denom == 0:
         return float("nan")
     return float(np.dot(a, b) / denom)
+
+
+def _forget_fit(estimator):
+    """Delete the fitted attributes (public names ending in ``_``)."""
+    for key in [
+        k for k in vars(estimator) if k.endswith("_") and not k.startswith("_")
+    ]:
+        delattr(estimator, key)
+
+
+def _warn_standardised_coords(X, coord_columns):
+    """Warn when x, y, z look z-scored (a scaler in a Pipeline rescaled them)."""
+    if not all(c in X.columns for c in coord_columns) or X.shape[0] < 3:
+        return
+    coords = X[list(coord_columns)].to_numpy(dtype=float)
+    mean = coords.mean(axis=0)
+    sd = coords.std(axis=0)
+    if np.allclose(mean, 0.0, atol=1e-6) and np.allclose(sd, 1.0, atol=1e-6):
+        warnings.warn(
+            f"The coordinate columns {list(coord_columns)} of X have mean 0 and "
+            "SD 1 on every axis: a scaler (e.g. StandardScaler in a Pipeline) "
+            "rescaled them, so distances are no longer in mm. Scale only the "
+            "genes, with a ColumnTransformer that passes x, y, z through (see "
+            "'Preprocessing inside the fold' in the leakage guide).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+# modules whose frames only forward a call to the estimator (a Pipeline's
+# predict, available_if wrappers): skipped when looking for the real caller
+_FORWARDING_MODULES = (
+    "sklearn.pipeline",
+    "sklearn.utils._available_if",
+    "sklearn.utils._set_output",
+    "sklearn.utils.metaestimators",
+    "sklearn.utils._metadata_requests",
+    "sklearn.compose",
+    "functools",
+)
+
+
+def _sklearn_caller(depth=12):
+    """Name the scikit-learn routine that called ``predict``, if it expects rows.
+
+    Returns ``"scorer"`` when the caller is a scikit-learn scorer (``scoring=
+    "r2"`` and the like, which compare ``predict(X)`` with ``y`` sample by
+    sample), ``"cross_val_predict"`` for
+    :func:`sklearn.model_selection.cross_val_predict` (which stacks the
+    per-fold predictions as rows), else None.
+    """
+    # frames: this function, _refuse_sklearn_per_sample_callers, predict
+    frame = sys._getframe(3)
+    for _ in range(depth):
+        if frame is None:
+            return None
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(_FORWARDING_MODULES):
+            frame = frame.f_back
+            continue
+        if module in ("sklearn.utils._response", "sklearn.metrics._scorer"):
+            return "scorer"
+        if (
+            module == "sklearn.model_selection._validation"
+            and frame.f_code.co_name == "_fit_and_predict"
+        ):
+            return "cross_val_predict"
+        return None
+    return None
+
+
+def _is_sklearn_sample_scorer(scorer):
+    """True for scikit-learn's own scorers (``get_scorer("r2")`` and the like).
+
+    Those call ``predict`` and compare it with ``y`` sample by sample. The
+    pass-through scorer (``scoring=None``, i.e. ``estimator.score``) and
+    connpredict's scorers are fine.
+    """
+    cls = type(scorer)
+    if cls.__module__ != "sklearn.metrics._scorer":
+        return False
+    if cls.__name__ == "_MultimetricScorer":
+        return any(
+            _is_sklearn_sample_scorer(s)
+            for s in getattr(scorer, "_scorers", {}).values()
+        )
+    return cls.__name__ != "_PassthroughScorer"
+
+
+def _refuse_sklearn_scorer_in_fit(estimator, depth=16):
+    """Refuse up front a cross-validation that scores with scikit-learn's scorers.
+
+    ``cross_val_score(model, X, Y, scoring="r2")`` (and ``cross_validate``,
+    ``GridSearchCV``) resolve the string in scikit-learn's own registry; the
+    scorer would compare the predicted block with ``Y`` row by row and every
+    fold would score NaN. scikit-learn fits through ``_fit_and_score(...,
+    scorer=...)``; when that frame is found on the call stack with a
+    scikit-learn scorer, ``fit`` raises, so that the user gets one clear
+    error (scikit-learn raises when every fit fails) instead of NaN scores.
+    """
+    frame = sys._getframe(2)  # the caller of fit
+    for _ in range(depth):
+        if frame is None:
+            return
+        module = frame.f_globals.get("__name__", "")
+        if module.startswith(_FORWARDING_MODULES) or module == "sklearn.base":
+            frame = frame.f_back
+            continue
+        if (
+            module == "sklearn.model_selection._validation"
+            and frame.f_code.co_name == "_fit_and_score"
+        ):
+            scorer = frame.f_locals.get("scorer")
+            if _is_sklearn_sample_scorer(scorer):
+                raise ValueError(_scorer_message(estimator))
+        return
+
+
+def _scorer_message(estimator):
+    return (
+        f"{type(estimator).__name__}.predict returns a regions x regions block, "
+        "which scikit-learn's scorers (scoring='r2', 'neg_mean_squared_error', "
+        "...) compare with Y row by row. Pass a connectome scorer instead, e.g. "
+        "scoring=connpredict.metrics.get_scorer('r2') (or 'pearson_r', "
+        "'neg_mse'): it scores the upper triangle of the test x test block."
+    )
+
+
+def _refuse_sklearn_per_sample_callers(estimator):
+    """Raise when scikit-learn would read ``predict``'s output as one row per sample.
+
+    A connectome estimator predicts a regions x regions block. scikit-learn's
+    string scorers (``scoring="r2"``, ``"neg_mean_squared_error"``) compare
+    it with ``Y.iloc[test]`` row by row, and its ``cross_val_predict``
+    stacks the blocks of the folds as rows: both give meaningless numbers
+    (or NaN scores). Those two callers are recognised on the call stack and
+    refused with the connpredict equivalent.
+    """
+    caller = _sklearn_caller()
+    if caller is None:
+        return
+    name = type(estimator).__name__
+    if caller == "scorer":
+        raise ValueError(_scorer_message(estimator))
+    raise ValueError(
+        f"sklearn.model_selection.cross_val_predict stacks per-region predictions, "
+        f"but {name}.predict returns a regions x regions block. Use "
+        "connpredict.model_selection.cross_val_predict(estimator, X, Y, cv=...), "
+        "which returns the labelled regions x regions matrix of held-out blocks."
+    )

@@ -39,8 +39,9 @@ def _fill_diagonal_with_column_means(Y):
     Y = np.array(Y, dtype=float)
     n = Y.shape[0]
     if n > 1:
-        col_means = (Y.sum(axis=0) - np.diag(Y)) / (n - 1)
-        np.fill_diagonal(Y, col_means)
+        # the given diagonal (possibly NaN: it is never data) is not used
+        np.fill_diagonal(Y, 0.0)
+        np.fill_diagonal(Y, Y.sum(axis=0) / (n - 1))
     return Y
 
 
@@ -97,6 +98,15 @@ class _BilinearBase(BaseConnectomeRegressor):
             raise ValueError(
                 f"penalty must be one of {PENALTIES}, got {st['penalty']!r}."
             )
+        if st.get("intercept", "joint") not in ("joint", "residual"):
+            raise ValueError(
+                f"intercept must be 'joint' or 'residual', got {st['intercept']!r}."
+            )
+        if st.get("pls_projection", "transform") not in ("transform", "rotations"):
+            raise ValueError(
+                "projection must be 'transform' or 'rotations', got "
+                f"{st['pls_projection']!r}."
+            )
         if st["diagonal"] not in ("impute", "include"):
             raise ValueError(
                 f"diagonal must be 'impute' or 'include', got {st['diagonal']!r}."
@@ -139,11 +149,19 @@ class _BilinearBase(BaseConnectomeRegressor):
         pls = PLSRegression(
             n_components=k, scale=st["pls_scale"], max_iter=st["pls_max_iter"]
         )
-        return pls.fit(genes, _fill_diagonal_with_column_means(Y_block))
+        target = Y_block
+        if st["diagonal"] == "impute":
+            target = _fill_diagonal_with_column_means(Y_block)
+        return pls.fit(genes, target)
 
-    @staticmethod
-    def _encode(encoder, genes, const=None):
-        Z = genes if encoder is None else encoder.transform(genes)
+    def _encode(self, encoder, genes, const=None):
+        if encoder is None:
+            Z = genes
+        elif self._settings().get("pls_projection", "transform") == "rotations":
+            # the research's uncentred scores: raw genes times x_rotations_
+            Z = genes @ encoder.x_rotations_
+        else:
+            Z = encoder.transform(genes)
         if const is not None:
             Z = np.hstack([Z, np.full((Z.shape[0], 1), const)])
         return Z
@@ -179,6 +197,7 @@ class _BilinearBase(BaseConnectomeRegressor):
         state["cv_scores"] = None
         if alpha == "cv":
             alpha, state["cv_scores"] = self._cv_alpha(X, Z, Y_block, offsets, st)
+        residual_intercept = st.get("intercept", "joint") == "residual"
         res = fit_bilinear_ridge(
             Z,
             Y_block,
@@ -187,7 +206,18 @@ class _BilinearBase(BaseConnectomeRegressor):
             penalty=st["penalty"],
             diagonal=st["diagonal"],
             offsets=offsets,
+            fit_intercept=not residual_intercept,
         )
+        if residual_intercept:
+            # the research's b = mean(Y - Z W Z^T) after fitting W without it
+            A = Z @ res["V"]
+            fitted = A @ res["core"] @ A.T
+            for b, K in zip(res["beta"], offsets):
+                fitted = fitted + b * K
+            resid = Y_block - fitted
+            if st["diagonal"] == "impute":
+                resid = resid[~np.eye(len(resid), dtype=bool)]
+            res["intercept"] = float(np.mean(resid))
         state.update(
             V=res["V"],
             core=res["core"],
@@ -323,6 +353,12 @@ class _BilinearBase(BaseConnectomeRegressor):
     # -- BaseConnectomeRegressor hooks ---------------------------------------------
     def _fit(self, X, Y_block):
         st = self._validated_settings()
+        if st["diagonal"] == "include" and not np.all(np.isfinite(np.diag(Y_block))):
+            raise ValueError(
+                "diagonal='include' fits the given diagonal of Y, but it holds NaN "
+                "or infinite values; use diagonal='impute' (the default), which "
+                "never reads it."
+            )
         self.validation_scores_ = None
         if st["rank"] is not None and st["n_iter_no_change"] is not None:
             best_iter = self._early_stopping_iterations(X, Y_block, st)
@@ -464,6 +500,10 @@ class BilinearRegressor(_BilinearBase):
         The research model has none (``False``); on centred embeddings (PCA,
         PLS) this term matters a lot (on hcp-schaefer100, 4 spatial folds,
         PCA-20: Pearson r 0.29 without, 0.54 with).
+    intercept : {"joint", "residual"}, default="joint"
+        ``"joint"``: ``b`` is fitted with ``W`` (unpenalised). ``"residual"``:
+        ``W`` is fitted without an intercept and ``b`` is then the mean
+        residual, as in the research code.
     use_distance : bool, default=False
         Use the distance between the two regions: add a distance-decay term
         ``beta * exp(-d_ij / lambda)``; ``lambda`` is fitted on the training
@@ -565,6 +605,7 @@ class BilinearRegressor(_BilinearBase):
         penalty="frobenius",
         diagonal="impute",
         linear_terms=True,
+        intercept="joint",
         use_distance=False,
         mirror=True,
         max_iter=200,
@@ -582,6 +623,7 @@ class BilinearRegressor(_BilinearBase):
         self.penalty = penalty
         self.diagonal = diagonal
         self.linear_terms = linear_terms
+        self.intercept = intercept
         self.use_distance = use_distance
         self.mirror = mirror
         self.max_iter = max_iter
@@ -603,6 +645,7 @@ class BilinearRegressor(_BilinearBase):
             "use_distance": bool(self.use_distance),
             "mirror": self.mirror,
             "linear_terms": bool(self.linear_terms),
+            "intercept": self.intercept,
             "pls_scale": True,
             "pls_max_iter": 500,
             "max_iter": self.max_iter,

@@ -25,16 +25,20 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
 
     Parameters
     ----------
-    architecture : {"concat", "shared"}, default="concat"
+    architecture : {"concat", "shared", "lowrank"}, default="concat"
         Network type (see above). ``"concat"`` scored best in spatial
         cross-validation on ``hcp-schaefer100`` (see the benchmarks);
         ``"shared"`` is smaller and faster and its region embeddings
-        (:meth:`transform`) have ``embedding_dim`` features.
+        (:meth:`transform`) have ``embedding_dim`` features. ``"lowrank"``
+        is the research's low-rank bilinear model
+        ``y_ij = (W x_i)^T (W x_j)`` with ``W`` of shape
+        ``(embedding_dim, n_inputs)``, no bias, trained by gradient descent.
     hidden_dims : tuple of int, default=(512, 256, 128)
         Hidden sizes of the pair MLP (``"concat"``; the research's best
         sizes) or of the region encoder (``"shared"``, e.g. ``(256,)``).
     embedding_dim : int, default=32
-        Size of the region embedding (``"shared"`` only).
+        Size of the region embedding (``"shared"``), or the rank of ``W``
+        (``"lowrank"``).
     head : {"symmetric", "concat"}, default="symmetric"
         Pair decoder of ``architecture="shared"``. ``"symmetric"``: an MLP on
         ``[e_i + e_j, e_i * e_j, |e_i - e_j|]`` (LayerNorm-ed embeddings,
@@ -43,6 +47,12 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         both orders. Both are symmetric.
     head_dims : tuple of int, default=(64,)
         Hidden sizes of the pair head (``"shared"`` only).
+    symmetric : bool, default=True
+        ``architecture="concat"`` (or ``head="concat"``): average the MLP over
+        both orders ``(i, j)`` and ``(j, i)`` (True), or apply it to
+        ``[x_i, x_j]`` once as the research did (False; training then uses
+        both orders of every pair and :meth:`predict` averages the two
+        orders of a square block).
     use_coords : bool, default=False
         Append the region's coordinates (columns ``x, y, z``, standardised
         with training statistics) to its input.
@@ -67,6 +77,20 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         Dropout on the standardised gene inputs during training (zeroed
         genes equal the training mean); a strong regulariser when there
         are few training regions.
+    clamp : tuple of float or None, default=None
+        Clamp predictions to ``(low, high)`` (target units), in training too.
+    norm_penalty : float, default=0.0
+        Adds ``norm_penalty * ||theta||_2`` (the unsquared Euclidean norm of
+        all weights, the research's ``BilinearLoss``) to the training loss.
+    standardize : bool, default=True
+        Standardise genes, coordinates and targets with training statistics;
+        False feeds them raw (the research models).
+    lr_schedule : dict or None, default=None
+        Keyword arguments of :class:`torch.optim.lr_scheduler.ReduceLROnPlateau`
+        (e.g. ``{"factor": 0.3, "patience": 20}``), stepped on the loss of
+        the inner validation split after each epoch (never on test
+        regions); None keeps the learning rate fixed. Needs early stopping
+        (``n_iter_no_change`` not None), whose inner split it shares.
     validation_cv : float, int, cross-validator or None, default=0.2
         Inner split of the training regions for early stopping, passed as
         ``cv`` to :func:`connpredict.model_selection.validation_split` (a
@@ -154,6 +178,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         embedding_dim=32,
         head="symmetric",
         head_dims=(64,),
+        symmetric=True,
         use_coords=False,
         use_distance="auto",
         max_iter=60,
@@ -162,6 +187,10 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         weight_decay=1e-2,
         dropout=0.2,
         input_dropout=0.0,
+        clamp=None,
+        norm_penalty=0.0,
+        standardize=True,
+        lr_schedule=None,
         validation_cv=0.2,
         n_iter_no_change=10,
         n_ensemble=5,
@@ -177,6 +206,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.embedding_dim = embedding_dim
         self.head = head
         self.head_dims = head_dims
+        self.symmetric = symmetric
         self.use_coords = use_coords
         self.use_distance = use_distance
         self.max_iter = max_iter
@@ -185,6 +215,10 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.input_dropout = input_dropout
+        self.clamp = clamp
+        self.norm_penalty = norm_penalty
+        self.standardize = standardize
+        self.lr_schedule = lr_schedule
         self.validation_cv = validation_cv
         self.n_iter_no_change = n_iter_no_change
         self.n_ensemble = n_ensemble
@@ -204,10 +238,22 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
             raise ValueError(
                 f"head must be 'symmetric' or 'concat', got {self.head!r}."
             )
-        if self.architecture not in ("shared", "concat"):
+        if self.architecture not in ("shared", "concat", "lowrank"):
             raise ValueError(
-                f"architecture must be 'shared' or 'concat', got {self.architecture!r}."
+                "architecture must be 'shared', 'concat' or 'lowrank', got "
+                f"{self.architecture!r}."
             )
+        if self.architecture == "lowrank" and self.use_distance is True:
+            raise ValueError(
+                "architecture='lowrank' takes no pair distance; set "
+                "use_distance=False (or 'auto', which is off for it)."
+            )
+
+    def _resolve_distance(self, X):
+        if self.architecture == "lowrank" and self.use_distance == "auto":
+            self.use_distance_ = False
+            return
+        super()._resolve_distance(X)
 
     def _module_kwargs(self, n_genes):
         return {
@@ -221,4 +267,6 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
             "input_dropout": float(self.input_dropout),
             "use_coords": bool(self.use_coords),
             "use_distance": bool(self.use_distance_),
+            "symmetric": bool(self.symmetric),
+            "clamp": self._clamp_standardized(),
         }

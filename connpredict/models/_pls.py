@@ -1,7 +1,9 @@
 """PLS encoder + bilinear decoder (the research system's best PLS model)."""
 
+import numpy as np
+
 from connpredict.models._bilinear import _BilinearBase
-from connpredict.utils._contract import COORD_COLUMNS
+from connpredict.utils._contract import COORD_COLUMNS, gene_columns
 
 __all__ = ["PLSBilinearRegressor"]
 
@@ -12,12 +14,20 @@ class PLSBilinearRegressor(_BilinearBase):
     Step 1 fits :class:`sklearn.cross_decomposition.PLSRegression`
     (``scale=True``) from the training regions' genes to their connectivity
     rows, i.e. to the train x train block (its diagonal, which is not data,
-    is replaced by each column's off-diagonal mean). Step 2 embeds every
-    region by the PLS ``transform`` (which centres and scales the genes with
-    the training statistics, unlike the research code, which multiplied raw
-    genes by ``x_rotations_``) and fits ``y_ij = z_i^T W z_j + b`` on the
-    training block in closed form, as :class:`BilinearRegressor` with
-    ``encoder="pls"`` does.
+    is replaced by each column's off-diagonal mean; with
+    ``diagonal="include"`` it is kept, as in the research code). Step 2
+    embeds every region by the PLS ``transform`` (which centres and scales
+    the genes with the training statistics; ``projection="rotations"``
+    multiplies the raw genes by ``x_rotations_`` as the research code did)
+    and fits ``y_ij = z_i^T W z_j + b`` on the training block in closed
+    form, as :class:`BilinearRegressor` with ``encoder="pls"`` does.
+
+    Gene columns that are constant over the training regions carry no
+    information and are accepted (after centring they are zero, so they do
+    not enter the components); when *every* gene is constant, or a gene's
+    values are so large that its variance overflows float64 (beyond about
+    1e150), fitting stops with a ``ValueError`` naming the columns. The
+    diagonal of ``Y`` is never read (it may be NaN).
 
     The research system's other PLS variant ("two-step": a second PLS from
     the train x train block to the train x test block) is not offered: its
@@ -45,6 +55,16 @@ class PLSBilinearRegressor(_BilinearBase):
         Append a constant to the embedding, so that ``W`` also holds
         per-region main effects (``w^T z_i + w^T z_j``). The research model
         has none (``False``).
+    intercept : {"joint", "residual"}, default="joint"
+        ``"joint"``: ``b`` is fitted with ``W`` (unpenalised). ``"residual"``:
+        ``W`` is fitted without an intercept and ``b`` is then the mean
+        residual, as in the research code.
+    projection : {"transform", "rotations"}, default="transform"
+        Region scores: the PLS ``transform`` (genes centred and scaled with
+        the training statistics), or the research's uncentred
+        ``X @ x_rotations_`` of the raw genes. The uncentred scores carry
+        each region's mean expression level, which acts as a per-region main
+        effect in the bilinear form (the research PLS model has no other).
     use_distance : bool, default=False
         Add a distance-decay term ``beta * exp(-d_ij / lambda)`` (see
         :class:`BilinearRegressor`).
@@ -123,6 +143,8 @@ class PLSBilinearRegressor(_BilinearBase):
         penalty="frobenius",
         diagonal="impute",
         linear_terms=True,
+        intercept="joint",
+        projection="transform",
         use_distance=False,
         mirror=True,
         scale=True,
@@ -137,6 +159,8 @@ class PLSBilinearRegressor(_BilinearBase):
         self.penalty = penalty
         self.diagonal = diagonal
         self.linear_terms = linear_terms
+        self.intercept = intercept
+        self.projection = projection
         self.use_distance = use_distance
         self.mirror = mirror
         self.scale = scale
@@ -144,6 +168,10 @@ class PLSBilinearRegressor(_BilinearBase):
         self.cv = cv
         self.random_state = random_state
         self.coord_columns = coord_columns
+
+    def _fit(self, X, Y_block):
+        check_pls_genes(X, self._coord_columns())
+        return super()._fit(X, Y_block)
 
     def _settings(self):
         return {
@@ -155,6 +183,8 @@ class PLSBilinearRegressor(_BilinearBase):
             "penalty": self.penalty,
             "diagonal": self.diagonal,
             "linear_terms": bool(self.linear_terms),
+            "intercept": self.intercept,
+            "pls_projection": self.projection,
             "use_distance": bool(self.use_distance),
             "mirror": self.mirror,
             "pls_scale": bool(self.scale),
@@ -165,3 +195,49 @@ class PLSBilinearRegressor(_BilinearBase):
             "cv": self.cv,
             "random_state": self.random_state,
         }
+
+
+def check_pls_genes(X, coord_columns=COORD_COLUMNS):
+    """Refuse gene tables a PLS cannot use, naming the offending columns.
+
+    Parameters
+    ----------
+    X : DataFrame of shape (n_regions, n_features)
+        Validated training regions.
+    coord_columns : tuple of str, default=("x", "y", "z")
+        Coordinate column names (not genes).
+
+    Raises
+    ------
+    ValueError
+        When every gene column is constant over the regions, or a column's
+        values are too large for its variance to be computed in float64.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from connpredict.models._pls import check_pls_genes
+    >>> check_pls_genes(pd.DataFrame({"A": [1.0, 2.0, 3.0], "B": [0.0, 0.0, 0.0]}))
+    """
+    names = gene_columns(X, coord_columns)
+    if not names:
+        return
+    genes = X[names].to_numpy(dtype=float)
+    n = max(genes.shape[0], 1)
+    # sum of n squares must stay finite: |x| < sqrt(max float / n) / 2
+    limit = np.sqrt(np.finfo(float).max / n) / 2
+    huge = [name for name, m in zip(names, np.max(np.abs(genes), axis=0)) if m > limit]
+    if huge:
+        raise ValueError(
+            f"Gene column(s) {huge[:5]} hold values up to "
+            f"{np.max(np.abs(X[huge].to_numpy(dtype=float))):.3g}, too large for "
+            "their variance to be computed in float64; rescale them (e.g. "
+            "log-transform, or divide by a constant) before fitting the PLS."
+        )
+    constant = np.all(genes == genes[:1], axis=0)
+    if constant.all():
+        raise ValueError(
+            f"All {len(names)} gene column(s) are constant over the training "
+            f"regions (e.g. {names[:5]}); a PLS has nothing to fit. Pass gene "
+            "expression that varies between regions."
+        )

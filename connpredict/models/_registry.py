@@ -30,8 +30,10 @@ class ModelSpec(NamedTuple):
     module : str
         Private module that defines the class.
     family : str
-        ``"rules"``, ``"linear"`` or ``"neural"`` (neural models take
-        ``device`` and import torch).
+        ``"rules"``, ``"linear"``, ``"neural"`` (neural models take
+        ``device`` and import torch), ``"meta"`` (wraps other estimators) or
+        ``"transformer"`` (region-feature transformers, fitted on training
+        regions; first steps of a pipeline).
     cli : str or None
         Short name on the command line and in results tables; None keeps the
         estimator out of the main job.
@@ -43,7 +45,7 @@ class ModelSpec(NamedTuple):
         Settings (each one estimator) for the common scikit-learn checks;
         keep them small and fast.
     task : str
-        ``"regression"`` or ``"classification"``.
+        ``"regression"``, ``"classification"`` or ``"transform"``.
     """
 
     name: str
@@ -102,6 +104,20 @@ MODELS = (
         quick_params={"max_iter": 5},
         test_params=(
             dict(hidden_dims=(8,), head_dims=(8,), embedding_dim=4, **_NEURAL_SMALL),
+            # the research recipes' options (RESEARCH_PARAMS "mlp", low rank)
+            dict(
+                hidden_dims=(8,),
+                symmetric=False,
+                standardize=False,
+                lr_schedule={"factor": 0.3, "patience": 1},
+                **_NEURAL_SMALL,
+            ),
+            dict(
+                architecture="lowrank",
+                embedding_dim=3,
+                norm_penalty=1e-3,
+                **_NEURAL_SMALL,
+            ),
         ),
     ),
     ModelSpec(
@@ -120,7 +136,47 @@ MODELS = (
                 head_dims=(8,),
                 **_NEURAL_SMALL,
             ),
+            # the options of RESEARCH_PARAMS["smt"]
+            dict(
+                token_size=2,
+                d_model=8,
+                n_heads=2,
+                n_layers=1,
+                head="concat",
+                head_dims=(8,),
+                symmetric=False,
+                layer_norm="post",
+                ffn_activation="relu",
+                ffn_mult=4,
+                attn_out_proj=False,
+                alibi_slopes=(1.0, 0.5),
+                embedding_dropout=0.0,
+                clamp=(-1.0, 1.0),
+                standardize=False,
+                lr_schedule={"factor": 0.3, "patience": 1},
+                **_NEURAL_SMALL,
+            ),
         ),
+    ),
+    ModelSpec(
+        "DecayResidualRegressor",
+        "connpredict.models._meta",
+        "meta",
+        test_params=({},),
+    ),
+    ModelSpec(
+        "TranscriptomePCA",
+        "connpredict.models._transformers",
+        "transformer",
+        test_params=({"n_components": 2}, {"n_components": 0.9}),
+        task="transform",
+    ),
+    ModelSpec(
+        "TopVarianceGenes",
+        "connpredict.models._transformers",
+        "transformer",
+        test_params=({"n_genes": 2},),
+        task="transform",
     ),
 )
 

@@ -331,6 +331,9 @@ class CGERegressor(BaseConnectomeRegressor):
         they must explain (a float in (0, 1)), as in
         :class:`sklearn.decomposition.PCA`. The research system used the
         components explaining 95% of the variance (27 on its 456 regions).
+    calibrate : bool, default=True
+        Fit ``a`` and ``b``; False predicts the raw correlation (``a = 0``,
+        ``b = 1``), as the research system did (same Pearson r).
     coord_columns : tuple of str, default=("x", "y", "z")
         Names of the coordinate columns of ``X``; they are ignored.
 
@@ -362,8 +365,11 @@ class CGERegressor(BaseConnectomeRegressor):
 
     _requires_genes = True
 
-    def __init__(self, *, n_components=None, coord_columns=COORD_COLUMNS):
+    def __init__(
+        self, *, n_components=None, calibrate=True, coord_columns=COORD_COLUMNS
+    ):
         self.n_components = n_components
+        self.calibrate = calibrate
         self.coord_columns = coord_columns
 
     def _embed(self, X):
@@ -392,6 +398,13 @@ class CGERegressor(BaseConnectomeRegressor):
         y = Y_block[rows, cols]
         cc = cge - cge.mean()
         denom = np.dot(cc, cc)
+        if not isinstance(self.calibrate, (bool, np.bool_)):
+            raise ValueError(
+                f"calibrate must be True or False, got {self.calibrate!r}."
+            )
+        if not self.calibrate:
+            self.coef_, self.intercept_ = 1.0, 0.0
+            return
         self.coef_ = float(np.dot(cc, y - y.mean()) / denom) if denom > 0 else 0.0
         self.intercept_ = float(y.mean() - self.coef_ * cge.mean())
 

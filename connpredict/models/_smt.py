@@ -66,6 +66,32 @@ class SMTRegressor(NeuralConnectomeRegressor):
         both orders. Both are symmetric.
     head_dims : tuple of int, default=(64,)
         Hidden sizes of the pair head.
+    symmetric : bool, default=True
+        ``head="concat"`` only: average the decoder over both orders
+        ``(i, j)`` and ``(j, i)`` (True), or decode ``[e_i, e_j]`` once as the
+        research did (False; training then uses both orders of every pair
+        and :meth:`predict` averages the two orders of a square block).
+    layer_norm : {"pre", "post"}, default="pre"
+        Block style: pre-LayerNorm (``x + Attn(LN(x))``, ``x + FFN(LN(x))``,
+        a final LayerNorm) or post-LayerNorm (``LN(x + Attn(x))``,
+        ``LN(h + FFN(h))``, the research SMT).
+    ffn_activation : {"gelu", "relu"}, default="gelu"
+        Activation of the feed-forward network (the research used ReLU).
+    ffn_mult : int, default=2
+        Width of the feed-forward network in multiples of ``d_model`` (the
+        research used 4).
+    attn_out_proj : bool, default=True
+        Attention output projection ``W_O``; False concatenates the heads
+        (the research SMT has none).
+    alibi_slopes : tuple of float or None, default=None
+        ALiBi slope of each head; None uses the geometric slopes of Press et
+        al. The published SMT runs used ``(1, 1, 0.5, 0.5)``.
+    embedding_dropout : float or None, default=None
+        Dropout on the region embedding (None: ``dropout``; the research
+        used none, 0).
+    clamp : tuple of float or None, default=None
+        Clamp predictions to ``(low, high)`` (in target units; the research
+        SMT clamps to ``(-1, 1)``), in training too.
     use_distance : bool or "auto", default="auto"
         Give the pair decoder the Euclidean distance between the regions.
         ``"auto"``: when ``X`` has the coordinate columns.
@@ -91,6 +117,15 @@ class SMTRegressor(NeuralConnectomeRegressor):
         Dropout on the standardised gene inputs during training (zeroed
         genes equal the training mean); a strong regulariser when there
         are few training regions.
+    standardize : bool, default=True
+        Standardise genes, coordinates and targets with training statistics;
+        False feeds them raw (the research models).
+    lr_schedule : dict or None, default=None
+        Keyword arguments of :class:`torch.optim.lr_scheduler.ReduceLROnPlateau`
+        (e.g. ``{"factor": 0.3, "patience": 30}``), stepped on the loss of
+        the inner validation split after each epoch (never on test
+        regions); None keeps the learning rate fixed. Needs early stopping
+        (``n_iter_no_change`` not None), whose inner split it shares.
     validation_cv : float, int, cross-validator or None, default=0.2
         Inner split of the training regions for early stopping, passed as
         ``cv`` to :func:`connpredict.model_selection.validation_split` (a
@@ -155,10 +190,14 @@ class SMTRegressor(NeuralConnectomeRegressor):
     parameters, :meth:`load_weights` (weights are mapped onto its
     ``device``).
 
-    Differences from the research SMT: pre-LayerNorm blocks with an output
-    projection, GELU feed-forward of width ``2 * d_model``, the pair distance
-    in the decoder, a symmetric decoder, standardised inputs and targets,
-    early stopping on training regions only, and the best epoch restored.
+    Differences of the defaults from the research SMT: pre-LayerNorm blocks
+    with an output projection, GELU feed-forward of width ``2 * d_model``,
+    the pair distance in the decoder, a symmetric decoder, standardised
+    inputs and targets, early stopping on training regions only, and the
+    best epoch restored. ``SMTRegressor(**RESEARCH_PARAMS["smt"])`` (see
+    :data:`connpredict.models.RESEARCH_PARAMS`) is the published model and
+    training, with early stopping and the learning-rate schedule on an inner
+    validation split instead of the test fold.
 
     Examples
     --------
@@ -188,6 +227,14 @@ class SMTRegressor(NeuralConnectomeRegressor):
         flatten_dim=4,
         head="symmetric",
         head_dims=(64,),
+        symmetric=True,
+        layer_norm="pre",
+        ffn_activation="gelu",
+        ffn_mult=2,
+        attn_out_proj=True,
+        alibi_slopes=None,
+        embedding_dropout=None,
+        clamp=None,
         use_distance="auto",
         attention_backend="auto",
         max_iter=60,
@@ -196,6 +243,8 @@ class SMTRegressor(NeuralConnectomeRegressor):
         weight_decay=1e-2,
         dropout=0.2,
         input_dropout=0.0,
+        standardize=True,
+        lr_schedule=None,
         validation_cv=0.2,
         n_iter_no_change=10,
         n_ensemble=5,
@@ -216,6 +265,14 @@ class SMTRegressor(NeuralConnectomeRegressor):
         self.flatten_dim = flatten_dim
         self.head = head
         self.head_dims = head_dims
+        self.symmetric = symmetric
+        self.layer_norm = layer_norm
+        self.ffn_activation = ffn_activation
+        self.ffn_mult = ffn_mult
+        self.attn_out_proj = attn_out_proj
+        self.alibi_slopes = alibi_slopes
+        self.embedding_dropout = embedding_dropout
+        self.clamp = clamp
         self.use_distance = use_distance
         self.attention_backend = attention_backend
         self.max_iter = max_iter
@@ -224,6 +281,8 @@ class SMTRegressor(NeuralConnectomeRegressor):
         self.weight_decay = weight_decay
         self.dropout = dropout
         self.input_dropout = input_dropout
+        self.standardize = standardize
+        self.lr_schedule = lr_schedule
         self.validation_cv = validation_cv
         self.n_iter_no_change = n_iter_no_change
         self.n_ensemble = n_ensemble
@@ -261,6 +320,31 @@ class SMTRegressor(NeuralConnectomeRegressor):
                 raise ValueError(
                     f"{name} must be one of {allowed}, got {getattr(self, name)!r}."
                 )
+        for name, allowed in (
+            ("layer_norm", ("pre", "post")),
+            ("ffn_activation", ("gelu", "relu")),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(
+                    f"{name} must be one of {allowed}, got {getattr(self, name)!r}."
+                )
+        if not isinstance(self.ffn_mult, (int, np.integer)) or self.ffn_mult < 1:
+            raise ValueError(
+                f"ffn_mult must be a positive integer, got {self.ffn_mult!r}."
+            )
+        if self.alibi_slopes is not None and (
+            len(self.alibi_slopes) != self.n_heads
+            or not all(float(v) > 0 for v in self.alibi_slopes)
+        ):
+            raise ValueError(
+                f"alibi_slopes must be None or {self.n_heads} positive numbers "
+                f"(one per head), got {self.alibi_slopes!r}."
+            )
+        if self.embedding_dropout is not None and not 0 <= self.embedding_dropout < 1:
+            raise ValueError(
+                "embedding_dropout must be None or in [0, 1), got "
+                f"{self.embedding_dropout!r}."
+            )
         if self.cls not in (None, "coords"):
             raise ValueError(f"cls must be None or 'coords', got {self.cls!r}.")
         if self.pooling == "cls" and self.cls != "coords":
@@ -294,6 +378,18 @@ class SMTRegressor(NeuralConnectomeRegressor):
             "head_dims": tuple(int(h) for h in self.head_dims),
             "use_distance": bool(self.use_distance_),
             "attention_backend": self._resolved_backend(),
+            "symmetric": bool(self.symmetric),
+            "norm": self.layer_norm,
+            "ffn_activation": self.ffn_activation,
+            "ff_mult": int(self.ffn_mult),
+            "attn_out_proj": bool(self.attn_out_proj),
+            "alibi_slopes": None
+            if self.alibi_slopes is None
+            else tuple(float(v) for v in self.alibi_slopes),
+            "embedding_dropout": None
+            if self.embedding_dropout is None
+            else float(self.embedding_dropout),
+            "clamp": self._clamp_standardized(),
         }
 
     def attention_maps(self, X, layer=-1):

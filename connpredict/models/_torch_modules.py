@@ -73,16 +73,26 @@ class SymmetricPairHead(nn.Module):
 
 
 class ConcatPairHead(nn.Module):
-    """Order-averaged MLP on ``[e_i, e_j, (d_ij)]``, the research's decoder.
+    """MLP on ``[e_i, e_j, (d_ij)]``, the research's decoder.
 
-    Linear -> ReLU -> BatchNorm -> Dropout blocks, then Linear(1), applied to
-    both orders ``(i, j)`` and ``(j, i)`` in one batch and averaged, so the
-    prediction is symmetric.
+    Linear -> ReLU -> BatchNorm -> Dropout blocks, then Linear(1). With
+    ``symmetric=True`` it is applied to both orders ``(i, j)`` and ``(j, i)``
+    in one batch and averaged, so the prediction is symmetric; with
+    ``symmetric=False`` only ``(i, j)`` is decoded (the research decoder,
+    order-sensitive).
     """
 
-    def __init__(self, emb_dim, hidden_dims=(64,), dropout=0.0, use_distance=False):
+    def __init__(
+        self,
+        emb_dim,
+        hidden_dims=(64,),
+        dropout=0.0,
+        use_distance=False,
+        symmetric=True,
+    ):
         super().__init__()
         self.use_distance = bool(use_distance)
+        self.symmetric = bool(symmetric)
         layers = []
         d = 2 * emb_dim + int(self.use_distance)
         for h in hidden_dims:
@@ -103,22 +113,38 @@ class ConcatPairHead(nn.Module):
             dist = _pair_distance(coords_a, coords_b).to(emb_a.dtype)
             ab.append(dist)
             ba.append(dist)
+        if not self.symmetric:
+            return self.mlp(torch.cat(ab, dim=-1)).squeeze(-1)
         x = torch.cat([torch.cat(ab, dim=-1), torch.cat(ba, dim=-1)], dim=0)
         out = self.mlp(x).squeeze(-1)
         n = emb_a.shape[0]
         return 0.5 * (out[:n] + out[n:])
 
 
-def _make_head(kind, emb_dim, hidden_dims, dropout, use_distance):
+def _make_head(kind, emb_dim, hidden_dims, dropout, use_distance, symmetric=True):
     if kind == "symmetric":
         return SymmetricPairHead(emb_dim, tuple(hidden_dims), dropout, use_distance)
     if kind == "concat":
-        return ConcatPairHead(emb_dim, tuple(hidden_dims), dropout, use_distance)
+        return ConcatPairHead(
+            emb_dim, tuple(hidden_dims), dropout, use_distance, symmetric
+        )
     raise ValueError(f"unknown head {kind!r}")
 
 
 class _Decoded(nn.Module):
-    """Mixin-like base: ``forward`` = encode distinct regions, decode pairs."""
+    """Mixin-like base: ``forward`` = encode distinct regions, decode pairs.
+
+    Subclasses implement ``encode`` and ``_decode``; ``decode`` clamps the
+    output to ``self.clamp`` (``(low, high)`` or None) when set.
+    """
+
+    clamp = None
+
+    def decode(self, emb_a, emb_b, coords_a=None, coords_b=None):
+        out = self._decode(emb_a, emb_b, coords_a, coords_b)
+        if self.clamp is not None:
+            out = out.clamp(float(self.clamp[0]), float(self.clamp[1]))
+        return out
 
     def forward(self, genes, coords, left, right):
         emb = self.encode(genes, coords)
@@ -160,6 +186,14 @@ class PairMLPModule(_Decoded):
         Append the 3 standardised coordinates to each region's input.
     use_distance : bool
         Give the decoder the distance between the two regions.
+    symmetric : bool
+        ``"concat"``: average both orders (True) or decode ``(i, j)`` only.
+    clamp : tuple of float or None
+        Clamp the (standardised) output to ``(low, high)``.
+
+    ``architecture="lowrank"`` is the research's low-rank bilinear model:
+    ``encode(x) = W x`` (``W`` of shape ``(embedding_dim, n_inputs)``, no
+    bias) and ``decode = <e_i, e_j>``, i.e. ``y_ij = x_i^T W^T W x_j``.
     """
 
     def __init__(
@@ -174,18 +208,26 @@ class PairMLPModule(_Decoded):
         use_distance=False,
         head="symmetric",
         input_dropout=0.0,
+        symmetric=True,
+        clamp=None,
     ):
         super().__init__()
         self.input_drop = nn.Dropout(input_dropout)
         self.architecture = architecture
         self.use_coords = bool(use_coords)
         self.use_distance = bool(use_distance)
+        self.symmetric = bool(symmetric)
+        self.clamp = None if clamp is None else tuple(float(c) for c in clamp)
         in_dim = n_genes + 3 * int(self.use_coords)
         hidden_dims = tuple(hidden_dims)
-        if architecture == "shared":
+        if architecture == "lowrank":
+            if self.use_distance:
+                raise ValueError("architecture='lowrank' takes no pair distance")
+            self.encoder = nn.Linear(in_dim, embedding_dim, bias=False)
+        elif architecture == "shared":
             self.encoder = _mlp(in_dim, hidden_dims, embedding_dim, dropout)
             self.head = _make_head(
-                head, embedding_dim, head_dims, dropout, use_distance
+                head, embedding_dim, head_dims, dropout, use_distance, symmetric
             )
         elif architecture == "concat":
             if not hidden_dims:
@@ -220,11 +262,13 @@ class PairMLPModule(_Decoded):
 
     def encode(self, genes, coords=None):
         x = self._inputs(genes, coords)
-        if self.architecture == "shared":
+        if self.architecture in ("shared", "lowrank"):
             return self.encoder(x)
         return self.first(x)  # (R, 2 * h1): [W_a x + b, W_b x]
 
-    def decode(self, emb_a, emb_b, coords_a=None, coords_b=None):
+    def _decode(self, emb_a, emb_b, coords_a=None, coords_b=None):
+        if self.architecture == "lowrank":
+            return (emb_a * emb_b).sum(dim=-1)
         if self.architecture == "shared":
             return self.head(emb_a, emb_b, coords_a, coords_b)
         h1 = self._h1
@@ -236,6 +280,8 @@ class PairMLPModule(_Decoded):
             dist = self.dist_proj(_pair_distance(coords_a, coords_b).to(ab.dtype))
             ab = ab + dist
             ba = ba + dist
+        if not self.symmetric:
+            return self.rest(ab).squeeze(-1)
         out = self.rest(torch.cat([ab, ba], dim=0)).squeeze(-1)
         n = emb_a.shape[0]
         return 0.5 * (out[:n] + out[n:])
@@ -264,6 +310,10 @@ def alibi_slopes(n_heads):
         closest = 2 ** math.floor(math.log2(n_heads))
         slopes = _pow2(closest) + _pow2(2 * closest)[0::2][: n_heads - closest]
     return torch.tensor(slopes, dtype=torch.float32)
+
+
+# alias: SMTModule has a parameter named ``alibi_slopes``
+_geometric_slopes = alibi_slopes
 
 
 def alibi_bias(slopes, seq_len, device=None, dtype=torch.float32):
@@ -301,7 +351,7 @@ def flash_available(device):
 class ALiBiSelfAttention(nn.Module):
     """Multi-head self-attention with an optional ALiBi bias and 3 backends."""
 
-    def __init__(self, d_model, n_heads, attn_dropout=0.0):
+    def __init__(self, d_model, n_heads, attn_dropout=0.0, out_proj=True):
         super().__init__()
         if d_model % n_heads:
             raise ValueError(
@@ -311,7 +361,8 @@ class ALiBiSelfAttention(nn.Module):
         self.head_dim = d_model // n_heads
         self.attn_dropout = attn_dropout
         self.qkv = nn.Linear(d_model, 3 * d_model)
-        self.proj = nn.Linear(d_model, d_model)
+        # without W_O the heads are simply concatenated (the research SMT)
+        self.proj = nn.Linear(d_model, d_model) if out_proj else nn.Identity()
 
     def forward(self, x, slopes=None, backend="sdpa", need_weights=False):
         B, S, D = x.shape
@@ -355,26 +406,55 @@ class ALiBiSelfAttention(nn.Module):
         return self.proj(out), weights
 
 
-class TransformerBlock(nn.Module):
-    """Pre-LayerNorm block: ``x + Attn(LN(x))`` then ``x + FFN(LN(x))``."""
+_ACTIVATIONS = {"gelu": nn.GELU, "relu": nn.ReLU}
 
-    def __init__(self, d_model, n_heads, dropout=0.1, ff_mult=2):
+
+class TransformerBlock(nn.Module):
+    """Transformer block, pre- or post-LayerNorm.
+
+    ``norm="pre"``: ``x + Attn(LN(x))`` then ``x + FFN(LN(x))``.
+    ``norm="post"`` (the original transformer and the research SMT):
+    ``h = LN(x + Attn(x))`` then ``LN(h + FFN(h))``. The feed-forward network
+    is ``Linear(d, ff_mult * d) -> activation -> Linear(ff_mult * d, d)``;
+    dropout acts on both residual branches.
+    """
+
+    def __init__(
+        self,
+        d_model,
+        n_heads,
+        dropout=0.1,
+        ff_mult=2,
+        *,
+        norm="pre",
+        activation="gelu",
+        out_proj=True,
+    ):
         super().__init__()
+        if norm not in ("pre", "post"):
+            raise ValueError(f"norm must be 'pre' or 'post', got {norm!r}")
+        self.pre_norm = norm == "pre"
         self.norm1 = nn.LayerNorm(d_model)
-        self.attn = ALiBiSelfAttention(d_model, n_heads)
+        self.attn = ALiBiSelfAttention(d_model, n_heads, out_proj=out_proj)
         self.drop1 = nn.Dropout(dropout)
         self.norm2 = nn.LayerNorm(d_model)
+        hidden = int(ff_mult * d_model)
         self.ff = nn.Sequential(
-            nn.Linear(d_model, ff_mult * d_model),
-            nn.GELU(),
-            nn.Linear(ff_mult * d_model, d_model),
+            nn.Linear(d_model, hidden),
+            _ACTIVATIONS[activation](),
+            nn.Linear(hidden, d_model),
         )
         self.drop2 = nn.Dropout(dropout)
 
     def forward(self, x, slopes=None, backend="sdpa", need_weights=False):
-        a, w = self.attn(self.norm1(x), slopes, backend, need_weights)
-        x = x + self.drop1(a)
-        x = x + self.drop2(self.ff(self.norm2(x)))
+        if self.pre_norm:
+            a, w = self.attn(self.norm1(x), slopes, backend, need_weights)
+            x = x + self.drop1(a)
+            x = x + self.drop2(self.ff(self.norm2(x)))
+            return x, w
+        a, w = self.attn(x, slopes, backend, need_weights)
+        x = self.norm1(x + self.drop1(a))
+        x = self.norm2(x + self.drop2(self.ff(x)))
         return x, w
 
 
@@ -424,6 +504,22 @@ class SMTModule(_Decoded):
         Attention implementation (see the module docstring).
     ff_mult : int
         Feed-forward width multiplier.
+    norm : {"pre", "post"}
+        LayerNorm placement of the blocks (see :class:`TransformerBlock`);
+        pre-LN blocks are followed by a final LayerNorm, post-LN blocks end
+        with one already.
+    ffn_activation : {"gelu", "relu"}
+        Feed-forward activation.
+    attn_out_proj : bool
+        Attention output projection ``W_O`` (False concatenates the heads).
+    alibi_slopes : tuple of float or None
+        Explicit ALiBi slopes, one per head; None uses the geometric slopes.
+    embedding_dropout : float or None
+        Dropout on the region embedding (None: ``dropout``).
+    symmetric : bool
+        ``head="concat"``: average both orders, or decode ``(i, j)`` only.
+    clamp : tuple of float or None
+        Clamp the (standardised) output to ``(low, high)``.
     """
 
     def __init__(
@@ -444,8 +540,16 @@ class SMTModule(_Decoded):
         ff_mult=2,
         head="symmetric",
         input_dropout=0.0,
+        norm="pre",
+        ffn_activation="gelu",
+        attn_out_proj=True,
+        alibi_slopes=None,
+        embedding_dropout=None,
+        symmetric=True,
+        clamp=None,
     ):
         super().__init__()
+        self.clamp = None if clamp is None else tuple(float(c) for c in clamp)
         self.input_drop = nn.Dropout(input_dropout)
         self.token_size = int(token_size)
         self.n_tokens = math.ceil(n_genes / self.token_size)
@@ -462,14 +566,33 @@ class SMTModule(_Decoded):
         else:
             self.pos_embed = None
         if positional == "alibi":
-            self.register_buffer("slopes", alibi_slopes(n_heads))
+            if alibi_slopes is None:
+                slopes = _geometric_slopes(n_heads)
+            else:
+                if len(alibi_slopes) != n_heads:
+                    raise ValueError(
+                        f"alibi_slopes has {len(alibi_slopes)} values for "
+                        f"{n_heads} heads"
+                    )
+                slopes = torch.tensor(
+                    [float(v) for v in alibi_slopes], dtype=torch.float32
+                )
+            self.register_buffer("slopes", slopes)
         else:
             self.slopes = None
         self.blocks = nn.ModuleList(
-            TransformerBlock(d_model, n_heads, dropout, ff_mult)
+            TransformerBlock(
+                d_model,
+                n_heads,
+                dropout,
+                ff_mult,
+                norm=norm,
+                activation=ffn_activation,
+                out_proj=attn_out_proj,
+            )
             for _ in range(n_layers)
         )
-        self.norm = nn.LayerNorm(d_model)
+        self.norm = nn.LayerNorm(d_model) if norm == "pre" else nn.Identity()
         if pooling == "attention":
             self.pool = AttentionPooling(d_model)
             emb_dim = d_model
@@ -484,8 +607,12 @@ class SMTModule(_Decoded):
         else:
             raise ValueError(f"unknown pooling {pooling!r}")
         self.embedding_dim = emb_dim
-        self.pool_drop = nn.Dropout(dropout)
-        self.head = _make_head(head, emb_dim, head_dims, dropout, use_distance)
+        self.pool_drop = nn.Dropout(
+            dropout if embedding_dropout is None else embedding_dropout
+        )
+        self.head = _make_head(
+            head, emb_dim, head_dims, dropout, use_distance, symmetric
+        )
 
     def tokens(self, genes, coords=None):
         """Token embeddings (R, S, d_model) of the regions' gene vectors."""
@@ -526,5 +653,5 @@ class SMTModule(_Decoded):
             emb = self.pool(x).flatten(1)
         return self.pool_drop(emb)
 
-    def decode(self, emb_a, emb_b, coords_a=None, coords_b=None):
+    def _decode(self, emb_a, emb_b, coords_a=None, coords_b=None):
         return self.head(emb_a, emb_b, coords_a, coords_b)

@@ -9,14 +9,16 @@ and predicts by encoding every region once and decoding pairs in chunks.
 
 import copy
 import logging
+import math
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils import TransformerTags, check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import EarlyStopping, ProgressBar
+from skorch.callbacks import Callback, EarlyStopping
 from skorch.helper import predefined_split
 
 from connpredict.models._base import BaseConnectomeRegressor
@@ -47,12 +49,32 @@ def _fork_rng(device):
     return torch.random.fork_rng(devices=devices)
 
 
+class _TrainingInterrupted(BaseException):
+    """Carries a KeyboardInterrupt past skorch, which swallows it."""
+
+
 class _PairNet(NeuralNet):
     """skorch net whose batches are :class:`PairBatch` objects.
 
     It moves a batch to the device, runs the module under bf16 autocast on
     CUDA and returns float32 predictions (so the loss is computed in float32).
+    A KeyboardInterrupt (Ctrl-C) during training is not swallowed, as
+    skorch's ``partial_fit`` would: it stops the fit.
     """
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit catches KeyboardInterrupt and returns a partly
+        # trained net; pass the interrupt through as another exception type
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as exc:
+            # skorch's EarlyStopping stops training by raising KeyboardInterrupt
+            stopped = [
+                getattr(cb, "requested_stop_", False) for _, cb in self.callbacks_
+            ]
+            if any(stopped):
+                raise
+            raise _TrainingInterrupted() from exc
 
     def infer(self, x, **fit_params):
         if isinstance(x, PairBatch):
@@ -62,20 +84,110 @@ class _PairNet(NeuralNet):
             return out.float()
         return super().infer(x, **fit_params)
 
+    def __init__(self, *args, norm_penalty=0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.norm_penalty = norm_penalty
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         y_true = y_true.to(device=y_pred.device, dtype=y_pred.dtype)
-        return self.criterion_(y_pred, y_true)
+        loss = self.criterion_(y_pred, y_true)
+        if self.norm_penalty:
+            # the research's BilinearLoss: + lambda * ||theta||_2 (unsquared)
+            params = [p.reshape(-1) for p in self.module_.parameters()]
+            loss = loss + self.norm_penalty * torch.linalg.vector_norm(
+                torch.cat(params)
+            )
+        return loss
+
+
+class _EarlyStopping(EarlyStopping):
+    """skorch's EarlyStopping, flagging the KeyboardInterrupt it raises to stop."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.requested_stop_ = False
+        return super().on_train_begin(net, **kwargs)
+
+    def on_epoch_end(self, net, **kwargs):
+        try:
+            return super().on_epoch_end(net, **kwargs)
+        except KeyboardInterrupt:
+            self.requested_stop_ = True
+            raise
 
 
 def _noop_sink(*args, **kwargs):
     """Discard skorch callback messages."""
 
 
-class NeuralConnectomeRegressor(BaseConnectomeRegressor):
+def _divergence_message(estimator, what):
+    return (
+        f"{type(estimator).__name__} training diverged: {what}. The learning "
+        f"rate lr={estimator.lr!r} is probably too large: refit with a smaller "
+        "lr (the default is 1e-3), or a smaller batch_size / stronger "
+        "weight_decay; also check that X holds no extreme values."
+    )
+
+
+class _CheckFinite(Callback):
+    """Stop training with a clear error as soon as a loss is NaN or infinite."""
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            value = epoch.get(key)
+            if value is not None and not math.isfinite(value):
+                raise ValueError(
+                    _divergence_message(
+                        self.estimator,
+                        f"the {key.replace('_', ' ')} is {value} at epoch "
+                        f"{epoch['epoch']}",
+                    )
+                )
+
+
+class _Progress(Callback):
+    """One progress bar over all epochs of all ensemble members.
+
+    skorch's own epoch table and progress bar are turned off when this is
+    used, so the display is one line: members done, epochs, current losses.
+    """
+
+    def __init__(self, bar, member, n_members, max_epochs):
+        self.bar = bar
+        self.member = member
+        self.n_members = n_members
+        self.max_epochs = max_epochs
+
+    def on_epoch_end(self, net, **kwargs):
+        epoch = net.history[-1]
+        postfix = {"member": f"{self.member + 1}/{self.n_members}"}
+        for key in ("train_loss", "valid_loss"):
+            if key in epoch:
+                postfix[key] = f"{epoch[key]:.4f}"
+        self.bar.set_postfix(postfix, refresh=False)
+        self.bar.update(1)
+        self.bar.refresh()
+
+    def on_train_end(self, net, **kwargs):
+        # early stopping: count the member's remaining epochs as done
+        done = len(net.history)
+        if done < self.max_epochs:
+            self.bar.update(self.max_epochs - done)
+
+
+class NeuralConnectomeRegressor(
+    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseConnectomeRegressor
+):
     """Base of the torch-backed regressors (not public).
 
     Subclasses set ``_module_class`` and implement ``_module_kwargs(n_genes)``
     and ``_uses_coords()``; they define every hyper-parameter in ``__init__``.
+    ``transform`` returns region embeddings, so these estimators are also
+    transformers: ``get_feature_names_out`` and ``set_output`` work (a
+    Pipeline's ``set_output(transform="pandas")`` configures them too).
     """
 
     _requires_genes = True
@@ -125,13 +237,65 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             raise ValueError(
                 f"n_iter_no_change must be a positive integer or None, got {v!r}."
             )
+        schedule = getattr(self, "lr_schedule", None)
+        if schedule is not None:
+            if not isinstance(schedule, dict):
+                raise ValueError(
+                    "lr_schedule must be None or a dict of ReduceLROnPlateau "
+                    f"arguments, e.g. {{'factor': 0.3, 'patience': 30}}; got "
+                    f"{schedule!r}."
+                )
+            if self.n_iter_no_change is None:
+                raise ValueError(
+                    "lr_schedule steps on the loss of the inner validation split, "
+                    "which exists only with early stopping; set n_iter_no_change "
+                    "(e.g. 10) or lr_schedule=None."
+                )
+        clamp = getattr(self, "clamp", None)
+        if clamp is not None and not (
+            len(clamp) == 2 and float(clamp[0]) < float(clamp[1])
+        ):
+            raise ValueError(
+                f"clamp must be None or a (low, high) pair with low < high, got "
+                f"{clamp!r}."
+            )
+        penalty = getattr(self, "norm_penalty", 0.0)
+        if not (isinstance(penalty, (float, int)) and penalty >= 0):
+            raise ValueError(f"norm_penalty must be a number >= 0, got {penalty!r}.")
+        for name in ("standardize", "symmetric"):
+            v = getattr(self, name, True)
+            if not isinstance(v, (bool, np.bool_)):
+                raise ValueError(f"{name} must be True or False, got {v!r}.")
+
+    def _clamp_standardized(self):
+        """``clamp`` (target units) in the standardised units of the network."""
+        clamp = getattr(self, "clamp", None)
+        if clamp is None:
+            return None
+        lo, hi = (float(c) for c in clamp)
+        return (
+            (lo - self.y_mean_) / self.y_scale_,
+            (hi - self.y_mean_) / self.y_scale_,
+        )
 
     # -- preprocessing -----------------------------------------------------
+    def _standardizes(self):
+        return bool(getattr(self, "standardize", True))
+
     def _fit_scalers(self, X):
         genes, coords = self._split(X)
-        self.gene_mean_ = genes.mean(axis=0)
-        sd = genes.std(axis=0)
-        self.gene_scale_ = np.where(sd > 1e-8, sd, 1.0)
+        if not self._standardizes():
+            # raw inputs, as the research models take them
+            self.gene_mean_ = np.zeros(genes.shape[1])
+            self.gene_scale_ = np.ones(genes.shape[1])
+            if self._uses_coords() and coords is not None:
+                self.coord_mean_ = np.zeros(coords.shape[1])
+                self.coord_scale_ = 1.0
+                return
+        else:
+            self.gene_mean_ = genes.mean(axis=0)
+            sd = genes.std(axis=0)
+            self.gene_scale_ = np.where(sd > 1e-8, sd, 1.0)
         if self._uses_coords():
             if coords is None:
                 raise ValueError(
@@ -181,16 +345,32 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
         idx = np.asarray(idx, dtype=int)
         r, c = pair_indices(len(idx))
         rows, cols = idx[r], idx[c]
+        if not getattr(self, "symmetric", True):
+            # an order-sensitive decoder learns both (i, j) and (j, i)
+            rows, cols = np.concatenate([rows, cols]), np.concatenate([cols, rows])
         return rows, cols, Y_block[rows, cols]
 
-    def _callbacks(self, has_valid):
-        cbs = []
+    def _scheduler_callback(self):
+        """ReduceLROnPlateau on the inner validation loss (``lr_schedule``)."""
+        schedule = getattr(self, "lr_schedule", None)
+        if schedule is None:
+            return None
+        from skorch.callbacks import LRScheduler
+
+        return LRScheduler(
+            policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
+            monitor="valid_loss",
+            **dict(schedule),
+        )
+
+    def _callbacks(self, has_valid, progress=None):
+        cbs = [("check_finite", _CheckFinite(self))]
         if has_valid:
             sink = logger.info if self.verbose else _noop_sink
             cbs.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
+                    _EarlyStopping(
                         monitor="valid_loss",
                         patience=self.n_iter_no_change,
                         load_best=True,
@@ -198,8 +378,11 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
                     ),
                 )
             )
-        if self.verbose:
-            cbs.append(("progress_bar", ProgressBar()))
+        scheduler = self._scheduler_callback() if has_valid else None
+        if scheduler is not None:
+            cbs.append(("lr_scheduler", scheduler))
+        if progress is not None:
+            cbs.append(("progress", progress))
         for i, cb in enumerate(self.callbacks or []):
             if isinstance(cb, tuple):
                 cbs.append((cb[0], copy.deepcopy(cb[1])))
@@ -228,6 +411,8 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
         self.y_mean_ = float(y.mean())
         sd = float(y.std())
         self.y_scale_ = sd if sd > 1e-12 else 1.0
+        if not self._standardizes():
+            self.y_mean_, self.y_scale_ = 0.0, 1.0
 
         def _ds(r, c, t):
             yt = torch.as_tensor(
@@ -244,14 +429,36 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             int(rng.randint(_MAX_SEED)) for _ in range(self.n_ensemble - 1)
         ]
         nets = []
-        for member_seed in member_seeds:
-            nets.append(self._fit_net(train_ds, valid_ds, member_seed))
+        bar = self._progress_bar()
+        try:
+            for member, member_seed in enumerate(member_seeds):
+                progress = None
+                if bar is not None:
+                    progress = _Progress(bar, member, len(member_seeds), self.max_iter)
+                nets.append(self._fit_net(train_ds, valid_ds, member_seed, progress))
+        finally:
+            if bar is not None:
+                bar.close()
         self.nets_ = nets
         self.net_ = nets[0]
         self.history_ = nets[0].history
         return self
 
-    def _fit_net(self, train_ds, valid_ds, seed):
+    def _progress_bar(self):
+        """The one progress display of ``verbose`` (a tqdm bar), or None."""
+        if not self.verbose:
+            return None
+        from tqdm.auto import tqdm
+
+        return tqdm(
+            total=self.n_ensemble * self.max_iter,
+            desc=type(self).__name__,
+            unit="epoch",
+            leave=False,
+            dynamic_ncols=True,
+        )
+
+    def _fit_net(self, train_ds, valid_ds, seed, progress=None):
         """Build and train one skorch net, seeded by ``seed``."""
         generator = torch.Generator().manual_seed(seed)
         net = _PairNet(
@@ -270,16 +477,25 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             iterator_valid=PairLoader,
             iterator_valid__batch_size=max(4096, self.batch_size),
             iterator_valid__sampler="random",
-            callbacks=self._callbacks(valid_ds is not None),
+            callbacks=self._callbacks(valid_ds is not None, progress),
             device=self.device,
-            verbose=int(bool(self.verbose)),
+            # skorch's epoch table would interleave with the progress bar
+            verbose=0,
+            norm_penalty=float(getattr(self, "norm_penalty", 0.0)),
             **{
                 f"module__{k}": v for k, v in self._module_kwargs(self.n_genes_).items()
             },
         )
         with _fork_rng(self.device):
             torch.manual_seed(seed)
-            net.fit(train_ds, None)
+            try:
+                net.fit(train_ds, None)
+            except _TrainingInterrupted:
+                raise KeyboardInterrupt from None
+        if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
+            raise ValueError(
+                _divergence_message(self, "the network weights are NaN or infinite")
+            )
         # drop references to the data and the generator (small pickles)
         net.train_split = None
         net.iterator_train__generator = None
@@ -316,7 +532,15 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
             block = self._predict_block_net(net, ga, ca, gb, cb, same)
             total = block if total is None else total + block
         total /= len(nets)
-        return total.numpy().astype(float) * self.y_scale_ + self.y_mean_
+        block = total.numpy().astype(float) * self.y_scale_ + self.y_mean_
+        if not np.all(np.isfinite(block)):
+            raise ValueError(
+                f"{type(self).__name__} predicts NaN or infinite connectivity for "
+                f"{int(np.sum(~np.isfinite(block)))} of {block.size} pairs: the "
+                "inputs are far outside the training range, or training diverged "
+                f"(lr={self.lr!r}; refit with a smaller lr)."
+            )
+        return block
 
     def _predict_block_net(self, net, ga, ca, gb, cb, same):
         """Standardised predictions of one net for all (row, col) pairs."""
@@ -345,6 +569,16 @@ class NeuralConnectomeRegressor(BaseConnectomeRegressor):
                     )
                 out[start:stop] = pred.float().view(stop - start, nc).cpu()
         return out
+
+    @property
+    def _n_features_out(self):
+        """Size of the region embedding (for ``get_feature_names_out``)."""
+        check_is_fitted(self, "net_")
+        g = torch.zeros(1, self.n_genes_)
+        c = None if self.coord_mean_ is None else torch.zeros(1, 3)
+        self.net_.module_.eval()
+        with torch.no_grad():
+            return int(self._encode(g, c).shape[1])
 
     def transform(self, X):
         """Return the region embeddings learned by the encoder.

@@ -45,6 +45,7 @@ _KNOWN_PARAMS = frozenset(
         "penalty",
         "diagonal",
         "linear_terms",
+        "intercept",
         "use_distance",
         "mirror",
         "max_iter",
@@ -76,6 +77,7 @@ def _bilinear_supported(estimator, scoring, coord_columns):
     alpha = params.get("alpha")
     return (
         params.get("rank") is None
+        and params.get("intercept", "joint") == "joint"
         and (not isinstance(alpha, str) or alpha == "gcv")  # "cv": inner splits
         and params.get("encoder") in (None, "pca")
         and tuple(params.get("coord_columns", ())) == tuple(coord_columns)

@@ -45,8 +45,90 @@ def _as_frame(X, *, name="X"):
     return pd.DataFrame(arr)
 
 
+def _prefixed_coord_columns(columns, coord_columns):
+    """Map ``prefix__x``-style names to the coordinate names, or return None.
+
+    A :class:`~sklearn.compose.ColumnTransformer` with the default
+    ``verbose_feature_names_out=True`` renames the columns it passes on to
+    ``<transformer>__<column>`` (``remainder__x``). When none of the plain
+    coordinate names is present and each of them appears exactly once as
+    ``<prefix>__<name>``, with one prefix for all, those columns are the
+    coordinates.
+    """
+    names = [c for c in columns if isinstance(c, str)]
+    if any(c in names for c in coord_columns):
+        return None
+    mapping = {}
+    prefixes = set()
+    for coord in coord_columns:
+        if not isinstance(coord, str):
+            return None
+        hits = [c for c in names if c.endswith(f"__{coord}")]
+        if not hits:
+            return None
+        if len(hits) > 1:
+            raise ValueError(
+                f"X has several columns that could be the coordinate {coord!r} "
+                f"({hits[:5]}); keep one set of coordinates (see the "
+                "ColumnTransformer recipe in the leakage guide)."
+            )
+        mapping[hits[0]] = coord
+        prefixes.add(hits[0][: -len(coord) - 2])
+    if len(prefixes) != 1:
+        return None
+    return mapping
+
+
+def align_unlabelled(X, Y, *, name="X"):
+    """Return ``X`` as a DataFrame, giving an unlabelled array ``Y``'s row labels.
+
+    A transformer in a :class:`~sklearn.pipeline.Pipeline` (such as
+    :class:`~sklearn.preprocessing.StandardScaler`) returns a plain array,
+    dropping the region labels of ``X``; its rows are still in the order of
+    the rows of ``Y``. So an ``X`` that is not a DataFrame takes the row
+    labels of a DataFrame ``Y`` with as many rows. A DataFrame ``X`` keeps
+    its own labels, which are checked against ``Y`` as usual.
+
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_regions, n_features)
+        Region features.
+    Y : DataFrame, array-like or None
+        The connectivity rows of the same regions.
+    name : str, default="X"
+        The argument's name in error messages.
+
+    Returns
+    -------
+    X : DataFrame
+        ``X`` itself when it is a DataFrame; otherwise a new DataFrame, with
+        ``Y``'s row labels when ``Y`` is a DataFrame with ``len(X)`` rows and
+        integer labels ``0..n-1`` else.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.utils._contract import align_unlabelled
+    >>> Y = pd.DataFrame(np.eye(3), list("abc"), list("abc"))
+    >>> align_unlabelled(np.zeros((3, 2)), Y).index.tolist()
+    ['a', 'b', 'c']
+    """
+    if isinstance(X, pd.DataFrame):
+        return X
+    frame = _as_frame(X, name=name)
+    if isinstance(Y, pd.DataFrame) and len(Y.index) == frame.shape[0]:
+        frame.index = Y.index
+    return frame
+
+
 def check_regions_X(
-    X, *, coord_columns=COORD_COLUMNS, require_coords=False, min_regions=_MIN_REGIONS
+    X,
+    *,
+    coord_columns=COORD_COLUMNS,
+    require_coords=False,
+    min_regions=_MIN_REGIONS,
+    name="X",
 ):
     """Validate a region feature table.
 
@@ -60,12 +142,18 @@ def check_regions_X(
         Raise when the coordinate columns are missing.
     min_regions : int, default=3
         The smallest number of regions accepted.
+    name : str, default="X"
+        The argument's name in error messages (e.g. ``"X_other"``).
 
     Returns
     -------
     X : DataFrame
         The validated table (the input object itself when it was a valid
-        DataFrame, so nothing is copied).
+        DataFrame, so nothing is copied). When the coordinates arrive as
+        ``<prefix>__x, <prefix>__y, <prefix>__z`` (the names a
+        :class:`~sklearn.compose.ColumnTransformer` gives by default, e.g.
+        ``remainder__x``) and the plain names are absent, a renamed view with
+        columns ``x, y, z`` is returned; the caller's object is unchanged.
 
     Raises
     ------
@@ -81,53 +169,56 @@ def check_regions_X(
     >>> check_regions_X(np.zeros((4, 2))).shape
     (4, 2)
     """
-    X = _as_frame(X)
+    X = _as_frame(X, name=name)
     if X.shape[0] < min_regions:
         raise ValueError(
-            f"X has {X.shape[0]} region(s); at least {min_regions} are needed to "
+            f"{name} has {X.shape[0]} region(s); at least {min_regions} are needed to "
             "form region pairs. Pass more regions."
         )
     if X.shape[1] == 0:
-        raise ValueError("X has no feature columns; pass genes and/or x, y, z.")
+        raise ValueError(f"{name} has no feature columns; pass genes and/or x, y, z.")
     if X.index.has_duplicates:
         dup = X.index[X.index.duplicated()].unique().tolist()[:5]
         raise ValueError(
-            f"X has duplicate region labels {dup}; region labels (the index) must "
+            f"{name} has duplicate region labels {dup}; region labels (the index) must "
             "be unique. Rename or drop the duplicated rows."
         )
     if X.columns.has_duplicates:
         dup = X.columns[X.columns.duplicated()].unique().tolist()[:5]
         raise ValueError(
-            f"X has duplicate column names {dup}; make feature names unique."
+            f"{name} has duplicate column names {dup}; make feature names unique."
         )
     complex_cols = [
         c for c, dt in X.dtypes.items() if pd.api.types.is_complex_dtype(dt)
     ]
     if complex_cols:
         raise ValueError(
-            f"X has complex-valued column(s) {complex_cols[:5]}; complex data is "
+            f"{name} has complex-valued column(s) {complex_cols[:5]}; complex data is "
             "not supported. Pass real values (e.g. `np.abs(X)` or `X.real`)."
         )
     non_numeric = [c for c, dt in X.dtypes.items() if not _is_numeric(dt)]
     if non_numeric:
         raise ValueError(
-            f"X has non-numeric column(s) {non_numeric[:5]}; every column must be a "
-            "gene or a coordinate. Move labels into the index (`X.set_index(...)`) "
-            "and drop text columns."
+            f"{name} has non-numeric column(s) {non_numeric[:5]}; every column "
+            "must be a gene or a coordinate. Move labels into the index "
+            "(`X.set_index(...)`) and drop text columns."
         )
     values = X.to_numpy(dtype=float)
     if not np.all(np.isfinite(values)):
         bad = X.index[~np.all(np.isfinite(values), axis=1)].tolist()[:5]
         raise ValueError(
-            f"X contains NaN or infinite values (regions {bad}, ...). Regions with "
-            "no expression must be removed first: use "
+            f"{name} contains NaN or infinite values (regions {bad}, ...). "
+            "Regions with no expression must be removed first: use "
             "`load_dataset(..., missing='drop')` or `X.dropna()` (and the same "
             "regions of Y)."
         )
+    mapping = _prefixed_coord_columns(X.columns, tuple(coord_columns))
+    if mapping:
+        X = X.rename(columns=mapping)
     missing = [c for c in coord_columns if c not in X.columns]
     if missing and (require_coords or len(missing) < len(coord_columns)):
         raise ValueError(
-            f"X lacks the coordinate column(s) {missing}; region coordinates go "
+            f"{name} lacks the coordinate column(s) {missing}; region coordinates go "
             f"in columns {list(coord_columns)} (MNI mm), all or none. Add them "
             "or set `coord_columns=` to the names you use."
         )
@@ -295,7 +386,7 @@ def train_block(X, Y):
     >>> train_block(X, Y).shape
     (3, 3)
     """
-    X = _as_frame(X)
+    X = align_unlabelled(X, Y)
     n = X.shape[0]
     if isinstance(Y, pd.DataFrame):
         missing = X.index.difference(Y.columns)
@@ -584,7 +675,11 @@ def check_pair_target(X, Y, *, coord_columns=COORD_COLUMNS, require_coords=False
             "y is None. Pass the square connectome (regions x regions) as the "
             "second argument of fit."
         )
-    X = check_regions_X(X, coord_columns=coord_columns, require_coords=require_coords)
+    X = check_regions_X(
+        align_unlabelled(X, Y),
+        coord_columns=coord_columns,
+        require_coords=require_coords,
+    )
     if isinstance(Y, pd.DataFrame):
         if not X.index.equals(Y.index):
             if isinstance(X.index, pd.RangeIndex) and not isinstance(
@@ -600,6 +695,20 @@ def check_pair_target(X, Y, *, coord_columns=COORD_COLUMNS, require_coords=False
                     "with `Y = Y.loc[X.index]`. (scikit-learn's "
                     "permutation_test_score shuffles the rows of Y, which is not a "
                     "valid null for a connectome: use connpredict.nulls.spin_test.)"
+                )
+            elif (
+                len(X.index) == len(Y.index)
+                and Y.index.isin(Y.columns).all()
+                and X.index.isin(Y.columns).all()
+            ):
+                msg = (
+                    "The region labels of X (index) and Y (index) differ, although "
+                    "both are regions of Y's columns: Y's rows were shuffled, "
+                    "reordered or selected apart from X's. scikit-learn's "
+                    "permutation_test_score shuffles the rows of Y, which is not a "
+                    "valid null model for a connectome: use "
+                    "connpredict.nulls.spin_test. Otherwise select the same "
+                    "regions, e.g. `Y = Y.loc[X.index]`."
                 )
             else:
                 msg = (

@@ -39,7 +39,7 @@ def test_every_option_resolves_to_registered_files():
                 assert set(files) <= set(spec.checksums)
         assert dataset_files(spec.name) == spec.files()
     assert dataset_files("synthetic") == []
-    assert len(CHECKSUMS) == 22
+    assert len(CHECKSUMS) == 22 + 4  # + gene lists and Schaefer-400 cell types
     assert all(re.fullmatch(r"[0-9a-f]{64}", sha) for sha in CHECKSUMS.values())
 
 

@@ -263,7 +263,10 @@ def test_verbose_and_user_callbacks(data, kind, capsys):
         kind, max_iter=2, verbose=1, callbacks=[("count", Counter())], random_state=0
     ).fit(Xtr, Ytr)
     assert dict(model.net_.callbacks_)["count"].epochs_ == 2
-    assert "train_loss" in capsys.readouterr().out
+    # one progress display (a bar on stderr), no skorch epoch table on stdout
+    captured = capsys.readouterr()
+    assert "train_loss" in captured.err and "member=1/1" in captured.err
+    assert "train_loss" not in captured.out
     assert model.callbacks[0][1].__dict__.get("epochs_") is None  # param untouched
 
 

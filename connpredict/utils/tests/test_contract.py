@@ -124,6 +124,12 @@ def test_train_block_unlabelled_X_with_labelled_Y():
     X, Y = _frames()
     with pytest.raises(ValueError, match="no region labels"):
         train_block(X.reset_index(drop=True), Y)
+    # an unlabelled array (a scaler's output in a Pipeline) takes Y's row labels
+    rows = [4, 1, 3]
+    block = train_block(X.to_numpy()[rows], Y.iloc[rows])
+    np.testing.assert_array_equal(block, Y.to_numpy()[np.ix_(rows, rows)])
+    with pytest.raises(ValueError, match="no region labels"):
+        train_block(X.to_numpy()[rows], Y.iloc[:4])
 
 
 def test_check_pair_target_label_errors():

@@ -1,0 +1,327 @@
+"""Targets and feature blocks of the real datasets (options of ``load_dataset``).
+
+Each option is a small function applied after the base load (expression,
+coordinates, target connectome and region table, already restricted to the
+kept regions):
+
+- ``genes``: keep a published gene list (:func:`select_genes`);
+- ``hemisphere``: keep one hemisphere (:func:`hemisphere_mask`);
+- ``features``: add region-wise blocks -- cell-type proportions, the rows of
+  the *other* connectome (:func:`feature_blocks`);
+- ``scale`` and ``binarize``: transform the target (:func:`scale_connectome`,
+  :func:`binarize_connectome`).
+
+Nothing here is fitted to data: every option is a fixed, region-wise or
+pairwise rule. What *is* fitted (gene selection by variance, transcriptome
+principal components) lives in transformers
+(:class:`connpredict.models.TopVarianceGenes`,
+:class:`connpredict.models.TranscriptomePCA`) so that it is fitted on the
+training regions only.
+"""
+
+import logging
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from connpredict.datasets._fetch import fetch_file
+from connpredict.datasets._registry import CELL_TYPES, GENE_LISTS
+
+logger = logging.getLogger(__name__)
+
+FEATURES = ("genes", "coords", "cell_types", "sc", "fc")
+DEFAULT_FEATURES = ("genes", "coords")
+SCALES = (None, "minmax")
+HEMISPHERES = ("both", "left", "right")
+#: the research system's binarisation thresholds (``y > threshold``)
+RESEARCH_THRESHOLDS = {"fc": 0.3, "sc": 0.01}
+#: the other connectome, usable as a feature block: feature -> target name
+CONNECTOME_FEATURES = {"sc": "sc", "fc": "fc"}
+
+
+def check_options(name, *, target, scale, features, genes, hemisphere, binarize):
+    """Validate the target and feature options; return the features as a tuple.
+
+    Raises a ``ValueError`` naming the problem and the fix, before any file
+    is read.
+    """
+    if isinstance(features, str):
+        features = (features,)
+    features = tuple(features)
+    unknown = [f for f in features if f not in FEATURES]
+    if unknown:
+        raise ValueError(
+            f"Unknown feature block(s) {unknown}; choose among {list(FEATURES)}."
+        )
+    if len(set(features)) != len(features):
+        raise ValueError(f"features lists a block twice: {list(features)}.")
+    if not features:
+        raise ValueError("features is empty; pass e.g. ('genes', 'coords').")
+    if target in features:
+        raise ValueError(
+            f"features contains {target!r}, the target: a feature block may never "
+            f"contain the target (the rows of the {target.upper()} connectome "
+            "would hold the very connections to predict). Drop it from "
+            "features, or use the other connectome as the target."
+        )
+    if scale not in SCALES:
+        raise ValueError(f"scale must be None or 'minmax', got {scale!r}.")
+    if hemisphere not in HEMISPHERES:
+        raise ValueError(
+            f"hemisphere must be 'both', 'left' or 'right', got {hemisphere!r}."
+        )
+    if binarize is not None and not isinstance(binarize, bool):
+        if not isinstance(binarize, (int, float, np.number)) or not np.isfinite(
+            binarize
+        ):
+            raise ValueError(
+                f"binarize must be None, True (the research threshold) or a "
+                f"number, got {binarize!r}."
+            )
+    if genes is not None:
+        if "genes" not in features:
+            raise ValueError(
+                "genes= selects gene columns, but features has no 'genes' block; "
+                "add 'genes' to features or leave genes=None."
+            )
+        if isinstance(genes, str):
+            if genes.startswith("top_variance"):
+                raise ValueError(
+                    f"genes={genes!r} is a selection fitted on the data: computed "
+                    "at load time on all regions it would use the held-out "
+                    "regions' expression. Use the transformer "
+                    "connpredict.models.TopVarianceGenes(n_genes=...) in a "
+                    "Pipeline, which selects on the training regions only."
+                )
+            if genes not in GENE_LISTS:
+                raise ValueError(
+                    f"Unknown gene list {genes!r}; choose one of "
+                    f"{sorted(GENE_LISTS)}, or pass a list of gene symbols."
+                )
+        elif not all(isinstance(g, str) for g in genes) or len(list(genes)) == 0:
+            raise ValueError(
+                "genes must be None, a gene-list name or a non-empty list of gene "
+                "symbols (str)."
+            )
+    if name == "synthetic":
+        extra = [f for f in features if f not in DEFAULT_FEATURES]
+        if extra or genes is not None or hemisphere != "both":
+            raise ValueError(
+                "The synthetic dataset has only genes and coordinates, no gene "
+                "names from a list and no hemispheres; pass features, genes and "
+                "hemisphere only for the hcp-schaefer datasets."
+            )
+    return features
+
+
+def check_availability(n_parcels, *, features, subcortex):
+    """Explain combinations the data home cannot provide."""
+    if "cell_types" in features:
+        if n_parcels is None:
+            return  # the synthetic dataset: refused in check_options
+        if n_parcels != 400:
+            raise ValueError(
+                "Cell-type features (Jorstad and Lake proportions) exist only for "
+                f"Schaefer-400; use 'hcp-schaefer400' or drop 'cell_types' (got "
+                f"Schaefer-{n_parcels})."
+            )
+        if subcortex:
+            raise ValueError(
+                "Cell-type features cover the 400 cortical parcels only, not the "
+                "14 subcortical structures; pass subcortex=False with "
+                "features containing 'cell_types'."
+            )
+
+
+def read_gene_list(name, *, data_home=None, download_if_missing=True):
+    """Gene symbols of a published gene list, in file order."""
+    path = fetch_file(
+        GENE_LISTS[name][0],
+        data_home=data_home,
+        download_if_missing=download_if_missing,
+    )
+    with open(path, encoding="utf-8") as f:
+        symbols = [line.strip() for line in f if line.strip()]
+    return list(dict.fromkeys(symbols))
+
+
+def select_genes(gene_columns, genes, *, data_home=None, download_if_missing=True):
+    """Gene columns to keep, in the dataset's order, and the genes not found.
+
+    Parameters
+    ----------
+    gene_columns : list of str
+        The dataset's gene columns (in their order).
+    genes : str or list of str
+        A name of :data:`GENE_LISTS` or gene symbols.
+
+    Returns
+    -------
+    kept : list of str
+    not_found : list of str
+        Requested symbols that are not columns of the dataset (for a
+        published list, mostly genes below the dataset's differential-
+        stability threshold).
+    """
+    if isinstance(genes, str):
+        wanted = read_gene_list(
+            genes, data_home=data_home, download_if_missing=download_if_missing
+        )
+        what = f"gene list {genes!r}"
+    else:
+        wanted = list(dict.fromkeys(genes))
+        what = "the requested genes"
+    wanted_set = set(wanted)
+    kept = [g for g in gene_columns if g in wanted_set]
+    have = set(gene_columns)
+    not_found = [g for g in wanted if g not in have]
+    if not kept:
+        raise ValueError(
+            f"None of {what} ({len(wanted)} symbols) is a gene column of this "
+            "dataset; check the symbols, or load a lower stability threshold."
+        )
+    if not_found:
+        msg = (
+            f"{len(not_found)} of the {len(wanted)} genes of {what} are not in "
+            f"this dataset (e.g. {not_found[:3]}); {len(kept)} kept."
+        )
+        if isinstance(genes, str):
+            logger.info(msg)
+        else:
+            warnings.warn(msg, UserWarning, stacklevel=3)
+    return kept, not_found
+
+
+def hemisphere_mask(regions, hemisphere):
+    """Boolean mask of the regions of one hemisphere (all for ``"both"``).
+
+    Subcortical structures count with their hemisphere, as in the research
+    system (labels containing ``LH`` / ``RH``).
+    """
+    if hemisphere == "both":
+        return np.ones(len(regions), dtype=bool)
+    code = "L" if hemisphere == "left" else "R"
+    return (regions["hemisphere"] == code).to_numpy()
+
+
+def read_cell_types(labels, *, data_home=None, download_if_missing=True):
+    """Cell-type proportion columns (Jorstad, then Lake) for region ``labels``."""
+    blocks = []
+    for name, (key, _, prefix) in CELL_TYPES.items():
+        path = fetch_file(
+            key, data_home=data_home, download_if_missing=download_if_missing
+        )
+        table = pd.read_csv(path).set_index("label_7network")
+        missing = pd.Index(labels).difference(table.index)
+        if len(missing):
+            raise ValueError(
+                f"The {name} cell-type table has no row for regions "
+                f"{missing.tolist()[:5]}; it covers the Schaefer-400 cortex only."
+            )
+        block = table.loc[list(labels)].astype(float)
+        block.columns = [prefix + str(c) for c in block.columns]
+        blocks.append(block)
+    return pd.concat(blocks, axis=1)
+
+
+def connectome_rows(matrix, labels, *, prefix):
+    """Rows of a square labelled connectome as feature columns ``prefix+label``.
+
+    Each kept region gets its connections to every kept region -- held-out
+    regions included. That is legitimate only because this connectome is an
+    input, never the target (:func:`check_options` refuses the target as a
+    feature block).
+    """
+    block = matrix.loc[list(labels), list(labels)].astype(float)
+    block.columns = [f"{prefix}{c}" for c in block.columns]
+    return block
+
+
+def feature_blocks(X, features, *, cell_types=None, connectomes=None):
+    """Assemble ``X`` from its blocks: genes, cell types, connectome rows, coords.
+
+    ``X`` holds the gene columns and ``x, y, z``; ``cell_types`` and
+    ``connectomes`` (feature name -> square labelled matrix) give the
+    extra blocks. Coordinates stay the last three columns.
+    """
+    coords = ["x", "y", "z"]
+    parts = []
+    if "genes" in features:
+        parts.append(X.drop(columns=coords))
+    if "cell_types" in features:
+        parts.append(cell_types.loc[X.index])
+    for feat in CONNECTOME_FEATURES:
+        if feat in features:
+            parts.append(connectome_rows(connectomes[feat], X.index, prefix=f"{feat}_"))
+    if "coords" in features:
+        parts.append(X[coords])
+    out = pd.concat(parts, axis=1)
+    out.index.name = X.index.name
+    return out
+
+
+def scale_connectome(Y, scale):
+    """Min-max scale the off-diagonal values of ``Y`` to [0, 1] (diagonal 0).
+
+    ``(Y - min) / (max - min)`` with min and max over the region pairs: the
+    research system's preprocessing of its HCP Schaefer-100 FC. An affine
+    map, so correlation-based scores (Pearson r, Spearman r) are unchanged;
+    MSE and MAE are in the scaled units.
+    """
+    if scale is None:
+        return Y
+    values = Y.to_numpy(dtype=float)
+    off = ~np.eye(len(values), dtype=bool)
+    lo, hi = values[off].min(), values[off].max()
+    if not hi > lo:
+        raise ValueError("Y is constant off the diagonal; it cannot be min-max scaled.")
+    out = (values - lo) / (hi - lo)
+    np.fill_diagonal(out, 0.0)
+    return pd.DataFrame(out, index=Y.index, columns=Y.columns)
+
+
+def binarize_connectome(Y, threshold):
+    """``1.0`` where ``Y > threshold``, else ``0.0`` (diagonal 0).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from connpredict.datasets._features import binarize_connectome
+    >>> Y = pd.DataFrame([[0.0, 0.5], [0.5, 0.0]], list("ab"), list("ab"))
+    >>> binarize_connectome(Y, 0.3).to_numpy().tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+    if threshold is None:
+        return Y
+    out = (Y.to_numpy(dtype=float) > threshold).astype(float)
+    np.fill_diagonal(out, 0.0)
+    return pd.DataFrame(out, index=Y.index, columns=Y.columns)
+
+
+def resolve_threshold(binarize, target):
+    """The binarisation threshold: the research one for ``True``, else as given."""
+    if binarize is None or binarize is False:
+        return None
+    if binarize is True:
+        return RESEARCH_THRESHOLDS[target]
+    return float(binarize)
+
+
+def describe(*, features, genes, n_genes, hemisphere, scale, threshold):
+    """A paragraph of the dataset description listing non-default options."""
+    lines = []
+    if tuple(features) != DEFAULT_FEATURES:
+        lines.append(f"feature blocks {', '.join(features)}")
+    if genes is not None:
+        what = genes if isinstance(genes, str) else "a list of genes"
+        lines.append(f"genes restricted to {what} ({n_genes} in the data)")
+    if hemisphere != "both":
+        lines.append(f"{hemisphere} hemisphere only")
+    if scale is not None:
+        lines.append(f"target {scale}-scaled")
+    if threshold is not None:
+        lines.append(f"target binarised at > {threshold}")
+    if not lines:
+        return ""
+    return "\n**Options.** " + "; ".join(lines) + ".\n"
