@@ -220,10 +220,15 @@ def table(paths):
     notes = collections.defaultdict(set)
     fit = collections.defaultdict(list)
     datasets, models = [], []
+    seen = set()
     for path in paths:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
                 d, m, s = row["dataset"], row["model"], row["split"]
+                key = (d, m, s, row["seed"], row["fold"], row["reduced"])
+                if key in seen:  # a fold run twice (parallel runs): keep one
+                    continue
+                seen.add(key)
                 if d not in datasets:
                     datasets.append(d)
                 if m not in models:
