@@ -100,7 +100,7 @@ def make_models(seed):
             PLSBilinearRegressor(linear_terms=False, penalty="separable"),
         ),
         "pls": (
-            "PLSBilinearRegressor() (25 comps, alpha 0.01)",
+            "PLSBilinearRegressor() (10 comps, GCV alpha)",
             PLSBilinearRegressor(),
         ),
         "pls-coords": (
