@@ -24,6 +24,7 @@ _LAZY = {
     "load_dataset": "connpredict.datasets",
     "make_synthetic_connectome": "connpredict.datasets",
     "make_dataset": "connpredict.datasets",
+    "atlas_regions": "connpredict.datasets",
     "get_data_home": "connpredict.datasets",
     # model selection
     "RandomSplit": "connpredict.model_selection",

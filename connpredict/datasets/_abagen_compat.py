@@ -133,6 +133,11 @@ def import_abagen():
     :func:`make_pkg_resources_shim` is registered in :data:`sys.modules` while
     abagen is imported and removed afterwards.
 
+    Use it instead of ``import abagen``, which fails with ``No module named
+    'pkg_resources'`` under setuptools 81 and later (abagen 0.1.3 imports
+    ``pkg_resources`` at import time). After one call, ``import abagen``
+    also works in the same Python session.
+
     Returns
     -------
     abagen : module
@@ -145,11 +150,14 @@ def import_abagen():
 
     Examples
     --------
-    >>> from connpredict.datasets._abagen_compat import import_abagen
+    >>> from connpredict.datasets import import_abagen
     >>> try:
     ...     abagen = import_abagen()
     ... except ImportError as exc:  # abagen is an optional dependency
     ...     assert "connpredict[ahba]" in str(exc)
+    ... else:
+    ...     atlas = abagen.fetch_desikan_killiany()  # shipped with abagen
+    ...     assert atlas["image"].endswith("atlas-desikankilliany.nii.gz")
     """
     if sys.modules.get("abagen") is not None:
         return sys.modules["abagen"]

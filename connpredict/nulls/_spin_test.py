@@ -19,6 +19,7 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from connpredict.model_selection._split import MIN_TEST_REGIONS
+from connpredict.nulls._regions import orient_permutations, region_treatment
 from connpredict.nulls._spins import (
     SPIN_METHODS,
     check_permutations,
@@ -64,6 +65,12 @@ class SpinTestResult:
         Name of the score.
     fast_path : bool
         Whether the null refits used a batched closed-form path.
+    region_treatment : Series or None
+        For spins drawn from a region table: how each region was moved,
+        ``"sphere"`` (spun on the sphere), ``"rotated"`` (no sphere centroid:
+        rotated by its ``x, y, z`` centroid within its hemisphere and
+        structure) or ``"fixed"`` (kept in place); see
+        :func:`spin_permutations`. None for given or random permutations.
 
     See Also
     --------
@@ -90,6 +97,7 @@ class SpinTestResult:
     method: str = "given"
     scoring: str = "score"
     fast_path: bool = False
+    region_treatment: pd.Series | None = None
 
     def __repr__(self):
         return (
@@ -400,6 +408,7 @@ def spin_test(
     n_jobs=None,
     verbose=0,
     random_state=None,
+    permutation_axis=0,
 ):
     """Test a model's cross-validated score against spun gene expression.
 
@@ -470,6 +479,12 @@ default=None
     random_state : int, RandomState instance or None, default=None
         Seed of the permutations, and of the fits of an estimator whose own
         ``random_state`` is left to chance (see Notes).
+    permutation_axis : {0, 1}, default=0
+        Layout of ``permutations``: 0, one permutation per row,
+        ``(n_permutations, n_regions)``; 1, one per column,
+        ``(n_regions, n_permutations)``, as neuromaps and netneurotools
+        return spins (``data[spins[:, k]]`` is the k-th spun map). The
+        layout is never guessed, not even for a square array.
 
     Returns
     -------
@@ -543,7 +558,8 @@ default=None
     n_regions = X.shape[0]
     rng = check_random_state(random_state)
     if permutations is not None:
-        perms = check_permutations(permutations, n_regions)
+        perms = orient_permutations(permutations, n_regions, permutation_axis)
+        perms = check_permutations(perms, n_regions)
         method_used = "given"
     else:
         if regions is None:
@@ -571,6 +587,9 @@ default=None
                 reg, n_permutations, method=method, random_state=rng
             )
         method_used = method
+    treatment = None
+    if method_used in SPIN_METHODS:
+        treatment = region_treatment(reg)
     scorer, scoring_name = _resolve_scorer(estimator, scoring)
     splits = [
         (np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X, Y, groups)
@@ -666,6 +685,7 @@ default=None
         method=method_used,
         scoring=scoring_name,
         fast_path=fast_used,
+        region_treatment=treatment,
     )
 
 

@@ -22,6 +22,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from sklearn.utils import check_random_state
 
+from connpredict.nulls._regions import needs_treatment, treated_spins
 from connpredict.nulls._validation import check_count, check_sphere_points
 
 SPIN_METHODS = ("hungarian", "vasa", "nearest")
@@ -250,6 +251,19 @@ def spin_permutations(
     same ``method``. Every region therefore stays within its hemisphere and
     structure.
 
+    Tables of other atlases from :func:`connpredict.datasets.atlas_regions`
+    mark each region with a boolean ``has_sphere`` column and may hold
+    regions without a sphere centroid (subcortex, cerebellum, or cortical
+    regions the projection missed), other structure names and midline
+    regions (hemisphere ``"B"``). In a table with ``has_sphere``, every
+    region with a sphere centroid and a hemisphere ``"L"``/``"R"`` is spun
+    with the cortex; the others are
+    rotated by their ``x, y, z`` centroids within their hemisphere *and*
+    structure (as subcortex above) when at least two share both, and
+    otherwise held fixed (they keep their own data: a conservative null for
+    them). ``spin_test`` reports this per region in
+    ``SpinTestResult.region_treatment``.
+
     Parameters
     ----------
     regions : DataFrame of shape (n_regions, n_columns)
@@ -323,6 +337,11 @@ def spin_permutations(
     if method not in _ASSIGN:
         raise ValueError(f"method must be one of {SPIN_METHODS}, got {method!r}.")
     n_permutations = check_count(n_permutations, "n_permutations")
+    if needs_treatment(regions):  # user atlases: see nulls/_regions.py
+        return treated_spins(
+            regions, n_permutations, spin_permutations, random_state=random_state,
+            method=method, n_jobs=n_jobs,
+        )  # fmt: skip
     groups = _region_groups(regions)
     rng = check_random_state(random_state)
     # Drawn up front, in a fixed order, so results depend only on the seed.
