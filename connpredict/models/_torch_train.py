@@ -24,10 +24,10 @@ from skorch.helper import predefined_split
 from connpredict.models._base import BaseConnectomeRegressor
 from connpredict.models._torch_data import PairBatch, PairDataset, PairLoader
 from connpredict.utils._contract import pair_indices
+from connpredict.utils._stats import draw_seed
 
 logger = logging.getLogger("connpredict.models")
 
-_MAX_SEED = 2**31 - 1
 # pairs decoded per chunk at prediction time, regions encoded per chunk
 _PREDICT_PAIRS = 1 << 16
 _ENCODE_REGIONS = 256
@@ -192,6 +192,15 @@ class NeuralConnectomeRegressor(
 
     _requires_genes = True
     _module_class = None
+    # the training loss (classifiers use BCEWithLogitsLoss on 0/1 targets)
+    _criterion = torch.nn.MSELoss
+
+    def _target_scaling(self, y):
+        """``(mean, scale)`` standardising the training pair values."""
+        if not self._standardizes():
+            return 0.0, 1.0
+        sd = float(y.std())
+        return float(y.mean()), (sd if sd > 1e-12 else 1.0)
 
     # -- hooks -------------------------------------------------------------
     def _module_kwargs(self, n_genes):  # pragma: no cover - abstract
@@ -394,8 +403,8 @@ class NeuralConnectomeRegressor(
         self._validate_params()
         self._resolve_distance(X)
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(_MAX_SEED))
-        split_seed = int(rng.randint(_MAX_SEED))
+        seed = draw_seed(rng)
+        split_seed = draw_seed(rng)
         self._fit_scalers(X)
         genes, coords = self._tensors(X)
         self.n_genes_ = genes.shape[1]
@@ -408,11 +417,7 @@ class NeuralConnectomeRegressor(
                 "regions or set n_iter_no_change=None."
             )
         rows, cols, y = self._pairs(tr, Y_block)
-        self.y_mean_ = float(y.mean())
-        sd = float(y.std())
-        self.y_scale_ = sd if sd > 1e-12 else 1.0
-        if not self._standardizes():
-            self.y_mean_, self.y_scale_ = 0.0, 1.0
+        self.y_mean_, self.y_scale_ = self._target_scaling(y)
 
         def _ds(r, c, t):
             yt = torch.as_tensor(
@@ -425,9 +430,7 @@ class NeuralConnectomeRegressor(
         if len(va) >= 2:
             valid_ds = _ds(*self._pairs(va, Y_block))
 
-        member_seeds = [seed] + [
-            int(rng.randint(_MAX_SEED)) for _ in range(self.n_ensemble - 1)
-        ]
+        member_seeds = [seed] + [draw_seed(rng) for _ in range(self.n_ensemble - 1)]
         nets = []
         bar = self._progress_bar()
         try:
@@ -463,7 +466,7 @@ class NeuralConnectomeRegressor(
         generator = torch.Generator().manual_seed(seed)
         net = _PairNet(
             module=self._module_class,
-            criterion=torch.nn.MSELoss,
+            criterion=self._criterion,
             optimizer=torch.optim.AdamW,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
@@ -682,7 +685,7 @@ class NeuralConnectomeRegressor(
         for module_state in state["module_states"]:
             net = _PairNet(
                 module=self._module_class,
-                criterion=torch.nn.MSELoss,
+                criterion=self._criterion,
                 device=self.device,
                 **{
                     f"module__{k}": v

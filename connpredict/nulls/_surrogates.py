@@ -10,6 +10,9 @@ for any set of regions (subcortex included) and for volumetric data.
 import numpy as np
 from sklearn.utils import check_random_state
 
+from connpredict.nulls._validation import check_count
+from connpredict.utils._contract import pair_indices
+
 
 def _variogram_kernel(d_pairs, n_bins, bandwidth):
     """Gaussian weights (n_pairs, n_bins) of pairs around each bin centre."""
@@ -126,9 +129,7 @@ def variogram_surrogates(
         raise ValueError("values and distances must be finite.")
     if n < 4:
         raise ValueError("At least 4 regions are needed for a variogram.")
-    n_surrogates = int(n_surrogates)
-    if n_surrogates < 1:
-        raise ValueError(f"n_surrogates must be >= 1, got {n_surrogates}.")
+    n_surrogates = check_count(n_surrogates, "n_surrogates")
     rng = check_random_state(random_state)
     if n_neighbors is None:
         ks = np.unique(np.clip(np.linspace(0.1 * n, 0.6 * n, 10).astype(int), 2, n))
@@ -137,7 +138,7 @@ def variogram_surrogates(
         if ks.size == 0 or ks.min() < 1 or ks.max() > n:
             raise ValueError(f"n_neighbors must lie in [1, {n}].")
     D = (D + D.T) / 2.0
-    rows, cols = np.triu_indices(n, k=1)
+    rows, cols = pair_indices(n)
     d_pairs = D[rows, cols]
     keep = d_pairs <= np.percentile(d_pairs, max_distance_pct)
     rows, cols, d_pairs = rows[keep], cols[keep], d_pairs[keep]

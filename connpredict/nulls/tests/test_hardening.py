@@ -113,6 +113,17 @@ def test_n_permutations_must_be_an_integer(ds, bad):
         random_permutations(ds.regions, bad)
 
 
+@pytest.mark.parametrize("bad", [2.7, "5", True])
+def test_n_surrogates_must_be_an_integer(bad):
+    from connpredict.nulls import variogram_surrogates
+
+    rng = np.random.RandomState(0)
+    pts = rng.randn(12, 3)
+    D = np.linalg.norm(pts[:, None] - pts[None], axis=-1)
+    with pytest.raises(TypeError, match="n_surrogates must be an integer"):
+        variogram_surrogates(rng.randn(12), D, bad, random_state=0)
+
+
 def test_n_permutations_positive_and_numpy_ints(ds):
     with pytest.raises(ValueError, match=">= 1, got 0"):
         spin_permutations(ds.regions, 0)

@@ -9,6 +9,7 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial.distance import cdist
 
 from connpredict.nulls import (
+    _assign,
     random_permutations,
     random_rotations,
     read_spin_table,
@@ -320,3 +321,55 @@ def test_shipped_schaefer100_table():
     ]
     assert np.mean(spun) > 0.7 * i0
     assert np.percentile(spun, 10) > np.percentile(rand, 90)
+
+
+# -- exact assignment solvers --------------------------------------------------
+
+BACKENDS = ["scipy"] + (["lapx"] if _assign._LAPX_BATCH is not None else [])
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_hungarian_spins_exactly_optimal_over_many_rotations(backend, monkeypatch):
+    # 1,200 rotations of 60 sphere centroids: the total cost of every spin
+    # equals scipy's optimum on the same rotated centroids (cdist, not our
+    # distance code), and with random centroids the optimum is unique, so the
+    # permutations are identical.
+    regions = make_region_table(60, 0, random_state=3)
+    left = regions.assign(hemisphere="L")
+    n_rot = 1200
+    monkeypatch.setattr(
+        _assign, "_LAPX_BATCH", _assign._LAPX_BATCH if backend == "lapx" else None
+    )
+    perms = spin_permutations(left, n_rot, random_state=11)
+    rot = random_rotations(n_rot, random_state=np.random.RandomState(11))
+    pts = left[["sphere_x", "sphere_y", "sphere_z"]].to_numpy()
+    rows = np.arange(len(pts))
+    gaps = np.empty(n_rot)
+    same = 0
+    for b in range(n_rot):
+        D = cdist(pts, pts @ rot[b].T)
+        best = linear_sum_assignment(D)[1]
+        gaps[b] = D[rows, perms[b]].sum() - D[rows, best].sum()
+        same += np.array_equal(perms[b], best)
+    assert np.abs(gaps).max() < 1e-9
+    assert same == n_rot
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_solve_assignments_against_brute_force(backend):
+    # Tiny problems: the optimum by enumerating all 5! permutations.
+    import itertools
+
+    rng = np.random.default_rng(0)
+    costs = rng.random((50, 5, 5))
+    got = _assign.solve_assignments(costs, backend=backend)
+    perms = np.array(list(itertools.permutations(range(5))))
+    for b in range(50):
+        totals = costs[b][np.arange(5), perms].sum(axis=1)
+        assert np.array_equal(got[b], perms[np.argmin(totals)])
+
+
+def test_hungarian_n_jobs_invariance(regions):
+    serial = spin_permutations(regions, 300, random_state=1)
+    parallel = spin_permutations(regions, 300, random_state=1, n_jobs=2)
+    assert np.array_equal(serial, parallel)
