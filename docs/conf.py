@@ -107,7 +107,7 @@ API_SECTIONS = (
     (
         "connpredict.models",
         "Models",
-        "Connectome regressors and classifiers, a meta-estimator and\n"
+        "Connectome regressors and classifiers, a meta-estimator and "
         "region-feature transformers.",
     ),
     ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
