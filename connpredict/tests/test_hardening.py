@@ -407,3 +407,20 @@ def test_leakage_guide_recipe_runs():
         warnings.simplefilter("error", UserWarning)  # no rescaled-coordinates warning
         runner.run(test)
     assert runner.failures == 0
+
+
+@pytest.mark.parametrize("pairs", ["test-test", "test-train", "test-all"])
+def test_scorers_on_a_pipeline_with_array_output(data, pairs):
+    # a scaler's unlabelled output is scored like the labelled (pandas) one
+    X, Y = data
+    X = X[gene_columns(X)]
+    scorer = get_scorer("pearson_r", pairs=pairs)
+    cv = KFold(3, shuffle=True, random_state=0)
+    plain = make_pipeline(StandardScaler(), BilinearRegressor())
+    labelled = make_pipeline(StandardScaler(), BilinearRegressor()).set_output(
+        transform="pandas"
+    )
+    a = cross_val_score(plain, X, Y, cv=cv, scoring=scorer, error_score="raise")
+    b = cross_val_score(labelled, X, Y, cv=cv, scoring=scorer, error_score="raise")
+    np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert np.all(np.isfinite(a))
