@@ -128,11 +128,30 @@ class ConnectomeScorer:
             f"pairs={self.pairs!r})"
         )
 
+    def _uses_proba(self, estimator):
+        """Classification metrics score a classifier's probabilities."""
+        return (
+            isinstance(self.metric, str)
+            and self.metric in _CLASSIFICATION_KEYS
+            and hasattr(estimator, "predict_proba")
+            and hasattr(estimator, "classes_")
+        )
+
     def _blocks(self, estimator, X, Y):
-        """Return labelled (Y_true, Y_pred) blocks and the region table X."""
+        """Return labelled (Y_true, Y_pred) blocks and the region table X.
+
+        A connectome classifier is scored on ``predict_proba`` (probability
+        of ``classes_[1]``) against ``Y == classes_[1]`` coded 0/1, so that
+        ``roc_auc`` ranks probabilities and the thresholded metrics use 0.5.
+        """
         X_df = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+        predict = (
+            estimator.predict_proba
+            if self._uses_proba(estimator)
+            else estimator.predict
+        )
         if self.pairs == "test-test":
-            Y_pred = estimator.predict(X)
+            Y_pred = predict(X)
             Y_true = train_block(X_df, Y)
             rows = cols = X_df.index
             X_info = X_df
@@ -156,7 +175,7 @@ class ConnectomeScorer:
                 )
             others = X_train.loc[~X_train.index.isin(X_df.index)]
             if self.pairs == "test-train":
-                Y_pred = _block(estimator.predict(X, X_train), X_df.index, X_train)
+                Y_pred = _block(predict(X, X_train), X_df.index, X_train)
                 Y_true = cross_block(X_df, X_train, Y)
                 rows, cols = X_df.index, X_train.index
             else:
@@ -167,8 +186,8 @@ class ConnectomeScorer:
                     )
                 Y_pred = np.hstack(
                     [
-                        _block(estimator.predict(X), X_df.index, X_df),
-                        _block(estimator.predict(X, others), X_df.index, others),
+                        _block(predict(X), X_df.index, X_df),
+                        _block(predict(X, others), X_df.index, others),
                     ]
                 )
                 rows, cols = X_df.index, X_df.index.append(others.index)
@@ -181,6 +200,8 @@ class ConnectomeScorer:
                 f"expected the {Y_true.shape} block of connectivity among the "
                 "regions; is it a connpredict connectome estimator?"
             )
+        if self._uses_proba(estimator):
+            Y_true = (np.asarray(Y_true) == estimator.classes_[1]).astype(float)
         return (
             pd.DataFrame(Y_true, index=rows, columns=cols),
             pd.DataFrame(Y_pred, index=rows, columns=cols),
