@@ -23,6 +23,7 @@ The metrics themselves are those of :func:`connpredict.metrics.evaluate`.
 """
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -249,7 +250,18 @@ class ConnectomeScorer:
                 metrics=[self.metric],
                 task=task,
             )[self.metric]
-        return self.sign * float(value)
+        value = self.sign * float(value)
+        if np.isnan(value):
+            name = self.metric if isinstance(self.metric, str) else repr(self)
+            warnings.warn(
+                f"The {name} score is undefined (NaN) on these {Y_true.shape[0]} "
+                f"test regions ({self.pairs} block of shape {Y_true.shape}): too "
+                "few pairs, or a constant true or predicted block. Use larger "
+                "test folds.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return value
 
     def _accept_sample_weight(self):
         # scikit-learn's multimetric scorer asks this before passing weights
