@@ -114,7 +114,7 @@ API_SECTIONS = (
         "Model selection",
         "Cross-validation over regions (regions are the samples).",
     ),
-    ("connpredict.models", "Models", "Connectome regressors."),
+    ("connpredict.models", "Models", "Connectome regressors and classifiers."),
     ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
     ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),
     ("connpredict.report", "Report", "The HTML report and its figures."),
