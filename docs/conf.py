@@ -104,7 +104,12 @@ API_SECTIONS = (
         "Model selection",
         "Cross-validation over regions (regions are the samples).",
     ),
-    ("connpredict.models", "Models", "Connectome regressors."),
+    (
+        "connpredict.models",
+        "Models",
+        "Connectome regressors and classifiers, a meta-estimator and "
+        "region-feature transformers.",
+    ),
     ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
     ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),
     ("connpredict.report", "Report", "The HTML report and its figures."),
