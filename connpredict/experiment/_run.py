@@ -189,6 +189,8 @@ def _resolve_null(null, models, regions):
     if null is None or (isinstance(null, str) and null == "auto"):
         if "bilinear" in models and _has_sphere(regions):
             return ["bilinear"]
+        if "bilinear" in models:
+            logger.info("no spin test: the regions lack sphere_x/y/z coordinates")
         return []
     if isinstance(null, str) and null == "none":
         return []
