@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.pipeline import Pipeline
 
 from connpredict.metrics._evaluate import _CLASSIFICATION_KEYS, MIN_PAIRS, evaluate
 from connpredict.metrics._names import NETWORK_METRIC, scorer_names
@@ -55,6 +56,19 @@ _SKLEARN_ALIASES = {
     "neg_mean_squared_error": "neg_mse",
     "neg_mean_absolute_error": "neg_mae",
 }
+
+
+def _unwrap_pipeline(estimator, X):
+    """A pipeline ending in a connectome estimator: its final step and X.
+
+    Test x train pairs need ``predict(X, X_train_)`` of the connectome
+    estimator on transformed features: the pipeline's other steps (fitted on
+    the training regions) transform ``X``, and the final step's ``X_train_``
+    already holds the transformed training regions.
+    """
+    if isinstance(estimator, Pipeline) and hasattr(estimator[-1], "X_train_"):
+        return estimator[-1], estimator[:-1].transform(X)
+    return estimator, X
 
 
 class ConnectomeScorer:
@@ -145,6 +159,8 @@ class ConnectomeScorer:
         of ``classes_[1]``) against ``Y == classes_[1]`` coded 0/1, so that
         ``roc_auc`` ranks probabilities and the thresholded metrics use 0.5.
         """
+        if self.pairs != "test-test":
+            estimator, X = _unwrap_pipeline(estimator, X)
         X_df = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
         predict = (
             estimator.predict_proba
@@ -330,7 +346,7 @@ def _sklearn_scorer_names():
 
 
 def get_scorer_names():
-    """Names of the connectome scorers of :func:`get_scorer`.
+    """Return the names of the connectome scorers of :func:`get_scorer`.
 
     Network scorers ``intra_network_<N>_r`` and ``inter_network_<N>_r`` are
     accepted for any network ``N`` too (they need ``regions=``), and so are
