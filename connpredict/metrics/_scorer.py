@@ -349,7 +349,7 @@ def _sklearn_scorer_names():
 
 
 def get_scorer_names():
-    """Names of the connectome scorers of :func:`get_scorer`.
+    """Return the names of the connectome scorers of :func:`get_scorer`.
 
     Network scorers ``intra_network_<N>_r`` and ``inter_network_<N>_r`` are
     accepted for any network ``N`` too (they need ``regions=``), and so are

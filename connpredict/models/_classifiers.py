@@ -62,7 +62,7 @@ class ConnectomeClassifierMixin(ClassifierMixin):
         return self._fit_binary(X, Y01)
 
     def decision_function(self, X, X_other=None):
-        """Logits of the positive class ``classes_[1]`` for each pair.
+        """Return the logits of the positive class ``classes_[1]`` for each pair.
 
         Parameters
         ----------
@@ -141,6 +141,7 @@ class ConnectomeClassifierMixin(ClassifierMixin):
         Returns
         -------
         accuracy : float
+            Fraction of the test pairs classified correctly.
         """
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported for connectome scores.")

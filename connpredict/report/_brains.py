@@ -109,6 +109,7 @@ def plot_region_scores(region_scores, regions, *, model=None, split=None, kind="
     Returns
     -------
     fig : matplotlib Figure
+        The figure drawn.
 
     Examples
     --------
@@ -266,6 +267,7 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
     Returns
     -------
     fig : matplotlib Figure
+        The figure drawn.
 
     Examples
     --------
