@@ -34,6 +34,7 @@ from connpredict.models import (
     BilinearRegressor,
     DecayResidualRegressor,
 )
+from connpredict.utils import upper_triangle
 
 
 def _fmt(values):
@@ -88,8 +89,7 @@ def residual_target(ds, seeds):
 def binarised(name, seeds):
     """Spatial folds on FC > 0.3: BilinearClassifier ROC AUC and accuracy."""
     ds = load_dataset(name, binarize=True)
-    iu = np.triu_indices(len(ds.Y), 1)
-    positive = float(ds.Y.to_numpy()[iu].mean())
+    positive = float(upper_triangle(ds.Y.to_numpy()).mean())
     print(f"\nbinarised FC (> 0.3): {positive:.1%} of the pairs connected")
     print("| model (spatial 4-fold) | ROC AUC | accuracy |")
     print("|---|---|---|")
@@ -113,8 +113,8 @@ def binarised(name, seeds):
     for seed in seeds:
         cv = SpatialSplit(n_splits=4, random_state=seed)
         for train, test in cv.split(ds.X, ds.Y):
-            tr = ds.Y.to_numpy()[np.ix_(train, train)][np.triu_indices(len(train), 1)]
-            te = ds.Y.to_numpy()[np.ix_(test, test)][np.triu_indices(len(test), 1)]
+            tr = upper_triangle(ds.Y.to_numpy()[np.ix_(train, train)])
+            te = upper_triangle(ds.Y.to_numpy()[np.ix_(test, test)])
             base.append(np.mean(te == float(tr.mean() > 0.5)))
     print(f"| training-majority class | 0.500 | {_fmt(base)} |")
 
