@@ -19,6 +19,16 @@ class _NeuralClassifierMixin(ConnectomeClassifierMixin):
         # train on the raw 0/1 labels: no standardisation of the target
         return 0.0, 1.0
 
+    def _validate_params(self):
+        super()._validate_params()
+        if getattr(self, "clamp", None) is not None:
+            raise ValueError(
+                f"{type(self).__name__} outputs logits, which clamp would bound "
+                f"(clamp={self.clamp!r} caps the probabilities); pass clamp=None, "
+                "e.g. {**RESEARCH_PARAMS['smt'], 'clamp': None} for the research "
+                "recipe."
+            )
+
     def _fit_binary(self, X, Y01):
         # the regressor's training, on the 0/1 block
         return super(ConnectomeClassifierMixin, self)._fit(X, Y01)
@@ -33,7 +43,8 @@ class PairMLPClassifier(_NeuralClassifierMixin, PairMLPRegressor):
     labels, instead of a connectivity value trained with MSE (the research
     system's ``binarize`` option for its MLP). Early stopping (with
     ``n_iter_no_change``) monitors the BCE of the inner validation regions.
-    With ``n_ensemble > 1`` the members' logits are averaged.
+    With ``n_ensemble > 1`` the members' logits are averaged. ``clamp`` must
+    be None (it would bound the logits).
 
     Parameters
     ----------
@@ -72,6 +83,8 @@ class SMTClassifier(_NeuralClassifierMixin, SMTRegressor):
     labels, instead of a connectivity value trained with MSE. Early stopping
     (with ``n_iter_no_change``) monitors the BCE of the inner validation
     regions. With ``n_ensemble > 1`` the members' logits are averaged.
+    ``clamp`` must be None (it would bound the logits): for the research
+    recipe pass ``{**RESEARCH_PARAMS["smt"], "clamp": None}``.
 
     Parameters
     ----------

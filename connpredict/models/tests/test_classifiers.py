@@ -220,3 +220,19 @@ def test_neural_classifier_learns_an_easy_target():
     y = Yb.iloc[30:, 30:].to_numpy()[iu]
     majority = max(y.mean(), 1 - y.mean())
     assert clf.score(X.iloc[30:], Yb.iloc[30:]) > majority
+
+
+def test_neural_classifier_refuses_clamp(data):
+    with pytest.raises(ValueError, match="clamp=None"):
+        _tiny(SMTClassifier, clamp=(-1.0, 1.0)).fit(data.X.iloc[:20], data.Yb.iloc[:20])
+
+
+def test_smt_classifier_research_recipe_builds(data):
+    from connpredict.models import RESEARCH_PARAMS
+
+    params = {**RESEARCH_PARAMS["smt"], "clamp": None}
+    params.update(token_size=4, max_iter=1, batch_size=64, random_state=0)
+    params.update(n_iter_no_change=None, lr_schedule=None)
+    clf = SMTClassifier(**params).fit(data.X.iloc[:24], data.Yb.iloc[:24])
+    proba = clf.predict_proba(data.X.iloc[24:]).to_numpy()
+    assert proba.shape == (16, 16) and np.all((proba >= 0) & (proba <= 1))
