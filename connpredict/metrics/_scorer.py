@@ -31,7 +31,7 @@ from sklearn.pipeline import Pipeline
 
 from connpredict.metrics._evaluate import _CLASSIFICATION_KEYS, MIN_PAIRS, evaluate
 from connpredict.metrics._names import NETWORK_METRIC, scorer_names
-from connpredict.utils._contract import cross_block, train_block
+from connpredict.utils._contract import align_unlabelled, cross_block, train_block
 
 _PAIRS_OPTIONS = ("test-test", "test-train", "test-all")
 
@@ -161,7 +161,10 @@ class ConnectomeScorer:
         """
         if self.pairs != "test-test":
             estimator, X = _unwrap_pipeline(estimator, X)
-        X_df = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+        # an unlabelled array (a transformer's output) takes Y's row labels
+        X_df = align_unlabelled(X, Y)
+        if self.pairs != "test-test":
+            X = X_df
         predict = (
             estimator.predict_proba
             if self._uses_proba(estimator)

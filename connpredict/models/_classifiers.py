@@ -29,6 +29,7 @@ from connpredict.models._base import BaseConnectomeRegressor
 from connpredict.models._rules import pairwise_distances
 from connpredict.utils._contract import (
     COORD_COLUMNS,
+    align_unlabelled,
     check_regions_X,
     pair_indices,
     train_block,
@@ -144,7 +145,9 @@ class ConnectomeClassifierMixin(ClassifierMixin):
         """
         if sample_weight is not None:
             raise ValueError("sample_weight is not supported for connectome scores.")
-        X = check_regions_X(X, coord_columns=self._coord_columns(), min_regions=2)
+        X = check_regions_X(
+            align_unlabelled(X, Y), coord_columns=self._coord_columns(), min_regions=2
+        )
         y_true = upper_triangle(train_block(X, Y))
         y_pred = upper_triangle(np.asarray(self.predict(X), dtype=float))
         return float(np.mean(y_true == y_pred))
