@@ -8,6 +8,10 @@
 # has none. Then, in Chromium (Debian's package, installed when missing):
 #   - takes a full-page screenshot (RESULTS_DIR/report_screenshot.png, or
 #     $REPORT_SCREENSHOT) and checks it is not blank;
+#   - requires the metrics, connectome and brains sections (the brains section
+#     with its 4 figures: per-region accuracy on a glass brain and on the
+#     cortical surface, strongest edges, folds on a glass brain), and no
+#     figure replaced by a "could not be drawn" note;
 #   - dumps the DOM after load: the page's script records how many <img>
 #     decoded (naturalWidth > 0) and how many script errors occurred; every
 #     image must have decoded and no error or console message may appear;
@@ -85,15 +89,17 @@ class Page(HTMLParser):
     def __init__(self):
         super().__init__()
         self.imgs, self.external, self.root, self.sections = [], [], {}, []
+        self.section_of = []  # the section of each image
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "html":
             self.root = attrs
-        if tag == "img":
-            self.imgs.append(attrs.get("src") or "")
         if tag == "section":
             self.sections.append(attrs.get("id"))
+        if tag == "img":
+            self.imgs.append(attrs.get("src") or "")
+            self.section_of.append(self.sections[-1] if self.sections else None)
         for key in ("src", "href"):
             if re.match(r"^\s*(https?:)?//", attrs.get(key) or ""):
                 self.external.append(attrs[key])
@@ -103,7 +109,20 @@ page = Page()
 page.feed(open(report, encoding="utf-8").read())
 if not page.imgs:
     failures.append("the report has no figures")
+# the brain section: per-region accuracy (glass brain, cortical surface),
+# strongest edges and folds on glass brains, each a figure that decodes
+REQUIRED_SECTIONS = ("metrics", "connectome", "brains")
+for sid in REQUIRED_SECTIONS:
+    if sid not in page.sections:
+        failures.append(f"the report lacks the {sid!r} section")
+brain_imgs = [k for k, sid in enumerate(page.section_of) if sid == "brains"]
+if len(brain_imgs) < 4:
+    failures.append(f"the brains section has {len(brain_imgs)} figure(s), expected 4")
+notes = open(report, encoding="utf-8").read().count("could not be drawn")
+if notes:
+    failures.append(f"{notes} figure(s) could not be drawn (see the report's notes)")
 valid = 0
+decoded = set()
 for k, src in enumerate(page.imgs):
     prefix = "data:image/png;base64,"
     if not src.startswith(prefix):
@@ -119,6 +138,10 @@ for k, src in enumerate(page.imgs):
         failures.append(f"figure {k} is tiny or blank ({img.shape})")
         continue
     valid += 1
+    decoded.add(k)
+bad_brains = [k for k in brain_imgs if k not in decoded]
+if bad_brains:
+    failures.append(f"brain figure(s) {bad_brains} do not decode or are blank")
 if page.external:
     failures.append(f"the page loads from the network: {page.external[:3]}")
 
@@ -143,6 +166,8 @@ if float(np.std(shot_img[..., :3])) < 0.02:
     failures.append("the screenshot is blank")
 
 print(f"check_report: sections {', '.join(page.sections)}")
+print(f"check_report: brains section: {len(brain_imgs)} figures, "
+      f"{len([k for k in brain_imgs if k in decoded])} decoded")
 print(f"check_report: {ok}/{total} figures decoded in Chromium, "
       f"{valid}/{len(page.imgs)} embedded PNGs valid, js errors {errors}, "
       f"screenshot {shot_img.shape[1]}x{shot_img.shape[0]} at {shot}")

@@ -30,11 +30,11 @@ import argparse
 import resource
 import time
 
-import numpy as np
 import torch
 
 from connpredict.models._torch_data import PairDataset, PairLoader
 from connpredict.models._torch_modules import SMTModule
+from connpredict.utils import pair_indices
 
 SMT_KW = dict(token_size=20, d_model=64, n_heads=4, n_layers=2, dropout=0.1)
 
@@ -48,7 +48,7 @@ def throughput(n_regions=400, n_genes=810, batch_size=1024, rounds=4, seed=0):
     """
     gen = torch.Generator().manual_seed(seed)
     genes = torch.randn(n_regions, n_genes, generator=gen)
-    rows, cols = np.triu_indices(n_regions, k=1)
+    rows, cols = pair_indices(n_regions)
     y = torch.randn(len(rows), generator=gen)
     ds = PairDataset(genes, None, rows, cols, y)
     methods = {}

@@ -69,7 +69,7 @@ def _cmd_run(args):
         }
         print(result.summary())
         folder = result.save(
-            out, overwrite=config["overwrite"], report=True, config=extra
+            out, overwrite=config["overwrite"], report=not args.no_report, config=extra
         )
     except (ValueError, TypeError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
@@ -92,22 +92,14 @@ def _cmd_report(args):
 
 
 def _cmd_datasets(args):
-    from connpredict.datasets import dataset_files, dataset_names, get_data_home
-    from connpredict.datasets._fetch import _sha256
-    from connpredict.datasets._registry import CHECKSUMS
+    from connpredict.datasets import cache_status, get_data_home
 
-    home = get_data_home(args.data_home)
-    print(f"data home: {home}")
-    for name in dataset_names():
-        files = dataset_files(name)
-        if not files:
-            status = "embedded (no download)"
-        else:
-            ok = [
-                (home / f).exists() and _sha256(home / f) == CHECKSUMS[f] for f in files
-            ]
-            status = "cached" if all(ok) else f"{sum(ok)}/{len(ok)} files cached"
-        print(f"  {name:<18} {status}")
+    print(f"data home: {get_data_home(args.data_home)}")
+    for name, row in cache_status(args.data_home).iterrows():
+        status = row["status"]
+        if status not in ("embedded", "cached"):
+            status = f"{status}: {row['n_cached']}/{row['n_files']} files cached"
+        print(f"  {name:<18} {status:<32} {row['summary']}")
     return 0
 
 
@@ -158,6 +150,7 @@ def build_parser():
     add("--config", help="YAML file with the same options (+ per-model parameters)")
     add("--quick", action="store_const", const=True, help="smoke-test settings")
     add("--silent", action="store_true", help="no progress lines")
+    add("--no-report", action="store_true", help="skip report.html (faster)")
     p_run.set_defaults(func=_cmd_run)
     p_rep = sub.add_parser("report", help="rebuild report.html of a results folder")
     p_rep.add_argument("results_dir", help="folder written by `connpredict run`")

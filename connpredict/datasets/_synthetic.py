@@ -6,6 +6,7 @@ from scipy.spatial.distance import cdist
 from sklearn.utils import Bunch, check_random_state
 
 from connpredict.datasets._descr import load_descr
+from connpredict.utils._contract import pair_indices, upper_triangle
 
 YEO7 = ("Vis", "SomMot", "DorsAttn", "SalVentAttn", "Limbic", "Cont", "Default")
 
@@ -15,8 +16,7 @@ _RADII = np.array([28.0, 68.0, 48.0])
 
 
 def _standardise_offdiag(M):
-    iu = np.triu_indices(M.shape[0], k=1)
-    vals = M[iu]
+    vals = upper_triangle(M)
     sd = vals.std()
     out = (M - vals.mean()) / (sd if sd > 0 else 1.0)
     np.fill_diagonal(out, 0.0)
@@ -187,7 +187,7 @@ def make_synthetic_connectome(
     )
     w_gene, w_dist, w_net = (float(w) for w in weights)
     signal = w_gene * gene_term + w_dist * distance_term + w_net * network_term
-    iu = np.triu_indices(n_regions, k=1)
+    iu = pair_indices(n_regions)
     signal_sd = signal[iu].std()
     E = rng.standard_normal((n_regions, n_regions))
     E = (E + E.T) / np.sqrt(2.0)

@@ -15,20 +15,10 @@ import scipy.linalg
 import scipy.stats
 
 from connpredict.metrics._pairs import _align_frames, _as_pairs
+from connpredict.utils._stats import pearson_r
 
-
-def _pearson(a, b):
-    """Pearson r of two vectors; NaN when either is constant or too short."""
-    a = np.asarray(a, dtype=float)
-    b = np.asarray(b, dtype=float)
-    if a.size < 2:
-        return float("nan")
-    a = a - a.mean()
-    b = b - b.mean()
-    denom = np.sqrt(np.dot(a, a) * np.dot(b, b))
-    if not denom > 0:
-        return float("nan")
-    return float(np.clip(np.dot(a, b) / denom, -1.0, 1.0))
+# the one Pearson r of the package (NaN when undefined, clipped to [-1, 1])
+_pearson = pearson_r
 
 
 def _spearman(a, b):

@@ -31,6 +31,24 @@ def _fold_assignment(X, cv, *, y=None, groups=None):
     return labels, n_folds
 
 
+def _fold_names(X, labels, n_folds, groups):
+    """Name of each fold: its group (e.g. network) when all its regions share one."""
+    names = [f"fold {f}" for f in range(n_folds)]
+    if groups is None:
+        return names
+    if hasattr(groups, "reindex") and hasattr(X, "index"):
+        if set(groups.index) >= set(X.index):
+            groups = groups.reindex(X.index)
+    values = np.asarray(groups, dtype=object)
+    if values.shape[0] != labels.shape[0]:
+        return names
+    for f in range(n_folds):
+        shared = {str(v) for v in values[labels == f]}
+        if len(shared) == 1:
+            names[f] = shared.pop()
+    return names
+
+
 def _fold_colors(n_folds):
     from matplotlib import colormaps
 
@@ -55,6 +73,8 @@ def plot_splits(
     exactly one; a region tested in several folds is coloured by the first,
     a region never tested is grey). Three orthogonal projections are drawn:
     sagittal (y against z), coronal (x against z) and axial (x against y).
+    A fold whose regions all share one ``groups`` label (each network of
+    :class:`NetworkSplit`) is named by that label in the legend.
 
     Parameters
     ----------
@@ -101,9 +121,10 @@ def plot_splits(
     labels, n_folds = _fold_assignment(X, cv, y=y, groups=groups)
     colors = _fold_colors(n_folds)
     name = type(cv).__name__
+    fold_names = _fold_names(X, labels, n_folds, groups)
 
     if kind == "glass":
-        return _plot_glass(coords, labels, colors, name)
+        return _plot_glass(coords, labels, colors, name, fold_names)
     if kind != "scatter":
         raise ValueError(f"kind must be 'scatter' or 'glass', got {kind!r}.")
 
@@ -137,7 +158,7 @@ def plot_splits(
                 color=colors[fold],
                 edgecolors="black",
                 linewidths=0.3,
-                label=f"fold {fold} ({sel.sum()})",
+                label=f"{fold_names[fold]} ({sel.sum()})",
             )
         axis.set_title(title)
         axis.set_xlabel(_AXIS_NAMES[h])
@@ -150,13 +171,14 @@ def plot_splits(
     return fig
 
 
-def _plot_glass(coords, labels, colors, name):
+def _plot_glass(coords, labels, colors, name, fold_names=None, title=None):
     import matplotlib.pyplot as plt
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
     from nilearn.plotting import plot_markers
 
     n_folds = len(colors)
+    fold_names = fold_names or [f"fold {f}" for f in range(n_folds)]
     cmap = ListedColormap(["lightgrey", *colors])
     fig = plt.figure(figsize=(11, 4))
     plot_markers(
@@ -168,12 +190,12 @@ def _plot_glass(coords, labels, colors, name):
         node_vmax=n_folds + 0.5,
         display_mode="ortho",
         figure=fig,
-        title=f"Test folds of {name}",
+        title=title or f"Test folds of {name}",
         colorbar=False,
         annotate=True,
     )
     handles = [
-        Patch(color=colors[f], label=f"fold {f} ({(labels == f).sum()})")
+        Patch(color=colors[f], label=f"{fold_names[f]} ({(labels == f).sum()})")
         for f in range(n_folds)
     ]
     if (labels < 0).any():

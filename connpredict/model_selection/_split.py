@@ -29,6 +29,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples
 
 from connpredict.utils._contract import COORD_COLUMNS, train_block
+from connpredict.utils._stats import draw_seed
 
 __all__ = [
     "MIN_TEST_REGIONS",
@@ -39,8 +40,6 @@ __all__ = [
     "check_n_splits",
     "validation_split",
 ]
-
-_MAX_SEED = np.iinfo(np.int32).max
 
 #: Fewest test regions for which a fold's test x test block defines a Pearson
 #: r: its upper triangle has ``m (m - 1) / 2`` pairs, so 2 regions give one
@@ -539,7 +538,7 @@ def _kmeans_centroids(coords, k, rng, n_init=4, max_iter=100):
 
     best, best_inertia = None, np.inf
     for _ in range(n_init):
-        centroids, _ = kmeans_plusplus(coords, k, random_state=rng.randint(_MAX_SEED))
+        centroids, _ = kmeans_plusplus(coords, k, random_state=draw_seed(rng))
         for _ in range(max_iter):
             labels = cdist(coords, centroids, "sqeuclidean").argmin(axis=1)
             new = np.vstack(
@@ -725,7 +724,7 @@ def _community_partition(W, resolution, n_splits, rng):
 
     graph, A = _positive_graph(W)
     comms = nx.community.louvain_communities(
-        graph, weight="weight", resolution=resolution, seed=rng.randint(_MAX_SEED)
+        graph, weight="weight", resolution=resolution, seed=draw_seed(rng)
     )
     comms = [sorted(c) for c in comms]
     if n_splits is not None:
@@ -745,11 +744,11 @@ def _split_largest(graph, comms, resolution, rng):
     target = comms[order[0]]
     sub = graph.subgraph(target)
     parts = nx.community.louvain_communities(
-        sub, weight="weight", resolution=resolution, seed=rng.randint(_MAX_SEED)
+        sub, weight="weight", resolution=resolution, seed=draw_seed(rng)
     )
     if len(parts) < 2:
         parts = nx.community.kernighan_lin_bisection(
-            sub, weight="weight", seed=rng.randint(_MAX_SEED)
+            sub, weight="weight", seed=draw_seed(rng)
         )
     rest = [c for i, c in enumerate(comms) if i != order[0]]
     return rest + [sorted(p) for p in parts]

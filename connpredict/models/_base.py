@@ -24,6 +24,7 @@ from connpredict.utils._contract import (
     train_block,
     upper_triangle,
 )
+from connpredict.utils._stats import pearson_r
 
 
 class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
@@ -189,22 +190,13 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
         )
         y_true = upper_triangle(train_block(X, Y))
         y_pred = upper_triangle(np.asarray(self.predict(X), dtype=float))
-        return _pearson(y_true, y_pred)
+        return pearson_r(y_true, y_pred)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.single_output = False
         return tags
-
-
-def _pearson(a, b):
-    a = np.asarray(a, dtype=float) - np.mean(a)
-    b = np.asarray(b, dtype=float) - np.mean(b)
-    denom = np.sqrt(np.dot(a, a) * np.dot(b, b))
-    if denom == 0:
-        return float("nan")
-    return float(np.dot(a, b) / denom)
 
 
 def _forget_fit(estimator):

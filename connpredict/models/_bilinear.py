@@ -14,7 +14,6 @@ import numpy as np
 from scipy.optimize import minimize
 from sklearn.cross_decomposition import PLSRegression
 from sklearn.decomposition import PCA
-from sklearn.utils.validation import check_random_state
 
 from connpredict.models._base import BaseConnectomeRegressor
 from connpredict.models._linalg import (
@@ -28,6 +27,7 @@ from connpredict.models._linalg import (
 )
 from connpredict.models._rules import fit_exponential_decay, pairwise_distances
 from connpredict.utils._contract import COORD_COLUMNS, pair_indices
+from connpredict.utils._stats import draw_seed
 
 __all__ = ["BilinearRegressor"]
 
@@ -305,8 +305,7 @@ class _BilinearBase(BaseConnectomeRegressor):
         if cv is None or isinstance(cv, numbers.Integral):
             k = 5 if cv is None else int(cv)
             k = max(2, min(k, n // 3))
-            rng = check_random_state(st["random_state"])
-            seed = int(rng.randint(np.iinfo(np.int32).max))
+            seed = draw_seed(st["random_state"])
             if all(c in X.columns for c in self._coord_columns()):
                 cv = SpatialSplit(
                     k,
@@ -385,8 +384,7 @@ class _BilinearBase(BaseConnectomeRegressor):
         """Number of L-BFGS iterations chosen on held-out training regions."""
         from connpredict.model_selection import validation_split
 
-        rng = check_random_state(st["random_state"])
-        seed = int(rng.randint(np.iinfo(np.int32).max))
+        seed = draw_seed(st["random_state"])
         tr, va = validation_split(
             X,
             cv=st["validation_cv"],
@@ -422,6 +420,19 @@ class _BilinearBase(BaseConnectomeRegressor):
             "beta": [self.coords_coef_],
         }
         return self._predict_state(state, X_rows, X_cols, self._st)
+
+    def _spin_null_refitter(self, coord_columns=COORD_COLUMNS):
+        """Closed-form refits for :func:`connpredict.nulls.spin_test`, or None.
+
+        The hook spin_test looks for on an estimator: None, or a factory
+        ``factory(X, Y, splits, gene_pos)`` whose result's ``batch(perms)``
+        returns the held-out Pearson r of each fold after refitting on the
+        genes permuted by each permutation (see
+        :mod:`connpredict.models._bilinear_nulls`).
+        """
+        from connpredict.models._bilinear_nulls import bilinear_null_refitter
+
+        return bilinear_null_refitter(self, coord_columns)
 
     @property
     def coef_(self):

@@ -24,10 +24,10 @@ from skorch.helper import predefined_split
 from connpredict.models._base import BaseConnectomeRegressor
 from connpredict.models._torch_data import PairBatch, PairDataset, PairLoader
 from connpredict.utils._contract import pair_indices
+from connpredict.utils._stats import draw_seed
 
 logger = logging.getLogger("connpredict.models")
 
-_MAX_SEED = 2**31 - 1
 # pairs decoded per chunk at prediction time, regions encoded per chunk
 _PREDICT_PAIRS = 1 << 16
 _ENCODE_REGIONS = 256
@@ -394,8 +394,8 @@ class NeuralConnectomeRegressor(
         self._validate_params()
         self._resolve_distance(X)
         rng = check_random_state(self.random_state)
-        seed = int(rng.randint(_MAX_SEED))
-        split_seed = int(rng.randint(_MAX_SEED))
+        seed = draw_seed(rng)
+        split_seed = draw_seed(rng)
         self._fit_scalers(X)
         genes, coords = self._tensors(X)
         self.n_genes_ = genes.shape[1]
@@ -425,9 +425,7 @@ class NeuralConnectomeRegressor(
         if len(va) >= 2:
             valid_ds = _ds(*self._pairs(va, Y_block))
 
-        member_seeds = [seed] + [
-            int(rng.randint(_MAX_SEED)) for _ in range(self.n_ensemble - 1)
-        ]
+        member_seeds = [seed] + [draw_seed(rng) for _ in range(self.n_ensemble - 1)]
         nets = []
         bar = self._progress_bar()
         try:

@@ -28,6 +28,7 @@ from connpredict.nulls._spins import (
 )
 from connpredict.nulls._validation import check_count
 from connpredict.utils._contract import COORD_COLUMNS, check_regions_X
+from connpredict.utils._stats import draw_seed
 
 logger = logging.getLogger(__name__)
 
@@ -621,7 +622,7 @@ default=None
     # Seeds for estimators left to chance: fit 0 is the true one, fit k + 1
     # the refit of permutation k, whichever worker runs it.
     seeded = _unseeded_params(estimator)
-    seeds = _fit_seeds(rng.randint(np.iinfo(np.int32).max), perms.shape[0] + 1)
+    seeds = _fit_seeds(draw_seed(rng), perms.shape[0] + 1)
     if not seeded:
         seeds = [None] * len(seeds)
     with _one_thread():

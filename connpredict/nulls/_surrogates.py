@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.utils import check_random_state
 
 from connpredict.nulls._validation import check_count
+from connpredict.utils._contract import pair_indices
 
 
 def _variogram_kernel(d_pairs, n_bins, bandwidth):
@@ -140,7 +141,7 @@ def variogram_surrogates(
         if ks.size == 0 or ks.min() < 1 or ks.max() > n:
             raise ValueError(f"n_neighbors must lie in [1, {n}].")
     D = (D + D.T) / 2.0
-    rows, cols = np.triu_indices(n, k=1)
+    rows, cols = pair_indices(n)
     d_pairs = D[rows, cols]
     keep = d_pairs <= np.percentile(d_pairs, max_distance_pct)
     rows, cols, d_pairs = rows[keep], cols[keep], d_pairs[keep]

@@ -7,6 +7,7 @@ Each figure of the report is also a function returning a matplotlib
 Figure, to reuse in your own figures.
 """
 
+from connpredict.report._brains import plot_edges, plot_region_scores, region_accuracy
 from connpredict.report._figures import (
     best_model,
     network_names,
@@ -28,10 +29,13 @@ __all__ = [
     "load_results",
     "network_names",
     "plot_distance_performance",
+    "plot_edges",
     "plot_folds",
     "plot_network_performance",
     "plot_nulls",
     "plot_predicted_connectome",
+    "plot_region_scores",
     "plot_scores",
+    "region_accuracy",
     "summarize_results",
 ]

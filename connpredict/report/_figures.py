@@ -522,21 +522,31 @@ def plot_network_performance(results, *, models=None):
     return fig
 
 
-def _ordered_regions(folds, split, seed, networks=None):
+def _ordered_regions(folds, split, seed, networks=None, by="fold"):
     cur = folds[(folds["split"] == split) & (folds["seed"] == seed)]
     cur = cur.drop_duplicates("region")
     key = cur["fold"].astype(int)
     frame = pd.DataFrame({"region": cur["region"].to_numpy(), "fold": key.to_numpy()})
     if networks is not None:
         frame["network"] = frame["region"].map(networks).fillna("~").astype(str)
-        frame = frame.sort_values(["fold", "network"], kind="stable")
+        rank = {n: k for k, n in enumerate(dict.fromkeys(networks.astype(str)))}
+        frame["_rank"] = frame["network"].map(rank).fillna(len(rank))
+        keys = ["_rank", "fold"] if by == "network" else ["fold", "_rank"]
+        frame = frame.sort_values(keys, kind="stable").drop(columns="_rank")
     else:
         frame = frame.sort_values("fold", kind="stable")
     return frame
 
 
 def plot_predicted_connectome(
-    predictions, *, model=None, split=None, seed=None, folds=None, networks=None
+    predictions,
+    *,
+    model=None,
+    split=None,
+    seed=None,
+    folds=None,
+    networks=None,
+    order="fold",
 ):
     """True and predicted connectome of held-out regions, side by side.
 
@@ -564,7 +574,12 @@ def plot_predicted_connectome(
         regions by fold and mark the fold blocks.
     networks : Series, default=None
         Network name of each region (index = region labels), to order the
-        regions within each fold.
+        regions within each fold, or by network with ``order="network"``.
+    order : {"fold", "network"}, default="fold"
+        ``"fold"``: fold blocks on the diagonal (regions by network within
+        a fold). ``"network"``: regions grouped by network (in the order of
+        ``networks``), with the network boundaries drawn and the network
+        names on the axes; needs ``networks`` and ``folds``.
 
     Returns
     -------
@@ -611,9 +626,16 @@ def plot_predicted_connectome(
     if pred.empty:
         raise ValueError(f"predictions has no rows for model {model!r}.")
 
+    if order not in ("fold", "network"):
+        raise ValueError(f"order must be 'fold' or 'network', got {order!r}.")
+    if order == "network" and (networks is None or folds is None):
+        raise ValueError("order='network' needs `networks` and `folds`.")
+    by = order
     order = None
     if folds is not None:
-        frame = _ordered_regions(folds.astype({"region": str}), split, seed, networks)
+        frame = _ordered_regions(
+            folds.astype({"region": str}), split, seed, networks, by=by
+        )
         if not frame.empty:
             order = frame
     labels_seen = list(dict.fromkeys([*pred["region_i"], *pred["region_j"]]))
@@ -643,7 +665,11 @@ def plot_predicted_connectome(
     both = both[np.isfinite(both)]
     vmax = float(np.quantile(np.abs(both), 0.99)) if both.size else 1.0
     vmax = vmax if vmax > 0 else 1.0
-    bounds = np.flatnonzero(np.diff(order["fold"].to_numpy())) + 0.5
+    groups = order["network"] if by == "network" else order["fold"]
+    codes = pd.factorize(groups.to_numpy())[0]
+    bounds = np.flatnonzero(np.diff(codes)) + 0.5
+    edges = np.r_[-0.5, bounds, n - 0.5]
+    names = list(dict.fromkeys(groups.astype(str))) if by == "network" else []
 
     with _style():
         fig, axes = plt.subplots(
@@ -667,12 +693,15 @@ def plot_predicted_connectome(
                 interpolation="nearest",
             )
             for b in bounds:
-                ax.axhline(b, color="0.35", lw=0.6)
-                ax.axvline(b, color="0.35", lw=0.6)
+                lw = 0.9 if by == "network" else 0.6
+                ax.axhline(b, color="0.2" if by == "network" else "0.35", lw=lw)
+                ax.axvline(b, color="0.2" if by == "network" else "0.35", lw=lw)
             ax.set_title(title)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            ax.set_xlabel(f"{n} test regions, ordered by fold")
+            centres = (edges[:-1] + edges[1:]) / 2 if names else []
+            ax.set_xticks(centres, names, rotation=90, fontsize=7)
+            ax.set_yticks(centres, names, fontsize=7)
+            ax.tick_params(length=0)
+            ax.set_xlabel(f"{n} test regions, ordered by {by}")
             for spine in ax.spines.values():
                 spine.set_visible(True)
                 spine.set_color("0.6")
@@ -775,10 +804,17 @@ def plot_folds(folds, regions, *, splits=None, seed=None, kind="scatter"):
 
     with _style():
         if kind == "glass":
+            from connpredict.model_selection._plot import _fold_colors, _plot_glass
+
             split = splits[0]
-            fig = plot_splits(coords, PredefinedSplit(assignment(split)), kind="glass")
-            fig.suptitle(f"{split} split (seed {seed})")
-            return fig
+            labels = assignment(split)
+            return _plot_glass(
+                coords.to_numpy(dtype=float),
+                labels,
+                _fold_colors(int(labels.max()) + 1),
+                "",
+                title=f"Test folds: {split} split (seed {seed})",
+            )
         fig = plt.figure(figsize=(12.5, 3.9 * len(splits)), layout="constrained")
         subfigs = np.atleast_1d(fig.subfigures(len(splits), 1))
         for subfig, split in zip(subfigs, splits):

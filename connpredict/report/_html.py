@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from connpredict.metrics._names import format_value, greater_is_better
+from connpredict.report._brains import plot_edges, plot_region_scores
 from connpredict.report._figures import (
     TABLE_METRICS,
     _metric_label,
@@ -349,21 +350,33 @@ def _build_sections(res, regions):
             )
             if model is not None and model not in set(pred["model"]):
                 model = None
-            networks = None
-            if regions is not None and "network" in regions.columns:
-                networks = regions["network"]
-                networks = networks.copy()
-                networks.index = networks.index.astype(str)
+            networks = _networks(regions)
             fig = plot_predicted_connectome(
                 pred, model=model, split=split, folds=res.folds, networks=networks
             )
-            return _figure_html(
+            out = _figure_html(
                 fig,
                 "true and predicted connectome",
                 "Only pairs of regions held out together are predicted (blocks on "
                 "the diagonal, one per fold); grey pairs cross folds. Same colour "
                 "scale in both matrices.",
             )
+            if networks is not None and res.folds is not None:
+                fig = plot_predicted_connectome(
+                    pred,
+                    model=model,
+                    split=split,
+                    folds=res.folds,
+                    networks=networks,
+                    order="network",
+                )
+                out += _figure_html(
+                    fig,
+                    "true and predicted connectome by network",
+                    "The same pairs with the regions grouped by network (lines: "
+                    "network boundaries).",
+                )
+            return out
 
         sections.append(
             (
@@ -374,6 +387,7 @@ def _build_sections(res, regions):
                 _try("connectome", connectome),
             )
         )
+    sections.extend(_brain_sections(res, regions))
     if present & {"short_r", "mid_r", "long_r"}:
         sections.append(
             (
@@ -457,6 +471,74 @@ def _build_sections(res, regions):
             )
         )
     return sections
+
+
+def _networks(regions):
+    if regions is None or "network" not in regions.columns:
+        return None
+    networks = regions["network"].copy()
+    networks.index = networks.index.astype(str)
+    return networks
+
+
+def _brain_sections(res, regions):
+    """The brains: per-region accuracy, strongest edges, folds on glass brains."""
+    if regions is None or not {"x", "y", "z"} <= set(regions.columns):
+        return []
+    figures = []
+    scores = res.get("region_scores")
+    if scores is not None and not scores.empty:
+        figures.append(
+            lambda: _figure_html(
+                plot_region_scores(scores, regions),
+                "per-region accuracy on a glass brain",
+                "Each held-out region coloured by the Pearson r between its "
+                "predicted and true connectivity to the other regions of its test "
+                "fold (best model, mean over seeds); region_scores.csv has them all.",
+            )
+        )
+        structure = regions.get("structure")
+        if structure is None or structure.astype(str).str.startswith("cort").any():
+            figures.append(
+                lambda: _figure_html(
+                    plot_region_scores(scores, regions, kind="surface"),
+                    "per-region accuracy on the cortical surface",
+                    "The same accuracy on nilearn's fsaverage5 surface: each vertex "
+                    "takes the value of the nearest cortical region centroid "
+                    "(within 20 mm; grey: none).",
+                )
+            )
+    if res.predictions is not None and not res.predictions.empty:
+        figures.append(
+            lambda: _figure_html(
+                plot_edges(res.predictions, regions),
+                "strongest true and predicted edges",
+                "The 50 held-out region pairs with the strongest true connectivity "
+                "(top) and the 50 with the strongest predicted connectivity "
+                "(bottom), over every test fold of the split.",
+            )
+        )
+    if res.folds is not None and not res.folds.empty:
+        figures.append(
+            lambda: _figure_html(
+                plot_folds(res.folds, regions, kind="glass"),
+                "test folds on a glass brain",
+                "Regions coloured by the test fold that held them out "
+                f"({html.escape(primary_split(res.folds))} split).",
+            )
+        )
+    if not figures:
+        return []
+    body = "".join(_try("brains", f) for f in figures)
+    return [
+        (
+            "brains",
+            "Brains",
+            "Where on the brain the best model predicts well, which connections it "
+            "gets right, and how the regions were held out.",
+            body,
+        )
+    ]
 
 
 def _config_section(res, shown_path):

@@ -102,10 +102,12 @@ def test_config_file_and_cli_override(tmp_path):
                 "--output",
                 str(out),
                 "--silent",
+                "--no-report",
             ]
         )
         == 0
     )
+    assert not (out / "report.html").exists()
     results = pd.read_csv(out / "results.csv")
     assert set(results["fold"]) == {0, 1, 2}
     assert set(results["seed"]) == {1}
@@ -149,7 +151,11 @@ def test_datasets_command(tmp_path, capsys):
     assert main(["datasets", "--data-home", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "synthetic" in out and "embedded" in out
-    assert "hcp-schaefer400" in out and "0/3 files cached" in out
+    from connpredict.datasets import cache_status
+
+    expected = cache_status(tmp_path).loc["hcp-schaefer400"]
+    assert "hcp-schaefer400" in out
+    assert f"0/{expected['n_files']} files cached" in out
 
 
 def _one_line_error(capsys):
@@ -213,6 +219,7 @@ def test_overwrite_flag_replaces_an_existing_folder(tmp_path, capsys):
     out.mkdir()
     (out / "old.txt").write_text("x")
     argv = ["run", "--models", "decay", "--cv", "random", "--n-splits", "3"]
+    argv.append("--no-report")
     assert main([*argv, "--output", str(out), "--silent"]) == 2
     assert (out / "old.txt").exists()
     assert main([*argv, "--output", str(out), "--silent", "--overwrite"]) == 0
@@ -289,7 +296,8 @@ def test_yaml_null_key_quick_string_and_model_parameters(tmp_path):
         "cv: random\nn_splits: 3\nquick: 'false'\nnull: none\nn-permutations: 5\n"
     )
     out = tmp_path / "res"
-    assert main(["run", "--config", str(cfg), "--output", str(out), "--silent"]) == 0
+    argv = ["run", "--config", str(cfg), "--silent", "--no-report"]
+    assert main([*argv, "--output", str(out)]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["quick"] is False
     assert config["null"] == []
@@ -299,7 +307,7 @@ def test_yaml_null_key_quick_string_and_model_parameters(tmp_path):
     cfg.write_text("models: [bilinear]\ncv: spatial\nn_splits: 3\nnull: bilinear\n")
     cfg.write_text(cfg.read_text() + "n_permutations: 3\n")
     out2 = tmp_path / "res2"
-    assert main(["run", "--config", str(cfg), "--output", str(out2), "--silent"]) == 0
+    assert main([*argv, "--output", str(out2)]) == 0
     assert len(pd.read_csv(out2 / "nulls.csv")) == 3
 
 
@@ -318,7 +326,7 @@ def test_user_files_give_the_same_results_as_the_registered_dataset(tmp_path):
     user += ["--connectome", str(tmp_path / "conn.tsv")]
     user += ["--regions", str(tmp_path / "regions.csv")]
     assert main(["run", *common, *user, "--output", str(tmp_path / "u")]) == 0
-    assert main(["run", *common, "--output", str(tmp_path / "s")]) == 0
+    assert main(["run", *common, "--output", str(tmp_path / "s"), "--no-report"]) == 0
     a = pd.read_csv(tmp_path / "u" / "results.csv")
     b = pd.read_csv(tmp_path / "s" / "results.csv")
     pd.testing.assert_frame_equal(a, b, atol=1e-10)
@@ -327,6 +335,7 @@ def test_user_files_give_the_same_results_as_the_registered_dataset(tmp_path):
     np_path = tmp_path / "conn.npy"
     __import__("numpy").save(np_path, ds.Y.to_numpy())
     user[3] = str(np_path)
-    assert main(["run", *common, *user, "--output", str(tmp_path / "n")]) == 0
+    argv = ["run", *common, *user, "--no-report"]
+    assert main([*argv, "--output", str(tmp_path / "n")]) == 0
     c = pd.read_csv(tmp_path / "n" / "results.csv")
     pd.testing.assert_frame_equal(c, b, atol=1e-10)

@@ -29,21 +29,21 @@ def test_library_and_command_give_identical_results_csv(small_result, tmp_path):
     lib = small_result.save(tmp_path / "lib")
     argv = ["run", "--models", "decay,bilinear", "--cv", "spatial,random"]
     argv += ["--n-splits", "3", "--null", "none", "--output", str(tmp_path / "cli")]
-    assert main([*argv, "--silent"]) == 0
+    assert main([*argv, "--silent", "--no-report"]) == 0
     for name in ("results", "folds", "predictions", "region_scores", "regions"):
         file = TABLES[name].file
         assert (lib / file).read_bytes() == (tmp_path / "cli" / file).read_bytes()
 
 
 def test_tables_follow_the_schema(small_result, tmp_path):
-    folder = small_result.report(tmp_path / "out").parent
+    folder = small_result.save(tmp_path / "out")
     res = load_results(folder)
     for name, schema in TABLES.items():
         written = pd.read_csv(folder / schema.file) if name != "nulls" else None
         if written is not None:
             assert list(written.columns[: len(schema.columns)]) == list(schema.columns)
     assert res.regions.index.tolist() == small_result.regions.index.astype(str).tolist()
-    assert (folder / "report.html").exists()
+    assert not (folder / "report.html").exists()  # report=False
     # 2 splits x 3 folds x 2 models timings, none of them in results.csv
     assert len(res.timings) == 12
     assert "fit_predict_seconds" not in set(res.results["metric"])

@@ -3,8 +3,8 @@ import pytest
 from sklearn.model_selection import KFold
 
 from connpredict.datasets import make_synthetic_connectome
-from connpredict.models import BilinearRegressor
-from connpredict.nulls import _fast, spin_test
+from connpredict.models import BilinearRegressor, PLSBilinearRegressor, _bilinear_nulls
+from connpredict.nulls import spin_test
 from connpredict.nulls._fast import has_fast_path
 
 
@@ -56,10 +56,49 @@ def test_unsupported_settings_refit():
     assert not has_fast_path(BilinearRegressor(), scoring=lambda e, X, Y: 0.0)
 
 
-def test_unknown_parameters_refit(monkeypatch):
-    # a model version with parameters the fast path does not know is refitted
-    monkeypatch.setattr(_fast, "_KNOWN_PARAMS", _fast._KNOWN_PARAMS - {"mirror"})
-    assert not has_fast_path(BilinearRegressor())
+def test_hook_reads_the_current_parameters():
+    """No parameter list: the model's own settings decide, after set_params."""
+    est = BilinearRegressor()
+    assert has_fast_path(est)
+    assert not has_fast_path(est.set_params(rank=2))
+    assert has_fast_path(est.set_params(rank=None, alpha=0.3))
+    assert not has_fast_path(BilinearRegressor(alpha=-1.0))  # invalid: refit
+    assert not has_fast_path(BilinearRegressor(intercept="residual"))
+    assert not has_fast_path(PLSBilinearRegressor())  # same hook, PLS encoder
+    # spin_test's coordinate columns must be the estimator's
+    assert not has_fast_path(BilinearRegressor(), coord_columns=("a", "b", "c"))
+
+
+class _NoShortcut(BilinearRegressor):
+    def _spin_null_refitter(self, coord_columns=("x", "y", "z")):
+        return None
+
+
+class _Flipped(BilinearRegressor):
+    """A subclass whose predictions the closed form does not reproduce."""
+
+    def predict(self, X, X_other=None):
+        return -super().predict(X, X_other)
+
+
+def test_hook_is_looked_up_on_the_estimator(ds):
+    assert not has_fast_path(_NoShortcut())
+    kw = dict(cv=CV, n_permutations=3, regions=ds.regions, random_state=0)
+    res = spin_test(_NoShortcut(), ds.X, ds.Y, **kw)
+    assert not res.fast_path
+    ref = spin_test(BilinearRegressor(), ds.X, ds.Y, fast=False, **kw)
+    assert np.allclose(res.null_scores, ref.null_scores, atol=1e-12)
+
+
+def test_a_model_change_falls_back_instead_of_changing_results(ds):
+    """The self-check, not a parameter list, guards the shortcut."""
+    kw = dict(cv=CV, n_permutations=3, regions=ds.regions, random_state=0)
+    with pytest.warns(RuntimeWarning, match="fast path disagrees"):
+        res = spin_test(_Flipped(), ds.X, ds.Y, **kw)
+    assert not res.fast_path
+    slow = spin_test(_Flipped(), ds.X, ds.Y, fast=False, **kw)
+    assert np.array_equal(res.null_scores, slow.null_scores)
+    assert res.score < 0
 
 
 def test_fast_path_falls_back_on_mismatch(ds, monkeypatch):
@@ -67,7 +106,7 @@ def test_fast_path_falls_back_on_mismatch(ds, monkeypatch):
     kw = dict(cv=CV, n_permutations=3, regions=ds.regions, random_state=0)
     slow = spin_test(est, ds.X, ds.Y, fast=False, **kw)
     monkeypatch.setattr(
-        _fast._BilinearNulls, "fold_scores", lambda self, perm: np.zeros(4)
+        _bilinear_nulls._BilinearNulls, "fold_scores", lambda self, perm: np.zeros(4)
     )
     with pytest.warns(RuntimeWarning, match="fast path disagrees"):
         res = spin_test(est, ds.X, ds.Y, **kw)

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from connpredict.datasets import make_synthetic_connectome
+from connpredict.experiment import region_scores
 from connpredict.metrics import evaluate
 
 # model -> noise sd of its fake predictions (lower is better)
@@ -41,7 +42,7 @@ def make_results_folder(
     ds = make_synthetic_connectome(n_regions=n_regions, n_genes=10, random_state=0)
     Y, regions = ds.Y, ds.regions
     sd = float(np.std(Y.to_numpy()[np.triu_indices(n_regions, 1)]))
-    rows, fold_rows, pred_rows = [], [], []
+    rows, fold_rows, pred_rows, region_frames = [], [], [], []
     for split in splits:
         for seed in seeds:
             assign = _fold_assignment(regions, split, n_splits, rng)
@@ -69,6 +70,10 @@ def make_results_folder(
                         }
                         for k, v in metrics.items()
                     ]
+                    keys = {"model": model, "split": split, "seed": seed, "fold": fold}
+                    region_frames.append(
+                        region_scores(true, pred).reset_index().assign(**keys)
+                    )
                     iu = np.triu_indices(len(test), 1)
                     pred_rows += [
                         {
@@ -87,6 +92,7 @@ def make_results_folder(
     pd.DataFrame(fold_rows).to_csv(path / "folds.csv", index=False)
     if predictions:
         pd.DataFrame(pred_rows).to_csv(path / "predictions.csv", index=False)
+        pd.concat(region_frames).to_csv(path / "region_scores.csv", index=False)
     if nulls:
         null = rng.normal(0.25, 0.08, 50)
         score = 0.55

@@ -1,0 +1,339 @@
+"""Brain figures of a results folder: per-region accuracy and edges on the brain.
+
+Everything is drawn offline with nilearn (glass brains, and the fsaverage5
+surface that nilearn bundles).
+"""
+
+import numpy as np
+import pandas as pd
+
+from connpredict.report._figures import _splits, _style
+
+#: vertices farther than this from every region centroid stay blank (mm)
+SURFACE_MAX_DISTANCE = 20.0
+
+
+def _coords(regions, labels=None):
+    if not isinstance(regions, pd.DataFrame) or not {"x", "y", "z"} <= set(
+        regions.columns
+    ):
+        raise ValueError(
+            "regions must be a region table (DataFrame indexed by region label) "
+            "with MNI coordinates x, y, z, e.g. load_dataset(name).regions."
+        )
+    table = regions.copy()
+    table.index = table.index.astype(str)
+    if labels is not None:
+        missing = [lab for lab in labels if lab not in table.index]
+        if missing:
+            raise ValueError(
+                f"{len(missing)} region(s) lack coordinates in regions, e.g. "
+                f"{missing[:3]}; pass the region table of the dataset that was run."
+            )
+        table = table.loc[list(labels)]
+    return table
+
+
+def _select(table, model, split, what):
+    table = table.astype({"model": str, "split": str})
+    split = _splits(table)[0] if split is None else split
+    table = table[table["split"] == split]
+    if table.empty:
+        raise ValueError(f"{what} has no rows for split {split!r}.")
+    if model is None:
+        model = str(table.groupby("model")["r"].mean().idxmax())
+    table = table[table["model"] == model]
+    if table.empty:
+        raise ValueError(f"{what} has no rows for model {model!r}.")
+    return table, model, split
+
+
+def region_accuracy(region_scores, *, model=None, split=None):
+    """Mean per-region accuracy of one model and split (over seeds).
+
+    Parameters
+    ----------
+    region_scores : DataFrame
+        The table of ``region_scores.csv`` (model, split, seed, region, r).
+    model : str, default=None
+        None takes the model with the highest mean per-region r.
+    split : str, default=None
+        None takes ``"spatial"`` when present, else the first split.
+
+    Returns
+    -------
+    r : Series
+        Indexed by region label, named ``"<model>, <split> split"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from connpredict.report import region_accuracy
+    >>> scores = pd.DataFrame({"model": "cge", "split": "random", "seed": [0, 1],
+    ...                        "region": ["a", "a"], "r": [0.2, 0.4]})
+    >>> region_accuracy(scores).round(2).to_dict()
+    {'a': 0.3}
+    """
+    table, model, split = _select(region_scores, model, split, "region_scores")
+    table = table.astype({"region": str})
+    r = table.groupby("region", sort=False)["r"].mean()
+    r.name = f"{model}, {split} split"
+    return r
+
+
+def plot_region_scores(region_scores, regions, *, model=None, split=None, kind="glass"):
+    """Per-region accuracy on the brain.
+
+    The accuracy of a held-out region is the Pearson r between its predicted
+    and true connectivity to the other regions of its test fold
+    (``region_scores.csv``), averaged over seeds.
+
+    Parameters
+    ----------
+    region_scores : DataFrame
+        The table of ``region_scores.csv``.
+    regions : DataFrame
+        Region table indexed by label with MNI ``x, y, z`` (and
+        ``hemisphere``, ``structure`` for ``kind="surface"``).
+    model, split : str, default=None
+        As in :func:`region_accuracy`.
+    kind : {"glass", "surface"}, default="glass"
+        ``"glass"``: one marker per region on a glass brain
+        (:func:`nilearn.plotting.plot_markers`). ``"surface"``: the cortical
+        regions painted on nilearn's bundled fsaverage5 surface (lateral and
+        medial views of both hemispheres), each vertex taking the value of
+        the nearest cortical region centroid of its hemisphere (within 20
+        mm) -- an approximation of the parcellation for atlases whose
+        surface labels are not at hand.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from connpredict.report import plot_region_scores
+    >>> regions = pd.DataFrame({"x": [-40.0, -30, 30, 40], "y": [0.0, 20, 0, 20],
+    ...                         "z": [10.0, 20, 10, 20]}, index=list("abcd"))
+    >>> scores = pd.DataFrame({"model": "cge", "split": "random", "seed": 0,
+    ...                        "region": list("abcd"), "r": [0.1, 0.5, 0.3, -0.2]})
+    >>> fig = plot_region_scores(scores, regions)
+    >>> fig.get_axes() != []
+    True
+    """
+    r = region_accuracy(region_scores, model=model, split=split)
+    if kind == "glass":
+        return _glass_markers(r, _coords(regions, r.index))
+    if kind == "surface":
+        return _surface(r, _coords(regions, r.index))
+    raise ValueError(f"kind must be 'glass' or 'surface', got {kind!r}.")
+
+
+def _limit(values):
+    finite = np.abs(np.asarray(values, dtype=float))
+    finite = finite[np.isfinite(finite)]
+    vmax = float(finite.max()) if finite.size else 1.0
+    return vmax if vmax > 0 else 1.0
+
+
+def _glass_markers(r, table):
+    import matplotlib.pyplot as plt
+    from nilearn.plotting import plot_markers
+
+    ok = np.isfinite(r.to_numpy(dtype=float))
+    vmax = _limit(r)
+    with _style():
+        fig = plt.figure(figsize=(11, 4))
+        plot_markers(
+            r.to_numpy(dtype=float)[ok],
+            table[["x", "y", "z"]].to_numpy(dtype=float)[ok],
+            node_size=30,
+            node_cmap="RdBu_r",
+            node_vmin=-vmax,
+            node_vmax=vmax,
+            display_mode="ortho",
+            figure=fig,
+            title=f"Per-region accuracy (r): {r.name}",
+            colorbar=True,
+        )
+        if not ok.all():
+            fig.text(0.01, 0.02, f"{(~ok).sum()} region(s) undefined (NaN) not shown")
+    return fig
+
+
+def _surface(r, table):
+    import matplotlib.pyplot as plt
+    from nilearn.datasets import load_fsaverage
+    from nilearn.plotting import plot_surf_stat_map
+
+    if "hemisphere" in table.columns:
+        hemi = table["hemisphere"].astype(str).str.upper().str[0]
+    else:
+        hemi = pd.Series(np.where(table["x"] < 0, "L", "R"), index=table.index)
+    cortical = np.ones(len(table), dtype=bool)
+    if "structure" in table.columns:
+        cortical = table["structure"].astype(str).str.lower().str.startswith("cort")
+        cortical = cortical.to_numpy()
+    if not cortical.any():
+        raise ValueError("no cortical regions to draw on the surface.")
+    mesh = load_fsaverage("fsaverage5")
+    values = r.to_numpy(dtype=float)
+    xyz = table[["x", "y", "z"]].to_numpy(dtype=float)
+    vmax = _limit(values)
+    with _style():
+        fig, axes = plt.subplots(
+            1, 4, figsize=(13, 3.6), subplot_kw={"projection": "3d"}
+        )
+        for col, (part, h, view) in enumerate(
+            (
+                ("left", "L", "lateral"),
+                ("left", "L", "medial"),
+                ("right", "R", "medial"),
+                ("right", "R", "lateral"),
+            )
+        ):
+            pial = np.asarray(mesh["pial"].parts[part].coordinates, dtype=float)
+            white = np.asarray(mesh["white_matter"].parts[part].coordinates, float)
+            sel = cortical & (hemi.to_numpy() == h)
+            texture = _surface_texture(values[sel], xyz[sel], (pial + white) / 2.0)
+            plot_surf_stat_map(
+                mesh["inflated"].parts[part],
+                texture,
+                hemi=part,
+                view=view,
+                cmap="RdBu_r",
+                vmin=-vmax,
+                vmax=vmax,
+                colorbar=col == 3,
+                axes=axes[col],
+                figure=fig,
+                bg_map=None,
+                engine="matplotlib",
+            )
+            axes[col].set_title(f"{h} {view}", fontsize=10)
+        fig.suptitle(f"Per-region accuracy (r) on the cortex: {r.name}")
+    return fig
+
+
+def _surface_texture(values, centroids, vertices, max_distance=SURFACE_MAX_DISTANCE):
+    """Each vertex takes the value of its nearest centroid (NaN beyond reach)."""
+    from scipy.spatial import cKDTree
+
+    texture = np.full(vertices.shape[0], np.nan)
+    if len(values):
+        dist, idx = cKDTree(centroids).query(vertices)
+        texture = np.asarray(values, dtype=float)[idx]
+        texture[dist > max_distance] = np.nan
+    return texture
+
+
+def _edge_matrix(i, j, values, n, n_edges):
+    """Symmetric n x n matrix of the ``n_edges`` pairs largest in absolute value."""
+    values = np.asarray(values, dtype=float)
+    keep = np.argsort(-np.abs(np.nan_to_num(values)), kind="stable")[:n_edges]
+    adj = np.zeros((n, n))
+    adj[i[keep], j[keep]] = values[keep]
+    return adj + adj.T, len(keep)
+
+
+def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edges=50):
+    """The strongest true and predicted edges among held-out regions.
+
+    Two glass brains (:func:`nilearn.plotting.plot_connectome`): the
+    ``n_edges`` test x test pairs with the largest absolute true
+    connectivity, and the ``n_edges`` with the largest absolute predicted
+    connectivity, over every fold of one split and seed. Red edges are
+    positive, blue negative.
+
+    Parameters
+    ----------
+    predictions : DataFrame
+        The table of ``predictions.csv``.
+    regions : DataFrame
+        Region table indexed by label with MNI ``x, y, z``.
+    model : str, default=None
+        None takes the model whose predictions correlate best with the truth.
+    split : str, default=None
+        None takes ``"spatial"`` when present, else the first split.
+    seed : int, default=None
+        None takes the smallest.
+    n_edges : int, default=50
+        Edges drawn in each brain.
+
+    Returns
+    -------
+    fig : matplotlib Figure
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from connpredict.report import plot_edges
+    >>> regions = pd.DataFrame({"x": [-40.0, -30, 30, 40], "y": [0.0, 20, 0, 20],
+    ...                         "z": [10.0, 20, 10, 20]}, index=list("abcd"))
+    >>> pred = pd.DataFrame({"model": "cge", "split": "random", "seed": 0,
+    ...                      "region_i": ["a", "a", "b"], "region_j": ["b", "c", "d"],
+    ...                      "y_true": [0.1, 0.5, 0.3], "y_pred": [0.2, 0.4, 0.3]})
+    >>> fig = plot_edges(pred, regions, n_edges=2)
+    >>> len(fig.axes) >= 2
+    True
+    """
+    import matplotlib.pyplot as plt
+    from nilearn.plotting import plot_connectome
+
+    if isinstance(n_edges, bool) or not isinstance(n_edges, (int, np.integer)):
+        raise TypeError(f"n_edges must be a positive integer, got {n_edges!r}.")
+    if n_edges < 1:
+        raise ValueError(f"n_edges must be at least 1, got {n_edges}.")
+    pred = predictions.astype({"model": str, "split": str})
+    pred = pred.astype({"region_i": str, "region_j": str})
+    split = _splits(pred)[0] if split is None else split
+    pred = pred[pred["split"] == split]
+    seed = pred["seed"].min() if seed is None else seed
+    pred = pred[pred["seed"] == seed]
+    if model is None:
+        r = pred.groupby("model")[["y_true", "y_pred"]].apply(
+            lambda t: t["y_true"].corr(t["y_pred"])
+        )
+        model = str(r.idxmax())
+    pred = pred[pred["model"] == model]
+    if pred.empty:
+        raise ValueError(
+            f"predictions has no rows for model {model!r}, split {split!r}."
+        )
+    labels = list(dict.fromkeys([*pred["region_i"], *pred["region_j"]]))
+    table = _coords(regions, labels)
+    index = {lab: k for k, lab in enumerate(labels)}
+    i = pred["region_i"].map(index).to_numpy()
+    j = pred["region_j"].map(index).to_numpy()
+    coords = table[["x", "y", "z"]].to_numpy(dtype=float)
+    vmax = _limit(np.r_[pred["y_true"], pred["y_pred"]])
+    with _style():
+        fig = plt.figure(figsize=(12, 6.6))
+        for row, (col, title) in enumerate(
+            (("y_true", "true"), ("y_pred", f"predicted ({model})"))
+        ):
+            adj, kept = _edge_matrix(i, j, pred[col], len(labels), n_edges)
+            used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
+            ax = fig.add_axes((0.0, 0.5 - 0.5 * row, 1.0, 0.46))
+            plot_connectome(
+                adj[np.ix_(used, used)],
+                coords[used],
+                node_size=12,
+                node_color="0.25",
+                edge_cmap="RdBu_r",
+                edge_vmin=-vmax,
+                edge_vmax=vmax,
+                display_mode="ortho",
+                axes=ax,
+                figure=fig,
+                title=f"{title}: strongest {kept} held-out edges",
+                colorbar=True,
+                annotate=True,
+            )
+        fig.suptitle(f"{model}, {split} split (seed {seed})", y=1.0)
+    return fig

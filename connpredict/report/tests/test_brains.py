@@ -1,0 +1,123 @@
+"""Brain figures: per-region accuracy, strongest edges, folds, network labels."""
+
+import base64
+import io
+import re
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+from connpredict.experiment import run_experiment
+from connpredict.report import (
+    load_results,
+    plot_edges,
+    plot_predicted_connectome,
+    plot_region_scores,
+    region_accuracy,
+)
+from connpredict.report._brains import _edge_matrix, _surface_texture
+
+
+@pytest.fixture(scope="module")
+def result():
+    return run_experiment(models=["decay", "bilinear"], cv=["spatial"], n_splits=3)
+
+
+def test_region_accuracy_is_the_mean_over_seeds():
+    scores = pd.DataFrame(
+        {
+            "model": ["a", "a", "a", "a", "b", "b"],
+            "split": ["spatial"] * 4 + ["random"] * 2,
+            "seed": [0, 1, 0, 1, 0, 0],
+            "region": ["r1", "r1", "r2", "r2", "r1", "r2"],
+            "r": [0.2, 0.4, -0.1, np.nan, 0.9, 0.9],
+        }
+    )
+    out = region_accuracy(scores)  # spatial split first, model a only
+    assert out.name == "a, spatial split"
+    assert out["r1"] == pytest.approx(0.3)
+    assert out["r2"] == pytest.approx(-0.1)  # NaN seeds skipped
+    assert region_accuracy(scores, split="random").to_dict() == {"r1": 0.9, "r2": 0.9}
+
+
+def test_surface_texture_takes_the_nearest_centroid():
+    centroids = np.array([[0.0, 0, 0], [30.0, 0, 0]])
+    vertices = np.array([[1.0, 0, 0], [28.0, 1, 0], [15.1, 0, 0], [100.0, 0, 0]])
+    out = _surface_texture([0.5, -0.5], centroids, vertices, max_distance=20.0)
+    np.testing.assert_array_equal(out[:3], [0.5, -0.5, -0.5])
+    assert np.isnan(out[3])  # 70 mm from every centroid
+
+
+def test_edge_matrix_keeps_the_strongest_pairs():
+    i, j = np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3])
+    adj, kept = _edge_matrix(i, j, [0.1, -0.9, 0.5, 0.2], 4, 2)
+    assert kept == 2
+    expected = np.zeros((4, 4))
+    expected[0, 2] = expected[2, 0] = -0.9
+    expected[1, 2] = expected[2, 1] = 0.5
+    np.testing.assert_array_equal(adj, expected)
+
+
+def test_brain_figures_draw(result):
+    regions = result.regions
+    for fig in (
+        plot_region_scores(result.region_scores, regions),
+        plot_region_scores(result.region_scores, regions, kind="surface"),
+        plot_edges(result.predictions, regions, n_edges=10),
+    ):
+        assert fig.get_axes()
+        plt.close(fig)
+    with pytest.raises(ValueError, match="kind must be"):
+        plot_region_scores(result.region_scores, regions, kind="flat")
+    with pytest.raises(ValueError, match="n_edges must be at least 1"):
+        plot_edges(result.predictions, regions, n_edges=0)
+    with pytest.raises(ValueError, match="lack coordinates"):
+        plot_region_scores(result.region_scores, regions.iloc[:5])
+
+
+def test_network_order_draws_boundaries_and_names(result):
+    networks = result.regions["network"].astype(str)
+    fig = plot_predicted_connectome(
+        result.predictions, folds=result.folds, networks=networks, order="network"
+    )
+    ax = fig.axes[0]
+    names = [t.get_text() for t in ax.get_yticklabels()]
+    assert names == list(dict.fromkeys(networks))  # every network, table order
+    lines = [ln for ln in ax.get_lines() if ln.get_xdata()[0] == ln.get_xdata()[1]]
+    assert len(lines) == len(names) - 1  # one vertical boundary between networks
+    plt.close(fig)
+    with pytest.raises(ValueError, match="needs `networks`"):
+        plot_predicted_connectome(result.predictions, order="network")
+
+
+def test_network_split_legend_names_networks(result):
+    from connpredict.model_selection import NetworkSplit, plot_splits
+
+    regions = result.regions
+    fig = plot_splits(regions, NetworkSplit(), groups=regions["network"])
+    legend = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
+    for name in regions["network"].unique():
+        assert any(text.startswith(f"{name} (") for text in legend)
+    plt.close(fig)
+
+
+def test_report_has_a_brains_section_whose_images_decode(result, tmp_path):
+    report = result.report(tmp_path / "run")
+    page = report.read_text(encoding="utf-8")
+    start = page.index('<section id="brains">')
+    section = page[start : page.index("</section>", start)]
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', section)
+    assert len(images) == 4
+    for data in images:
+        img = plt.imread(io.BytesIO(base64.b64decode(data)), format="png")
+        assert img.shape[0] > 100 and float(np.std(img)) > 0.01
+    assert "could not be drawn" not in page
+    # the folder keeps the region table, so a rebuilt report has its brains
+    res = load_results(tmp_path / "run")
+    assert res.regions.index.tolist() == result.regions.index.tolist()
