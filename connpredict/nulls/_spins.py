@@ -33,9 +33,6 @@ _CHUNK = 128
 # Rotations whose dense distance matrices are built and solved together by
 # the Hungarian method: small enough for the matrices to stay in cache.
 _LAP_CHUNK = 16
-# Nearest columns per row kept by the Váša assignment before it falls back
-# to a row's full distances.
-_VASA_K = 12
 
 
 def random_rotations(n_rotations, *, random_state=None):
@@ -187,55 +184,31 @@ def _assign_vasa(points, rotations):
     still-available rotated region is farthest away is filled first, with
     that nearest region. Per rotation, the nearest available column of every
     row is cached and recomputed only for rows whose cached column was just
-    taken: by walking down the row's ``_VASA_K`` nearest columns (one tree
-    query, sorted), and from the row's full distances only once they are all
-    taken. No dense distance matrix is built.
+    taken.
     """
     n = points.shape[0]
-    k = min(_VASA_K, n)
-    tree = cKDTree(points)
     out = np.empty((rotations.shape[0], n), dtype=np.intp)
     for start in range(0, rotations.shape[0], _CHUNK):
-        R = rotations[start : start + _CHUNK]
-        m = R.shape[0]
-        # |p_i - R p_j| = |R^T p_i - p_j|: neighbours of the back-rotated rows
-        inv = np.einsum("blk,il->bik", R, points)
-        cand_d, cand = tree.query(inv.reshape(-1, 3), k=k)
-        cand_d = cand_d.reshape(m, n, k)
-        cand = cand.reshape(m, n, k)
+        # Squared distances give the same order and the same nearest points.
+        D = _rotated_distances(points, rotations[start : start + _CHUNK], squared=True)
+        m = D.shape[0]
         rows = np.arange(m)
-        ptr = np.zeros((m, n), dtype=np.intp)  # position in the candidate list
-        near = cand[:, :, 0].copy()  # nearest available column of each row
-        near_d = cand_d[:, :, 0].copy()
-        taken = np.zeros((m, n), dtype=bool)
+        near = np.argmin(D, axis=2)  # nearest available column of each row
+        near_d = np.take_along_axis(D, near[:, :, None], axis=2)[:, :, 0]
+        taken = np.zeros((m, n))  # +inf on columns already assigned
         for _ in range(n):
             i = np.argmax(near_d, axis=1)  # filled rows hold -inf
             j = near[rows, i]
             out[start + rows, i] = j
             near_d[rows, i] = -np.inf
             near[rows, i] = -1
-            taken[rows, j] = True
+            taken[rows, j] = np.inf
             bi, ri = np.nonzero(near == j[:, None])
-            while bi.size:  # advance past taken candidates
-                p = ptr[bi, ri] + 1
-                done = p >= k
-                p = np.minimum(p, k - 1)
-                ptr[bi, ri] = p
-                col = cand[bi, ri, p]
-                near[bi, ri] = col
-                near_d[bi, ri] = cand_d[bi, ri, p]
-                if done.any():  # list exhausted: full row of distances
-                    fb, fr = bi[done], ri[done]
-                    d = np.linalg.norm(inv[fb, fr][:, None, :] - points[None], axis=2)
-                    d[taken[fb]] = np.inf
-                    c = np.argmin(d, axis=1)
-                    near[fb, fr] = c
-                    near_d[fb, fr] = d[np.arange(fb.size), c]
-                    ptr[fb, fr] = k  # stays exhausted
-                    keep = ~done
-                    bi, ri, col = bi[keep], ri[keep], col[keep]
-                busy = taken[bi, col]
-                bi, ri = bi[busy], ri[busy]
+            if bi.size:
+                sub = D[bi, ri, :] + taken[bi]
+                k = np.argmin(sub, axis=1)
+                near[bi, ri] = k
+                near_d[bi, ri] = sub[np.arange(bi.size), k]
     return out
 
 
