@@ -51,7 +51,8 @@ def make_models(seed):
             CGERegressor(n_components=0.95),
         ),
         "bilinear-pca20-plain": (
-            "BilinearRegressor(alpha=0, linear_terms=False) (PCA-20, research CM)",
+            "BilinearRegressor(alpha=0, linear_terms=False) (PCA-20, plain; not the "
+            "research model, see bench_research.py)",
             BilinearRegressor(alpha=0.0, linear_terms=False),
         ),
         "bilinear-pca20": (
@@ -93,12 +94,13 @@ def make_models(seed):
                 cv=SpatialSplit(n_splits=3, method="kmeans", random_state=seed),
             ),
         ),
-        "pls-research": (
-            "PLSBilinearRegressor(linear_terms=False, penalty='separable')",
+        "pls-plain": (
+            "PLSBilinearRegressor(linear_terms=False, penalty='separable') "
+            "(centred scores; not the research model, see bench_research.py)",
             PLSBilinearRegressor(linear_terms=False, penalty="separable"),
         ),
         "pls": (
-            "PLSBilinearRegressor() (25 comps, alpha 0.01)",
+            "PLSBilinearRegressor() (10 comps, GCV alpha)",
             PLSBilinearRegressor(),
         ),
         "pls-coords": (

@@ -27,6 +27,7 @@ from sklearn.model_selection import cross_val_score
 
 def _models(seed):
     from connpredict.models import (
+        RESEARCH_PARAMS,
         BilinearRegressor,
         ExponentialDecayRegressor,
         PairMLPRegressor,
@@ -42,15 +43,9 @@ def _models(seed):
         "mlp_shared": lambda: PairMLPRegressor(
             "shared", hidden_dims=(256,), n_ensemble=1, random_state=seed
         ),
+        # the published recipe (connpredict.models.RESEARCH_PARAMS)
         "mlp_research": lambda: PairMLPRegressor(
-            hidden_dims=(512, 256, 128),
-            use_distance=False,
-            n_ensemble=1,
-            lr=9e-5,
-            batch_size=512,
-            dropout=0.1,
-            weight_decay=1e-4,
-            random_state=seed,
+            **RESEARCH_PARAMS["mlp"], random_state=seed
         ),
         "bilinear": lambda: BilinearRegressor(random_state=seed),
         "bilinear_coords": lambda: BilinearRegressor(

@@ -18,11 +18,12 @@ one or more CSV files. Runs with ``--max-iter`` / ``--n-ensemble`` record
 the reduction, and the table marks those cells: they are not the full
 protocol.
 
-``--nested`` instead checks defaults by nested cross-validation: within each
-outer spatial training set, ``GridSearchCV`` with inner spatial folds (training
-regions only) chooses ``BilinearRegressor``'s ``use_distance``,
-``linear_terms``, ``alpha`` and ``n_components``; it prints how often each
-setting was chosen and the outer score of the nested model.
+``--nested bilinear`` (or ``pls``) instead checks defaults by nested
+cross-validation: within each outer spatial training set, ``GridSearchCV``
+with inner spatial folds (training regions only) chooses the model's
+``use_distance``, ``linear_terms``, ``alpha`` and ``n_components``; it prints
+how often each setting was chosen and the outer scores of the nested model
+and of the defaults.
 
 Usage::
 
@@ -31,7 +32,7 @@ Usage::
         [--models research-smt smt ...] [--quick] [--max-iter N] \\
         [--n-ensemble N] [--out results.csv]
     python benchmarks/bench_research.py --table results.csv [more.csv ...]
-    python benchmarks/bench_research.py --nested [--datasets hcp-schaefer100]
+    python benchmarks/bench_research.py --nested bilinear --datasets hcp-schaefer100
 """
 
 import argparse
@@ -220,10 +221,15 @@ def table(paths):
     notes = collections.defaultdict(set)
     fit = collections.defaultdict(list)
     datasets, models = [], []
+    seen = set()
     for path in paths:
         with open(path, newline="") as f:
             for row in csv.DictReader(f):
                 d, m, s = row["dataset"], row["model"], row["split"]
+                key = (d, m, s, row["seed"], row["fold"], row["reduced"])
+                if key in seen:  # a fold run twice (parallel runs): keep one
+                    continue
+                seen.add(key)
                 if d not in datasets:
                     datasets.append(d)
                 if m not in models:
@@ -276,20 +282,33 @@ def table(paths):
     return "\n".join(lines)
 
 
-def nested(args):
-    """Nested-CV choice of BilinearRegressor's defaults (inner spatial folds)."""
-    from sklearn.model_selection import GridSearchCV
-
-    from connpredict.datasets import load_dataset
-    from connpredict.model_selection import SpatialSplit
-    from connpredict.models import BilinearRegressor
-
-    grid = {
+NESTED_GRIDS = {
+    "bilinear": {
         "use_distance": [False, True],
         "linear_terms": [False, True],
         "alpha": ["gcv", "cv"],
         "n_components": [10, 20, 40],
-    }
+    },
+    "pls": {
+        "use_distance": [False, True],
+        "linear_terms": [False, True],
+        "alpha": [0.01, "gcv"],
+        "n_components": [10, 25, 40],
+    },
+}
+
+
+def nested(args):
+    """Nested-CV choice of a classical model's defaults (inner spatial folds)."""
+    from sklearn.model_selection import GridSearchCV
+
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import BilinearRegressor, PLSBilinearRegressor
+
+    name = args.nested
+    cls = {"bilinear": BilinearRegressor, "pls": PLSBilinearRegressor}[name]
+    grid = NESTED_GRIDS[name]
     for dataset in args.datasets:
         ds = load_dataset(dataset)
         X, Y = ds.X, ds.Y
@@ -301,20 +320,18 @@ def nested(args):
             cv = SpatialSplit(n_splits=4, random_state=seed)
             for tr, te in cv.split(X):
                 inner = SpatialSplit(n_splits=3, random_state=seed)
-                search = GridSearchCV(
-                    BilinearRegressor(random_state=seed), grid, cv=inner
-                )
+                search = GridSearchCV(cls(random_state=seed), grid, cv=inner)
                 search.fit(X.iloc[tr], Y.iloc[tr])
                 best = search.best_params_
                 chosen[tuple(sorted(best.items()))] += 1
                 for k, v in best.items():
                     per_param[k][v] += 1
                 outer.append(search.score(X.iloc[te], Y.iloc[te]))
-                base = BilinearRegressor(random_state=seed).fit(X.iloc[tr], Y.iloc[tr])
+                base = cls(random_state=seed).fit(X.iloc[tr], Y.iloc[tr])
                 default.append(base.score(X.iloc[te], Y.iloc[te]))
         n = len(outer)
         print(
-            f"\n### Nested CV of BilinearRegressor on {dataset} "
+            f"\n### Nested CV of {cls.__name__} on {dataset} "
             f"(outer SpatialSplit(4) x seeds {args.seeds} = {n} folds; inner "
             f"SpatialSplit(3) on the outer training regions; "
             f"{time.perf_counter() - t0:.0f} s)\n"
@@ -353,7 +370,11 @@ def main(argv=None):
     parser.add_argument("--threads", type=int, default=1, help="torch threads")
     parser.add_argument("--out", help="CSV file the fold scores are appended to")
     parser.add_argument("--table", nargs="+", metavar="CSV", help="print the table")
-    parser.add_argument("--nested", action="store_true", help="nested-CV check")
+    parser.add_argument(
+        "--nested",
+        choices=sorted(NESTED_GRIDS),
+        help="nested-CV check of this model's defaults instead of the table",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -33,6 +33,7 @@ _LAZY = {
     "NetworkSplit": "connpredict.model_selection",
     "validation_split": "connpredict.model_selection",
     "check_n_splits": "connpredict.model_selection",
+    "cross_val_predict": "connpredict.model_selection",
     "plot_splits": "connpredict.model_selection",
     # models: added from the model registry below
     # metrics

@@ -63,7 +63,7 @@ def _cmd_run(args):
             **{k: config[k] for k in ("n_permutations", "device", "quick")},
         )
         if not isinstance(dataset, str):
-            result.config["dataset"] = "user data"
+            result.config["dataset"] = None  # the files are recorded instead
         extra = {
             k: config[k] for k in ("expression", "connectome", "regions") if config[k]
         }

@@ -19,4 +19,10 @@ if [ -z "${DOCS_INCREMENTAL:-}" ]; then
   rm -rf _build generated auto_examples
 fi
 "$PYTHON" -m sphinx -W --keep-going -b html . _build/html
+# each API page lists the gallery examples that use its object
+page=_build/html/generated/connpredict.models.BilinearRegressor.html
+if ! grep -q "Examples using" "$page"; then
+  echo "docs: $page has no 'Examples using' section (backreferences)" >&2
+  exit 1
+fi
 echo "docs: HTML in docs/_build/html/index.html"

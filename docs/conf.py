@@ -29,6 +29,7 @@ version = ".".join(release.split(".")[:2])
 extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
+    "sphinx.ext.intersphinx",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
     "numpydoc",
@@ -48,6 +49,16 @@ autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
+
+# -- intersphinx ----------------------------------------------------------------
+# Each project's published inventory first; offline, a fallback inventory
+# written from the installed packages (see _intersphinx.py), so the build
+# neither fails nor loses the links without network.
+sys.path.insert(0, str(DOCS))
+from _intersphinx import intersphinx_mapping as _intersphinx_mapping  # noqa: E402
+
+intersphinx_mapping = _intersphinx_mapping(DOCS / "_build" / "intersphinx")
+intersphinx_timeout = 5
 
 # -- HTML -----------------------------------------------------------------------
 html_theme = "pydata_sphinx_theme"
@@ -72,7 +83,6 @@ sphinx_gallery_conf = {
     "within_subsection_order": "FileNameSortKey",
     "doc_module": ("connpredict",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"connpredict": None},
     "download_all_examples": False,
     "show_memory": False,
     "remove_config_comments": True,
@@ -104,12 +114,49 @@ API_SECTIONS = (
         "Model selection",
         "Cross-validation over regions (regions are the samples).",
     ),
-    ("connpredict.models", "Models", "Connectome regressors."),
+    (
+        "connpredict.models",
+        "Models",
+        "Connectome regressors and classifiers, a meta-estimator and "
+        "region-feature transformers.",
+    ),
     ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
     ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),
     ("connpredict.report", "Report", "The HTML report and its figures."),
     ("connpredict.utils", "Utilities", "Helpers of the data contract."),
 )
+
+
+def _model_groups(names):
+    """Split the models section: estimators, then meta-estimators/transformers."""
+    from connpredict.models._registry import model_specs
+
+    second = {s.name for s in model_specs() if s.family in ("meta", "transformer")}
+    return [
+        (None, [n for n in names if n not in second]),
+        (
+            "Meta-estimators and region-feature transformers (fitted on the "
+            "training\nregions only; use them in a "
+            ":class:`~sklearn.pipeline.Pipeline`).",
+            [n for n in names if n in second],
+        ),
+    ]
+
+
+# module -> function(names) -> [(blurb or None, names), ...]
+API_GROUPS = {"connpredict.models": _model_groups}
+
+
+def _autosummary(names):
+    lines = [
+        ".. autosummary::",
+        "   :toctree: generated/",
+        "   :nosignatures:",
+        "",
+    ]
+    lines += [f"   {name}" for name in sorted(names, key=str.lower)]
+    lines.append("")
+    return lines
 
 
 def _api_rst():
@@ -139,13 +186,14 @@ def _api_rst():
             "",
             f".. currentmodule:: {module_name}",
             "",
-            ".. autosummary::",
-            "   :toctree: generated/",
-            "   :nosignatures:",
-            "",
         ]
-        lines += [f"   {name}" for name in sorted(names, key=str.lower)]
-        lines.append("")
+        groups = API_GROUPS.get(module_name, lambda n: [(None, n)])(names)
+        for group_blurb, group in groups:
+            if not group:
+                continue
+            if group_blurb:
+                lines += [group_blurb, ""]
+            lines += _autosummary(group)
     return "\n".join(lines) + "\n"
 
 

@@ -524,7 +524,7 @@ def atlas_regions(atlas, info=None, *, mesh=None, surface="pial", project=True):
     atlas : str, path-like, nibabel image, or (left, right) pair
         The parcellation.
     info : DataFrame or path, default=None
-        abagen-style region information (``id, label, hemisphere,
+        Abagen-style region information (``id, label, hemisphere,
         structure``). Without it, regions are named by their value, the
         hemisphere is the side of the centroid (``x < 0`` is ``"L"``) for a
         volume or the file of a surface pair, and the structure is

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
+from connpredict.datasets import _registry
 from connpredict.datasets._fetch import _sha256, get_data_home
-from connpredict.datasets._registry import DATASETS
 
 _COLUMNS = [
     "status",
@@ -72,7 +72,7 @@ def cache_status(data_home=None, *, verify=True):
     """
     home = get_data_home(data_home)
     rows = []
-    for name, spec in DATASETS.items():
+    for name, spec in _registry.DATASETS.items():
         states = {}
         size = 0
         for key, sha in spec.checksums.items():

@@ -40,7 +40,7 @@ RESEARCH_THRESHOLDS = {"fc": 0.3, "sc": 0.01}
 CONNECTOME_FEATURES = {"sc": "sc", "fc": "fc"}
 
 
-def check_options(name, *, target, scale, features, genes, hemisphere, binarize):
+def check_options(spec, *, target, scale, features, genes, hemisphere, binarize):
     """Validate the target and feature options; return the features as a tuple.
 
     Raises a ``ValueError`` naming the problem and the fix, before any file
@@ -104,11 +104,11 @@ def check_options(name, *, target, scale, features, genes, hemisphere, binarize)
                 "genes must be None, a gene-list name or a non-empty list of gene "
                 "symbols (str)."
             )
-    if name == "synthetic":
+    if not spec.checksums:  # an embedded dataset (synthetic): nothing else
         extra = [f for f in features if f not in DEFAULT_FEATURES]
         if extra or genes is not None or hemisphere != "both":
             raise ValueError(
-                "The synthetic dataset has only genes and coordinates, no gene "
+                f"The {spec.name} dataset has only genes and coordinates, no gene "
                 "names from a list and no hemispheres; pass features, genes and "
                 "hemisphere only for the hcp-schaefer datasets."
             )

@@ -7,10 +7,9 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from connpredict.datasets import _features
+from connpredict.datasets import _features, _registry
 from connpredict.datasets._descr import load_descr
 from connpredict.datasets._fetch import fetch_file, get_data_home
-from connpredict.datasets._registry import DATASETS
 from connpredict.datasets._synthetic import make_synthetic_connectome
 from connpredict.utils._contract import check_connectome
 
@@ -33,7 +32,7 @@ def dataset_names():
     >>> dataset_names()[:2]
     ['synthetic', 'hcp-schaefer100']
     """
-    return list(DATASETS)
+    return list(_registry.DATASETS)
 
 
 def dataset_files(name, *, target=None, stability=None):
@@ -66,7 +65,7 @@ def dataset_files(name, *, target=None, stability=None):
 
 def _spec(name):
     try:
-        return DATASETS[name]
+        return _registry.DATASETS[name]
     except (KeyError, TypeError):
         raise ValueError(
             f"Unknown dataset {name!r}; choose one of {', '.join(dataset_names())}."
@@ -75,7 +74,13 @@ def _spec(name):
 
 def _region_table_sizes():
     return tuple(
-        sorted({s.n_parcels for s in DATASETS.values() if s.n_parcels is not None})
+        sorted(
+            {
+                s.n_parcels
+                for s in _registry.DATASETS.values()
+                if s.n_parcels is not None
+            }
+        )
     )
 
 
@@ -269,7 +274,7 @@ def load_dataset(
     spec = _spec(name)
     spec.check_target(target)
     features = _features.check_options(
-        name,
+        spec,
         target=target,
         scale=scale,
         features=features,

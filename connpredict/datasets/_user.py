@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from connpredict.datasets._load import genomic_order
 from connpredict.utils._contract import COORD_COLUMNS, pairs_to_matrix
 
 logger = logging.getLogger(__name__)
@@ -43,13 +44,16 @@ def _read_path(value, what):
                     f"({_show(z.files)}); save exactly one array per file."
                 )
             return z[z.files[0]]
-    sep = "\t" if (".tsv" in suffixes or ".tab" in suffixes) else ","
     if not any(s in suffixes for s in (".csv", ".tsv", ".tab", ".txt")):
         raise ValueError(
             f"Cannot read {what} file {path.name}: use a labelled .csv/.tsv table "
             "(first column = region label) or a .npy array."
         )
-    return pd.read_csv(path, sep=sep, index_col=0)
+    if ".tsv" in suffixes or ".tab" in suffixes:
+        return pd.read_csv(path, sep="\t", index_col=0)
+    if ".txt" in suffixes:  # comma or tab: let the parser tell
+        return pd.read_csv(path, sep=None, engine="python", index_col=0)
+    return pd.read_csv(path, index_col=0)
 
 
 def _positions(labels, index):
@@ -429,6 +433,7 @@ def make_dataset(
     networks=None,
     reduction="mean",
     missing="drop",
+    gene_order="file",
 ):
     """Build a dataset from your own expression table, connectome and regions.
 
@@ -502,6 +507,12 @@ def make_dataset(
           centroid.
 
         Imputations are reported in a warning and in ``imputed_regions``.
+    gene_order : {"file", "genomic"}, default="file"
+        Keep the genes in the order of the expression columns, or order the
+        gene symbols by chromosome and transcription start
+        (:func:`genomic_order`; unknown symbols last, alphabetically), as
+        :func:`load_dataset` does by default and the transformer's gene
+        tokens prefer.
 
     Returns
     -------
@@ -509,7 +520,9 @@ def make_dataset(
         ``X`` (DataFrame: genes, then ``x``, ``y``, ``z`` when centroids are
         known; index = region labels, in expression order), ``Y`` (square
         DataFrame, same labels), ``regions`` (region table), ``networks``
-        (Series, or None), ``genes``, ``missing_regions`` (labels dropped),
+        (Series, or None), ``genes``, ``n_genes_unplaced`` (with
+        ``gene_order="genomic"``: genes without a genomic position; else
+        None), ``missing_regions`` (labels dropped),
         ``imputed_regions`` (dict label -> the label its expression came
         from), ``connectome_form`` (how the connectome was read), ``name``
         (``"user"``), ``target`` and ``DESCR``.
@@ -541,6 +554,8 @@ def make_dataset(
         )
     if missing not in MISSING:
         raise ValueError(f"missing must be one of {list(MISSING)}, got {missing!r}.")
+    if gene_order not in ("file", "genomic"):
+        raise ValueError(f"gene_order must be 'file' or 'genomic', got {gene_order!r}.")
     expr = _check_expression(expression)
     labels = expr.index
 
@@ -627,6 +642,10 @@ def make_dataset(
     X = pd.DataFrame(
         expr.to_numpy(), index=pd.Index(labels, name="label"), columns=genes
     )
+    n_unplaced = None
+    if gene_order == "genomic":
+        genes, n_unplaced = genomic_order(genes)
+        X = X[genes]
     if has_xyz:
         X[list(COORD_COLUMNS)] = table[list(COORD_COLUMNS)].to_numpy(dtype=float)
     X = X.loc[keep]
@@ -641,7 +660,7 @@ def make_dataset(
         regions=table,
         networks=net_series,
         genes=genes,
-        n_genes_unplaced=None,
+        n_genes_unplaced=n_unplaced,
         missing_regions=dropped,
         imputed_regions=imputed,
         connectome_form=form,

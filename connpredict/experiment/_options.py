@@ -104,7 +104,9 @@ def read_config(path):
     """Read a YAML file of main-job options (the keys of :data:`OPTIONS`).
 
     Dashes in keys read as underscores; the key ``null`` (which YAML reads
-    as a missing value) is the option ``null``. Values are validated by
+    as a missing value) is the option ``null``. The ``config.json`` of a
+    results folder is accepted too (its ``model_params`` become the
+    ``models`` mapping), to re-run a job. Values are validated by
     :func:`resolve_options`.
 
     Parameters
@@ -137,6 +139,12 @@ def read_config(path):
         ("null" if k is None else str(k)).replace("-", "_"): v
         for k, v in config.items()
     }
+    # the config.json of a results folder reads back: its per-model parameters
+    # become the models mapping, its timing is a record only
+    params = config.pop("model_params", None)
+    config.pop("elapsed_seconds", None)
+    if isinstance(params, dict) and isinstance(config.get("models"), list):
+        config["models"] = {m: params.get(m) or None for m in config["models"]}
     unknown = sorted(set(config) - set(OPTIONS))
     if unknown:
         raise ValueError(

@@ -28,6 +28,7 @@ def check_output_dir(directory, *, overwrite=False):
     Returns
     -------
     path : Path
+        The checked output folder.
 
     Raises
     ------
@@ -78,7 +79,9 @@ def check_output_dir(directory, *, overwrite=False):
 class ExperimentResult:
     """The tables of one :func:`run_experiment` run.
 
-    Attributes
+    Each parameter is kept as the attribute of the same name.
+
+    Parameters
     ----------
     results : DataFrame
         One row per model x split x seed x fold x metric (``results.csv``).
@@ -137,11 +140,12 @@ class ExperimentResult:
         )
 
     def tables(self):
-        """The non-empty tables by name (as in :data:`TABLES`).
+        """Return the non-empty tables by name (as in :data:`TABLES`).
 
         Returns
         -------
         tables : dict of str to DataFrame
+            Each non-empty table under its name.
         """
         out = {}
         for name in TABLES:
@@ -153,11 +157,12 @@ class ExperimentResult:
         return out
 
     def summary(self):
-        """The per-fold metric table and mean ± sd, as text.
+        """Return the per-fold metric table and mean ± sd, as text.
 
         Returns
         -------
         text : str
+            The table, ready to print.
         """
         results = self.results
         shown = results[results["metric"].isin(SHOWN_METRICS)]

@@ -189,6 +189,8 @@ def _resolve_null(null, models, regions):
     if null is None or (isinstance(null, str) and null == "auto"):
         if "bilinear" in models and _has_sphere(regions):
             return ["bilinear"]
+        if "bilinear" in models:
+            logger.info("no spin test: the regions lack sphere_x/y/z coordinates")
         return []
     if isinstance(null, str) and null == "none":
         return []
@@ -268,7 +270,8 @@ def run_experiment(
         ``bilinear``, ``pls``, ``mlp``, ``smt``), or a mapping name ->
         hyper-parameters (a dict, set on top of the main job's settings;
         unknown ones raise an error listing the valid ones) or name -> an
-        estimator instance (used as given, cloned for each fold). None runs
+        estimator instance (cloned for each fold; a ``random_state`` of None
+        is set to the seed, other parameters are kept). None runs
         the default set: decay, cge, bilinear, pls, mlp and smt.
     cv : list of str, default=("spatial", "random")
         Cross-validation schemes: ``"spatial"``

@@ -23,13 +23,15 @@ The metrics themselves are those of :func:`connpredict.metrics.evaluate`.
 """
 
 import copy
+import warnings
 
 import numpy as np
 import pandas as pd
+from sklearn.pipeline import Pipeline
 
 from connpredict.metrics._evaluate import _CLASSIFICATION_KEYS, MIN_PAIRS, evaluate
 from connpredict.metrics._names import NETWORK_METRIC, scorer_names
-from connpredict.utils._contract import cross_block, train_block
+from connpredict.utils._contract import align_unlabelled, cross_block, train_block
 
 _PAIRS_OPTIONS = ("test-test", "test-train", "test-all")
 
@@ -54,6 +56,19 @@ _SKLEARN_ALIASES = {
     "neg_mean_squared_error": "neg_mse",
     "neg_mean_absolute_error": "neg_mae",
 }
+
+
+def _unwrap_pipeline(estimator, X):
+    """A pipeline ending in a connectome estimator: its final step and X.
+
+    Test x train pairs need ``predict(X, X_train_)`` of the connectome
+    estimator on transformed features: the pipeline's other steps (fitted on
+    the training regions) transform ``X``, and the final step's ``X_train_``
+    already holds the transformed training regions.
+    """
+    if isinstance(estimator, Pipeline) and hasattr(estimator[-1], "X_train_"):
+        return estimator[-1], estimator[:-1].transform(X)
+    return estimator, X
 
 
 class ConnectomeScorer:
@@ -128,11 +143,35 @@ class ConnectomeScorer:
             f"pairs={self.pairs!r})"
         )
 
+    def _uses_proba(self, estimator):
+        """Classification metrics score a classifier's probabilities."""
+        return (
+            isinstance(self.metric, str)
+            and self.metric in _CLASSIFICATION_KEYS
+            and hasattr(estimator, "predict_proba")
+            and hasattr(estimator, "classes_")
+        )
+
     def _blocks(self, estimator, X, Y):
-        """Return labelled (Y_true, Y_pred) blocks and the region table X."""
-        X_df = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X))
+        """Return labelled (Y_true, Y_pred) blocks and the region table X.
+
+        A connectome classifier is scored on ``predict_proba`` (probability
+        of ``classes_[1]``) against ``Y == classes_[1]`` coded 0/1, so that
+        ``roc_auc`` ranks probabilities and the thresholded metrics use 0.5.
+        """
+        if self.pairs != "test-test":
+            estimator, X = _unwrap_pipeline(estimator, X)
+        # an unlabelled array (a transformer's output) takes Y's row labels
+        X_df = align_unlabelled(X, Y)
+        if self.pairs != "test-test":
+            X = X_df
+        predict = (
+            estimator.predict_proba
+            if self._uses_proba(estimator)
+            else estimator.predict
+        )
         if self.pairs == "test-test":
-            Y_pred = estimator.predict(X)
+            Y_pred = predict(X)
             Y_true = train_block(X_df, Y)
             rows = cols = X_df.index
             X_info = X_df
@@ -156,7 +195,7 @@ class ConnectomeScorer:
                 )
             others = X_train.loc[~X_train.index.isin(X_df.index)]
             if self.pairs == "test-train":
-                Y_pred = _block(estimator.predict(X, X_train), X_df.index, X_train)
+                Y_pred = _block(predict(X, X_train), X_df.index, X_train)
                 Y_true = cross_block(X_df, X_train, Y)
                 rows, cols = X_df.index, X_train.index
             else:
@@ -167,8 +206,8 @@ class ConnectomeScorer:
                     )
                 Y_pred = np.hstack(
                     [
-                        _block(estimator.predict(X), X_df.index, X_df),
-                        _block(estimator.predict(X, others), X_df.index, others),
+                        _block(predict(X), X_df.index, X_df),
+                        _block(predict(X, others), X_df.index, others),
                     ]
                 )
                 rows, cols = X_df.index, X_df.index.append(others.index)
@@ -181,6 +220,8 @@ class ConnectomeScorer:
                 f"expected the {Y_true.shape} block of connectivity among the "
                 "regions; is it a connpredict connectome estimator?"
             )
+        if self._uses_proba(estimator):
+            Y_true = (np.asarray(Y_true) == estimator.classes_[1]).astype(float)
         return (
             pd.DataFrame(Y_true, index=rows, columns=cols),
             pd.DataFrame(Y_pred, index=rows, columns=cols),
@@ -228,7 +269,18 @@ class ConnectomeScorer:
                 metrics=[self.metric],
                 task=task,
             )[self.metric]
-        return self.sign * float(value)
+        value = self.sign * float(value)
+        if np.isnan(value):
+            name = self.metric if isinstance(self.metric, str) else repr(self)
+            warnings.warn(
+                f"The {name} score is undefined (NaN) on these {Y_true.shape[0]} "
+                f"test regions ({self.pairs} block of shape {Y_true.shape}): too "
+                "few pairs, or a constant true or predicted block. Use larger "
+                "test folds.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        return value
 
     def _accept_sample_weight(self):
         # scikit-learn's multimetric scorer asks this before passing weights
@@ -297,7 +349,7 @@ def _sklearn_scorer_names():
 
 
 def get_scorer_names():
-    """Names of the connectome scorers of :func:`get_scorer`.
+    """Return the names of the connectome scorers of :func:`get_scorer`.
 
     Network scorers ``intra_network_<N>_r`` and ``inter_network_<N>_r`` are
     accepted for any network ``N`` too (they need ``regions=``), and so are

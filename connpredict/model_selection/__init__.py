@@ -12,7 +12,9 @@ Splitters follow scikit-learn's cross-validator API and work as ``cv=`` in
 
 Each splitter has ``inner_split()`` (same style, for the training regions of
 an outer fold); :func:`validation_split` gives one inner split for early
-stopping, and :func:`plot_splits` draws folds on the brain.
+stopping, :func:`plot_splits` draws folds on the brain, and
+:func:`cross_val_predict` assembles the held-out blocks of a cross-validation
+into one regions x regions matrix.
 
 A fold is scored on its test x test block, which needs at least
 ``MIN_TEST_REGIONS`` (3) regions for a defined Pearson r; splitters warn
@@ -21,6 +23,7 @@ number of folds that would.
 """
 
 from connpredict.model_selection._plot import plot_splits
+from connpredict.model_selection._predict import cross_val_predict
 from connpredict.model_selection._split import (
     MIN_TEST_REGIONS,
     CommunitySplit,
@@ -38,6 +41,7 @@ __all__ = [
     "RandomSplit",
     "SpatialSplit",
     "check_n_splits",
+    "cross_val_predict",
     "plot_splits",
     "validation_split",
 ]

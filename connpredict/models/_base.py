@@ -69,13 +69,13 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
+        _refuse_sklearn_scorer_in_fit(self)
         X, Y_block = check_pair_target(
             X,
             Y,
             coord_columns=self._coord_columns(),
             require_coords=self._requires_coords,
         )
-        _refuse_sklearn_scorer_in_fit(self)
         self._check_inputs_present(X)
         _warn_standardised_coords(X, self._coord_columns())
         # a fit that fails or is interrupted (Ctrl-C) must not leave an
@@ -239,6 +239,11 @@ _FORWARDING_MODULES = (
 )
 
 
+_OWN_PREDICT_METHODS = frozenset(
+    ("predict", "predict_proba", "predict_log_proba", "decision_function")
+)
+
+
 def _sklearn_caller(depth=12):
     """Name the scikit-learn routine that called ``predict``, if it expects rows.
 
@@ -254,7 +259,11 @@ def _sklearn_caller(depth=12):
         if frame is None:
             return None
         module = frame.f_globals.get("__name__", "")
-        if module.startswith(_FORWARDING_MODULES):
+        if module.startswith(_FORWARDING_MODULES) or (
+            # a classifier's predict / predict_proba / decision_function
+            module.startswith("connpredict.models")
+            and frame.f_code.co_name in _OWN_PREDICT_METHODS
+        ):
             frame = frame.f_back
             continue
         if module in ("sklearn.utils._response", "sklearn.metrics._scorer"):
@@ -296,22 +305,31 @@ def _refuse_sklearn_scorer_in_fit(estimator, depth=16):
     scorer=...)``; when that frame is found on the call stack with a
     scikit-learn scorer, ``fit`` raises, so that the user gets one clear
     error (scikit-learn raises when every fit fails) instead of NaN scores.
+    A fit from ``sklearn.model_selection.cross_val_predict``
+    (``_fit_and_predict``) is refused the same way.
     """
     frame = sys._getframe(2)  # the caller of fit
     for _ in range(depth):
         if frame is None:
             return
         module = frame.f_globals.get("__name__", "")
-        if module.startswith(_FORWARDING_MODULES) or module == "sklearn.base":
+        if (
+            module.startswith(_FORWARDING_MODULES)
+            or module == "sklearn.base"
+            or (
+                module.startswith("connpredict.models")
+                and frame.f_code.co_name == "fit"
+            )
+        ):
             frame = frame.f_back
             continue
-        if (
-            module == "sklearn.model_selection._validation"
-            and frame.f_code.co_name == "_fit_and_score"
-        ):
-            scorer = frame.f_locals.get("scorer")
-            if _is_sklearn_sample_scorer(scorer):
-                raise ValueError(_scorer_message(estimator))
+        if module == "sklearn.model_selection._validation":
+            if frame.f_code.co_name == "_fit_and_score":
+                scorer = frame.f_locals.get("scorer")
+                if _is_sklearn_sample_scorer(scorer):
+                    raise ValueError(_scorer_message(estimator))
+            elif frame.f_code.co_name == "_fit_and_predict":
+                raise ValueError(_cross_val_predict_message(estimator))
         return
 
 
@@ -338,12 +356,16 @@ def _refuse_sklearn_per_sample_callers(estimator):
     caller = _sklearn_caller()
     if caller is None:
         return
-    name = type(estimator).__name__
     if caller == "scorer":
         raise ValueError(_scorer_message(estimator))
-    raise ValueError(
-        f"sklearn.model_selection.cross_val_predict stacks per-region predictions, "
-        f"but {name}.predict returns a regions x regions block. Use "
-        "connpredict.model_selection.cross_val_predict(estimator, X, Y, cv=...), "
-        "which returns the labelled regions x regions matrix of held-out blocks."
+    raise ValueError(_cross_val_predict_message(estimator))
+
+
+def _cross_val_predict_message(estimator):
+    return (
+        "sklearn.model_selection.cross_val_predict stacks per-region predictions, "
+        f"but {type(estimator).__name__}.predict returns a regions x regions "
+        "block. Use connpredict.model_selection.cross_val_predict(estimator, X, "
+        "Y, cv=...), which returns the labelled regions x regions matrix of "
+        "held-out blocks."
     )

@@ -158,6 +158,11 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
     weights to the CPU). :meth:`save_weights` / :meth:`load_weights` store
     and restore just the weights and preprocessing statistics.
 
+    ``PairMLPRegressor(**RESEARCH_PARAMS["mlp"])`` is the research MLP and
+    ``PairMLPRegressor(**RESEARCH_PARAMS["bilinear_lowrank"])`` the research
+    low-rank bilinear model, each with its published training (see
+    :data:`connpredict.models.RESEARCH_PARAMS`).
+
     Examples
     --------
     >>> from connpredict.datasets import make_synthetic_connectome

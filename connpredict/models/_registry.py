@@ -159,6 +159,38 @@ MODELS = (
         ),
     ),
     ModelSpec(
+        "BilinearClassifier",
+        "connpredict.models._classifiers",
+        "linear",
+        test_params=({"n_components": 3}, {"encoder": None, "use_distance": True}),
+        task="classification",
+    ),
+    ModelSpec(
+        "PairMLPClassifier",
+        "connpredict.models._neural_classifiers",
+        "neural",
+        test_params=(
+            dict(hidden_dims=(8,), head_dims=(8,), embedding_dim=4, **_NEURAL_SMALL),
+        ),
+        task="classification",
+    ),
+    ModelSpec(
+        "SMTClassifier",
+        "connpredict.models._neural_classifiers",
+        "neural",
+        test_params=(
+            dict(
+                token_size=2,
+                d_model=8,
+                n_heads=2,
+                n_layers=1,
+                head_dims=(8,),
+                **_NEURAL_SMALL,
+            ),
+        ),
+        task="classification",
+    ),
+    ModelSpec(
         "DecayResidualRegressor",
         "connpredict.models._meta",
         "meta",

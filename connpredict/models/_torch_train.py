@@ -192,6 +192,15 @@ class NeuralConnectomeRegressor(
 
     _requires_genes = True
     _module_class = None
+    # the training loss (classifiers use BCEWithLogitsLoss on 0/1 targets)
+    _criterion = torch.nn.MSELoss
+
+    def _target_scaling(self, y):
+        """``(mean, scale)`` standardising the training pair values."""
+        if not self._standardizes():
+            return 0.0, 1.0
+        sd = float(y.std())
+        return float(y.mean()), (sd if sd > 1e-12 else 1.0)
 
     # -- hooks -------------------------------------------------------------
     def _module_kwargs(self, n_genes):  # pragma: no cover - abstract
@@ -408,11 +417,7 @@ class NeuralConnectomeRegressor(
                 "regions or set n_iter_no_change=None."
             )
         rows, cols, y = self._pairs(tr, Y_block)
-        self.y_mean_ = float(y.mean())
-        sd = float(y.std())
-        self.y_scale_ = sd if sd > 1e-12 else 1.0
-        if not self._standardizes():
-            self.y_mean_, self.y_scale_ = 0.0, 1.0
+        self.y_mean_, self.y_scale_ = self._target_scaling(y)
 
         def _ds(r, c, t):
             yt = torch.as_tensor(
@@ -461,7 +466,7 @@ class NeuralConnectomeRegressor(
         generator = torch.Generator().manual_seed(seed)
         net = _PairNet(
             module=self._module_class,
-            criterion=torch.nn.MSELoss,
+            criterion=self._criterion,
             optimizer=torch.optim.AdamW,
             lr=self.lr,
             optimizer__weight_decay=self.weight_decay,
@@ -680,7 +685,7 @@ class NeuralConnectomeRegressor(
         for module_state in state["module_states"]:
             net = _PairNet(
                 module=self._module_class,
-                criterion=torch.nn.MSELoss,
+                criterion=self._criterion,
                 device=self.device,
                 **{
                     f"module__{k}": v

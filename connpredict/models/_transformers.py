@@ -66,6 +66,7 @@ class _RegionTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : object
+            The fitted transformer.
         """
         arr, genes, coords, _ = self._validate(X, reset=True)
         self.coord_indices_ = np.asarray(coords, dtype=int)
@@ -104,6 +105,7 @@ class _RegionTransformer(TransformerMixin, BaseEstimator):
         Returns
         -------
         names : ndarray of str
+            The output column names, in the order of ``transform``.
         """
         check_is_fitted(self)
         names = getattr(self, "feature_names_in_", None)

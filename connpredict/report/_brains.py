@@ -10,7 +10,7 @@ import pandas as pd
 from connpredict.report._figures import _splits, _style
 
 #: vertices farther than this from every region centroid stay blank (mm)
-SURFACE_MAX_DISTANCE = 20.0
+SURFACE_MAX_DISTANCE = 30.0
 
 
 def _coords(regions, labels=None):
@@ -102,13 +102,14 @@ def plot_region_scores(region_scores, regions, *, model=None, split=None, kind="
         (:func:`nilearn.plotting.plot_markers`). ``"surface"``: the cortical
         regions painted on nilearn's bundled fsaverage5 surface (lateral and
         medial views of both hemispheres), each vertex taking the value of
-        the nearest cortical region centroid of its hemisphere (within 20
+        the nearest cortical region centroid of its hemisphere (within 30
         mm) -- an approximation of the parcellation for atlases whose
         surface labels are not at hand.
 
     Returns
     -------
     fig : matplotlib Figure
+        The figure drawn.
 
     Examples
     --------
@@ -266,6 +267,7 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
     Returns
     -------
     fig : matplotlib Figure
+        The figure drawn.
 
     Examples
     --------

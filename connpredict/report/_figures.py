@@ -382,7 +382,7 @@ def _model_colors(models):
 
 
 def network_names(results):
-    """Networks with an ``intra_network_<name>_r`` metric in ``results``.
+    """Return the networks with an ``intra_network_<name>_r`` metric in ``results``.
 
     Parameters
     ----------

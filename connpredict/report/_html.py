@@ -505,7 +505,7 @@ def _brain_sections(res, regions):
                     "per-region accuracy on the cortical surface",
                     "The same accuracy on nilearn's fsaverage5 surface: each vertex "
                     "takes the value of the nearest cortical region centroid "
-                    "(within 20 mm; grey: none).",
+                    "(within 30 mm; grey: none).",
                 )
             )
     if res.predictions is not None and not res.predictions.empty:

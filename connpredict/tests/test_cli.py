@@ -339,3 +339,19 @@ def test_user_files_give_the_same_results_as_the_registered_dataset(tmp_path):
     assert main([*argv, "--output", str(tmp_path / "n")]) == 0
     c = pd.read_csv(tmp_path / "n" / "results.csv")
     pd.testing.assert_frame_equal(c, b, atol=1e-10)
+
+
+def test_config_json_of_a_results_folder_reruns_the_job(tmp_path):
+    cfg = tmp_path / "exp.yaml"
+    cfg.write_text(
+        "models: {bilinear: {alpha: 2.0}, decay: }\ncv: random\nn_splits: 3\n"
+        "seeds: [3]\nnull: none\n"
+    )
+    first, again = tmp_path / "first", tmp_path / "again"
+    argv = ["run", "--silent", "--no-report"]
+    assert main([*argv, "--config", str(cfg), "--output", str(first)]) == 0
+    rerun = [*argv, "--config", str(first / "config.json"), "--output", str(again)]
+    assert main(rerun) == 0
+    config = json.loads((again / "config.json").read_text())
+    assert config["model_params"] == {"bilinear": {"alpha": 2.0}, "decay": {}}
+    assert (first / "results.csv").read_bytes() == (again / "results.csv").read_bytes()

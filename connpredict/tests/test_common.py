@@ -12,7 +12,7 @@ import pickle
 
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import connpredict.models
@@ -114,10 +114,24 @@ _OTHER_REASONS = {
 }
 
 
+# the classifier versions of the checks above (fit with a 1-D class vector)
+_SQUARE_Y_CLASSIFIER_CHECKS = [
+    "check_classifier_data_not_an_array",
+    "check_classifier_multioutput",
+    "check_classifiers_classes",
+    "check_classifiers_one_label",
+    "check_classifiers_regression_target",
+    "check_classifiers_train",
+    "check_decision_proba_consistency",
+]
+
+
 def _expected_failed_checks(estimator):
     if _is_transformer(estimator):
         return {}  # region-feature transformers are ordinary transformers
     failed = dict.fromkeys(_SQUARE_Y_CHECKS, _SQUARE_Y)
+    if is_classifier(estimator):
+        failed.update(dict.fromkeys(_SQUARE_Y_CLASSIFIER_CHECKS, _SQUARE_Y))
     failed.update(_OTHER_REASONS)
     if "max_iter" in estimator.get_params():
         # sklearn fits estimators with a max_iter parameter on iris here
@@ -162,6 +176,9 @@ def _ids(est):
 def test_square_target_contract(estimator, data):
     X, Y = data.X, data.Y
     est = clone(estimator)
+    clf = is_classifier(est)
+    if clf:  # a binary connectome, about a third of the pairs connected
+        Y = (Y > np.quantile(Y.to_numpy()[np.triu_indices(len(Y), 1)], 0.67)) * 1.0
     params_before = est.get_params()
     dict_before = dict(est.__dict__)
     assert est.fit(X.iloc[:22], Y.iloc[:22]) is est
@@ -169,33 +186,40 @@ def test_square_target_contract(estimator, data):
     assert est.get_params() == params_before
     assert set(dict_before) <= set(est.__dict__)
     assert est.n_features_in_ == X.shape[1]
-    first = est.predict(X.iloc[22:]).to_numpy()
+    # classifiers: compare probabilities (labels at 0.5 are too brittle)
+    predict = est.predict_proba if clf else est.predict
+    first = predict(X.iloc[22:]).to_numpy()
     # predict leaves the estimator unchanged
     state = {k: v for k, v in est.__dict__.items() if not k.startswith("X_train")}
     est.predict(X)
     assert set(state) == {k for k in est.__dict__ if not k.startswith("X_train")}
     # fitting again gives the same model (idempotent)
     est.fit(X.iloc[:22], Y.iloc[:22])
-    np.testing.assert_array_equal(est.predict(X.iloc[22:]).to_numpy(), first)
+    predict = est.predict_proba if clf else est.predict
+    np.testing.assert_array_equal(predict(X.iloc[22:]).to_numpy(), first)
     # pickling keeps predictions
     again = pickle.loads(pickle.dumps(est))
-    np.testing.assert_array_equal(again.predict(X.iloc[22:]).to_numpy(), first)
+    predict_again = again.predict_proba if clf else again.predict
+    np.testing.assert_array_equal(predict_again(X.iloc[22:]).to_numpy(), first)
     # float32 networks agree to float32 precision across batch compositions
     atol = 1e-6 if _is_neural(est) else 1e-10
     # reordering the regions to predict reorders the prediction
     order = np.array([3, 0, 7, 1, 5, 2, 6, 4])
-    P = est.predict(X.iloc[22:].iloc[order]).to_numpy()
+    P = predict(X.iloc[22:].iloc[order]).to_numpy()
     np.testing.assert_allclose(P, first[np.ix_(order, order)], atol=atol)
     # predicting a subset gives the subset of the prediction
     np.testing.assert_allclose(
-        est.predict(X.iloc[22:26]).to_numpy(), first[:4, :4], atol=atol
+        predict(X.iloc[22:26]).to_numpy(), first[:4, :4], atol=atol
     )
-    # the default score is the upper-triangle Pearson r
+    # the default score is the upper-triangle Pearson r (accuracy: classifiers)
     iu = np.triu_indices(8, 1)
     y_true = Y.iloc[22:, 22:].to_numpy()[iu]
-    assert est.score(X.iloc[22:], Y.iloc[22:]) == pytest.approx(
-        np.corrcoef(y_true, first[iu])[0, 1]
-    )
+    if clf:
+        labels = est.classes_[(first[iu] >= 0.5).astype(int)]
+        expected = np.mean(labels == y_true)
+    else:
+        expected = np.corrcoef(y_true, first[iu])[0, 1]
+    assert est.score(X.iloc[22:], Y.iloc[22:]) == pytest.approx(expected)
     # read-only and Fortran-ordered inputs work
     Xf = np.asfortranarray(X.to_numpy())
     Xf.setflags(write=False)
@@ -205,7 +229,8 @@ def test_square_target_contract(estimator, data):
     if "coord_columns" in est.get_params():
         kw["coord_columns"] = tuple(X.columns.get_indexer(["x", "y", "z"]))
     est_np = clone(est).set_params(**kw).fit(Xf[:22], Yf[:22, :22])
-    np.testing.assert_allclose(est_np.predict(Xf[22:]), first, atol=1e-8)
+    predict_np = est_np.predict_proba if clf else est_np.predict
+    np.testing.assert_allclose(predict_np(Xf[22:]), first, atol=1e-8)
 
 
 def test_unfitted_predict_raises(data):

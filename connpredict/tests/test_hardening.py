@@ -10,6 +10,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import clone, is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import (
@@ -247,6 +248,15 @@ def test_sklearn_cross_val_predict_points_to_ours(data):
         ValueError, match=r"connpredict\.model_selection\.cross_val_predict"
     ):
         cross_val_predict(make_pipeline(StandardScaler(), CGERegressor()), X, Y, cv=3)
+    # classifiers too (their predict goes through predict_proba)
+    from connpredict.models import BilinearClassifier
+
+    Yb = (Y > Y.median().median()).astype(int)
+    for method in ("predict", "predict_proba"):
+        with pytest.raises(ValueError, match=r"model_selection\.cross_val_predict"):
+            cross_val_predict(
+                BilinearClassifier(n_components=3), X, Yb, cv=KFold(3), method=method
+            )
 
 
 def test_permutation_test_score_hints_spin_test(data):
@@ -256,28 +266,55 @@ def test_permutation_test_score_hints_spin_test(data):
 
 
 # -- pipelines ---------------------------------------------------------------------
-@pytest.mark.parametrize("model", _all_models(), ids=lambda m: type(m).__name__)
-def test_every_model_after_a_scaler_in_a_pipeline(data, model):
+def _registered_models():
+    """One small instance of every registered estimator that predicts pairs."""
+    import importlib
+
+    from connpredict.models._registry import model_specs
+
+    out = []
+    for spec in model_specs():
+        if spec.task == "transform":
+            continue
+        cls = getattr(importlib.import_module(spec.module), spec.name)
+        out.append(cls(**dict(spec.test_params[0])))
+    return out
+
+
+@pytest.mark.parametrize("model", _registered_models(), ids=lambda m: type(m).__name__)
+@pytest.mark.parametrize("output", ["default", "pandas"])
+def test_every_model_after_a_scaler_in_a_pipeline(data, model, output):
     X, Y = data
+    if is_classifier(model):
+        Y = (Y > np.median(upper_triangle(Y.to_numpy()))).astype(int)
     genes = gene_columns(X)
     Xg = X[genes]
     pipe = make_pipeline(StandardScaler(), model)
-    if isinstance(model, (ExponentialDecayRegressor, GaussianKernelRegressor)):
-        # coordinate-only models need x, y, z: the recipe below keeps them
+    if model._requires_coords or isinstance(
+        model, (ExponentialDecayRegressor, GaussianKernelRegressor)
+    ):
+        # models using x, y, z: the recipe that scales only the genes
         Xg = X
         pipe = make_pipeline(
             ColumnTransformer(
                 [("genes", StandardScaler(), genes)], remainder="passthrough"
             ),
             model,
-        ).set_output(transform="pandas")
+        )
+        output = "pandas"
+    if output == "pandas":
+        pipe.set_output(transform="pandas")
     pred = pipe.fit(Xg, Y).predict(Xg)
-    # an unlabelled array prediction, computed on the scaler's output: equal to
-    # the model fitted on the standardised table directly
+    if output == "pandas":
+        assert pred.index.equals(X.index) and pred.columns.equals(X.index)
+    # computed on the scaler's output: equal to the model fitted on the
+    # standardised table directly
     Xs = Xg.copy()
     Xs[genes] = (Xg[genes] - Xg[genes].mean()) / Xg[genes].std(ddof=0)
-    ref = type(model)(**model.get_params()).fit(Xs, Y).predict(Xs)
-    np.testing.assert_allclose(np.asarray(pred), ref.to_numpy(), rtol=1e-5, atol=1e-6)
+    ref = clone(model).fit(Xs, Y).predict(Xs)
+    np.testing.assert_allclose(
+        np.asarray(pred, dtype=float), ref.to_numpy(dtype=float), rtol=1e-5, atol=1e-6
+    )
     score = pipe.score(Xg, Y)
     assert np.isfinite(score)
 
@@ -352,3 +389,38 @@ def test_verbose_shows_one_bar_across_ensemble_members(data, capsys):
     captured = capsys.readouterr()
     assert captured.out == ""  # no skorch epoch table
     assert "member=2/2" in captured.err and "/4" in captured.err
+
+
+# -- the leakage guide's pipeline recipe runs as written -----------------------------
+def test_leakage_guide_recipe_runs():
+    import doctest
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "user_guide" / "leakage.rst"
+    if not path.exists():
+        pytest.skip("docs/ is not shipped with the installed package")
+    text = path.read_text(encoding="utf-8")
+    test = doctest.DocTestParser().get_doctest(text, {}, "leakage.rst", str(path), 0)
+    assert len(test.examples) >= 10
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)  # no rescaled-coordinates warning
+        runner.run(test)
+    assert runner.failures == 0
+
+
+@pytest.mark.parametrize("pairs", ["test-test", "test-train", "test-all"])
+def test_scorers_on_a_pipeline_with_array_output(data, pairs):
+    # a scaler's unlabelled output is scored like the labelled (pandas) one
+    X, Y = data
+    X = X[gene_columns(X)]
+    scorer = get_scorer("pearson_r", pairs=pairs)
+    cv = KFold(3, shuffle=True, random_state=0)
+    plain = make_pipeline(StandardScaler(), BilinearRegressor())
+    labelled = make_pipeline(StandardScaler(), BilinearRegressor()).set_output(
+        transform="pandas"
+    )
+    a = cross_val_score(plain, X, Y, cv=cv, scoring=scorer, error_score="raise")
+    b = cross_val_score(labelled, X, Y, cv=cv, scoring=scorer, error_score="raise")
+    np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert np.all(np.isfinite(a))

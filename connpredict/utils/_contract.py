@@ -276,6 +276,18 @@ def split_features(X, coord_columns=COORD_COLUMNS):
 def gene_columns(X, coord_columns=COORD_COLUMNS):
     """Return the names of the gene columns of ``X`` (all non-coordinate columns).
 
+    Parameters
+    ----------
+    X : DataFrame or array-like of shape (n_regions, n_features)
+        Region features.
+    coord_columns : sequence of str, default=("x", "y", "z")
+        Names of the coordinate columns.
+
+    Returns
+    -------
+    genes : list
+        The other column names, in the order of ``X``.
+
     Examples
     --------
     >>> import pandas as pd
@@ -447,6 +459,7 @@ def cross_block(X_rows, X_cols, Y):
     Returns
     -------
     block : ndarray of shape (n_rows, n_cols)
+        ``Y`` restricted to those rows and columns, as floats.
 
     Examples
     --------
@@ -486,6 +499,8 @@ def pair_indices(n_regions, *, k=1):
     Returns
     -------
     rows, cols : ndarray of int of shape (n_pairs,)
+        Row and column index of each pair, ``rows[p] < cols[p]`` when
+        ``k=1``.
 
     Examples
     --------
@@ -498,6 +513,19 @@ def pair_indices(n_regions, *, k=1):
 
 def upper_triangle(M, *, k=1):
     """Return the upper triangle (``i < j``) of a square matrix as a vector.
+
+    Parameters
+    ----------
+    M : array-like of shape (n, n)
+        A square matrix.
+    k : int, default=1
+        Diagonal offset, as in :func:`pair_indices` (1 leaves out the
+        diagonal).
+
+    Returns
+    -------
+    values : ndarray of shape (n_pairs,)
+        ``M[i, j]`` for the pairs of :func:`pair_indices`, in that order.
 
     Examples
     --------
@@ -623,6 +651,7 @@ def matrix_to_pairs(M, *, order="lower"):
     Returns
     -------
     values : ndarray of shape (n_regions * (n_regions - 1) // 2,)
+        One value per unordered pair, in the requested order.
 
     Examples
     --------

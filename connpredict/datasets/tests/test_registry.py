@@ -131,3 +131,32 @@ def test_cache_status_partial_cached_corrupted(tmp_path):
     assert not row["default_ready"]
     quick = cache_status(tmp_path, verify=False).loc["hcp-schaefer100"]
     assert quick["status"] == "cached"
+
+
+@needs_data
+def test_a_new_dataset_is_one_entry(monkeypatch, tmp_path):
+    """Registering a dataset touches only the spec table.
+
+    The new entry reuses the Schaefer-100 files under another name; the
+    loaders, ``dataset_names``, ``dataset_files`` and ``cache_status`` pick
+    it up with no other edit.
+    """
+    import dataclasses
+    from types import MappingProxyType
+
+    from connpredict.datasets import _registry
+
+    entry = dataclasses.replace(DATASETS["hcp-schaefer100"], name="hcp-test")
+    monkeypatch.setattr(
+        _registry, "DATASETS", MappingProxyType({**DATASETS, "hcp-test": entry})
+    )
+    assert dataset_names()[-1] == "hcp-test"
+    assert dataset_files("hcp-test") == dataset_files("hcp-schaefer100")
+    new = load_dataset("hcp-test", download_if_missing=False)
+    ref = load_dataset("hcp-schaefer100", download_if_missing=False)
+    assert new.name == "hcp-test"
+    assert new.X.equals(ref.X) and new.Y.equals(ref.Y)
+    assert "hcp-test" in new.DESCR
+    status = cache_status(DATA)
+    assert status.loc["hcp-test", "status"] == "cached"
+    assert cache_status(tmp_path).loc["hcp-test", "status"] == "not cached"

@@ -259,3 +259,22 @@ def test_bad_input_errors():
     N2[0, 3] = N2[3, 0] = np.nan
     _one_line_error("NaN or infinite", expression, N2)
     _one_line_error("DataFrame of regions x genes", expression.to_numpy(), M)
+
+
+def test_gene_order_and_text_files(tmp_path):
+    expression, M, regions = _inputs()
+    expression.columns = ["NOT_A_GENE", "NPPA", "TNFRSF25", "AAAS"]
+    ds = make_dataset(expression, M, regions)
+    assert ds.genes == ["NOT_A_GENE", "NPPA", "TNFRSF25", "AAAS"]
+    assert ds.n_genes_unplaced is None
+    ds = make_dataset(expression, M, regions, gene_order="genomic")
+    # chromosome 1 by start (TNFRSF25 before NPPA), then the genes the shipped
+    # table does not place, alphabetically
+    assert ds.genes == ["TNFRSF25", "NPPA", "AAAS", "NOT_A_GENE"]
+    assert list(ds.X.columns[:4]) == ds.genes and ds.n_genes_unplaced == 2
+    np.testing.assert_array_equal(ds.X["NPPA"], expression["NPPA"])
+    with pytest.raises(ValueError, match="gene_order must be"):
+        make_dataset(expression, M, gene_order="alphabetical")
+    expression.to_csv(tmp_path / "expr.txt", sep="\t")
+    ds = make_dataset(tmp_path / "expr.txt", M)
+    np.testing.assert_array_equal(ds.X.to_numpy(), expression.to_numpy())

@@ -1,5 +1,6 @@
 """``evaluate`` against explicit loops over region pairs."""
 
+import itertools
 import os
 
 import numpy as np
@@ -9,7 +10,6 @@ import scipy.stats
 from sklearn import metrics as skm
 
 from connpredict.metrics import evaluate, geodesic_distance
-from connpredict.metrics.tests._helpers import NETWORKS9, make_problem, upper_pairs
 
 SHORT, MID = 175 / 3, 350 / 3
 
@@ -65,10 +65,12 @@ def _expected_subsets(Y, P, regions, pairs, min_pairs, *, hemi_from_x=False):
 
 
 def _label_pairs(Y):
-    return [(Y.index[i], Y.index[j]) for i, j in upper_pairs(len(Y))]
+    return [
+        (Y.index[i], Y.index[j]) for i, j in itertools.combinations(range(len(Y)), 2)
+    ]
 
 
-def test_every_key_matches_explicit_loops():
+def test_every_key_matches_explicit_loops(make_problem):
     Y, P, regions = make_problem(30, seed=0)
     scores = evaluate(Y, P, regions=regions, min_pairs=10)
     pairs = _label_pairs(Y)
@@ -112,7 +114,7 @@ def test_every_key_matches_explicit_loops():
     ]
 
 
-def test_network_labels_follow_region_labels_not_positions():
+def test_network_labels_follow_region_labels_not_positions(make_problem):
     """Permuting Y/P and the region table must not change any metric."""
     Y, P, regions = make_problem(24, seed=1)
     ref = evaluate(Y, P, regions=regions)
@@ -131,18 +133,18 @@ def test_network_labels_follow_region_labels_not_positions():
     assert ref[nets].nunique() == len(nets)
 
 
-def test_nine_networks_give_at_least_32_keys():
-    Y, P, regions = make_problem(36, networks=NETWORKS9, seed=2)
+def test_nine_networks_give_at_least_32_keys(make_problem, nine_networks):
+    Y, P, regions = make_problem(36, networks=nine_networks, seed=2)
     scores = evaluate(Y, P, regions=regions)
     # 5 basic + geodesic + 3 distance + 3 strength + 3 hemisphere
     # + 2 pooled network + 9 intra + 9 inter
     assert len(scores) == 35
-    for name in NETWORKS9:
+    for name in nine_networks:
         assert f"intra_network_{name}_r" in scores.index
         assert f"inter_network_{name}_r" in scores.index
 
 
-def test_missing_information_leaves_metrics_out():
+def test_missing_information_leaves_metrics_out(make_problem):
     Y, P, regions = make_problem(20, seed=3)
     basic = [
         "mse",
@@ -180,7 +182,7 @@ def test_missing_information_leaves_metrics_out():
     pd.testing.assert_series_equal(vec_info, full.drop("geodesic_distance"), rtol=1e-10)
 
 
-def test_hemisphere_column_takes_precedence_over_sign_of_x():
+def test_hemisphere_column_takes_precedence_over_sign_of_x(make_problem):
     Y, P, regions = make_problem(20, seed=4)
     flipped = regions.assign(hemisphere=np.where(regions["x"] < 0, "R", "L"))
     a = evaluate(Y, P, regions=regions, min_pairs=2)
@@ -189,7 +191,7 @@ def test_hemisphere_column_takes_precedence_over_sign_of_x():
     assert a["right_hemi_r"] == pytest.approx(b["left_hemi_r"])
 
 
-def test_min_pairs_threshold():
+def test_min_pairs_threshold(make_problem):
     Y, P, regions = make_problem(16, seed=5)
     tab_pairs = _label_pairs(Y)
     n_left = sum(
@@ -205,7 +207,7 @@ def test_min_pairs_threshold():
         evaluate(Y, P, min_pairs=1)
 
 
-def test_rectangular_test_train_block():
+def test_rectangular_test_train_block(make_problem):
     Y, P, regions = make_problem(26, seed=6)
     test, train = Y.index[:8], Y.index[8:]
     scores = evaluate(
@@ -228,7 +230,7 @@ def test_rectangular_test_train_block():
         )
 
 
-def test_binary_target_gives_classification_metrics():
+def test_binary_target_gives_classification_metrics(make_problem):
     Y, P, _ = make_problem(20, seed=7)
     Yb = (Y > 0.2).astype(float)
     prob = 1 / (1 + np.exp(-4 * P))
@@ -247,7 +249,7 @@ def test_binary_target_gives_classification_metrics():
     assert "pearson_r" in evaluate(Yb, prob, task="regression")
 
 
-def test_metrics_argument_and_missing_reasons():
+def test_metrics_argument_and_missing_reasons(make_problem):
     Y, P, regions = make_problem(15, seed=8)
     got = evaluate(Y, P, regions=regions, metrics=["long_r", "pearson_r"])
     assert list(got.index) == ["long_r", "pearson_r"]

@@ -1,6 +1,8 @@
 """The research evaluation protocol: test-all pairs, min_pairs rule, geodesic."""
 
+import os
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -254,3 +256,38 @@ def test_geodesic_research_singular_is_infinite_with_warning():
         assert np.isfinite(geodesic_distance(A, np.zeros((3, 3))))
     with pytest.raises(ValueError, match="method"):
         geodesic_distance(A, A, method="svd")
+
+
+_DATA = os.environ.get("CONNPREDICT_DATA")
+
+
+@pytest.mark.realdata
+@pytest.mark.skipif(
+    not _DATA
+    or not Path(
+        _DATA, "ENIGMA/enigmatoolbox/datasets/matrices/hcp_connectivity"
+    ).is_dir(),
+    reason="CONNPREDICT_DATA is unset or lacks the ENIGMA files (real-data test)",
+)
+def test_test_all_network_folds_on_hcp_schaefer100():
+    """The research's Schaefer-split protocol on real data, against numpy."""
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import NetworkSplit
+
+    ds = load_dataset("hcp-schaefer100", download_if_missing=False)
+    X = ds.X[["x", "y", "z"]]
+    cv = NetworkSplit()
+    out = cross_validate(
+        ExponentialDecayRegressor(),
+        X,
+        ds.Y,
+        cv=cv,
+        groups=ds.networks,
+        scoring=get_scorer("pearson_r", pairs="test-all"),
+    )
+    folds = list(cv.split(X, ds.Y, groups=ds.networks))
+    assert len(folds) == ds.networks.nunique()
+    for k, (train, test) in enumerate(folds):
+        model = ExponentialDecayRegressor().fit(X.iloc[train], ds.Y.iloc[train])
+        t, p = _test_all_vectors(model, X, ds.Y, test, train)
+        assert out["test_score"][k] == pytest.approx(np.corrcoef(t, p)[0, 1])

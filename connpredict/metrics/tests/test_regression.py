@@ -1,5 +1,7 @@
 """Metric functions against direct numpy/scipy computations."""
 
+import itertools
+
 import numpy as np
 import pytest
 import scipy.linalg
@@ -14,12 +16,11 @@ from connpredict.metrics import (
     r2_score,
     spearman_corr,
 )
-from connpredict.metrics.tests._helpers import make_problem, upper_pairs
 
 
 def _loop_vectors(Y, P):
     Y, P = np.asarray(Y), np.asarray(P)
-    pairs = upper_pairs(Y.shape[0])
+    pairs = list(itertools.combinations(range(Y.shape[0]), 2))
     return (
         np.array([Y[i, j] for i, j in pairs]),
         np.array([P[i, j] for i, j in pairs]),
@@ -48,7 +49,7 @@ FUNCS = {
 
 
 @pytest.mark.parametrize("name", list(FUNCS))
-def test_square_matches_direct_loop(name):
+def test_square_matches_direct_loop(name, make_problem):
     Y, P, _ = make_problem(17, seed=1)
     t, p = _loop_vectors(Y, P)
     expected = _direct(name, t, p)
@@ -59,7 +60,7 @@ def test_square_matches_direct_loop(name):
 
 
 @pytest.mark.parametrize("name", list(FUNCS))
-def test_each_pair_counted_once_and_diagonal_ignored(name):
+def test_each_pair_counted_once_and_diagonal_ignored(name, make_problem):
     Y, P, _ = make_problem(12, seed=2)
     t, p = _loop_vectors(Y, P)
     P2 = P.to_numpy().copy()
@@ -70,7 +71,7 @@ def test_each_pair_counted_once_and_diagonal_ignored(name):
 
 
 @pytest.mark.parametrize("name", list(FUNCS))
-def test_dataframes_aligned_by_labels(name):
+def test_dataframes_aligned_by_labels(name, make_problem):
     Y, P, _ = make_problem(15, seed=3)
     order = np.random.default_rng(0).permutation(15)
     P_shuffled = P.iloc[order, order[::-1]]
@@ -78,7 +79,7 @@ def test_dataframes_aligned_by_labels(name):
 
 
 @pytest.mark.parametrize("name", list(FUNCS))
-def test_rectangular_block_uses_all_entries(name):
+def test_rectangular_block_uses_all_entries(name, make_problem):
     Y, P, _ = make_problem(20, seed=4)
     test, train = Y.index[:6], Y.index[6:]
     Yb, Pb = Y.loc[test, train], P.loc[test, train]
@@ -93,7 +94,7 @@ def test_rectangular_block_uses_all_entries(name):
     assert FUNCS[name](Ysq, Psq) == pytest.approx(expected, rel=1e-12)
 
 
-def test_invalid_inputs():
+def test_invalid_inputs(make_problem):
     Y, P, _ = make_problem(10, seed=5)
     with pytest.raises(ValueError, match="different shapes"):
         pearson_corr(Y.to_numpy(), P.to_numpy()[:9, :9])
@@ -114,18 +115,18 @@ def test_invalid_inputs():
         pearson_corr(np.zeros((1, 1)), np.zeros((1, 1)))
 
 
-def test_constant_prediction_gives_nan_correlation():
+def test_constant_prediction_gives_nan_correlation(make_problem):
     Y, _, _ = make_problem(8, seed=6)
     assert np.isnan(pearson_corr(Y, np.zeros((8, 8))))
     assert np.isnan(spearman_corr(Y, np.zeros((8, 8))))
     assert mean_squared_error(Y, np.zeros((8, 8))) > 0
 
 
-def test_pair_table_rows():
+def test_pair_table_rows(make_problem):
     Y, P, regions = make_problem(7, seed=7)
     tab = pair_table(Y, P, regions=regions)
     assert len(tab) == 21
-    for row, (i, j) in zip(tab.itertuples(), upper_pairs(7)):
+    for row, (i, j) in zip(tab.itertuples(), itertools.combinations(range(7), 2)):
         a, b = Y.index[i], Y.index[j]
         assert (row.region_i, row.region_j) == (a, b)
         assert row.y_true == Y.loc[a, b] and row.y_pred == P.loc[a, b]
@@ -174,7 +175,7 @@ def test_geodesic_zero_symmetric_affine_invariant():
     )
 
 
-def test_geodesic_projection_of_non_spd_connectomes():
+def test_geodesic_projection_of_non_spd_connectomes(make_problem):
     Y, P, _ = make_problem(10, seed=8)
     eps = 1e-3
     expected = []
@@ -197,7 +198,7 @@ def test_geodesic_projection_of_non_spd_connectomes():
     assert geodesic_distance(Y, P.iloc[order, order]) == pytest.approx(d, rel=1e-8)
 
 
-def test_geodesic_rejects_non_square_and_bad_eps():
+def test_geodesic_rejects_non_square_and_bad_eps(make_problem):
     Y, P, _ = make_problem(10, seed=9)
     with pytest.raises(ValueError, match="square"):
         geodesic_distance(Y.iloc[:3, 3:], P.iloc[:3, 3:])
@@ -205,7 +206,7 @@ def test_geodesic_rejects_non_square_and_bad_eps():
         geodesic_distance(Y, P, eps=0.0)
 
 
-def test_geodesic_accepts_pandas_and_numpy_equally():
+def test_geodesic_accepts_pandas_and_numpy_equally(make_problem):
     Y, P, _ = make_problem(9, seed=10)
     assert geodesic_distance(Y, P) == pytest.approx(
         geodesic_distance(Y.to_numpy(), P.to_numpy()), rel=1e-12

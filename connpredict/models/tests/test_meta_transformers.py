@@ -7,6 +7,7 @@ from sklearn.model_selection import KFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 
 from connpredict.datasets import make_synthetic_connectome
+from connpredict.metrics import get_scorer
 from connpredict.models import (
     BilinearRegressor,
     CGERegressor,
@@ -184,3 +185,27 @@ def test_top_variance_genes_selects_on_training_regions(data):
     np.testing.assert_array_equal(again.support_, sel.support_)
     with pytest.raises(ValueError, match="n_genes"):
         TopVarianceGenes(n_genes=0).fit(X)
+
+
+def test_pipeline_scored_on_test_all_pairs(data):
+    """A PCA pipeline: test x train pairs predicted on transformed features."""
+    X, Y = data.X, data.Y
+    train, test = _split()
+    model = make_pipeline(TranscriptomePCA(4), BilinearRegressor(encoder=None))
+    model.fit(X.iloc[train], Y.iloc[train])
+    pca, reg = model[0], model[-1]
+    Zte, Ztr = pca.transform(X.iloc[test]), pca.transform(X.iloc[train])
+    P_tt = reg.predict(Zte).to_numpy()
+    P_tr = reg.predict(Zte, Ztr).to_numpy()
+    iu = np.triu_indices(len(test), 1)
+    t = np.concatenate(
+        [Y.iloc[test, test].to_numpy()[iu], Y.iloc[test, train].to_numpy().ravel()]
+    )
+    p = np.concatenate([P_tt[iu], P_tr.ravel()])
+    got = get_scorer("pearson_r", pairs="test-all")(model, X.iloc[test], Y.iloc[test])
+    assert got == pytest.approx(np.corrcoef(t, p)[0, 1])
+    # test-test through the pipeline's own predict is unchanged
+    tt = get_scorer("pearson_r")(model, X.iloc[test], Y.iloc[test])
+    assert tt == pytest.approx(
+        np.corrcoef(Y.iloc[test, test].to_numpy()[iu], P_tt[iu])[0, 1]
+    )

@@ -23,7 +23,6 @@ from connpredict.report import (
     plot_predicted_connectome,
     summarize_results,
 )
-from connpredict.report.tests._helpers import FAKE_MODELS, make_results_folder
 
 ALL_SECTIONS = (
     "metrics",
@@ -70,7 +69,7 @@ def _decode_png(uri):
 
 
 @pytest.fixture(scope="module")
-def full_report(tmp_path_factory):
+def full_report(tmp_path_factory, make_results_folder):
     folder = tmp_path_factory.mktemp("results")
     ds = make_results_folder(folder, n_regions=30, n_splits=3)
     path = build_report(folder, dataset=ds)
@@ -107,7 +106,7 @@ def test_table_shows_mean_and_sd(full_report):
     assert expected in html
 
 
-def test_optional_sections_left_out(tmp_path):
+def test_optional_sections_left_out(tmp_path, make_results_folder):
     ds = make_results_folder(
         tmp_path,
         n_regions=24,
@@ -143,7 +142,7 @@ def test_results_only_and_output_path(tmp_path):
     assert not (folder / "report.html").exists()
 
 
-def test_unknown_dataset_gives_a_note(tmp_path):
+def test_unknown_dataset_gives_a_note(tmp_path, make_results_folder):
     make_results_folder(
         tmp_path,
         n_regions=20,
@@ -286,11 +285,11 @@ def test_plot_nulls_one_panel_per_model_and_split():
     ]
 
 
-def test_fake_models_rank_as_built(full_report):
+def test_fake_models_rank_as_built(full_report, fake_models):
     # the fabricated predictions have increasing noise: smt < bilinear < decay
     folder, _, _ = full_report
     results = load_results(folder).results
     r = results[results["metric"] == "pearson_r"].groupby("model")["value"].mean()
     assert list(r.sort_values(ascending=False).index) == sorted(
-        FAKE_MODELS, key=FAKE_MODELS.get
+        fake_models, key=fake_models.get
     )

@@ -1,13 +1,15 @@
-"""A fabricated results folder (no model fitting) for the report tests."""
+"""Fixtures of the report tests: a fabricated results folder (no fitting)."""
 
 import json
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from connpredict.datasets import make_synthetic_connectome
 from connpredict.experiment import region_scores
 from connpredict.metrics import evaluate
+from connpredict.utils import pair_indices, upper_triangle
 
 # model -> noise sd of its fake predictions (lower is better)
 FAKE_MODELS = {"decay": 0.9, "bilinear": 0.5, "smt": 0.3}
@@ -21,7 +23,7 @@ def _fold_assignment(regions, split, n_splits, rng):
     return rng.permutation(np.arange(n) % n_splits)
 
 
-def make_results_folder(
+def _make_results_folder(
     path,
     *,
     n_regions=40,
@@ -41,7 +43,7 @@ def make_results_folder(
     rng = np.random.RandomState(random_state)
     ds = make_synthetic_connectome(n_regions=n_regions, n_genes=10, random_state=0)
     Y, regions = ds.Y, ds.regions
-    sd = float(np.std(Y.to_numpy()[np.triu_indices(n_regions, 1)]))
+    sd = float(np.std(upper_triangle(Y.to_numpy())))
     rows, fold_rows, pred_rows, region_frames = [], [], [], []
     for split in splits:
         for seed in seeds:
@@ -74,7 +76,7 @@ def make_results_folder(
                     region_frames.append(
                         region_scores(true, pred).reset_index().assign(**keys)
                     )
-                    iu = np.triu_indices(len(test), 1)
+                    iu = pair_indices(len(test))
                     pred_rows += [
                         {
                             "split": split,
@@ -111,3 +113,20 @@ def make_results_folder(
         }
         (path / "config.json").write_text(json.dumps(cfg, indent=2))
     return ds
+
+
+@pytest.fixture(scope="session")
+def make_results_folder():
+    """Factory ``make_results_folder(path, **options)``: writes a results folder.
+
+    ``results.csv``, ``folds.csv`` and, unless switched off, predictions,
+    region scores, nulls and ``config.json`` of the models in
+    :data:`FAKE_MODELS` on a small synthetic dataset, which it returns.
+    """
+    return _make_results_folder
+
+
+@pytest.fixture(scope="session")
+def fake_models():
+    """Model -> noise level of the fabricated predictions (lower is better)."""
+    return dict(FAKE_MODELS)

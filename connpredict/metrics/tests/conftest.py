@@ -1,7 +1,8 @@
-"""Small random connectomes and region tables for the metric tests."""
+"""Fixtures of the metric tests: small random connectomes and region tables."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 NETWORKS9 = (
     "Vis",
@@ -16,7 +17,7 @@ NETWORKS9 = (
 )
 
 
-def make_problem(n=30, *, networks=NETWORKS9[:4], seed=0, noise=0.3):
+def _make_problem(n=30, *, networks=NETWORKS9[:4], seed=0, noise=0.3):
     """Return (Y_true, Y_pred, regions) as labelled DataFrames."""
     rng = np.random.default_rng(seed)
     labels = [f"reg{i:02d}" for i in range(n)]
@@ -38,6 +39,18 @@ def make_problem(n=30, *, networks=NETWORKS9[:4], seed=0, noise=0.3):
     )
 
 
-def upper_pairs(n):
-    """Explicit list of (i, j) with i < j."""
-    return [(i, j) for i in range(n) for j in range(i + 1, n)]
+@pytest.fixture
+def make_problem():
+    """Factory ``make_problem(n, *, networks, seed, noise)`` of test problems.
+
+    Returns ``(Y_true, Y_pred, regions)``: a random symmetric connectome, a
+    noisy prediction of it and a region table (coordinates, hemisphere,
+    network), all labelled ``reg00, reg01, ...``.
+    """
+    return _make_problem
+
+
+@pytest.fixture
+def nine_networks():
+    """The 7 Yeo networks plus ``Subcortical`` and ``Cerebellum``."""
+    return NETWORKS9
