@@ -221,14 +221,15 @@ class ExperimentResult:
         path : Path
             The folder.
         """
-        path = check_output_dir(directory, overwrite=overwrite)
+        shown = check_output_dir(directory, overwrite=overwrite)
+        path = Path(os.path.abspath(shown))  # "." and "a/.." have a real name
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
         if tmp.exists():
             shutil.rmtree(tmp)
         tmp.mkdir()
         try:
-            self._write(tmp, dict(self.config, **(config or {}), output=str(path)))
+            self._write(tmp, dict(self.config, **(config or {}), output=str(shown)))
             if report:
                 self._write_report(tmp, shown_path=path)
             _move_into_place(tmp, path)
@@ -236,7 +237,7 @@ class ExperimentResult:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         logger.debug("results written to %s", path)
-        return path
+        return shown
 
     def report(self, directory, *, overwrite=False):
         """Write the results folder and its HTML report; return the report's path.

@@ -103,6 +103,11 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         (the best epoch is restored). None disables early stopping: no
         regions are held out and training runs for ``max_iter`` epochs on
         all training pairs.
+    restore_best : bool, default=True
+        At the end of early stopping, restore the weights of the epoch with
+        the lowest validation loss (True), or keep those of the last epoch
+        (False, what the research code's "restore" effectively did: it kept
+        a reference to the live weights, not a copy).
     n_ensemble : int, default=5
         Number of networks trained with different seeds (initialisation,
         batch order, dropout) on the same data and inner split; predictions
@@ -198,6 +203,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         lr_schedule=None,
         validation_cv=0.2,
         n_iter_no_change=10,
+        restore_best=True,
         n_ensemble=5,
         sampler="block",
         callbacks=None,
@@ -226,6 +232,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.lr_schedule = lr_schedule
         self.validation_cv = validation_cv
         self.n_iter_no_change = n_iter_no_change
+        self.restore_best = restore_best
         self.n_ensemble = n_ensemble
         self.sampler = sampler
         self.callbacks = callbacks

@@ -154,6 +154,7 @@ MODELS = (
                 clamp=(-1.0, 1.0),
                 standardize=False,
                 lr_schedule={"factor": 0.3, "patience": 1},
+                restore_best=False,
                 **_NEURAL_SMALL,
             ),
         ),

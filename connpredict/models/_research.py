@@ -91,6 +91,7 @@ _SMT_COMMON = {
     "standardize": False,
     "validation_cv": 0.2,
     "n_iter_no_change": 50,
+    "restore_best": False,
     "n_ensemble": 1,
     "sampler": "random",
 }
@@ -132,6 +133,7 @@ RESEARCH_PARAMS = {
         "lr_schedule": dict(_MLP_PLATEAU),
         "validation_cv": 0.2,
         "n_iter_no_change": 50,
+        "restore_best": False,
         "n_ensemble": 1,
         "sampler": "random",
     },
@@ -166,6 +168,7 @@ RESEARCH_PARAMS = {
         "lr_schedule": dict(_LOWRANK_PLATEAU),
         "validation_cv": 0.2,
         "n_iter_no_change": 40,
+        "restore_best": False,
         "n_ensemble": 1,
         "sampler": "random",
     },

@@ -271,7 +271,7 @@ class NeuralConnectomeRegressor(
         penalty = getattr(self, "norm_penalty", 0.0)
         if not (isinstance(penalty, (float, int)) and penalty >= 0):
             raise ValueError(f"norm_penalty must be a number >= 0, got {penalty!r}.")
-        for name in ("standardize", "symmetric"):
+        for name in ("standardize", "symmetric", "restore_best"):
             v = getattr(self, name, True)
             if not isinstance(v, (bool, np.bool_)):
                 raise ValueError(f"{name} must be True or False, got {v!r}.")
@@ -382,7 +382,7 @@ class NeuralConnectomeRegressor(
                     _EarlyStopping(
                         monitor="valid_loss",
                         patience=self.n_iter_no_change,
-                        load_best=True,
+                        load_best=bool(getattr(self, "restore_best", True)),
                         sink=sink,
                     ),
                 )

@@ -14,6 +14,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import (
+    GridSearchCV,
     KFold,
     cross_val_predict,
     cross_val_score,
@@ -227,6 +228,14 @@ def test_sklearn_string_scorers_are_refused_with_the_fix(data, scoring):
         warnings.simplefilter("ignore")
         with pytest.raises(ValueError, match=r"get_scorer\('r2'\)"):
             cross_validate(BilinearRegressor(), X, Y, cv=KFold(3), scoring=scoring)
+    with pytest.raises(ValueError, match=r"get_scorer\('r2'\)"):
+        GridSearchCV(
+            BilinearRegressor(),
+            {"alpha": [0.1, 1.0]},
+            cv=KFold(2),
+            scoring=scoring,
+            refit=False,
+        ).fit(X, Y)
     # scoring=None (the estimator's score) still works, also in a Pipeline
     pipe = make_pipeline(StandardScaler(), BilinearRegressor())
     scores = cross_val_score(pipe, X, Y, cv=KFold(3))

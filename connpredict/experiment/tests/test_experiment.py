@@ -182,3 +182,15 @@ def test_output_under_a_file_is_refused_up_front(small_result, tmp_path):
         small_result.save(tmp_path / "afile" / "sub")
     with pytest.raises(ValueError, match="existing file"):
         small_result.save(tmp_path / "afile")
+
+
+def test_a_make_dataset_bunch_gives_the_same_results(small_result):
+    from connpredict.datasets import make_dataset
+
+    ds = load_dataset("synthetic")
+    genes = ds.X.drop(columns=["x", "y", "z"])
+    own = make_dataset(genes, ds.Y, ds.regions)
+    again = run_experiment(own, **_SMALL, null="none")
+    pd.testing.assert_frame_equal(again.results, small_result.results, atol=1e-10)
+    # the caller's tables are left untouched
+    pd.testing.assert_frame_equal(genes, ds.X.drop(columns=["x", "y", "z"]))

@@ -418,3 +418,22 @@ def test_residual_intercept_is_mean_residual(data):
     off = ~np.eye(len(Yv), dtype=bool)
     assert model.intercept_ == pytest.approx(np.mean((Yv - fitted)[off]))
     assert isinstance(pd.DataFrame(model.predict(X)), pd.DataFrame)
+
+
+@pytest.mark.parametrize("restore", [True, False])
+def test_restore_best_keeps_best_or_last_epoch(data, restore):
+    X, Y = data.X, data.Y
+    model = _small_smt(
+        max_iter=6, lr=3e-2, n_iter_no_change=100, standardize=False,
+        restore_best=restore,
+    ).fit(X, Y)  # fmt: skip
+    valid = model.history_[:, "valid_loss"]
+    assert not np.isclose(min(valid), valid[-1], rtol=1e-3)  # a real choice
+    va = model.validation_indices_
+    rows, cols = np.triu_indices(len(va), k=1)
+    pred = model._predict_block(X.iloc[va], X.iloc[va])[rows, cols]
+    truth = Y.to_numpy()[np.ix_(va, va)][rows, cols]
+    mse = np.mean((pred - truth) ** 2)  # raw units: standardize=False
+    expected = min(valid) if restore else valid[-1]
+    assert mse == pytest.approx(expected, rel=1e-4)
+    assert RESEARCH_PARAMS["smt"]["restore_best"] is False
