@@ -46,6 +46,9 @@ _LAZY = {
     # nulls
     "spin_test": "connpredict.nulls",
     "spin_permutations": "connpredict.nulls",
+    # saved and pretrained models
+    "save_estimator": "connpredict.pretrained",
+    "load_estimator": "connpredict.pretrained",
 }
 
 _LAZY.update({spec.name: "connpredict.models" for spec in model_specs()})
@@ -57,6 +60,7 @@ _SUBMODULES = (
     "model_selection",
     "models",
     "nulls",
+    "pretrained",
     "report",
     "utils",
 )

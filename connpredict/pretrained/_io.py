@@ -1,0 +1,498 @@
+"""Save and load fitted estimators without pickle.
+
+A saved estimator is one ``.npz`` file (a zip of ``.npy`` members, readable
+with ``numpy.load(path, allow_pickle=False)``):
+
+* ``__meta__.npy``: UTF-8 JSON (as ``uint8``) with the format name and
+  version, the connpredict version, the estimator tree (class names from the
+  model registry, hyper-parameters, fitted scalars and references to array
+  members) and an ``info`` block (training genes, coordinate space, ...);
+* ``aN.npy``: the fitted arrays and, for the neural models, the torch weights
+  as numpy arrays;
+* ``__sha256__.npy``: SHA-256 over the names and bytes of every other member,
+  checked on load so a corrupted or edited file gives a clear error.
+
+Only classes registered in :mod:`connpredict.models._registry` and a short
+list of scikit-learn building blocks they use (PCA, PLS) are instantiated on
+load; a file never names an import path. Files are byte-for-byte
+reproducible: members are stored uncompressed with a fixed timestamp.
+"""
+
+import hashlib
+import importlib
+import io
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+
+FORMAT = "connpredict-estimator"
+#: version of the file layout written by :func:`save_estimator`
+FORMAT_VERSION = 1
+_META = "__meta__.npy"
+_SUM = "__sha256__.npy"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_COORDS = ("x", "y", "z")
+
+# scikit-learn classes that registered estimators keep as fitted attributes
+_SKLEARN = {
+    "sklearn.PCA": ("sklearn.decomposition", "PCA"),
+    "sklearn.PLSRegression": ("sklearn.cross_decomposition", "PLSRegression"),
+    "sklearn.StandardScaler": ("sklearn.preprocessing", "StandardScaler"),
+}
+# attributes of the neural models rebuilt from the weights, not stored as is
+_NEURAL_SKIP = ("nets_", "net_", "history_")
+
+
+def _registry_classes():
+    from connpredict.models._registry import model_specs
+
+    return {spec.name: spec.module for spec in model_specs()}
+
+
+def _class_key(obj):
+    """Name under which ``obj``'s class is stored, or None if not allowed."""
+    cls = type(obj)
+    registry = _registry_classes()
+    if cls.__name__ in registry and cls.__module__ == registry[cls.__name__]:
+        return cls.__name__
+    for key, (module, name) in _SKLEARN.items():
+        if cls.__name__ == name and cls.__module__.startswith(module):
+            return key
+    return None
+
+
+def _resolve_class(key):
+    registry = _registry_classes()
+    if key in registry:
+        return getattr(importlib.import_module(registry[key]), key)
+    if key in _SKLEARN:
+        module, name = _SKLEARN[key]
+        return getattr(importlib.import_module(module), name)
+    raise ValueError(
+        f"The file names class {key!r}, which is not a registered connpredict "
+        "estimator; refusing to load it (only registered classes are "
+        "instantiated)."
+    )
+
+
+def _is_neural(obj):
+    cls = type(obj)
+    return any(
+        c.__name__ == "NeuralConnectomeRegressor"
+        and c.__module__ == "connpredict.models._torch_train"
+        for c in cls.__mro__
+    )
+
+
+class _Writer:
+    def __init__(self):
+        self.arrays = {}
+
+    def array(self, a):
+        key = f"a{len(self.arrays)}"
+        self.arrays[key] = a if a.flags.f_contiguous else np.ascontiguousarray(a)
+        return key
+
+    def enc(self, v, where):
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, (int, float)) and type(v) in (int, float):
+            return v
+        if isinstance(v, np.generic):
+            if v.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"Cannot save {where}: numpy scalar of dtype {v.dtype}."
+                )
+            return {"__scalar__": v.dtype.str, "value": v.item()}
+        if isinstance(v, np.ndarray):
+            if v.dtype.kind == "O" or v.dtype.kind == "U":
+                items = v.ravel().tolist()
+                if not all(isinstance(s, str) for s in items):
+                    raise TypeError(
+                        f"Cannot save {where}: object array with non-string items."
+                    )
+                return {
+                    "__strarray__": items,
+                    "shape": list(v.shape),
+                    "kind": v.dtype.kind,
+                }
+            if v.dtype.kind not in "biufc":
+                raise TypeError(f"Cannot save {where}: array of dtype {v.dtype}.")
+            return {"__array__": self.array(v)}
+        if isinstance(v, tuple):
+            return {
+                "__tuple__": [self.enc(x, f"{where}[{i}]") for i, x in enumerate(v)]
+            }
+        if isinstance(v, list) and type(v) is list:
+            return [self.enc(x, f"{where}[{i}]") for i, x in enumerate(v)]
+        if isinstance(v, dict) and type(v) is dict:
+            if not all(isinstance(k, str) for k in v):
+                raise TypeError(f"Cannot save {where}: dict with non-string keys.")
+            return {
+                "__dict__": {k: self.enc(x, f"{where}[{k!r}]") for k, x in v.items()}
+            }
+        if isinstance(v, pd.Index):
+            return {"__index__": self.enc(np.asarray(v), where), "name": v.name}
+        if isinstance(v, pd.DataFrame):
+            if v.shape[1] and len(set(v.dtypes)) > 1:
+                raise TypeError(f"Cannot save {where}: DataFrame with mixed dtypes.")
+            return {
+                "__dataframe__": self.enc(v.to_numpy(), where),
+                "index": self.enc(v.index, where),
+                "columns": self.enc(v.columns, where),
+            }
+        if isinstance(v, pd.Series):
+            return {
+                "__series__": self.enc(v.to_numpy(), where),
+                "index": self.enc(v.index, where),
+                "name": v.name,
+            }
+        if type(v).__name__ == "History" and type(v).__module__.startswith("skorch"):
+            return {"__history__": self.enc(list(v), where)}
+        key = _class_key(v)
+        if key is not None:
+            return self.estimator(v, key, where)
+        raise TypeError(
+            f"Cannot save {where} of type {type(v).__name__}: only numbers, "
+            "strings, arrays, tables and registered estimators are saved "
+            "(use joblib for anything else)."
+        )
+
+    def estimator(self, est, key, where):
+        state = dict(vars(est))
+        out = {"__estimator__": key}
+        if _is_neural(est) and hasattr(est, "net_"):
+            nets = getattr(est, "nets_", None) or [est.net_]
+            out["modules"] = [
+                {
+                    k: self.array(t.detach().cpu().numpy())
+                    for k, t in net.module_.state_dict().items()
+                }
+                for net in nets
+            ]
+            history = state.get("history_")
+            out["history"] = None if history is None else self.enc(history, where)
+            for k in _NEURAL_SKIP:
+                state.pop(k, None)
+        out["state"] = {k: self.enc(state[k], f"{where}.{k}") for k in sorted(state)}
+        return out
+
+
+class _Reader:
+    def __init__(self, arrays, device):
+        self.arrays = arrays
+        self.device = device
+
+    def dec(self, v):
+        if isinstance(v, list):
+            return [self.dec(x) for x in v]
+        if not isinstance(v, dict):
+            return v
+        if "__scalar__" in v:
+            return np.dtype(v["__scalar__"]).type(v["value"])
+        if "__array__" in v:
+            return self.arrays[v["__array__"]].copy(order="K")
+        if "__strarray__" in v:
+            dtype = object if v["kind"] == "O" else str
+            return np.array(v["__strarray__"], dtype=dtype).reshape(v["shape"])
+        if "__tuple__" in v:
+            return tuple(self.dec(x) for x in v["__tuple__"])
+        if "__dict__" in v:
+            return {k: self.dec(x) for k, x in v["__dict__"].items()}
+        if "__index__" in v:
+            return pd.Index(self.dec(v["__index__"]), name=v["name"])
+        if "__dataframe__" in v:
+            return pd.DataFrame(
+                self.dec(v["__dataframe__"]),
+                index=self.dec(v["index"]),
+                columns=self.dec(v["columns"]),
+            )
+        if "__series__" in v:
+            return pd.Series(
+                self.dec(v["__series__"]), index=self.dec(v["index"]), name=v["name"]
+            )
+        if "__history__" in v:
+            from skorch.history import History
+
+            return History(self.dec(v["__history__"]))
+        if "__estimator__" in v:
+            return self.estimator(v)
+        raise ValueError(f"Unknown entry in the saved estimator: {sorted(v)}.")
+
+    def estimator(self, v):
+        cls = _resolve_class(v["__estimator__"])
+        est = cls.__new__(cls)
+        state = {k: self.dec(x) for k, x in v["state"].items()}
+        if "modules" in v and self.device is not None:
+            state["device"] = self.device
+        est.__dict__.update(state)
+        if "modules" in v:
+            _rebuild_nets(est, v["modules"], self.arrays)
+            if v.get("history") is not None:
+                est.history_ = self.dec(v["history"])
+                est.net_.history = est.history_
+        return est
+
+
+def _rebuild_nets(est, modules, arrays):
+    import torch
+
+    from connpredict.models._torch_train import _PairNet
+
+    nets = []
+    for module_state in modules:
+        net = _PairNet(
+            module=est._module_class,
+            criterion=est._criterion,
+            device=est.device,
+            norm_penalty=float(getattr(est, "norm_penalty", 0.0)),
+            **{f"module__{k}": x for k, x in est._module_kwargs(est.n_genes_).items()},
+        )
+        net.initialize()
+        net.module_.load_state_dict(
+            {k: torch.from_numpy(arrays[key].copy()) for k, key in module_state.items()}
+        )
+        net.module_.eval()
+        nets.append(net)
+    est.nets_ = nets
+    est.net_ = nets[0]
+    est.history_ = nets[0].history
+
+
+def _npy_bytes(a):
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.asarray(a), allow_pickle=False)
+    return buf.getvalue()
+
+
+def _digest(members):
+    h = hashlib.sha256()
+    for name in sorted(members):
+        h.update(name.encode() + b"\0")
+        h.update(hashlib.sha256(members[name]).digest())
+    return h.hexdigest()
+
+
+def _training_info(est):
+    names = getattr(est, "feature_names_in_", None)
+    if names is None:
+        return {"genes": None, "coordinates": None}
+    names = [str(n) for n in names]
+    return {
+        "genes": [n for n in names if n not in _COORDS],
+        "coordinates": [n for n in names if n in _COORDS],
+    }
+
+
+def save_estimator(estimator, path, *, coordinate_space="MNI152", info=None):
+    """Save a fitted (or unfitted) connpredict estimator to a ``.npz`` file.
+
+    Stores the hyper-parameters, fitted arrays, torch weights (as numpy
+    arrays), the training gene names, the coordinate space, the connpredict
+    version, a format version and a SHA-256 checksum of the payload; no
+    pickle. The file is byte-for-byte deterministic for a given estimator.
+
+    Parameters
+    ----------
+    estimator : estimator
+        An instance of a class in the model registry (see
+        :func:`connpredict.models._registry.model_specs`).
+    path : str or path-like
+        Where to write (conventionally ending in ``.npz``).
+    coordinate_space : str, default="MNI152"
+        Space of the ``x``, ``y``, ``z`` columns the estimator was fitted on.
+    info : dict or None, default=None
+        Extra JSON-serialisable metadata stored with the model (for example
+        the training dataset).
+
+    Returns
+    -------
+    path : str
+        The path written.
+
+    Raises
+    ------
+    TypeError
+        If the estimator is not registered, or holds something that cannot
+        be stored without pickle (for example a ``RandomState`` instance).
+
+    See Also
+    --------
+    load_estimator : Read it back.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> import numpy as np
+    >>> from connpredict import make_synthetic_connectome, ExponentialDecayRegressor
+    >>> from connpredict.pretrained import save_estimator, load_estimator
+    >>> ds = make_synthetic_connectome(n_regions=20, n_genes=5, random_state=0)
+    >>> est = ExponentialDecayRegressor().fit(ds.X, ds.Y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "decay.npz")
+    >>> _ = save_estimator(est, path)
+    >>> np.array_equal(load_estimator(path).predict(ds.X), est.predict(ds.X))
+    True
+    """
+    from connpredict import __version__
+
+    key = _class_key(estimator)
+    if key is None or key.startswith("sklearn."):
+        raise TypeError(
+            f"save_estimator saves registered connpredict estimators, not "
+            f"{type(estimator).__name__}; use joblib for other objects."
+        )
+    writer = _Writer()
+    tree = writer.enc(estimator, type(estimator).__name__)
+    meta = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "connpredict_version": __version__,
+        "estimator": tree,
+        "info": {
+            **_training_info(estimator),
+            "coordinate_space": coordinate_space,
+            **(info or {}),
+        },
+    }
+    text = json.dumps(meta, sort_keys=True, separators=(",", ":"))
+    members = {_META: _npy_bytes(np.frombuffer(text.encode(), dtype=np.uint8))}
+    for name, a in writer.arrays.items():
+        members[f"{name}.npy"] = _npy_bytes(a)
+    checksum = _digest(members)
+    members[_SUM] = _npy_bytes(np.frombuffer(checksum.encode(), dtype=np.uint8))
+    path = str(path)
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in sorted(members):
+            zinfo = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
+            zinfo.external_attr = 0o644 << 16
+            zf.writestr(zinfo, members[name])
+    return path
+
+
+def _read_members(path):
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return {name: zf.read(name) for name in zf.namelist()}
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        if isinstance(exc, FileNotFoundError):
+            raise
+        raise ValueError(
+            f"{path} is not a saved connpredict estimator (not a readable zip: "
+            f"{exc}); re-save it with save_estimator."
+        ) from None
+
+
+def _read_npy(raw, path):
+    try:
+        return np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
+    except ValueError as exc:
+        raise ValueError(f"{path}: corrupted member ({exc}).") from None
+
+
+def read_metadata(path):
+    """The metadata block of a saved estimator, after checking its checksum.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A file written by :func:`save_estimator`.
+
+    Returns
+    -------
+    meta : dict
+        ``format``, ``format_version``, ``connpredict_version`` and ``info``
+        (training ``genes``, ``coordinates``, ``coordinate_space`` and any
+        extra metadata given when saving).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from connpredict import make_synthetic_connectome, BilinearRegressor
+    >>> from connpredict.pretrained import save_estimator, read_metadata
+    >>> ds = make_synthetic_connectome(n_regions=20, n_genes=3, random_state=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "m.npz")
+    >>> _ = save_estimator(BilinearRegressor().fit(ds.X, ds.Y), path)
+    >>> meta = read_metadata(path)
+    >>> meta["info"]["coordinate_space"], len(meta["info"]["genes"])
+    ('MNI152', 3)
+    """
+    meta, _ = _load_checked(path)
+    return {k: v for k, v in meta.items() if k != "estimator"}
+
+
+def _load_checked(path):
+    members = _read_members(path)
+    if _META not in members or _SUM not in members:
+        raise ValueError(
+            f"{path} is not a saved connpredict estimator (no metadata or "
+            "checksum member); re-save it with save_estimator."
+        )
+    stored = bytes(_read_npy(members.pop(_SUM), path)).decode("ascii", "replace")
+    if _digest(members) != stored:
+        raise ValueError(
+            f"{path} failed its integrity check (SHA-256 of its contents does "
+            "not match the stored checksum): the file is corrupted or was "
+            "modified; download or save it again."
+        )
+    meta = json.loads(bytes(_read_npy(members.pop(_META), path)).decode())
+    if meta.get("format") != FORMAT:
+        raise ValueError(f"{path} is not a saved connpredict estimator.")
+    version = meta.get("format_version")
+    if version != FORMAT_VERSION:
+        raise ValueError(
+            f"{path} has format version {version} (written by connpredict "
+            f"{meta.get('connpredict_version')}); this connpredict reads format "
+            f"version {FORMAT_VERSION}: install a matching connpredict version "
+            "or re-save the model with this one."
+        )
+    arrays = {
+        name[: -len(".npy")]: _read_npy(raw, path) for name, raw in members.items()
+    }
+    return meta, arrays
+
+
+def load_estimator(path, *, device=None):
+    """Load an estimator written by :func:`save_estimator`.
+
+    The checksum and format version are checked first; only classes from
+    connpredict's model registry (and the scikit-learn PCA/PLS blocks they
+    hold) are instantiated, and arrays are read with ``allow_pickle=False``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The saved file.
+    device : str or None, default=None
+        For the neural models: the torch device to load onto (for example
+        ``"cpu"`` for a model trained on a GPU). None keeps the saved one.
+
+    Returns
+    -------
+    estimator : estimator
+        The estimator, fitted if it was saved fitted.
+
+    Raises
+    ------
+    ValueError
+        If the file is corrupted or modified (checksum mismatch), has an
+        unsupported format version, or names a class that is not registered.
+
+    See Also
+    --------
+    save_estimator : Write one.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from connpredict import make_synthetic_connectome, PLSBilinearRegressor
+    >>> from connpredict.pretrained import save_estimator, load_estimator
+    >>> ds = make_synthetic_connectome(n_regions=20, n_genes=5, random_state=0)
+    >>> path = os.path.join(tempfile.mkdtemp(), "pls.npz")
+    >>> _ = save_estimator(PLSBilinearRegressor(n_components=2).fit(ds.X, ds.Y), path)
+    >>> type(load_estimator(path)).__name__
+    'PLSBilinearRegressor'
+    """
+    meta, arrays = _load_checked(path)
+    return _Reader(arrays, device).dec(meta["estimator"])
