@@ -40,6 +40,13 @@ MODELS = {
         {"use_distance": True, "random_state": 0},
         "Bilinear model (PCA gene encoder, coordinates and distance terms)",
     ),
+    "mlp-schaefer300-shared": (
+        "hcp-schaefer300",
+        "PairMLPRegressor",
+        {"hidden_dims": (128, 64), "n_ensemble": 1, "max_iter": 40, "random_state": 0},
+        "Pair MLP (hidden layers 128, 64; one network, 40 epochs at most, early "
+        "stopping on an inner validation split)",
+    ),
     "pls-schaefer200-shared": (
         "hcp-schaefer200",
         "PLSBilinearRegressor",

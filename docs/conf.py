@@ -122,6 +122,12 @@ API_SECTIONS = (
     ),
     ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
     ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),
+    (
+        "connpredict.pretrained",
+        "Saved and pretrained models",
+        "Pickle-free, checksummed model files; the pretrained models shipped "
+        "with the package; predicting the connectome of a new parcellation.",
+    ),
     ("connpredict.report", "Report", "The HTML report and its figures."),
     ("connpredict.utils", "Utilities", "Helpers of the data contract."),
 )

@@ -10,12 +10,16 @@ table to a model's genes (by name) and checks its coordinates;
 """
 
 from connpredict.pretrained._align import (
-    MIN_COVERAGE,
+    MIN_COVERAGE as MIN_COVERAGE,
+)
+from connpredict.pretrained._align import (
     align_regions,
     check_mni_coordinates,
 )
 from connpredict.pretrained._io import (
-    FORMAT_VERSION,
+    FORMAT_VERSION as FORMAT_VERSION,
+)
+from connpredict.pretrained._io import (
     load_estimator,
     read_metadata,
     save_estimator,
@@ -34,8 +38,6 @@ from connpredict.pretrained._predict import (
 )
 
 __all__ = [
-    "FORMAT_VERSION",
-    "MIN_COVERAGE",
     "align_regions",
     "check_mni_coordinates",
     "combine_inputs",

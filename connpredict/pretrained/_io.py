@@ -86,6 +86,14 @@ def _is_neural(obj):
     )
 
 
+def _without_durations(v):
+    if isinstance(v, dict):
+        return {k: _without_durations(x) for k, x in v.items() if k != "dur"}
+    if isinstance(v, list):
+        return [_without_durations(x) for x in v]
+    return v
+
+
 class _Writer:
     def __init__(self, training_data=True):
         self.arrays = {}
@@ -152,7 +160,9 @@ class _Writer:
                 "name": v.name,
             }
         if type(v).__name__ == "History" and type(v).__module__.startswith("skorch"):
-            return {"__history__": self.enc(list(v), where)}
+            # wall-clock durations ("dur") differ run to run: not stored, so
+            # that one model always gives the same file
+            return {"__history__": self.enc(_without_durations(list(v)), where)}
         key = _class_key(v)
         if key is not None:
             return self.estimator(v, key, where)
@@ -302,7 +312,8 @@ def save_estimator(
     """Save a fitted (or unfitted) connpredict estimator to a ``.npz`` file.
 
     Stores the hyper-parameters, fitted arrays, torch weights (as numpy
-    arrays), the training gene names, the coordinate space, the connpredict
+    arrays), the training history without its wall-clock durations, the
+    training gene names, the coordinate space, the connpredict
     version, a format version and a SHA-256 checksum of the payload; no
     pickle. The file is byte-for-byte deterministic for a given estimator.
 
