@@ -6,7 +6,7 @@ Usage::
         [--n-spins 10000] [--n-null 1000] [--n-null-generic 100] \
         [--skip-spins] [--skip-fast] [--skip-models]
 
-Parts:
+Parts (4. only with --dask):
 
 1. Spin generation time of every method (``hungarian``, ``vasa``,
    ``nearest``) for the Schaefer-100 and Schaefer-400 region tables (+ 14
@@ -18,6 +18,9 @@ Parts:
 3. ``spin_test`` of every classical model on ``hcp-schaefer100`` with
    ``SpatialSplit(n_splits=4, random_state=42)``: true score, null mean and
    p-value, with wall time (the fast path is used where one exists).
+4. Dask scale-out (``--dask 1,2``): nulls per second of a small
+   ``PairMLPRegressor`` spin test on a local Dask cluster of 1, 2, ...
+   single-threaded worker processes.
 
 Prints a table per part; numbers depend on the machine and its load. On a
 busy machine, set ``OPENBLAS_NUM_THREADS=1``: the refits do small linear
@@ -25,6 +28,7 @@ algebra, and BLAS threads competing for few cores slow it down many-fold.
 """
 
 import argparse
+import importlib
 import os
 import time
 
@@ -43,21 +47,35 @@ def _region_table(n_parcels):
         return make_region_table(n_parcels, 14, random_state=0), "synthetic"
 
 
-def bench_spins(n_spins, methods):
+def bench_spins(n_spins, methods, atlases=(100, 400)):
     from connpredict.nulls import spin_permutations
 
     print(f"\n## Spin generation ({n_spins} spins, {effective_n_jobs(-1)} cores)")
-    print(f"{'atlas':<14}{'table':<11}{'method':<11}{'seconds':>9}{'moved':>8}")
-    for n_parcels in (100, 400):
+    print(
+        f"{'atlas':<14}{'table':<11}{'method':<11}{'n_jobs':>7}{'seconds':>9}"
+        f"{'cpu s':>8}{'x nearest':>10}{'moved':>8}"
+    )
+    # cpu s: CPU time of this process, all its threads (joblib runs the
+    # assignments in threads here), so it does not grow with other jobs'
+    # load the way wall time does.
+    for n_parcels in atlases:
         regions, source = _region_table(n_parcels)
+        nearest = None
         for method in methods:
-            t0 = time.perf_counter()
-            perms = spin_permutations(regions, n_spins, method=method, random_state=0)
-            dt = time.perf_counter() - t0
-            moved = np.mean(perms != np.arange(perms.shape[1]))
-            print(
-                f"schaefer{n_parcels:<6}{source:<11}{method:<11}{dt:9.2f}{moved:8.2f}"
-            )
+            for n_jobs in (1, 2) if method != "nearest" else (1,):
+                t0, c0 = time.perf_counter(), time.process_time()
+                perms = spin_permutations(
+                    regions, n_spins, method=method, random_state=0, n_jobs=n_jobs
+                )
+                dt, cpu = time.perf_counter() - t0, time.process_time() - c0
+                if method == "nearest":
+                    nearest = dt
+                ratio = f"{dt / nearest:10.1f}" if nearest else f"{'-':>10}"
+                moved = np.mean(perms != np.arange(perms.shape[1]))
+                print(
+                    f"schaefer{n_parcels:<6}{source:<11}{method:<11}{n_jobs:7d}"
+                    f"{dt:9.2f}{cpu:8.2f}{ratio}{moved:8.2f}"
+                )
 
 
 def _classical_models():
@@ -146,10 +164,72 @@ def bench_models(n_null, n_null_generic, n_jobs):
         )
 
 
+def bench_dask(n_null, workers_list):
+    """Nulls per second of a neural model's spin test on a local Dask cluster.
+
+    One worker process per core, one thread each (the setting of a real
+    cluster); the cluster starts before the clock does. The rate counts the
+    null refits only: the true fit (one extra cross-validation) runs first
+    in this process and is timed apart.
+    """
+    import distributed
+    from joblib import parallel_backend
+
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import PairMLPRegressor
+    from connpredict.nulls import spin_permutations, spin_test
+
+    ds = load_dataset("hcp-schaefer100")
+    cv = SpatialSplit(n_splits=2, random_state=0)
+    est = PairMLPRegressor(
+        hidden_dims=(64, 32),
+        max_iter=5,
+        n_ensemble=1,
+        validation_cv=None,
+        n_iter_no_change=None,
+        random_state=0,
+    )
+    perms = spin_permutations(ds.regions.loc[ds.X.index], n_null, random_state=0)
+    print(
+        f"\n## Dask scale-out: spin_test of PairMLPRegressor(hidden_dims=(64, 32), "
+        f"max_iter=5, n_ensemble=1) on hcp-schaefer100, SpatialSplit(2), "
+        f"{n_null} nulls ({effective_n_jobs(-1)} cores)"
+    )
+    spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms[:1])  # warm-up
+    t0 = time.perf_counter()
+    spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms[:1])
+    one = time.perf_counter() - t0  # one true fit + one null, in this process
+    print(f"serial (this process): {one / 2:.2f} s per cross-validated fit")
+    print(f"{'workers':>8}{'seconds':>9}{'nulls/s':>9}{'x 1 worker':>11}")
+    base = None
+    for w in workers_list:
+        with (
+            distributed.LocalCluster(
+                n_workers=w,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            ) as cluster,
+            distributed.Client(cluster) as client,
+            parallel_backend("dask"),
+        ):
+            client.wait_for_workers(w)
+            # import torch and the package on every worker before the clock
+            client.run(importlib.import_module, "connpredict.models")
+            t0 = time.perf_counter()
+            spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms, n_jobs=-1)
+            dt = time.perf_counter() - t0 - one / 2  # minus the true fit
+        rate = n_null / dt
+        base = base or rate
+        print(f"{w:8d}{dt:9.1f}{rate:9.3f}{rate / base:11.2f}", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-spins", type=int, default=10_000)
     parser.add_argument("--methods", default="nearest,vasa,hungarian")
+    parser.add_argument("--atlases", default="100,400", help="Schaefer sizes")
     parser.add_argument(
         "--n-null",
         type=int,
@@ -166,9 +246,16 @@ def main():
     parser.add_argument("--skip-spins", action="store_true")
     parser.add_argument("--skip-fast", action="store_true")
     parser.add_argument("--skip-models", action="store_true")
+    parser.add_argument(
+        "--dask",
+        default="",
+        help="comma-separated worker counts for the Dask scale-out part, e.g. 1,2",
+    )
+    parser.add_argument("--n-null-neural", type=int, default=8)
     args = parser.parse_args()
     if not args.skip_spins:
-        bench_spins(args.n_spins, args.methods.split(","))
+        atlases = [int(a) for a in args.atlases.split(",")]
+        bench_spins(args.n_spins, args.methods.split(","), atlases)
     if not os.environ.get("CONNPREDICT_DATA"):
         print("\n(CONNPREDICT_DATA unset: skipping the hcp-schaefer100 parts)")
         return
@@ -176,6 +263,8 @@ def main():
         bench_fast_path(args.n_null, [1, 2])
     if not args.skip_models:
         bench_models(args.n_null, args.n_null_generic, args.n_jobs)
+    if args.dask:
+        bench_dask(args.n_null_neural, [int(w) for w in args.dask.split(",")])
 
 
 if __name__ == "__main__":

@@ -5,7 +5,6 @@ written here from the ``__all__`` of each public subpackage, so the API
 reference always lists exactly the public names.
 """
 
-import importlib
 import os
 import sys
 import warnings
@@ -97,118 +96,10 @@ warnings.filterwarnings(
 )
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="skorch")
 
-# -- API reference, written from __all__ ----------------------------------------
-API_SECTIONS = (
-    (
-        "connpredict.datasets",
-        "Datasets",
-        "Loaders, the synthetic generator, the data home.",
-    ),
-    (
-        "connpredict.experiment",
-        "The main job",
-        "``run_experiment`` (the engine of ``connpredict run``) and its result.",
-    ),
-    (
-        "connpredict.model_selection",
-        "Model selection",
-        "Cross-validation over regions (regions are the samples).",
-    ),
-    (
-        "connpredict.models",
-        "Models",
-        "Connectome regressors and classifiers, a meta-estimator and "
-        "region-feature transformers.",
-    ),
-    ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
-    ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),
-    (
-        "connpredict.pretrained",
-        "Saved and pretrained models",
-        "Pickle-free, checksummed model files; the pretrained models shipped "
-        "with the package; predicting the connectome of a new parcellation.",
-    ),
-    ("connpredict.report", "Report", "The HTML report and its figures."),
-    ("connpredict.utils", "Utilities", "Helpers of the data contract."),
-)
+# -- API reference, written from __all__ (see _api.py) ---------------------------
+from _api import write_api_rst  # noqa: E402
 
-
-def _model_groups(names):
-    """Split the models section: estimators, then meta-estimators/transformers."""
-    from connpredict.models._registry import model_specs
-
-    second = {s.name for s in model_specs() if s.family in ("meta", "transformer")}
-    return [
-        (None, [n for n in names if n not in second]),
-        (
-            "Meta-estimators and region-feature transformers (fitted on the "
-            "training\nregions only; use them in a "
-            ":class:`~sklearn.pipeline.Pipeline`).",
-            [n for n in names if n in second],
-        ),
-    ]
-
-
-# module -> function(names) -> [(blurb or None, names), ...]
-API_GROUPS = {"connpredict.models": _model_groups}
-
-
-def _autosummary(names):
-    lines = [
-        ".. autosummary::",
-        "   :toctree: generated/",
-        "   :nosignatures:",
-        "",
-    ]
-    lines += [f"   {name}" for name in sorted(names, key=str.lower)]
-    lines.append("")
-    return lines
-
-
-def _api_rst():
-    lines = [
-        ".. _api:",
-        "",
-        "=============",
-        "API reference",
-        "=============",
-        "",
-        "The public names of each subpackage (its ``__all__``). The most used",
-        "ones are also importable from ``connpredict`` itself.",
-        "",
-    ]
-    for module_name, title, blurb in API_SECTIONS:
-        module = importlib.import_module(module_name)
-        names = list(getattr(module, "__all__", ()))
-        lines += [
-            f":mod:`{module_name}`: {title}",
-            "=" * (len(module_name) + len(title) + 9),
-            "",
-            f".. automodule:: {module_name}",
-            "   :no-members:",
-            "   :no-inherited-members:",
-            "",
-            blurb,
-            "",
-            f".. currentmodule:: {module_name}",
-            "",
-        ]
-        groups = API_GROUPS.get(module_name, lambda n: [(None, n)])(names)
-        for group_blurb, group in groups:
-            if not group:
-                continue
-            if group_blurb:
-                lines += [group_blurb, ""]
-            lines += _autosummary(group)
-    return "\n".join(lines) + "\n"
-
-
-def _write_if_changed(path, text):
-    if not path.exists() or path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8")
-
-
-_write_if_changed(DOCS / "api.rst", _api_rst())
+write_api_rst(DOCS / "api.rst")
 
 
 def _skip_member(app, what, name, obj, skip, options):

@@ -68,8 +68,9 @@ def cross_val_predict(
     n_jobs : int, default=None
         Folds fitted in parallel (joblib; None means 1).
     verbose : int, default=0
-        Log one line per fold (logger ``connpredict.model_selection``) and
-        pass ``verbose`` to joblib.
+        When > 0: a progress bar over the folds (tqdm, on stderr) with
+        ``n_jobs`` None or 1, else joblib's progress messages; and one log
+        line per fold (logger ``connpredict.model_selection``).
 
     Returns
     -------
@@ -134,10 +135,22 @@ def cross_val_predict(
             "needs a cv whose test folds do not overlap (KFold-style, not "
             "ShuffleSplit or repeated splits)."
         )
-    results = Parallel(n_jobs=n_jobs, verbose=verbose)(
-        delayed(_fit_and_predict)(estimator, X, Y_rows, train, test, pairs)
-        for train, test in splits
-    )
+    if verbose and n_jobs in (None, 1):
+        # one progress bar over the folds (a neural estimator's own bar, for
+        # its epochs and ensemble members, shows below it and disappears)
+        from tqdm.auto import tqdm
+
+        results = [
+            _fit_and_predict(estimator, X, Y_rows, train, test, pairs)
+            for train, test in tqdm(
+                splits, desc="cross_val_predict", unit="fold", dynamic_ncols=True
+            )
+        ]
+    else:
+        results = Parallel(n_jobs=n_jobs, verbose=verbose)(
+            delayed(_fit_and_predict)(estimator, X, Y_rows, train, test, pairs)
+            for train, test in splits
+        )
     out = np.full((n, n), np.nan)
     for k, ((train, test), (block, cross)) in enumerate(zip(splits, results)):
         test = np.asarray(test, dtype=int)

@@ -54,14 +54,16 @@ class SpinTestResult:
         One-sided p-value ``(1 + #(null_scores >= score)) / (1 + n)``
         (:func:`permutation_pvalue`); NaN when ``score`` is undefined.
     permutations : ndarray of shape (n_permutations, n_regions)
-        The permutations used (``X_genes[permutations[k]]``).
+        The permutations used (``X_genes[permutations[k]]``), or, with
+        ``spin_test(surrogates=...)``, the surrogate maps (float) that
+        replaced the single gene column.
     fold_scores : ndarray of shape (n_splits,)
         The true score of each fold.
     null_fold_scores : ndarray of shape (n_permutations, n_splits)
         The null score of each fold.
     method : str
         How the permutations were made (``"hungarian"``, ``"vasa"``,
-        ``"nearest"``, ``"random"`` or ``"given"``).
+        ``"nearest"``, ``"random"``, ``"given"`` or ``"surrogates"``).
     scoring : str
         Name of the score.
     fast_path : bool
@@ -293,7 +295,10 @@ def _resolve_scorer(estimator, scoring):
 
 def _permuted_frame(X, values, gene_pos, perm):
     arr = values.copy()
-    arr[:, gene_pos] = values[perm][:, gene_pos]
+    if perm.dtype.kind == "f":  # a surrogate map of the single gene column
+        arr[:, gene_pos[0]] = perm
+    else:
+        arr[:, gene_pos] = values[perm][:, gene_pos]
     return pd.DataFrame(arr, index=X.index, columns=X.columns)
 
 
@@ -410,6 +415,7 @@ def spin_test(
     verbose=0,
     random_state=None,
     permutation_axis=0,
+    surrogates=None,
 ):
     """Test a model's cross-validated score against spun gene expression.
 
@@ -486,6 +492,18 @@ default=None
         ``(n_regions, n_permutations)``, as neuromaps and netneurotools
         return spins (``data[spins[:, k]]`` is the k-th spun map). The
         layout is never guessed, not even for a square array.
+    surrogates : callable or array-like of shape (n_permutations, n_regions), \
+default=None
+        Null maps for an X with a **single** gene column, used instead of
+        permutations: the column is replaced by each surrogate map in turn.
+        A callable is called once as ``surrogates(values, n_permutations,
+        random_state=seed)`` with the column's values (ndarray of shape
+        ``(n_regions,)``) and an integer seed drawn from ``random_state``,
+        e.g. ``lambda v, n, random_state: variogram_surrogates(v, D, n,
+        random_state=random_state)`` (:func:`variogram_surrogates`); an array
+        gives the maps directly. Refused with several gene columns: per-map
+        surrogates would destroy the covariance between genes, which whole-row
+        spins keep (see the user guide, "Null models").
 
     Returns
     -------
@@ -558,7 +576,13 @@ default=None
         )
     n_regions = X.shape[0]
     rng = check_random_state(random_state)
-    if permutations is not None:
+    if surrogates is not None and permutations is not None:
+        raise ValueError("Pass either permutations= or surrogates=, not both.")
+    if surrogates is not None:
+        perms = _surrogate_maps(surrogates, X, gene_pos, n_permutations, rng)
+        method_used = "surrogates"
+        fast = False  # the closed-form path replays row permutations only
+    elif permutations is not None:
         perms = orient_permutations(permutations, n_regions, permutation_axis)
         perms = check_permutations(perms, n_regions)
         method_used = "given"
@@ -688,6 +712,32 @@ default=None
         fast_path=fast_used,
         region_treatment=treatment,
     )
+
+
+def _surrogate_maps(surrogates, X, gene_pos, n_permutations, rng):
+    """Validated surrogate maps (float, (n, n_regions)) of X's one gene column."""
+    if gene_pos.size != 1:
+        raise ValueError(
+            f"surrogates= replaces a single map, but X has {gene_pos.size} gene "
+            "columns; with several genes use spins (method=/permutations=), "
+            "which permute whole rows and keep the covariance between genes."
+        )
+    values = X.iloc[:, gene_pos[0]].to_numpy(dtype=float)
+    if callable(surrogates):
+        seed = int(rng.randint(np.iinfo(np.int32).max))
+        maps = surrogates(values.copy(), n_permutations, random_state=seed)
+    else:
+        maps = surrogates
+    maps = np.array(maps, dtype=float)
+    if maps.ndim != 2 or maps.shape[1] != values.size or maps.shape[0] < 1:
+        raise ValueError(
+            f"surrogates must give an array of shape (n_surrogates, {values.size}) "
+            f"(one map per row over the {values.size} regions of X), got "
+            f"{maps.shape}."
+        )
+    if not np.all(np.isfinite(maps)):
+        raise ValueError("surrogates contain NaN or inf; pass finite maps.")
+    return maps
 
 
 def _generic_nulls(

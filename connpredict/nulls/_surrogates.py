@@ -62,7 +62,10 @@ def variogram_surrogates(
     the original's, ``gamma ~ a g_k + b``, and the ``k`` with the smallest
     residual is kept. The surrogate is ``sqrt(|a|) smoothed +
     sqrt(|b|) noise`` (Gaussian white noise), rank-matched to ``values``
-    when ``resample=True``. Variograms are kernel-smoothed over pairs closer
+    when ``resample=True``; then the ``k`` kept is the one whose
+    rank-matched surrogate's variogram is closest to the original's (the
+    rank-matching changes the variogram, so the map returned is the one
+    judged). Variograms are kernel-smoothed over pairs closer
     than the ``max_distance_pct`` percentile of all pairwise distances.
 
     Parameters
@@ -75,8 +78,8 @@ def variogram_surrogates(
     n_surrogates : int
         Number of surrogate maps.
     n_neighbors : array-like of int, default=None
-        Candidate neighbourhood sizes ``k``; default 10 values from
-        ``0.1 n`` to ``0.6 n`` (at least 2).
+        Candidate neighbourhood sizes ``k``; default ``0.1 n, 0.2 n, ...,
+        0.9 n`` (at least 2), the neighbourhood fractions of brainsmash.
     n_bins : int, default=25
         Number of variogram bins.
     max_distance_pct : float, default=25.0
@@ -132,7 +135,7 @@ def variogram_surrogates(
     n_surrogates = check_count(n_surrogates, "n_surrogates")
     rng = check_random_state(random_state)
     if n_neighbors is None:
-        ks = np.unique(np.clip(np.linspace(0.1 * n, 0.6 * n, 10).astype(int), 2, n))
+        ks = np.unique(np.clip(np.linspace(0.1 * n, 0.9 * n, 9).astype(int), 2, n))
     else:
         ks = np.unique(np.asarray(n_neighbors, dtype=int))
         if ks.size == 0 or ks.min() < 1 or ks.max() > n:
@@ -151,22 +154,27 @@ def variogram_surrogates(
     noise = rng.standard_normal((n_surrogates, n))
     best_sse = np.full(n_surrogates, np.inf)
     out = np.empty((n_surrogates, n))
-    A = np.column_stack([np.zeros(target.size), np.ones(target.size)])
+    sorted_x = np.sort(xc)
+    tc = target - target.mean()
     for k in ks:
         smooth = permuted @ _knn_weights(D, int(k)).T
         smooth -= smooth.mean(axis=1, keepdims=True)
         g = _variograms(smooth, rows, cols, K)
-        for b in range(n_surrogates):
-            A[:, 0] = g[b]
-            coef, *_ = np.linalg.lstsq(A, target, rcond=None)
-            sse = float(np.sum((A @ coef - target) ** 2))
-            if sse < best_sse[b]:
-                best_sse[b] = sse
-                out[b] = (
-                    np.sqrt(abs(coef[0])) * smooth[b] + np.sqrt(abs(coef[1])) * noise[b]
-                )
-    out += x.mean()
-    if resample:
-        ranks = np.argsort(np.argsort(out, axis=1, kind="stable"), axis=1)
-        out = np.sort(x)[ranks]
-    return out
+        # least squares gamma ~ a g + b for every surrogate at once
+        gc = g - g.mean(axis=1, keepdims=True)
+        a = (gc @ tc) / np.maximum(np.einsum("ij,ij->i", gc, gc), np.finfo(float).tiny)
+        b = target.mean() - a * g.mean(axis=1)
+        cand = np.sqrt(np.abs(a))[:, None] * smooth
+        cand += np.sqrt(np.abs(b))[:, None] * noise
+        if resample:
+            # Judge the map actually returned: the fit after rank-matching.
+            ranks = np.argsort(np.argsort(cand, axis=1, kind="stable"), axis=1)
+            cand = sorted_x[ranks]
+            resid = _variograms(cand, rows, cols, K) - target
+        else:
+            resid = a[:, None] * g + b[:, None] - target
+        sse = np.einsum("ij,ij->i", resid, resid)
+        better = sse < best_sse
+        best_sse[better] = sse[better]
+        out[better] = cand[better]
+    return out + x.mean()

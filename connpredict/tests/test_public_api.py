@@ -49,6 +49,25 @@ def _api_rst_names():
     return {ln.strip() for ln in lines if ln.startswith("   ") and ln.strip()}
 
 
+def test_committed_api_rst_equals_generated():
+    """A docs build rewrites docs/api.rst; the committed file must match it."""
+    import importlib.util
+    from pathlib import Path
+
+    docs = Path(__file__).resolve().parents[2] / "docs"
+    if not (docs / "_api.py").exists():  # an installed package without docs
+        pytest.skip("docs/ is not next to this checkout")
+    spec = importlib.util.spec_from_file_location(
+        "_connpredict_docs_api", docs / "_api.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    committed = (docs / "api.rst").read_text(encoding="utf-8")
+    assert committed == module.api_rst(), (
+        "docs/api.rst is stale: run `python docs/_api.py` and commit docs/api.rst"
+    )
+
+
 def test_registered_models_are_exported_and_documented():
     from connpredict.models._registry import model_specs
 

@@ -85,3 +85,12 @@ def test_bad_arguments(data):
         cross_val_predict(est, X, Y, n_jobs=0)
     with pytest.raises(ValueError, match="different order"):
         cross_val_predict(est, X, Y.iloc[::-1])
+
+
+def test_verbose_shows_fold_progress(data, capsys):
+    X, Y = data
+    quiet = cross_val_predict(ExponentialDecayRegressor(), X, Y, cv=KFold(3))
+    loud = cross_val_predict(ExponentialDecayRegressor(), X, Y, cv=KFold(3), verbose=1)
+    np.testing.assert_array_equal(quiet.to_numpy(), loud.to_numpy())
+    err = capsys.readouterr().err
+    assert "cross_val_predict" in err and "3/3" in err
