@@ -7,7 +7,7 @@ surface that nilearn bundles).
 import numpy as np
 import pandas as pd
 
-from connpredict.report._figures import _splits, _style
+from connpredict.report._figures import _select_predictions, _splits, _style
 
 #: vertices farther than this from every region centroid stay blank (mm)
 SURFACE_MAX_DISTANCE = 30.0
@@ -293,20 +293,7 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
         raise ValueError(f"n_edges must be at least 1, got {n_edges}.")
     pred = predictions.astype({"model": str, "split": str})
     pred = pred.astype({"region_i": str, "region_j": str})
-    split = _splits(pred)[0] if split is None else split
-    pred = pred[pred["split"] == split]
-    seed = pred["seed"].min() if seed is None else seed
-    pred = pred[pred["seed"] == seed]
-    if model is None:
-        r = pred.groupby("model")[["y_true", "y_pred"]].apply(
-            lambda t: t["y_true"].corr(t["y_pred"])
-        )
-        model = str(r.idxmax())
-    pred = pred[pred["model"] == model]
-    if pred.empty:
-        raise ValueError(
-            f"predictions has no rows for model {model!r}, split {split!r}."
-        )
+    pred, split, seed, model = _select_predictions(pred, split, seed, model)
     labels = list(dict.fromkeys([*pred["region_i"], *pred["region_j"]]))
     table = _coords(regions, labels)
     index = {lab: k for k, lab in enumerate(labels)}

@@ -54,6 +54,33 @@ def _splits(results):
     return sorted(names, key=lambda s: (s != "spatial", s != "random", names.index(s)))
 
 
+def _select_predictions(pred, split, seed, model):
+    """Rows of one split, seed and model of a predictions table.
+
+    None picks the first split, the smallest seed and the model whose
+    predictions correlate best with the truth. Returns the rows and the
+    chosen ``split, seed, model``.
+    """
+    split = _splits(pred)[0] if split is None else split
+    pred = pred[pred["split"] == split]
+    if pred.empty:
+        raise ValueError(f"predictions has no rows for split {split!r}.")
+    seed = pred["seed"].min() if seed is None else seed
+    pred = pred[pred["seed"] == seed]
+    if model is None:
+        r = pred.groupby("model")[["y_true", "y_pred"]].apply(
+            lambda t: t["y_true"].corr(t["y_pred"])
+        )
+        model = str(r.idxmax())
+    pred = pred[pred["model"] == model]
+    if pred.empty:
+        raise ValueError(
+            f"predictions has no rows for model {model!r}, split {split!r}, "
+            f"seed {seed!r}."
+        )
+    return pred, split, seed, model
+
+
 def primary_split(results):
     """The split that ranks models: ``"spatial"`` when present, else the first."""
     return _splits(results)[0]
@@ -611,20 +638,7 @@ def plot_predicted_connectome(
     pred = predictions.copy()
     for col in ("split", "model", "region_i", "region_j"):
         pred[col] = pred[col].astype(str)
-    split = _splits(pred)[0] if split is None else split
-    pred = pred[pred["split"] == split]
-    if pred.empty:
-        raise ValueError(f"predictions has no rows for split {split!r}.")
-    seed = pred["seed"].min() if seed is None else seed
-    pred = pred[pred["seed"] == seed]
-    if model is None:
-        r = pred.groupby("model")[["y_true", "y_pred"]].apply(
-            lambda t: t["y_true"].corr(t["y_pred"])
-        )
-        model = str(r.idxmax())
-    pred = pred[pred["model"] == model]
-    if pred.empty:
-        raise ValueError(f"predictions has no rows for model {model!r}.")
+    pred, split, seed, model = _select_predictions(pred, split, seed, model)
 
     if order not in ("fold", "network"):
         raise ValueError(f"order must be 'fold' or 'network', got {order!r}.")

@@ -81,6 +81,39 @@ def test_brain_figures_draw(result):
         plot_region_scores(result.region_scores, regions.iloc[:5])
 
 
+def test_prediction_figures_pick_the_best_model_and_name_missing_rows():
+    from connpredict.report._figures import _select_predictions
+
+    rows = []
+    for model, noise in (("good", 0.1), ("bad", 5.0)):
+        for seed in (1, 0):
+            rng = np.random.RandomState(seed)
+            y = rng.normal(size=40)
+            for split in ("random", "spatial"):
+                rows.append(
+                    pd.DataFrame(
+                        {
+                            "model": model,
+                            "split": split,
+                            "seed": seed,
+                            "y_true": y,
+                            "y_pred": y + noise * rng.normal(size=40),
+                        }
+                    )
+                )
+    pred = pd.concat(rows, ignore_index=True)
+    out, split, seed, model = _select_predictions(pred, None, None, None)
+    assert (split, seed, model) == ("spatial", 0, "good")
+    expected = pred[
+        (pred["split"] == "spatial") & (pred["seed"] == 0) & (pred["model"] == "good")
+    ]
+    pd.testing.assert_frame_equal(out, expected)
+    with pytest.raises(ValueError, match="no rows for split 'cv9'"):
+        _select_predictions(pred, "cv9", None, None)
+    with pytest.raises(ValueError, match="no rows for model 'nope'"):
+        _select_predictions(pred, None, None, "nope")
+
+
 def test_network_order_draws_boundaries_and_names(result):
     networks = result.regions["network"].astype(str)
     fig = plot_predicted_connectome(
