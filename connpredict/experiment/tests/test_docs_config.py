@@ -1,4 +1,4 @@
-"""The YAML examples of the user guide are valid main-job configs."""
+"""The user guide's YAML examples and the README's results folder match the code."""
 
 import re
 import textwrap
@@ -42,3 +42,17 @@ def test_a_stale_parameter_name_is_caught(tmp_path):
     path.write_text("models:\n  smt: {max_epochs: 30}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=r"unknown parameter.*max_epochs"):
         _model_table(resolve_options(read_config(path))["models"])
+
+
+def test_readme_lists_every_file_of_a_results_folder():
+    from connpredict.experiment._schema import CONFIG_FILE, REPORT_FILE, TABLES
+
+    readme = DOCS.parent / "README.md"
+    if not readme.exists():
+        pytest.skip("README.md is not next to this checkout")
+    text = readme.read_text(encoding="utf-8")
+    start = text.index("writes a results folder")
+    paragraph = text[start : text.index("\n\n", start)]
+    listed = set(re.findall(r"`([a-z_]+\.(?:csv|json|html))`", paragraph))
+    written = {t.file for t in TABLES.values()} | {CONFIG_FILE, REPORT_FILE}
+    assert listed == written
