@@ -49,6 +49,8 @@ _LAZY = {
     # saved and pretrained models
     "save_estimator": "connpredict.pretrained",
     "load_estimator": "connpredict.pretrained",
+    "list_models": "connpredict.pretrained",
+    "load_model": "connpredict.pretrained",
 }
 
 _LAZY.update({spec.name: "connpredict.models" for spec in model_specs()})

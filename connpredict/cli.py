@@ -103,6 +103,40 @@ def _cmd_datasets(args):
     return 0
 
 
+def _cmd_predict(args):
+    import warnings
+
+    import pandas as pd
+
+    from connpredict.experiment._files import read_table_or_array
+    from connpredict.pretrained import (
+        combine_inputs,
+        load_model,
+        predict_connectome,
+        write_prediction,
+    )
+
+    try:
+        expr = read_table_or_array(args.expression, what="--expression")
+        regions = read_table_or_array(args.regions, what="--regions")
+        if not all(isinstance(t, pd.DataFrame) for t in (expr, regions)):
+            raise ValueError("--expression and --regions must be labelled CSV/TSV.")
+        X = combine_inputs(expr, regions)
+        model = load_model(args.model)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            Y = predict_connectome(model, X, min_coverage=args.min_coverage)
+        notes = [str(w.message) for w in caught]
+        for note in notes:
+            print(f"connpredict: warning: {note}", file=sys.stderr)
+        paths = write_prediction(Y, X, args.output, model_name=args.model, notes=notes)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    print(f"Predicted {len(Y)} regions with {args.model}: {paths['connectome']}")
+    print(f"Page: {paths['html']}")
+    return 0
+
+
 def build_parser():
     """Return the argument parser of the ``connpredict`` command."""
     from connpredict.models._registry import cli_models
@@ -155,6 +189,25 @@ def build_parser():
     p_rep = sub.add_parser("report", help="rebuild report.html of a results folder")
     p_rep.add_argument("results_dir", help="folder written by `connpredict run`")
     p_rep.set_defaults(func=_cmd_report)
+    p_pr = sub.add_parser(
+        "predict",
+        help="predict the connectome of your parcellation with a pretrained model",
+        description="Predict a connectome from regional expression and MNI "
+        "centroids with a pretrained model; writes connectome.csv, regions.csv "
+        "and prediction.html into --output.",
+    )
+    p_pr.add_argument("--model", required=True, help="pretrained model name")
+    p_pr.add_argument("--expression", required=True, help="CSV/TSV regions x genes")
+    p_pr.add_argument("--regions", required=True, help="CSV/TSV with x, y, z (MNI)")
+    p_pr.add_argument("--output", required=True, help="folder to write")
+    p_pr.add_argument(
+        "--min-coverage",
+        dest="min_coverage",
+        type=float,
+        default=0.8,
+        help="smallest fraction of the model's genes required (0.8)",
+    )
+    p_pr.set_defaults(func=_cmd_predict)
     p_ds = sub.add_parser("datasets", help="list datasets and whether they are cached")
     p_ds.add_argument("--data-home", dest="data_home", help="data home folder")
     p_ds.set_defaults(func=_cmd_datasets)

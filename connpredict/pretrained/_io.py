@@ -86,9 +86,19 @@ def _is_neural(obj):
     )
 
 
+def _without_durations(v):
+    if isinstance(v, dict):
+        return {k: _without_durations(x) for k, x in v.items() if k != "dur"}
+    if isinstance(v, list):
+        return [_without_durations(x) for x in v]
+    return v
+
+
 class _Writer:
-    def __init__(self):
+    def __init__(self, training_data=True):
         self.arrays = {}
+        self.training_data = training_data
+        self.top = True
 
     def array(self, a):
         key = f"a{len(self.arrays)}"
@@ -150,7 +160,9 @@ class _Writer:
                 "name": v.name,
             }
         if type(v).__name__ == "History" and type(v).__module__.startswith("skorch"):
-            return {"__history__": self.enc(list(v), where)}
+            # wall-clock durations ("dur") differ run to run: not stored, so
+            # that one model always gives the same file
+            return {"__history__": self.enc(_without_durations(list(v)), where)}
         key = _class_key(v)
         if key is not None:
             return self.estimator(v, key, where)
@@ -163,6 +175,12 @@ class _Writer:
     def estimator(self, est, key, where):
         state = dict(vars(est))
         out = {"__estimator__": key}
+        if self.top and not self.training_data and "X_train_" in state:
+            # keep only the per-column training means (used to fill genes a
+            # new atlas lacks), not the training regions' table itself
+            train = state.pop("X_train_")
+            out["feature_means"] = self.enc(train.mean(axis=0), where)
+        self.top = False
         if _is_neural(est) and hasattr(est, "net_"):
             nets = getattr(est, "nets_", None) or [est.net_]
             out["modules"] = [
@@ -228,6 +246,8 @@ class _Reader:
         if "modules" in v and self.device is not None:
             state["device"] = self.device
         est.__dict__.update(state)
+        if "feature_means" in v:
+            est.feature_means_ = self.dec(v["feature_means"])
         if "modules" in v:
             _rebuild_nets(est, v["modules"], self.arrays)
             if v.get("history") is not None:
@@ -286,11 +306,14 @@ def _training_info(est):
     }
 
 
-def save_estimator(estimator, path, *, coordinate_space="MNI152", info=None):
+def save_estimator(
+    estimator, path, *, coordinate_space="MNI152", info=None, training_data=True
+):
     """Save a fitted (or unfitted) connpredict estimator to a ``.npz`` file.
 
     Stores the hyper-parameters, fitted arrays, torch weights (as numpy
-    arrays), the training gene names, the coordinate space, the connpredict
+    arrays), the training history without its wall-clock durations, the
+    training gene names, the coordinate space, the connpredict
     version, a format version and a SHA-256 checksum of the payload; no
     pickle. The file is byte-for-byte deterministic for a given estimator.
 
@@ -306,6 +329,11 @@ def save_estimator(estimator, path, *, coordinate_space="MNI152", info=None):
     info : dict or None, default=None
         Extra JSON-serialisable metadata stored with the model (for example
         the training dataset).
+    training_data : bool, default=True
+        Store the training table ``X_train_``. False stores only its column
+        means instead (smaller files, no copy of the training data); the
+        loaded estimator then has ``feature_means_`` (a Series) and no
+        ``X_train_``, and predicts identically.
 
     Returns
     -------
@@ -343,7 +371,7 @@ def save_estimator(estimator, path, *, coordinate_space="MNI152", info=None):
             f"save_estimator saves registered connpredict estimators, not "
             f"{type(estimator).__name__}; use joblib for other objects."
         )
-    writer = _Writer()
+    writer = _Writer(training_data)
     tree = writer.enc(estimator, type(estimator).__name__)
     meta = {
         "format": FORMAT,

@@ -1,0 +1,266 @@
+"""Predict the connectome of a new parcellation and write it out."""
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from connpredict.pretrained._align import MIN_COVERAGE, align_regions
+
+_COORDS = ["x", "y", "z"]
+
+
+def combine_inputs(expression, regions):
+    """One region table from an expression table and a region (coordinate) table.
+
+    Parameters
+    ----------
+    expression : DataFrame
+        Regions x genes, indexed by region label.
+    regions : DataFrame
+        Indexed by region label, with MNI ``x``, ``y``, ``z`` (other columns
+        are ignored). It must have a row for every expression row.
+
+    Returns
+    -------
+    X : DataFrame
+        The expression columns followed by ``x``, ``y``, ``z``, in the
+        expression table's row order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from connpredict.pretrained import combine_inputs
+    >>> expr = pd.DataFrame({"G1": [1.0, 2.0]}, index=["a", "b"])
+    >>> regs = pd.DataFrame({"x": [5.0, -5], "y": [0.0, 1], "z": [2.0, 3]},
+    ...                     index=["b", "a"])
+    >>> combine_inputs(expr, regs).loc["a", "x"]
+    np.float64(-5.0)
+    """
+    for name, table in (("expression", expression), ("regions", regions)):
+        if not isinstance(table, pd.DataFrame):
+            raise TypeError(f"{name} must be a labelled table (DataFrame).")
+        dup = table.index[table.index.duplicated()].unique()
+        if len(dup):
+            raise ValueError(
+                f"Region labels must be unique in the {name} table; duplicated: "
+                f"{list(dup[:5])}."
+            )
+    missing = [c for c in _COORDS if c not in regions.columns]
+    if missing:
+        raise ValueError(
+            f"The region table lacks column(s) {missing}: give MNI152 centroids "
+            "in x, y, z (mm)."
+        )
+    absent = [lab for lab in expression.index if lab not in regions.index]
+    if absent:
+        raise ValueError(
+            f"{len(absent)} expression region(s) have no row in the region "
+            f"table, e.g. {absent[:5]}: the label columns must match."
+        )
+    genes = expression.drop(columns=[c for c in _COORDS if c in expression])
+    return genes.join(regions.loc[expression.index, _COORDS])
+
+
+def predict_connectome(model, X, *, min_coverage=MIN_COVERAGE):
+    """Predict the connectome among the regions of any parcellation.
+
+    Parameters
+    ----------
+    model : str or estimator
+        A pretrained model name (see :func:`list_models`) or a fitted
+        connpredict estimator.
+    X : DataFrame
+        One row a region, indexed by unique labels: gene columns by symbol
+        (any order) and the MNI152 centroid ``x``, ``y``, ``z`` in mm. Genes
+        are matched by :func:`align_regions` (missing genes: refused below
+        ``min_coverage``, otherwise filled from training means with a
+        warning).
+    min_coverage : float, default=0.8
+        Smallest fraction of the model's genes ``X`` must contain.
+
+    Returns
+    -------
+    Y_pred : DataFrame of shape (n_regions, n_regions)
+        The predicted connectome, labelled like ``X`` (zero diagonal).
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from connpredict.pretrained import predict_connectome, read_metadata, model_path
+    >>> meta = read_metadata(model_path("bilinear-schaefer300-shared"))
+    >>> genes = meta["info"]["genes"]
+    >>> rng = np.random.default_rng(0)
+    >>> X = pd.DataFrame(rng.normal(size=(5, len(genes))), columns=genes,
+    ...                  index=list("abcde"))
+    >>> X[["x", "y", "z"]] = rng.uniform(-50, 50, size=(5, 3))
+    >>> predict_connectome("bilinear-schaefer300-shared", X).shape
+    (5, 5)
+    """
+    if isinstance(model, str):
+        from connpredict.pretrained._models import load_model
+
+        model = load_model(model)
+    Xa = align_regions(model, X, min_coverage=min_coverage)
+    Y = model.predict(Xa)
+    if not isinstance(Y, pd.DataFrame):
+        Y = pd.DataFrame(Y, index=Xa.index, columns=Xa.index)
+    return Y
+
+
+def region_summary(Y):
+    """Per-region summaries of a predicted connectome.
+
+    Parameters
+    ----------
+    Y : DataFrame of shape (n_regions, n_regions)
+        A labelled connectome (diagonal ignored).
+
+    Returns
+    -------
+    summary : DataFrame
+        Indexed by region: ``mean`` (mean connectivity to the other
+        regions), ``mean_abs``, ``strength_pos`` (sum of positive values),
+        ``strongest_partner`` and ``strongest_value`` (the largest value).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from connpredict.pretrained import region_summary
+    >>> Y = pd.DataFrame([[0, .5, .1], [.5, 0, -.2], [.1, -.2, 0]],
+    ...                  index=list("abc"), columns=list("abc"))
+    >>> region_summary(Y).loc["a", "strongest_partner"]
+    'b'
+    """
+    A = Y.to_numpy(dtype=float).copy()
+    n = len(A)
+    np.fill_diagonal(A, np.nan)
+    with np.errstate(invalid="ignore"):
+        best = np.nanargmax(np.where(np.isnan(A), -np.inf, A), axis=1)
+    return pd.DataFrame(
+        {
+            "mean": np.nanmean(A, axis=1) if n > 1 else np.nan,
+            "mean_abs": np.nanmean(np.abs(A), axis=1) if n > 1 else np.nan,
+            "strength_pos": np.nansum(np.where(A > 0, A, 0.0), axis=1),
+            "strongest_partner": np.asarray(Y.columns)[best],
+            "strongest_value": A[np.arange(n), best],
+        },
+        index=Y.index,
+    )
+
+
+def _figures(Y, X, n_edges):
+    import matplotlib.pyplot as plt
+    from nilearn.plotting import plot_connectome
+
+    from connpredict.report import figure_to_data_uri
+    from connpredict.report._brains import _edge_matrix
+
+    A = Y.to_numpy(dtype=float)
+    vmax = float(np.nanmax(np.abs(A))) or 1.0
+    fig, ax = plt.subplots(figsize=(6, 5))
+    im = ax.imshow(A, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
+    fig.colorbar(im, ax=ax, shrink=0.8, label="predicted connectivity")
+    ax.set_title(f"Predicted connectome ({len(A)} regions)")
+    ax.set_xlabel("region")
+    ax.set_ylabel("region")
+    matrix = figure_to_data_uri(fig)
+    i, j = np.triu_indices(len(A), 1)
+    adj, kept = _edge_matrix(i, j, A[i, j], len(A), n_edges)
+    used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
+    fig = plt.figure(figsize=(10, 3.6))
+    plot_connectome(
+        adj[np.ix_(used, used)],
+        X.loc[:, _COORDS].to_numpy(dtype=float)[used],
+        node_size=12,
+        node_color="0.25",
+        edge_cmap="RdBu_r",
+        edge_vmin=-vmax,
+        edge_vmax=vmax,
+        display_mode="ortho",
+        figure=fig,
+        title=f"strongest {kept} predicted edges",
+        colorbar=True,
+    )
+    return matrix, figure_to_data_uri(fig), kept
+
+
+def write_prediction(Y, X, output, *, model_name="model", n_edges=50, notes=()):
+    """Write a predicted connectome, per-region summaries and an HTML page.
+
+    Parameters
+    ----------
+    Y : DataFrame
+        The predicted connectome (from :func:`predict_connectome`).
+    X : DataFrame
+        The region table it was predicted from (for the MNI coordinates).
+    output : str or path-like
+        Folder to write into (created; existing files are replaced).
+    model_name : str, default="model"
+        Shown on the page.
+    n_edges : int, default=50
+        Strongest edges drawn on the glass brain.
+    notes : sequence of str, default=()
+        Lines shown on the page (e.g. warnings about imputed genes).
+
+    Returns
+    -------
+    paths : dict
+        ``"connectome"``, ``"regions"`` and ``"html"`` paths.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import tempfile, pandas as pd
+    >>> from connpredict.pretrained import write_prediction
+    >>> X = pd.DataFrame({"x": [-40.0, 40, 0], "y": [0.0, 10, -50],
+    ...                   "z": [10.0, 20, 30]}, index=list("abc"))
+    >>> Y = pd.DataFrame([[0, .5, .1], [.5, 0, -.2], [.1, -.2, 0]],
+    ...                  index=list("abc"), columns=list("abc"))
+    >>> paths = write_prediction(Y, X, tempfile.mkdtemp(), n_edges=2)
+    >>> sorted(paths)
+    ['connectome', 'html', 'regions']
+    """
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "connectome": out / "connectome.csv",
+        "regions": out / "regions.csv",
+        "html": out / "prediction.html",
+    }
+    Y.to_csv(paths["connectome"], index_label="label")
+    summary = region_summary(Y)
+    summary.to_csv(paths["regions"], index_label="label")
+    matrix, brain, kept = _figures(Y, X, n_edges)
+    A = Y.to_numpy(dtype=float)
+    i, j = np.triu_indices(len(A), 1)
+    order = np.argsort(-A[i, j], kind="stable")[:10]
+    rows = "".join(
+        f"<tr><td>{html.escape(str(Y.index[i[k]]))}</td>"
+        f"<td>{html.escape(str(Y.index[j[k]]))}</td><td>{A[i[k], j[k]]:.3f}</td></tr>"
+        for k in order
+    )
+    note_html = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>connpredict prediction: {html.escape(model_name)}</title>
+<style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 8px}}
+img{{max-width:100%}}</style></head><body>
+<h1>Predicted connectome</h1>
+<p>Model <b>{html.escape(model_name)}</b>, {len(A)} regions. Files:
+<code>connectome.csv</code> (labelled matrix), <code>regions.csv</code>
+(per-region summaries).</p>
+{f"<ul>{note_html}</ul>" if notes else ""}
+<h2>Matrix</h2><img src="{matrix}" alt="predicted connectivity matrix">
+<h2>Strongest {kept} predicted edges</h2>
+<img src="{brain}" alt="strongest predicted edges on a glass brain">
+<h2>Top 10 edges</h2><table><tr><th>region</th><th>region</th><th>value</th></tr>
+{rows}</table>
+<p>Predictions are group-level estimates from expression and position; see
+the model card for intended use and limits.</p></body></html>
+"""
+    paths["html"].write_text(page, encoding="utf-8")
+    return {k: str(v) for k, v in paths.items()}
