@@ -108,6 +108,7 @@ def _cmd_predict(args):
 
     import pandas as pd
 
+    from connpredict.experiment import check_output_dir
     from connpredict.experiment._files import read_table_or_array
     from connpredict.pretrained import (
         combine_inputs,
@@ -117,6 +118,7 @@ def _cmd_predict(args):
     )
 
     try:
+        check_output_dir(args.output, overwrite=args.overwrite)
         expr = read_table_or_array(args.expression, what="--expression")
         regions = read_table_or_array(args.regions, what="--regions")
         if not all(isinstance(t, pd.DataFrame) for t in (expr, regions)):
@@ -129,7 +131,14 @@ def _cmd_predict(args):
         notes = [str(w.message) for w in caught]
         for note in notes:
             print(f"connpredict: warning: {note}", file=sys.stderr)
-        paths = write_prediction(Y, X, args.output, model_name=args.model, notes=notes)
+        paths = write_prediction(
+            Y,
+            X,
+            args.output,
+            model_name=args.model,
+            notes=notes,
+            overwrite=args.overwrite,
+        )
     except (ValueError, TypeError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
     print(f"Predicted {len(Y)} regions with {args.model}: {paths['connectome']}")
@@ -200,6 +209,9 @@ def build_parser():
     p_pr.add_argument("--expression", required=True, help="CSV/TSV regions x genes")
     p_pr.add_argument("--regions", required=True, help="CSV/TSV with x, y, z (MNI)")
     p_pr.add_argument("--output", required=True, help="folder to write")
+    p_pr.add_argument(
+        "--overwrite", action="store_true", help="replace a non-empty --output"
+    )
     p_pr.add_argument(
         "--min-coverage",
         dest="min_coverage",

@@ -1,5 +1,6 @@
 """``ExperimentResult``: the tables of one run and the results folder."""
 
+import contextlib
 import json
 import logging
 import os
@@ -74,6 +75,50 @@ def check_output_dir(directory, *, overwrite=False):
             f"cannot create the results folder {path}: {ancestor} is not writable."
         )
     return path
+
+
+@contextlib.contextmanager
+def staged_folder(path):
+    """Write a folder atomically: yield a temporary sibling, rename it at the end.
+
+    The caller checks ``path`` first (:func:`check_output_dir`). Files are
+    written into a hidden sibling folder, which replaces ``path`` only when
+    the ``with`` block ends without an error; on any error or interrupt the
+    sibling is removed, so no folder that looks complete is left behind.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The final folder (its parents are created).
+
+    Yields
+    ------
+    tmp : Path
+        The folder to write into.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from connpredict.experiment._result import staged_folder
+    >>> out = Path(tempfile.mkdtemp()) / "run"
+    >>> with staged_folder(out) as tmp:
+    ...     _ = (tmp / "a.txt").write_text("done")
+    >>> (out / "a.txt").read_text()
+    'done'
+    """
+    path = Path(os.path.abspath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    tmp.mkdir()
+    try:
+        yield tmp
+        _move_into_place(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 class ExperimentResult:
@@ -223,19 +268,10 @@ class ExperimentResult:
         """
         shown = check_output_dir(directory, overwrite=overwrite)
         path = Path(os.path.abspath(shown))  # "." and "a/.." have a real name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        tmp.mkdir()
-        try:
+        with staged_folder(path) as tmp:
             self._write(tmp, dict(self.config, **(config or {}), output=str(shown)))
             if report:
                 self._write_report(tmp, shown_path=path)
-            _move_into_place(tmp, path)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
         logger.debug("results written to %s", path)
         return shown
 

@@ -186,7 +186,9 @@ def _figures(Y, X, n_edges):
     return matrix, figure_to_data_uri(fig), kept
 
 
-def write_prediction(Y, X, output, *, model_name="model", n_edges=50, notes=()):
+def write_prediction(
+    Y, X, output, *, model_name="model", n_edges=50, notes=(), overwrite=False
+):
     """Write a predicted connectome, per-region summaries and an HTML page.
 
     Parameters
@@ -196,13 +198,18 @@ def write_prediction(Y, X, output, *, model_name="model", n_edges=50, notes=()):
     X : DataFrame
         The region table it was predicted from (for the MNI coordinates).
     output : str or path-like
-        Folder to write into (created; existing files are replaced).
+        Folder to write (created). It is checked first and written
+        atomically: files go into a temporary sibling folder that is renamed
+        into place at the end, so a failure leaves nothing half-written.
     model_name : str, default="model"
         Shown on the page.
     n_edges : int, default=50
         Strongest edges drawn on the glass brain.
     notes : sequence of str, default=()
         Lines shown on the page (e.g. warnings about imputed genes).
+    overwrite : bool, default=False
+        Replace ``output`` when it is an existing non-empty folder; without
+        it such a folder raises ``ValueError``.
 
     Returns
     -------
@@ -219,20 +226,19 @@ def write_prediction(Y, X, output, *, model_name="model", n_edges=50, notes=()):
     ...                   "z": [10.0, 20, 30]}, index=list("abc"))
     >>> Y = pd.DataFrame([[0, .5, .1], [.5, 0, -.2], [.1, -.2, 0]],
     ...                  index=list("abc"), columns=list("abc"))
-    >>> paths = write_prediction(Y, X, tempfile.mkdtemp(), n_edges=2)
+    >>> paths = write_prediction(Y, X, tempfile.mkdtemp() + "/pred", n_edges=2)
     >>> sorted(paths)
     ['connectome', 'html', 'regions']
     """
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "connectome": out / "connectome.csv",
-        "regions": out / "regions.csv",
-        "html": out / "prediction.html",
+    from connpredict.experiment._result import check_output_dir, staged_folder
+
+    out = check_output_dir(output, overwrite=overwrite)
+    files = {
+        "connectome": "connectome.csv",
+        "regions": "regions.csv",
+        "html": "prediction.html",
     }
-    Y.to_csv(paths["connectome"], index_label="label")
     summary = region_summary(Y)
-    summary.to_csv(paths["regions"], index_label="label")
     matrix, brain, kept = _figures(Y, X, n_edges)
     A = Y.to_numpy(dtype=float)
     i, j = np.triu_indices(len(A), 1)
@@ -262,5 +268,8 @@ img{{max-width:100%}}</style></head><body>
 <p>Predictions are group-level estimates from expression and position; see
 the model card for intended use and limits.</p></body></html>
 """
-    paths["html"].write_text(page, encoding="utf-8")
-    return {k: str(v) for k, v in paths.items()}
+    with staged_folder(out) as tmp:
+        Y.to_csv(tmp / files["connectome"], index_label="label")
+        summary.to_csv(tmp / files["regions"], index_label="label")
+        (tmp / files["html"]).write_text(page, encoding="utf-8")
+    return {k: str(Path(out) / name) for k, name in files.items()}

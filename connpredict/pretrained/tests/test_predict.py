@@ -138,3 +138,37 @@ def test_cli_predict_bad_inputs(atlas, tmp_path, capsys):
             extra = [*extra, "--regions", str(tmp_path / "regions.csv")]
         assert main([*base, *extra]) == 2
         assert msg in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()  # refused inputs leave no folder
+
+
+def test_cli_predict_output_is_checked_first_and_never_clobbered(
+    atlas, tmp_path, capsys, monkeypatch
+):
+    expr, regions = atlas
+    expr.to_csv(tmp_path / "expr.csv", index_label="label")
+    regions.to_csv(tmp_path / "regions.csv", index_label="label")
+    args = ["predict", "--model", NAME, "--expression", str(tmp_path / "expr.csv")]
+    args += ["--regions", str(tmp_path / "regions.csv"), "--output"]
+    # an output under a file fails before any model is loaded
+    (tmp_path / "afile").write_text("x")
+    import connpredict.pretrained as pretrained
+
+    def no_load(name):  # pragma: no cover - must not be reached
+        raise AssertionError("the model was loaded before the output was checked")
+
+    with monkeypatch.context() as m:
+        m.setattr(pretrained, "load_model", no_load)
+        assert main([*args, str(tmp_path / "afile" / "sub")]) == 2
+    assert "is a file" in capsys.readouterr().err
+    # a non-empty folder is kept unless --overwrite
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    assert main([*args, str(out)]) == 2
+    assert "not empty" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["mine.txt"]
+    assert main([*args, str(out), "--overwrite"]) == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == ["connectome.csv", "prediction.html", "regions.csv"]
+    # no temporary sibling is left behind
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
