@@ -213,7 +213,26 @@ def _sha256(path):
 
 
 def build(folder, names=None, cards=True):
-    """Write the model files (and cards and index) into ``folder``."""
+    """Write the model files (and cards and index) into ``folder``.
+
+    BLAS/OpenMP and torch run on one thread while building, whatever the
+    caller's environment (the variables set at import only take effect when
+    this script is the first to load numpy): summation order, and so the
+    bytes of every file, must not depend on the thread count.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(limits=1):
+            return _build(folder, names, cards)
+    finally:
+        torch.set_num_threads(torch_threads)
+
+
+def _build(folder, names, cards):
     warnings.simplefilter("ignore")
     datasets = load_all()
     genes = shared_genes(datasets)
