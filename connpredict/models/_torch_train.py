@@ -10,6 +10,7 @@ and predicts by encoding every region once and decoding pairs in chunks.
 import copy
 import logging
 import math
+import threading
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,14 @@ def _autocast(device):
     if dev.type == "cuda":
         return torch.autocast("cuda", dtype=torch.bfloat16)
     return torch.autocast("cpu", enabled=False)
+
+
+# torch's default generator (weight initialisation, dropout) is process-wide
+# and dropout takes no generator argument: fits running in threads of one
+# process (joblib's threading backend, in-process Dask workers) would draw
+# from it in an interleaved order. Seeded training holds this lock, so such
+# fits run one at a time and each reproduces its serial result exactly.
+_GLOBAL_RNG_LOCK = threading.RLock()
 
 
 def _fork_rng(device):
@@ -489,7 +498,7 @@ class NeuralConnectomeRegressor(
                 f"module__{k}": v for k, v in self._module_kwargs(self.n_genes_).items()
             },
         )
-        with _fork_rng(self.device):
+        with _GLOBAL_RNG_LOCK, _fork_rng(self.device):
             torch.manual_seed(seed)
             try:
                 net.fit(train_ds, None)

@@ -105,6 +105,24 @@ def test_reproducible_with_random_state(data, kind):
     assert not np.allclose(p1.to_numpy(), p3.to_numpy())
 
 
+@pytest.mark.parametrize("kind", ["mlp", "smt"])
+def test_fits_in_threads_reproduce_serial_fits(data, kind):
+    # torch's generator is process-wide: fits in threads of one process must
+    # not interleave their draws (weight init, dropout, shuffling)
+    from concurrent.futures import ThreadPoolExecutor
+
+    seeds = [0, 1, 2, 3]
+
+    def fit(seed):
+        return _tiny(kind, random_state=seed, dropout=0.3).fit(data.X, data.Y)
+
+    serial = [fit(s).predict(data.X).to_numpy() for s in seeds]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        models = list(pool.map(fit, seeds))
+    for model, ref in zip(models, serial, strict=True):
+        np.testing.assert_array_equal(model.predict(data.X).to_numpy(), ref)
+
+
 def test_global_random_states_untouched(data):
     Xtr, Ytr, _, _ = _split(data)
     torch_state = torch.random.get_rng_state().clone()

@@ -40,7 +40,7 @@ def test_neural_spin_test_on_dask_matches_serial():
             # One single-threaded worker in this process keeps the test fast.
             # Real clusters: worker processes with one thread each (torch
             # fits seed the process-wide generator, so concurrent fits in
-            # threads of one process would not reproduce).
+            # threads of one process take turns on a lock).
             n_workers=1,
             threads_per_worker=1,
             processes=False,
