@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from connpredict.pretrained._align import MIN_COVERAGE, align_regions
+from connpredict.utils import pair_indices
 
 _COORDS = ["x", "y", "z"]
 
@@ -152,13 +153,12 @@ def region_summary(Y):
 
 def _figures(Y, X, n_edges):
     import matplotlib.pyplot as plt
-    from nilearn.plotting import plot_connectome
 
     from connpredict.report import figure_to_data_uri
-    from connpredict.report._brains import _edge_matrix
+    from connpredict.report._brains import _draw_edges, _edge_matrix, _limit
 
     A = Y.to_numpy(dtype=float)
-    vmax = float(np.nanmax(np.abs(A))) or 1.0
+    vmax = _limit(A)
     fig, ax = plt.subplots(figsize=(6, 5))
     im = ax.imshow(A, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
     fig.colorbar(im, ax=ax, shrink=0.8, label="predicted connectivity")
@@ -166,22 +166,15 @@ def _figures(Y, X, n_edges):
     ax.set_xlabel("region")
     ax.set_ylabel("region")
     matrix = figure_to_data_uri(fig)
-    i, j = np.triu_indices(len(A), 1)
+    i, j = pair_indices(len(A))
     adj, kept = _edge_matrix(i, j, A[i, j], len(A), n_edges)
-    used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
     fig = plt.figure(figsize=(10, 3.6))
-    plot_connectome(
-        adj[np.ix_(used, used)],
-        X.loc[:, _COORDS].to_numpy(dtype=float)[used],
-        node_size=12,
-        node_color="0.25",
-        edge_cmap="RdBu_r",
-        edge_vmin=-vmax,
-        edge_vmax=vmax,
-        display_mode="ortho",
-        figure=fig,
+    _draw_edges(
+        fig,
+        adj,
+        X.loc[:, _COORDS].to_numpy(dtype=float),
+        vmax=vmax,
         title=f"strongest {kept} predicted edges",
-        colorbar=True,
     )
     return matrix, figure_to_data_uri(fig), kept
 
@@ -241,7 +234,7 @@ def write_prediction(
     summary = region_summary(Y)
     matrix, brain, kept = _figures(Y, X, n_edges)
     A = Y.to_numpy(dtype=float)
-    i, j = np.triu_indices(len(A), 1)
+    i, j = pair_indices(len(A))
     order = np.argsort(-A[i, j], kind="stable")[:10]
     rows = "".join(
         f"<tr><td>{html.escape(str(Y.index[i[k]]))}</td>"

@@ -240,6 +240,32 @@ def _edge_matrix(i, j, values, n, n_edges):
     return adj + adj.T, len(keep)
 
 
+def _draw_edges(figure, adj, coords, *, vmax, title, axes=None):
+    """Draw the non-zero edges of ``adj`` on an orthogonal glass brain.
+
+    Only regions with at least one edge are drawn; red edges are positive,
+    blue negative, on the colour range ``[-vmax, vmax]``.
+    """
+    from nilearn.plotting import plot_connectome
+
+    used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
+    plot_connectome(
+        adj[np.ix_(used, used)],
+        coords[used],
+        node_size=12,
+        node_color="0.25",
+        edge_cmap="RdBu_r",
+        edge_vmin=-vmax,
+        edge_vmax=vmax,
+        display_mode="ortho",
+        axes=axes,
+        figure=figure,
+        title=title,
+        colorbar=True,
+        annotate=True,
+    )
+
+
 def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edges=50):
     """The strongest true and predicted edges among held-out regions.
 
@@ -285,7 +311,6 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
     True
     """
     import matplotlib.pyplot as plt
-    from nilearn.plotting import plot_connectome
 
     if isinstance(n_edges, bool) or not isinstance(n_edges, (int, np.integer)):
         raise TypeError(f"n_edges must be a positive integer, got {n_edges!r}.")
@@ -307,22 +332,13 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
             (("y_true", "true"), ("y_pred", f"predicted ({model})"))
         ):
             adj, kept = _edge_matrix(i, j, pred[col], len(labels), n_edges)
-            used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
-            ax = fig.add_axes((0.0, 0.5 - 0.5 * row, 1.0, 0.46))
-            plot_connectome(
-                adj[np.ix_(used, used)],
-                coords[used],
-                node_size=12,
-                node_color="0.25",
-                edge_cmap="RdBu_r",
-                edge_vmin=-vmax,
-                edge_vmax=vmax,
-                display_mode="ortho",
-                axes=ax,
-                figure=fig,
+            _draw_edges(
+                fig,
+                adj,
+                coords,
+                vmax=vmax,
                 title=f"{title}: strongest {kept} held-out edges",
-                colorbar=True,
-                annotate=True,
+                axes=fig.add_axes((0.0, 0.5 - 0.5 * row, 1.0, 0.46)),
             )
         fig.suptitle(f"{model}, {split} split (seed {seed})", y=1.0)
     return fig
