@@ -9,13 +9,7 @@ from connpredict.datasets import make_synthetic_connectome  # noqa: E402
 from connpredict.models._mlp import PairMLPRegressor  # noqa: E402
 from connpredict.models._torch_modules import PairMLPModule  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 def _randomise_bn(module):

@@ -19,14 +19,7 @@ from connpredict.models._smt import SMTRegressor  # noqa: E402
 from connpredict.models._torch_data import PairDataset, PairLoader  # noqa: E402
 from connpredict.utils import upper_triangle  # noqa: E402
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    # the test machine is shared: one intra-op thread avoids oversubscription
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
+pytestmark = pytest.mark.usefixtures("torch_one_thread")
 
 
 @pytest.fixture(scope="module")
