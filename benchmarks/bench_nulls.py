@@ -18,9 +18,9 @@ Parts (4. only with --dask):
 3. ``spin_test`` of every classical model on ``hcp-schaefer100`` with
    ``SpatialSplit(n_splits=4, random_state=42)``: true score, null mean and
    p-value, with wall time (the fast path is used where one exists).
-4. Dask scale-out (``--dask 1,2``): nulls per second of a small
-   ``PairMLPRegressor`` spin test on a local Dask cluster of 1, 2, ...
-   single-threaded worker processes.
+4. Dask scale-out (``--dask 2``): nulls per second of a small
+   ``PairMLPRegressor`` spin test on a local Dask cluster of 2, ...
+   single-threaded worker processes, against the serial run.
 
 Prints a table per part; numbers depend on the machine and its load. On a
 busy machine, set ``OPENBLAS_NUM_THREADS=1``: the refits do small linear
@@ -28,7 +28,6 @@ algebra, and BLAS threads competing for few cores slow it down many-fold.
 """
 
 import argparse
-import importlib
 import os
 import time
 
@@ -164,14 +163,25 @@ def bench_models(n_null, n_null_generic, n_jobs):
         )
 
 
+# Dask's nanny starts every worker with MALLOC_TRIM_THRESHOLD_=65536; setting
+# any glibc malloc threshold switches off its adaptive mmap threshold, so each
+# tensor over 128 KiB is mapped and unmapped afresh (page faults at every
+# optimiser step). Raising the mmap threshold restores the usual speed.
+_MMAP_FIX = {"MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
+
+
 def bench_dask(n_null, workers_list):
     """Nulls per second of a neural model's spin test on a local Dask cluster.
 
     One worker process per core, one thread each (the setting of a real
-    cluster); the cluster starts before the clock does. The rate counts the
-    null refits only: the true fit (one extra cross-validation) runs first
-    in this process and is timed apart.
+    cluster); the cluster starts before the clock does. Every row times a
+    whole ``spin_test`` (the true fit and the nulls). Every worker count runs
+    twice: with Dask's default worker environment and with ``_MMAP_FIX``
+    added to it. The serial run in this process (``n_jobs=1``, no Dask) is
+    the reference; workers fit once before the clock starts, as this process
+    does.
     """
+    import dask
     import distributed
     from joblib import parallel_backend
 
@@ -198,31 +208,52 @@ def bench_dask(n_null, workers_list):
     )
     spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms[:1])  # warm-up
     t0 = time.perf_counter()
-    spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms[:1])
-    one = time.perf_counter() - t0  # one true fit + one null, in this process
-    print(f"serial (this process): {one / 2:.2f} s per cross-validated fit")
-    print(f"{'workers':>8}{'seconds':>9}{'nulls/s':>9}{'x 1 worker':>11}")
-    base = None
+    serial = spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms, n_jobs=1)
+    t_serial = time.perf_counter() - t0
+    print(
+        f"{'workers':>8}  {'worker environment':<34}{'seconds':>9}{'nulls/s':>9}"
+        f"{'x serial':>9}{'same nulls':>11}"
+    )
+    print(
+        f"{'-':>8}  {'serial, n_jobs=1, no Dask':<34}{t_serial:9.1f}"
+        f"{n_null / t_serial:9.3f}{1:9.2f}{'-':>11}"
+    )
+    environ = dask.config.get("distributed.nanny.pre-spawn-environ")
     for w in workers_list:
-        with (
-            distributed.LocalCluster(
-                n_workers=w,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-            ) as cluster,
-            distributed.Client(cluster) as client,
-            parallel_backend("dask"),
+        if w == 1:
+            print("       1  (skipped: joblib runs n_jobs=1 in this process, not on Dask)")
+            continue
+        for label, extra in (
+            ("Dask default", {}),
+            ("+ MALLOC_MMAP_THRESHOLD_=32MiB", _MMAP_FIX),
         ):
-            client.wait_for_workers(w)
-            # import torch and the package on every worker before the clock
-            client.run(importlib.import_module, "connpredict.models")
-            t0 = time.perf_counter()
-            spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms, n_jobs=-1)
-            dt = time.perf_counter() - t0 - one / 2  # minus the true fit
-        rate = n_null / dt
-        base = base or rate
-        print(f"{w:8d}{dt:9.1f}{rate:9.3f}{rate / base:11.2f}", flush=True)
+            with (
+                dask.config.set(
+                    {"distributed.nanny.pre-spawn-environ": {**environ, **extra}}
+                ),
+                distributed.LocalCluster(
+                    n_workers=w,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                ) as cluster,
+                distributed.Client(cluster) as client,
+                parallel_backend("dask"),
+            ):
+                client.wait_for_workers(w)
+                # Before the clock, every worker imports torch and fits once
+                # (a fresh process's first fit costs about a second more).
+                spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms[: 4 * w],
+                          n_jobs=-1)  # fmt: skip
+                t0 = time.perf_counter()
+                res = spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms, n_jobs=-1)
+                dt = time.perf_counter() - t0
+            same = np.array_equal(res.null_scores, serial.null_scores)
+            print(
+                f"{w:8d}  {label:<34}{dt:9.1f}{n_null / dt:9.3f}"
+                f"{t_serial / dt:9.2f}{same!s:>11}",
+                flush=True,
+            )
 
 
 def main():

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed, effective_n_jobs, parallel_config
 from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv, cross_val_score
@@ -380,7 +380,11 @@ def _cv_fold_scores(estimator, X, Y, splits, scorer, seed=None, seeded=()):
 
 def _null_batch(estimator, X, Y, splits, scorer, gene_pos, perms, seeds, seeded):
     values = X.to_numpy(dtype=float)
-    with _one_thread():
+    # A batch is one task: its folds run here, one after the other. Without
+    # the sequential backend, joblib's Dask backend (which ignores n_jobs and
+    # is inherited by nested calls inside a worker) would send every fold fit
+    # back to the scheduler while this task waits for it.
+    with _one_thread(), parallel_config(backend="sequential"):
         return np.vstack(
             [
                 _cv_fold_scores(

@@ -1,5 +1,7 @@
 """Spin tests of a neural model on a Dask cluster (joblib's dask backend)."""
 
+import time
+
 import numpy as np
 import pytest
 from joblib import parallel_backend
@@ -37,11 +39,12 @@ def test_neural_spin_test_on_dask_matches_serial():
     serial = spin_test(_tiny_mlp(), ds.X, ds.Y, **kw)
     with (
         distributed.LocalCluster(
-            # One single-threaded worker in this process keeps the test fast.
-            # Real clusters: worker processes with one thread each (torch
-            # fits seed the process-wide generator, so concurrent fits in
-            # threads of one process take turns on a lock).
-            n_workers=1,
+            # Two single-threaded workers in this process keep the test fast
+            # (with one worker, joblib would run everything here without
+            # Dask). Real clusters: worker processes with one thread each
+            # (torch fits seed the process-wide generator, so concurrent fits
+            # in threads of one process take turns on a lock).
+            n_workers=2,
             threads_per_worker=1,
             processes=False,
             protocol="tcp",
@@ -51,8 +54,17 @@ def test_neural_spin_test_on_dask_matches_serial():
         distributed.Client(cluster) as client,
         parallel_backend("dask"),
     ):
+        client.get_task_stream()  # starts the scheduler's record of tasks
+        start = time.time()
         remote = spin_test(_tiny_mlp(), ds.X, ds.Y, n_jobs=-1, **kw)
-        assert len(client.scheduler_info()["workers"]) == 1
+        assert len(client.scheduler_info()["workers"]) == 2
+        stream = client.get_task_stream(start=start)
+    # The two fold fits of the true score are tasks; each null's fold fits run
+    # inside its batch's task, not as tasks of their own sent back to the
+    # scheduler (joblib's Dask backend is inherited by nested calls).
+    keys = [str(task["key"]) for task in stream]
+    assert sum("_fit_and_score" in k for k in keys) == 2
+    assert sum("_null_batch" in k for k in keys) >= 1
     assert np.all(np.isfinite(serial.null_scores))
     assert np.array_equal(serial.null_scores, remote.null_scores)
     assert np.array_equal(serial.permutations, remote.permutations)
