@@ -221,7 +221,7 @@ def bench_dask(n_null, workers_list):
     environ = dask.config.get("distributed.nanny.pre-spawn-environ")
     for w in workers_list:
         if w == 1:
-            print("       1  (skipped: joblib runs n_jobs=1 in this process, not on Dask)")
+            print(f"{w:8d}  skipped: joblib runs one job in this process")
             continue
         for label, extra in (
             ("Dask default", {}),
