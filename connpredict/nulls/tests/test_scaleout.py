@@ -3,7 +3,6 @@
 import time
 
 import numpy as np
-import pytest
 from joblib import parallel_backend
 from sklearn.model_selection import KFold
 
@@ -27,8 +26,7 @@ def _tiny_mlp():
     )
 
 
-def test_neural_spin_test_on_dask_matches_serial():
-    distributed = pytest.importorskip("distributed")
+def test_neural_spin_test_on_dask_matches_serial(dask_client):
     ds = make_synthetic_connectome(n_regions=16, n_genes=4, random_state=0)
     kw = dict(
         cv=KFold(2, shuffle=True, random_state=0),
@@ -37,28 +35,12 @@ def test_neural_spin_test_on_dask_matches_serial():
         random_state=3,
     )
     serial = spin_test(_tiny_mlp(), ds.X, ds.Y, **kw)
-    with (
-        distributed.LocalCluster(
-            # Two single-threaded workers in this process keep the test fast
-            # (with one worker, joblib would run everything here without
-            # Dask). Real clusters: worker processes with one thread each
-            # (torch fits seed the process-wide generator, so concurrent fits
-            # in threads of one process take turns on a lock).
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp",
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-        parallel_backend("dask"),
-    ):
-        client.get_task_stream()  # starts the scheduler's record of tasks
-        start = time.time()
+    dask_client.get_task_stream()  # starts the scheduler's record of tasks
+    start = time.time()
+    with parallel_backend("dask"):
         remote = spin_test(_tiny_mlp(), ds.X, ds.Y, n_jobs=-1, **kw)
-        assert len(client.scheduler_info()["workers"]) == 2
-        stream = client.get_task_stream(start=start)
+    assert len(dask_client.scheduler_info()["workers"]) == 2
+    stream = dask_client.get_task_stream(start=start)
     # The two fold fits of the true score are tasks; each null's fold fits run
     # inside its batch's task, not as tasks of their own sent back to the
     # scheduler (joblib's Dask backend is inherited by nested calls).

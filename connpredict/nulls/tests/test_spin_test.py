@@ -171,22 +171,10 @@ def test_n_jobs_invariance(ds):
     assert serial.pvalue == parallel.pvalue
 
 
-def test_dask_backend_matches_serial(ds):
-    distributed = pytest.importorskip("distributed")
+def test_dask_backend_matches_serial(ds, dask_client):
     kw = dict(cv=CV, n_permutations=6, regions=ds.regions, random_state=2)
     serial = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, **kw)
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=False,
-            protocol="tcp",
-            host="127.0.0.1",
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster),
-        parallel_backend("dask"),
-    ):
+    with parallel_backend("dask"):
         remote = spin_test(_GeneCorrRegressor(), ds.X, ds.Y, n_jobs=-1, **kw)
     assert np.array_equal(serial.null_scores, remote.null_scores)
     assert serial.pvalue == remote.pvalue
