@@ -60,6 +60,10 @@ class ModelSpec(NamedTuple):
 
 # tiny, fast settings for the neural models in the common tests
 _NEURAL_SMALL = {"max_iter": 2, "n_ensemble": 1, "batch_size": 64, "random_state": 0}
+# the smallest transformer, for SMTRegressor's and SMTClassifier's tests
+_SMT_SMALL = dict(
+    token_size=2, d_model=8, n_heads=2, n_layers=1, head_dims=(8,), **_NEURAL_SMALL
+)
 
 MODELS = (
     ModelSpec(
@@ -128,22 +132,11 @@ MODELS = (
         params={"n_ensemble": 1},
         quick_params={"max_iter": 3},
         test_params=(
-            dict(
-                token_size=2,
-                d_model=8,
-                n_heads=2,
-                n_layers=1,
-                head_dims=(8,),
-                **_NEURAL_SMALL,
-            ),
+            _SMT_SMALL,
             # the options of RESEARCH_PARAMS["smt"]
             dict(
-                token_size=2,
-                d_model=8,
-                n_heads=2,
-                n_layers=1,
+                _SMT_SMALL,
                 head="concat",
-                head_dims=(8,),
                 symmetric=False,
                 layer_norm="post",
                 ffn_activation="relu",
@@ -155,7 +148,6 @@ MODELS = (
                 standardize=False,
                 lr_schedule={"factor": 0.3, "patience": 1},
                 restore_best=False,
-                **_NEURAL_SMALL,
             ),
         ),
     ),
@@ -179,16 +171,7 @@ MODELS = (
         "SMTClassifier",
         "connpredict.models._neural_classifiers",
         "neural",
-        test_params=(
-            dict(
-                token_size=2,
-                d_model=8,
-                n_heads=2,
-                n_layers=1,
-                head_dims=(8,),
-                **_NEURAL_SMALL,
-            ),
-        ),
+        test_params=(_SMT_SMALL,),
         task="classification",
     ),
     ModelSpec(
