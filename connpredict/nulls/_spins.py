@@ -389,8 +389,9 @@ def _spins_from_rotations(groups, rotations, method, n_regions, *, n_jobs=None):
         for a, b in itertools.pairwise(bounds):
             tasks.append((idx, a, b, pts, R[a:b]))
     if len(bounds) > 2:
-        # lapx, numba and numpy release the GIL: threads avoid copying the
-        # results. scipy's assignment solver and the numpy Váša hold it.
+        # lapx's solver and the numba Váša kernel release the GIL, so threads
+        # share the work without copying results; scipy's solver and the
+        # numpy Váša (many small numpy calls) hold it and go to processes.
         threads = (method == "hungarian" and _assign._LAPX_BATCH is not None) or (
             method == "vasa" and _vasa.compiled_vasa() is not None
         )
