@@ -7,9 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from connpredict.utils._contract import SPHERE_COLUMNS
+
 logger = logging.getLogger(__name__)
 
-SPHERE_COLUMNS = ("sphere_x", "sphere_y", "sphere_z")
 # vertex counts of the standard meshes
 _MESHES = {
     10242: "fsaverage5",

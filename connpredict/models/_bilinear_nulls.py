@@ -29,9 +29,6 @@ from connpredict.models._rules import pairwise_distances
 from connpredict.utils._contract import upper_triangle
 from connpredict.utils._stats import pearson_r
 
-#: What the refits score: Pearson r over the pairs of each test block.
-SCORING = "pearson_r"
-
 
 def bilinear_null_refitter(estimator, coord_columns):
     """The fast-refit factory of a bilinear estimator, or None.

@@ -29,7 +29,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state
 
-SPHERE_COLUMNS = ("sphere_x", "sphere_y", "sphere_z")
+from connpredict.utils._contract import SPHERE_COLUMNS
+
 TREATMENTS = ("sphere", "rotated", "fixed")
 _STANDARD_HEMI = {"L", "R"}
 

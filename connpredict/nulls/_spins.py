@@ -24,9 +24,9 @@ from sklearn.utils import check_random_state
 from connpredict.nulls import _assign, _vasa
 from connpredict.nulls._regions import needs_treatment, treated_spins
 from connpredict.nulls._validation import check_count, check_sphere_points
+from connpredict.utils._contract import SPHERE_COLUMNS
 
 SPIN_METHODS = ("hungarian", "vasa", "nearest")
-SPHERE_COLUMNS = ("sphere_x", "sphere_y", "sphere_z")
 _MIRROR = np.diag([-1.0, 1.0, 1.0])
 # Permutations processed at once by the vectorised methods (bounds memory).
 _CHUNK = 128

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 
 COORD_COLUMNS = ("x", "y", "z")
+# A region table's unit-sphere centroids (cortical spins, user atlases).
+SPHERE_COLUMNS = ("sphere_x", "sphere_y", "sphere_z")
 
 _MIN_REGIONS = 3
 
