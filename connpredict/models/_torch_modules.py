@@ -43,6 +43,22 @@ def _mlp(in_dim, hidden_dims, out_dim, dropout, *, activation=nn.GELU):
     return nn.Sequential(*layers)
 
 
+def _relu_bn_dropout(width, dropout):
+    """ReLU -> BatchNorm -> dropout, the research heads' block after a Linear."""
+    return [nn.ReLU(), nn.BatchNorm1d(width), nn.Dropout(dropout)]
+
+
+def _relu_bn_layers(in_dim, hidden_dims, dropout):
+    """Linear + :func:`_relu_bn_dropout` for each hidden size, then Linear to 1."""
+    layers = []
+    d = in_dim
+    for h in hidden_dims:
+        layers += [nn.Linear(d, h), *_relu_bn_dropout(h, dropout)]
+        d = h
+    layers.append(nn.Linear(d, 1))
+    return layers
+
+
 def _pair_distance(coords_a, coords_b):
     """Euclidean distance between paired coordinate rows, shape (P, 1)."""
     return torch.linalg.vector_norm(coords_a - coords_b, dim=-1, keepdim=True)
@@ -93,18 +109,8 @@ class ConcatPairHead(nn.Module):
         super().__init__()
         self.use_distance = bool(use_distance)
         self.symmetric = bool(symmetric)
-        layers = []
-        d = 2 * emb_dim + int(self.use_distance)
-        for h in hidden_dims:
-            layers += [
-                nn.Linear(d, h),
-                nn.ReLU(),
-                nn.BatchNorm1d(h),
-                nn.Dropout(dropout),
-            ]
-            d = h
-        layers.append(nn.Linear(d, 1))
-        self.mlp = nn.Sequential(*layers)
+        in_dim = 2 * emb_dim + int(self.use_distance)
+        self.mlp = nn.Sequential(*_relu_bn_layers(in_dim, hidden_dims, dropout))
 
     def forward(self, emb_a, emb_b, coords_a=None, coords_b=None):
         ab = [emb_a, emb_b]
@@ -238,18 +244,10 @@ class PairMLPModule(_Decoded):
             # first layer split into the halves acting on region i and region j
             self.first = nn.Linear(in_dim, 2 * h1)
             self.dist_proj = nn.Linear(1, h1, bias=False) if use_distance else None
-            layers = [nn.ReLU(), nn.BatchNorm1d(h1), nn.Dropout(dropout)]
-            d = h1
-            for h in hidden_dims[1:]:
-                layers += [
-                    nn.Linear(d, h),
-                    nn.ReLU(),
-                    nn.BatchNorm1d(h),
-                    nn.Dropout(dropout),
-                ]
-                d = h
-            layers.append(nn.Linear(d, 1))
-            self.rest = nn.Sequential(*layers)
+            self.rest = nn.Sequential(
+                *_relu_bn_dropout(h1, dropout),
+                *_relu_bn_layers(h1, hidden_dims[1:], dropout),
+            )
             self._h1 = h1
         else:
             raise ValueError(f"unknown architecture {architecture!r}")
