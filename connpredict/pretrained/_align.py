@@ -6,9 +6,10 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from connpredict.utils._contract import COORD_COLUMNS
+
 logger = logging.getLogger("connpredict.pretrained")
 
-_COORDS = ("x", "y", "z")
 #: default smallest fraction of a model's genes an expression table must have
 MIN_COVERAGE = 0.8
 # generous bounds of MNI152 brain coordinates, in mm
@@ -23,7 +24,8 @@ def _model_columns(model):
             "(genes by name and x, y, z) before predicting on a new atlas."
         )
     names = [str(n) for n in names]
-    return [n for n in names if n not in _COORDS], [n for n in names if n in _COORDS]
+    genes = [n for n in names if n not in COORD_COLUMNS]
+    return genes, [n for n in names if n in COORD_COLUMNS]
 
 
 def _training_means(model):
@@ -67,13 +69,13 @@ def check_mni_coordinates(coords):
     ...
     ValueError: The coordinates look like voxel indices ...
     """
-    missing = [c for c in _COORDS if c not in coords.columns]
+    missing = [c for c in COORD_COLUMNS if c not in coords.columns]
     if missing:
         raise ValueError(
             f"The region table lacks coordinate column(s) {missing}: give each "
             "region's MNI152 centroid in columns x, y, z (mm)."
         )
-    xyz = coords.loc[:, list(_COORDS)].to_numpy(dtype=float)
+    xyz = coords.loc[:, list(COORD_COLUMNS)].to_numpy(dtype=float)
     bad = ~np.isfinite(xyz).all(axis=1)
     if bad.any():
         labels = list(coords.index[bad][:5])
@@ -87,7 +89,7 @@ def check_mni_coordinates(coords):
             "numbers); convert them to MNI152 millimetres with the image's "
             "affine (e.g. nibabel.affines.apply_affine) first."
         )
-    for i, c in enumerate(_COORDS):
+    for i, c in enumerate(COORD_COLUMNS):
         lo, hi = _MNI_RANGE[c]
         if xyz[:, i].min() < lo or xyz[:, i].max() > hi:
             raise ValueError(
@@ -177,7 +179,7 @@ def align_regions(model, X, *, min_coverage=MIN_COVERAGE):
             "Match gene symbols (the model's genes are in read_metadata()) or "
             "lower min_coverage knowingly."
         )
-    known = set(genes) | set(coords) | set(_COORDS)
+    known = set(genes) | set(coords) | set(COORD_COLUMNS)
     extra = [c for c in X.columns if c not in known]
     if extra:
         logger.info(

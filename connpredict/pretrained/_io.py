@@ -27,13 +27,14 @@ import zipfile
 import numpy as np
 import pandas as pd
 
+from connpredict.utils._contract import COORD_COLUMNS
+
 FORMAT = "connpredict-estimator"
 #: version of the file layout written by :func:`save_estimator`
 FORMAT_VERSION = 1
 _META = "__meta__.npy"
 _SUM = "__sha256__.npy"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
-_COORDS = ("x", "y", "z")
 
 # scikit-learn classes that registered estimators keep as fitted attributes
 _SKLEARN = {
@@ -301,8 +302,8 @@ def _training_info(est):
         return {"genes": None, "coordinates": None}
     names = [str(n) for n in names]
     return {
-        "genes": [n for n in names if n not in _COORDS],
-        "coordinates": [n for n in names if n in _COORDS],
+        "genes": [n for n in names if n not in COORD_COLUMNS],
+        "coordinates": [n for n in names if n in COORD_COLUMNS],
     }
 
 

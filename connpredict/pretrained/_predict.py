@@ -8,8 +8,7 @@ import pandas as pd
 
 from connpredict.pretrained._align import MIN_COVERAGE, align_regions
 from connpredict.utils import pair_indices
-
-_COORDS = ["x", "y", "z"]
+from connpredict.utils._contract import COORD_COLUMNS
 
 
 def combine_inputs(expression, regions):
@@ -48,7 +47,7 @@ def combine_inputs(expression, regions):
                 f"Region labels must be unique in the {name} table; duplicated: "
                 f"{list(dup[:5])}."
             )
-    missing = [c for c in _COORDS if c not in regions.columns]
+    missing = [c for c in COORD_COLUMNS if c not in regions.columns]
     if missing:
         raise ValueError(
             f"The region table lacks column(s) {missing}: give MNI152 centroids "
@@ -60,8 +59,8 @@ def combine_inputs(expression, regions):
             f"{len(absent)} expression region(s) have no row in the region "
             f"table, e.g. {absent[:5]}: the label columns must match."
         )
-    genes = expression.drop(columns=[c for c in _COORDS if c in expression])
-    return genes.join(regions.loc[expression.index, _COORDS])
+    genes = expression.drop(columns=[c for c in COORD_COLUMNS if c in expression])
+    return genes.join(regions.loc[expression.index, list(COORD_COLUMNS)])
 
 
 def predict_connectome(model, X, *, min_coverage=MIN_COVERAGE):
@@ -172,7 +171,7 @@ def _figures(Y, X, n_edges):
     _draw_edges(
         fig,
         adj,
-        X.loc[:, _COORDS].to_numpy(dtype=float),
+        X.loc[:, list(COORD_COLUMNS)].to_numpy(dtype=float),
         vmax=vmax,
         title=f"strongest {kept} predicted edges",
     )
