@@ -13,6 +13,7 @@ from connpredict.experiment._result import ExperimentResult
 from connpredict.experiment._schema import TABLES
 from connpredict.metrics._names import PRIMARY_METRIC
 from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
+from connpredict.utils._stats import pearson_r
 
 logger = logging.getLogger("connpredict.experiment")
 
@@ -473,8 +474,6 @@ def region_scores(Y_true, Y_pred):
     >>> region_scores(Y, 2 * Y)["r"].round(3).tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
-    from connpredict.metrics._regression import _pearson
-
     t = np.asarray(Y_true, dtype=float)
     p = np.asarray(Y_pred, dtype=float)
     n = t.shape[0]
@@ -482,7 +481,7 @@ def region_scores(Y_true, Y_pred):
     for i in range(n):
         others = np.arange(n) != i
         if n - 1 >= MIN_FOLD_REGIONS:
-            r[i] = _pearson(t[i, others], p[i, others])
+            r[i] = pearson_r(t[i, others], p[i, others])
     return pd.DataFrame(
         {"r": r, "n_pairs": n - 1},
         index=pd.Index(getattr(Y_true, "index", range(n)), name="region"),

@@ -6,8 +6,9 @@ from sklearn import metrics as sk_metrics
 
 from connpredict.metrics._names import ALIASES, NETWORK_METRIC, metric_names
 from connpredict.metrics._pairs import _as_pairs, _pair_table
-from connpredict.metrics._regression import _pearson, _spearman, geodesic_distance
+from connpredict.metrics._regression import _spearman, geodesic_distance
 from connpredict.utils._contract import COORD_COLUMNS
+from connpredict.utils._stats import pearson_r
 
 #: Distance bin edges in mm (the research system's 175/3 and 350/3).
 DISTANCE_EDGES = (175.0 / 3.0, 350.0 / 3.0)
@@ -81,7 +82,7 @@ def _check_min_pairs(min_pairs):
 def _subset_r(t, p, mask, min_pairs):
     if int(np.count_nonzero(mask)) < min_pairs:
         return float("nan")
-    return _pearson(t[mask], p[mask])
+    return pearson_r(t[mask], p[mask])
 
 
 def _regression_metrics(pairs, tab, regions, min_pairs, geodesic_kwargs):
@@ -92,7 +93,7 @@ def _regression_metrics(pairs, tab, regions, min_pairs, geodesic_kwargs):
         "mse": lambda: float(np.mean((t - p) ** 2)),
         "mae": lambda: float(np.mean(np.abs(t - p))),
         "r2": lambda: _r2(t, p),
-        "pearson_r": lambda: _pearson(t, p),
+        "pearson_r": lambda: pearson_r(t, p),
         "spearman_r": lambda: _spearman(t, p),
     }
     if pairs.kind == "square" and pairs.Y_true is not None:

@@ -17,15 +17,12 @@ import scipy.stats
 from connpredict.metrics._pairs import _align_frames, _as_pairs
 from connpredict.utils._stats import pearson_r
 
-# the one Pearson r of the package (NaN when undefined, clipped to [-1, 1])
-_pearson = pearson_r
-
 
 def _spearman(a, b):
     """Spearman rho (Pearson r of average ranks); NaN for constant input."""
     if np.asarray(a).size < 2:
         return float("nan")
-    return _pearson(scipy.stats.rankdata(a), scipy.stats.rankdata(b))
+    return pearson_r(scipy.stats.rankdata(a), scipy.stats.rankdata(b))
 
 
 def mean_squared_error(Y_true, Y_pred):
@@ -129,7 +126,7 @@ def pearson_corr(Y_true, Y_pred):
     0.9979
     """
     p = _as_pairs(Y_true, Y_pred)
-    return _pearson(p.true, p.pred)
+    return pearson_r(p.true, p.pred)
 
 
 def spearman_corr(Y_true, Y_pred):
