@@ -20,6 +20,8 @@ import warnings
 
 import numpy as np
 
+from connpredict.utils._contract import COORD_COLUMNS
+
 logger = logging.getLogger(__name__)
 
 #: Name of the hook method on an estimator.
@@ -40,7 +42,7 @@ def _refitter_factory(estimator, scoring, coord_columns):
     return hook(tuple(coord_columns))
 
 
-def has_fast_path(estimator, scoring="pearson_r", coord_columns=("x", "y", "z")):
+def has_fast_path(estimator, scoring="pearson_r", coord_columns=COORD_COLUMNS):
     """Whether :func:`spin_test` refits ``estimator`` by its fast path."""
     return _refitter_factory(estimator, scoring, coord_columns) is not None
 
@@ -54,7 +56,7 @@ def fast_null_scores(
     scoring,
     gene_pos,
     *,
-    coord_columns=("x", "y", "z"),
+    coord_columns=COORD_COLUMNS,
     check=None,
     n_jobs=None,
 ):

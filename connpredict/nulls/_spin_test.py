@@ -728,8 +728,7 @@ def _surrogate_maps(surrogates, X, gene_pos, n_permutations, rng):
         )
     values = X.iloc[:, gene_pos[0]].to_numpy(dtype=float)
     if callable(surrogates):
-        seed = int(rng.randint(np.iinfo(np.int32).max))
-        maps = surrogates(values.copy(), n_permutations, random_state=seed)
+        maps = surrogates(values.copy(), n_permutations, random_state=draw_seed(rng))
     else:
         maps = surrogates
     maps = np.array(maps, dtype=float)
