@@ -142,7 +142,8 @@ def _cmd_predict(args):
     except (ValueError, TypeError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
     print(f"Predicted {len(Y)} regions with {args.model}: {paths['connectome']}")
-    print(f"Page: {paths['html']}")
+    if paths["html"]:
+        print(f"Page: {paths['html']}")
     return 0
 
 
@@ -257,6 +258,14 @@ def main(argv=None):
     try:
         return args.func(args)
     except UsageError as exc:
+        print(f"connpredict: error: {exc}", file=sys.stderr)
+        return _EXIT_USAGE
+    except ImportError as exc:
+        from connpredict.utils import MissingDependencyError
+
+        if not isinstance(exc, MissingDependencyError):
+            raise
+        # an optional dependency this command needs: one line naming its extra
         print(f"connpredict: error: {exc}", file=sys.stderr)
         return _EXIT_USAGE
     except KeyboardInterrupt:

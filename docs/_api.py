@@ -43,7 +43,11 @@ API_SECTIONS = (
         "package; predicting the connectome of a new parcellation.",
     ),
     ("connpredict.report", "Report", "The HTML report and its figures."),
-    ("connpredict.utils", "Utilities", "Helpers of the data contract."),
+    (
+        "connpredict.utils",
+        "Utilities",
+        "Helpers of the data contract, and the import of optional dependencies.",
+    ),
 )
 
 

@@ -7,7 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from connpredict.utils import import_optional
 from connpredict.utils._contract import SPHERE_COLUMNS
+
+_NEEDS_PLOT = "Surface atlases (the fsaverage5 meshes)"
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +41,7 @@ def _is_path(value):
 
 
 def _load_image(atlas):
-    import nibabel as nib
+    nib = import_optional("nibabel", "atlas_regions")
 
     if _is_path(atlas):
         path = Path(atlas)
@@ -105,8 +108,8 @@ def _check_ids(found, info, where):
 # ---------------------------------------------------------------- fsaverage5
 def _fsaverage5():
     """Bundled nilearn fsaverage5 meshes: {kind: (left, right) coordinates}."""
-    import nibabel as nib
-    from nilearn import datasets
+    nib = import_optional("nibabel", "atlas_regions")
+    datasets = import_optional("nilearn", _NEEDS_PLOT).datasets
 
     files = datasets.fetch_surf_fsaverage("fsaverage5")
     out = {}
@@ -119,7 +122,7 @@ def _fsaverage5():
 
 
 def _mesh_coords(value, name):
-    import nibabel as nib
+    nib = import_optional("nibabel", "atlas_regions")
 
     if _is_path(value):
         value = nib.load(value)
@@ -187,7 +190,7 @@ def _meshes_for(n_vertices, mesh, surface):
 # ------------------------------------------------------------------- surfaces
 def _read_surface_labels(value, side):
     """Vertex labels of one hemisphere: ``(values, {value: name})``."""
-    import nibabel as nib
+    nib = import_optional("nibabel", "atlas_regions")
 
     if _is_path(value):
         path = Path(value)

@@ -33,7 +33,7 @@ def get_data_home(data_home=None):
     Returns
     -------
     data_home : pathlib.Path
-        The resolved folder.
+        The folder, as an absolute path.
 
     Raises
     ------
@@ -44,14 +44,15 @@ def get_data_home(data_home=None):
     --------
     >>> import tempfile
     >>> from connpredict.datasets import get_data_home
-    >>> get_data_home(tempfile.mkdtemp()).is_dir()
-    True
+    >>> home = get_data_home(tempfile.mkdtemp())
+    >>> home.is_dir(), home.is_absolute()
+    (True, True)
     """
     if data_home is None:
         data_home = os.environ.get(_ENV_DATA_HOME) or os.path.join(
             "~", "connpredict_data"
         )
-    path = Path(os.path.expanduser(str(data_home)))
+    path = Path(os.path.abspath(os.path.expanduser(str(data_home))))
     fix = "set CONNPREDICT_DATA (or data_home=) to a folder, or move that file away."
     if path.exists() and not path.is_dir():
         raise ValueError(f"The data home {path} is a file, not a folder: {fix}")

@@ -6,7 +6,10 @@ hyper-parameters under ``models:``). :func:`resolve_options` validates and
 types them, raising one-line ``ValueError`` messages.
 """
 
+import json
 from pathlib import Path
+
+from connpredict.utils import import_optional
 
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 # option -> default; the YAML file takes the same keys (dashes or underscores)
@@ -103,6 +106,9 @@ def _null(value):
 def read_config(path):
     """Read a YAML file of main-job options (the keys of :data:`OPTIONS`).
 
+    YAML needs pyyaml (``pip install 'connpredict[yaml]'``); a ``.json`` file
+    is read without it.
+
     Dashes in keys read as underscores; the key ``null`` (which YAML reads
     as a missing value) is the option ``null``. The ``config.json`` of a
     results folder is accepted too (its ``model_params`` become the
@@ -118,18 +124,27 @@ def read_config(path):
     -------
     config : dict
     """
-    import yaml
-
     try:
         text = Path(path).read_bytes().decode("utf-8")
-        config = yaml.safe_load(text)
     except OSError as exc:
         raise ValueError(f"cannot read config file {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise ValueError(f"config file {path} is not UTF-8 text") from None
-    except yaml.YAMLError as exc:
-        problem = " ".join(str(exc).split())
-        raise ValueError(f"config file {path} is not valid YAML: {problem}") from None
+    if Path(path).suffix.lower() == ".json":
+        # a results folder's config.json: no YAML parser needed
+        try:
+            config = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"config file {path} is not valid JSON: {exc}") from None
+    else:
+        yaml = import_optional("yaml", f"Reading the YAML config file {path}")
+        try:
+            config = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            problem = " ".join(str(exc).split())
+            raise ValueError(
+                f"config file {path} is not valid YAML: {problem}"
+            ) from None
     if config is None:
         return {}
     if not isinstance(config, dict):

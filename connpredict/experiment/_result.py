@@ -256,8 +256,9 @@ class ExperimentResult:
         overwrite : bool, default=False
             Replace an existing non-empty folder.
         report : bool, default=False
-            Also write ``report.html`` (a failure to draw it is logged, not
-            raised: the results are kept).
+            Also write ``report.html`` (a failure to draw it, or matplotlib
+            and nilearn missing, is logged as a warning, not raised: the
+            results are kept).
         config : dict, default=None
             Extra entries for ``config.json`` (e.g. the input files).
 
@@ -305,9 +306,12 @@ class ExperimentResult:
 
     def _write_report(self, folder, *, shown_path):
         from connpredict.report._html import _build_report
+        from connpredict.utils import MissingDependencyError
 
         try:
             _build_report(folder, shown_path=shown_path)
+        except MissingDependencyError as exc:
+            logger.warning("report.html skipped (the results are saved): %s", exc)
         except Exception as exc:  # the results are saved; a report failure is not fatal
             logger.warning("the HTML report could not be built: %s", exc)
             logger.debug("report failure", exc_info=True)

@@ -13,6 +13,7 @@ from connpredict.experiment._result import ExperimentResult
 from connpredict.experiment._schema import TABLES
 from connpredict.metrics._names import PRIMARY_METRIC
 from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
+from connpredict.utils import import_optional
 from connpredict.utils._stats import pearson_r
 
 logger = logging.getLogger("connpredict.experiment")
@@ -56,7 +57,7 @@ def _check_device(device):
         )
     if device == "cpu":
         return device
-    import torch
+    torch = import_optional("torch", f"device {device!r}")
 
     try:
         kind = torch.device(device).type

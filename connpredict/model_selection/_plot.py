@@ -3,6 +3,7 @@
 import numpy as np
 
 from connpredict.model_selection._split import _get_coords
+from connpredict.utils import import_optional
 from connpredict.utils._contract import COORD_COLUMNS
 
 # (horizontal coordinate, vertical coordinate, title) of each projection
@@ -11,6 +12,7 @@ _VIEWS = (
     (0, 2, "coronal (x, z)"),
     (0, 1, "axial (x, y)"),
 )
+_NEEDS_PLOT = "plot_splits"
 _AXIS_NAMES = ("x (mm)", "y (mm)", "z (mm)")
 
 
@@ -50,7 +52,7 @@ def _fold_names(X, labels, n_folds, groups):
 
 
 def _fold_colors(n_folds):
-    from matplotlib import colormaps
+    colormaps = import_optional("matplotlib", _NEEDS_PLOT).colormaps
 
     cmap = colormaps["tab10" if n_folds <= 10 else "tab20"]
     return [cmap(i % cmap.N) for i in range(n_folds)]
@@ -115,7 +117,7 @@ def plot_splits(
     >>> len(fig.axes)
     3
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     coords = _get_coords(X, coord_columns, "plot_splits")
     labels, n_folds = _fold_assignment(X, cv, y=y, groups=groups)
@@ -172,10 +174,10 @@ def plot_splits(
 
 
 def _plot_glass(coords, labels, colors, name, fold_names=None, title=None):
-    import matplotlib.pyplot as plt
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-    from nilearn.plotting import plot_markers
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
+    ListedColormap = import_optional("matplotlib.colors", _NEEDS_PLOT).ListedColormap
+    Patch = import_optional("matplotlib.patches", _NEEDS_PLOT).Patch
+    plot_markers = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_markers
 
     n_folds = len(colors)
     fold_names = fold_names or [f"fold {f}" for f in range(n_folds)]

@@ -9,6 +9,7 @@ from joblib import Parallel, delayed
 from sklearn.base import clone
 from sklearn.model_selection import check_cv
 
+from connpredict.utils import import_optional
 from connpredict.utils._contract import align_unlabelled, check_pair_target
 
 __all__ = ["cross_val_predict"]
@@ -138,7 +139,7 @@ def cross_val_predict(
     if verbose and n_jobs in (None, 1):
         # one progress bar over the folds (a neural estimator's own bar, for
         # its epochs and ensemble members, shows below it and disappears)
-        from tqdm.auto import tqdm
+        tqdm = import_optional("tqdm.auto", "cross_val_predict(verbose=True)").tqdm
 
         results = [
             _fit_and_predict(estimator, X, Y_rows, train, test, pairs)

@@ -28,6 +28,7 @@ from sklearn.model_selection import BaseCrossValidator
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples
 
+from connpredict.utils import import_optional
 from connpredict.utils._contract import COORD_COLUMNS, train_block
 from connpredict.utils._stats import draw_seed
 
@@ -705,7 +706,7 @@ def _check_positive_edges(W):
 
 
 def _positive_graph(W):
-    import networkx as nx
+    nx = import_optional("networkx", "CommunitySplit")
 
     A = np.where(W > 0, W, 0.0)
     np.fill_diagonal(A, 0.0)
@@ -720,7 +721,7 @@ def _positive_graph(W):
 
 def _community_partition(W, resolution, n_splits, rng):
     """Louvain communities of the positive part of ``W`` (lists of indices)."""
-    import networkx as nx
+    nx = import_optional("networkx", "CommunitySplit")
 
     graph, A = _positive_graph(W)
     comms = nx.community.louvain_communities(
@@ -738,7 +739,7 @@ def _community_partition(W, resolution, n_splits, rng):
 
 
 def _split_largest(graph, comms, resolution, rng):
-    import networkx as nx
+    nx = import_optional("networkx", "CommunitySplit")
 
     order = sorted(range(len(comms)), key=lambda i: (-len(comms[i]), comms[i][0]))
     target = comms[order[0]]

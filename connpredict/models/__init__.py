@@ -1,7 +1,9 @@
 """Connectome regressors: rules-based, bilinear, PLS and neural models.
 
-The neural models (:class:`PairMLPRegressor`, :class:`SMTRegressor`) import
-torch only when first used.
+The neural models (:class:`PairMLPRegressor`, :class:`SMTRegressor` and their
+classifiers) import torch and skorch only when first used; without them
+(``pip install 'connpredict[neural]'``) that first use raises a one-line
+:class:`~connpredict.utils.MissingDependencyError`.
 """
 
 import importlib
@@ -11,6 +13,8 @@ from connpredict.models._registry import model_specs
 
 # public name -> private module defining it (from the model registry)
 _MODELS = {spec.name: spec.module for spec in model_specs()}
+# the neural models need the [neural] extra
+_NEURAL = {spec.name for spec in model_specs() if spec.family == "neural"}
 # public names that are not estimators
 _OTHER = {
     # the published research recipes: parameter dicts of the estimators above
@@ -28,6 +32,12 @@ __all__ = [name for name, mod in _PUBLIC.items() if _module_exists(mod)]
 
 def __getattr__(name):
     if name in _PUBLIC and name in __all__:
+        if name in _NEURAL:
+            # imported here: importing this package stays free of numpy
+            from connpredict.utils import import_optional
+
+            import_optional("torch", name)
+            import_optional("skorch", name)
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
         globals()[name] = value
         return value

@@ -24,6 +24,7 @@ from skorch.helper import predefined_split
 
 from connpredict.models._base import BaseConnectomeRegressor
 from connpredict.models._torch_data import PairBatch, PairDataset, PairLoader
+from connpredict.utils import import_optional
 from connpredict.utils._contract import pair_indices
 from connpredict.utils._stats import draw_seed
 
@@ -460,7 +461,7 @@ class NeuralConnectomeRegressor(
         """The one progress display of ``verbose`` (a tqdm bar), or None."""
         if not self.verbose:
             return None
-        from tqdm.auto import tqdm
+        tqdm = import_optional("tqdm.auto", f"{type(self).__name__}(verbose=1)").tqdm
 
         return tqdm(
             total=self.n_ensemble * self.max_iter,

@@ -2,6 +2,10 @@
 
 import numpy as np
 
+from connpredict.utils import import_optional
+
+_NEEDS_PLOT = "plot_null_distribution"
+
 
 def plot_null_distribution(result, ax=None, *, bins=30, color="0.6", title=None):
     """Histogram of the null scores with the true score and the p-value.
@@ -41,7 +45,7 @@ def plot_null_distribution(result, ax=None, *, bins=30, color="0.6", title=None)
     >>> len(fig.axes)
     1
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 3.5))

@@ -27,6 +27,7 @@ from connpredict.nulls._spins import (
     spin_permutations,
 )
 from connpredict.nulls._validation import check_count
+from connpredict.utils import import_optional
 from connpredict.utils._contract import COORD_COLUMNS, check_regions_X
 from connpredict.utils._stats import draw_seed
 
@@ -768,7 +769,7 @@ def _generic_nulls(
     out = []
     bar = None
     if verbose:
-        from tqdm.auto import tqdm
+        tqdm = import_optional("tqdm.auto", "spin_test(verbose=True)").tqdm
 
         bar = tqdm(total=n, desc="spin_test", unit="perm")
     try:

@@ -27,6 +27,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
+from connpredict.utils import import_optional
 from connpredict.utils._contract import COORD_COLUMNS
 
 FORMAT = "connpredict-estimator"
@@ -67,7 +68,10 @@ def _class_key(obj):
 def _resolve_class(key):
     registry = _registry_classes()
     if key in registry:
-        return getattr(importlib.import_module(registry[key]), key)
+        # through the public table, which names the extra a neural model needs
+        import connpredict.models
+
+        return getattr(connpredict.models, key)
     if key in _SKLEARN:
         module, name = _SKLEARN[key]
         return getattr(importlib.import_module(module), name)
@@ -233,7 +237,9 @@ class _Reader:
                 self.dec(v["__series__"]), index=self.dec(v["index"]), name=v["name"]
             )
         if "__history__" in v:
-            from skorch.history import History
+            History = import_optional(
+                "skorch.history", "Loading a neural model"
+            ).History
 
             return History(self.dec(v["__history__"]))
         if "__estimator__" in v:
@@ -258,7 +264,7 @@ class _Reader:
 
 
 def _rebuild_nets(est, modules, arrays):
-    import torch
+    torch = import_optional("torch", "Loading a neural model")
 
     from connpredict.models._torch_train import _PairNet
 

@@ -1,14 +1,17 @@
 """Predict the connectome of a new parcellation and write it out."""
 
 import html
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from connpredict.pretrained._align import MIN_COVERAGE, align_regions
-from connpredict.utils import pair_indices
+from connpredict.utils import MissingDependencyError, import_optional, pair_indices
 from connpredict.utils._contract import COORD_COLUMNS
+
+_NEEDS_PLOT = "The prediction page (prediction.html)"
 
 
 def combine_inputs(expression, regions):
@@ -151,7 +154,7 @@ def region_summary(Y):
 
 
 def _figures(Y, X, n_edges):
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     from connpredict.report import figure_to_data_uri
     from connpredict.report._brains import _draw_edges, _edge_matrix, _limit
@@ -206,7 +209,10 @@ def write_prediction(
     Returns
     -------
     paths : dict
-        ``"connectome"``, ``"regions"`` and ``"html"`` paths.
+        ``"connectome"``, ``"regions"`` and ``"html"`` paths; ``"html"`` is
+        None when matplotlib or nilearn is missing (the page is skipped with
+        a ``UserWarning`` naming ``pip install 'connpredict[plot]'``; the
+        CSV files are written).
 
     Examples
     --------
@@ -231,7 +237,15 @@ def write_prediction(
         "html": "prediction.html",
     }
     summary = region_summary(Y)
-    matrix, brain, kept = _figures(Y, X, n_edges)
+    try:
+        matrix, brain, kept = _figures(Y, X, n_edges)
+    except MissingDependencyError as exc:
+        warnings.warn(f"prediction.html skipped: {exc}", UserWarning, stacklevel=2)
+        with staged_folder(out) as tmp:
+            Y.to_csv(tmp / files["connectome"], index_label="label")
+            summary.to_csv(tmp / files["regions"], index_label="label")
+        paths = {k: str(Path(out) / name) for k, name in files.items()}
+        return {**paths, "html": None}
     A = Y.to_numpy(dtype=float)
     i, j = pair_indices(len(A))
     order = np.argsort(-A[i, j], kind="stable")[:10]

@@ -8,6 +8,9 @@ import numpy as np
 import pandas as pd
 
 from connpredict.report._figures import _select_predictions, _splits, _style
+from connpredict.utils import import_optional
+
+_NEEDS_PLOT = "The report's brain figures"
 
 #: vertices farther than this from every region centroid stay blank (mm)
 SURFACE_MAX_DISTANCE = 30.0
@@ -141,8 +144,8 @@ def _limit(values):
 
 
 def _glass_markers(r, table):
-    import matplotlib.pyplot as plt
-    from nilearn.plotting import plot_markers
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
+    plot_markers = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_markers
 
     ok = np.isfinite(r.to_numpy(dtype=float))
     vmax = _limit(r)
@@ -166,9 +169,10 @@ def _glass_markers(r, table):
 
 
 def _surface(r, table):
-    import matplotlib.pyplot as plt
-    from nilearn.datasets import load_fsaverage
-    from nilearn.plotting import plot_surf_stat_map
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
+    load_fsaverage = import_optional("nilearn.datasets", _NEEDS_PLOT).load_fsaverage
+    plotting = import_optional("nilearn.plotting", _NEEDS_PLOT)
+    plot_surf_stat_map = plotting.plot_surf_stat_map
 
     if "hemisphere" in table.columns:
         hemi = table["hemisphere"].astype(str).str.upper().str[0]
@@ -246,7 +250,7 @@ def _draw_edges(figure, adj, coords, *, vmax, title, axes=None):
     Only regions with at least one edge are drawn; red edges are positive,
     blue negative, on the colour range ``[-vmax, vmax]``.
     """
-    from nilearn.plotting import plot_connectome
+    plot_connectome = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_connectome
 
     used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
     plot_connectome(
@@ -310,7 +314,7 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
     >>> len(fig.axes) >= 2
     True
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     if isinstance(n_edges, bool) or not isinstance(n_edges, (int, np.integer)):
         raise TypeError(f"n_edges must be a positive integer, got {n_edges!r}.")

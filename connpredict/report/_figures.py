@@ -8,6 +8,9 @@ import pandas as pd
 
 from connpredict.metrics._evaluate import DISTANCE_EDGES
 from connpredict.metrics._names import SUMMARY_METRICS, metric_label, metric_names
+from connpredict.utils import import_optional
+
+_NEEDS_PLOT = "The report's figures"
 
 #: metrics of the summary table, in this order (those present are shown)
 TABLE_METRICS = SUMMARY_METRICS
@@ -28,7 +31,7 @@ _STYLE = {
 
 @contextlib.contextmanager
 def _style():
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     with plt.rc_context(_STYLE):
         yield
@@ -105,7 +108,7 @@ def _models_in(order, sub):
 
 
 def _split_colors(splits):
-    from matplotlib import colormaps
+    colormaps = import_optional("matplotlib", _NEEDS_PLOT).colormaps
 
     fixed = {"spatial": "#3b6fb6", "random": "#e08a2c"}
     extra = colormaps["Dark2"]
@@ -239,7 +242,7 @@ def plot_scores(results, *, metric="pearson_r", ax=None):
     >>> len(fig.axes)
     1
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     _check_results(results)
     sub = results[results["metric"] == metric]
@@ -334,7 +337,7 @@ def plot_distance_performance(results, *, models=None):
     >>> len(fig.axes)
     1
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     _check_results(results)
     sub = results[results["metric"].isin(_DISTANCE_KEYS)]
@@ -402,7 +405,7 @@ def plot_distance_performance(results, *, models=None):
 
 
 def _model_colors(models):
-    from matplotlib import colormaps
+    colormaps = import_optional("matplotlib", _NEEDS_PLOT).colormaps
 
     cmap = colormaps["tab10"]
     return {m: cmap(k % cmap.N) for k, m in enumerate(models)}
@@ -476,7 +479,7 @@ def plot_network_performance(results, *, models=None):
     >>> len(fig.axes)  # the heat map and its colour bar
     2
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     _check_results(results)
     names = network_names(results)
@@ -626,7 +629,7 @@ def plot_predicted_connectome(
     >>> len(fig.axes) >= 3
     True
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     required = {"split", "seed", "model", "region_i", "region_j", "y_true", "y_pred"}
     missing = required - set(predictions.columns)
@@ -791,7 +794,7 @@ def plot_folds(folds, regions, *, splits=None, seed=None, kind="scatter"):
     >>> len(fig.axes)
     3
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
     from sklearn.model_selection import PredefinedSplit
 
     from connpredict.model_selection import plot_splits
@@ -869,7 +872,7 @@ def plot_nulls(nulls):
     >>> len(fig.axes)
     1
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     from connpredict.nulls import plot_null_distribution
 

@@ -30,6 +30,9 @@ from connpredict.report._figures import (
     summarize_results,
 )
 from connpredict.report._io import load_results
+from connpredict.utils import import_optional
+
+_NEEDS_PLOT = "The HTML report"
 
 logger = logging.getLogger(__name__)
 
@@ -138,7 +141,7 @@ def figure_to_data_uri(fig, *, dpi=_DPI):
     >>> figure_to_data_uri(fig).startswith("data:image/png;base64,")
     True
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
     buf = io.BytesIO()
     try:
@@ -622,6 +625,12 @@ def build_report(results_dir, *, dataset=None, output=None):
     path : Path
         The written HTML file.
 
+    Raises
+    ------
+    MissingDependencyError
+        When matplotlib or nilearn is missing (``pip install
+        'connpredict[plot]'``).
+
     Examples
     --------
     >>> import tempfile
@@ -642,6 +651,10 @@ def build_report(results_dir, *, dataset=None, output=None):
 
 def _build_report(results_dir, *, dataset=None, output=None, shown_path=None):
     """build_report, naming the folder ``shown_path`` (it may be built elsewhere)."""
+    # checked first: without [plot] the page would be all "could not be
+    # drawn" notes; better no page and a one-line reason
+    import_optional("matplotlib", _NEEDS_PLOT)
+    import_optional("nilearn", _NEEDS_PLOT)
     res = load_results(results_dir)
     shown_path = res.path if shown_path is None else Path(shown_path)
     regions = res.regions

@@ -1,4 +1,7 @@
-"""Helpers of the data contract (regions are samples, Y is a square connectome)."""
+"""Helpers of the data contract (regions are samples, Y is a square connectome).
+
+Also :func:`import_optional`, the one import of optional dependencies.
+"""
 
 from connpredict.utils._contract import (
     COORD_COLUMNS,
@@ -14,14 +17,17 @@ from connpredict.utils._contract import (
     train_block,
     upper_triangle,
 )
+from connpredict.utils._optional import MissingDependencyError, import_optional
 
 __all__ = [
     "COORD_COLUMNS",
+    "MissingDependencyError",
     "check_connectome",
     "check_pair_target",
     "check_regions_X",
     "cross_block",
     "gene_columns",
+    "import_optional",
     "matrix_to_pairs",
     "pair_indices",
     "pairs_to_matrix",

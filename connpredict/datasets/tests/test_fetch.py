@@ -44,6 +44,20 @@ def test_get_data_home_priority(tmp_path, monkeypatch):
     assert (tmp_path / "home" / "connpredict_data").is_dir()
 
 
+def test_relative_data_home_becomes_absolute(tmp_path, monkeypatch):
+    # README gives CONNPREDICT_DATA=../shared/data: relative to the working
+    # directory at the time of the call, returned absolute (a symlink or a
+    # later chdir must not change which folder it names)
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    (tmp_path / "repo").mkdir()
+    monkeypatch.chdir(tmp_path / "repo")
+    monkeypatch.setenv("CONNPREDICT_DATA", "../shared/data")
+    home = get_data_home()
+    assert home.is_absolute()
+    assert home == tmp_path / "shared" / "data"
+    assert get_data_home("../shared/data") == home
+
+
 def test_download_verifies_and_caches(server, tmp_path):
     path = fetch_file(
         "src/dir/good.csv", data_home=tmp_path, url=server + "good.csv", sha256=SHA

@@ -13,6 +13,7 @@ import pytest
 from connpredict.datasets import (
     dataset_files,
     genomic_order,
+    get_data_home,
     load_dataset,
     load_region_table,
 )
@@ -147,7 +148,9 @@ def _mirror(tmp_path, monkeypatch, ref):
     for key, source in _registry.SOURCES.items():
         link = root / source.repository / getattr(source, ref)
         link.parent.mkdir(parents=True, exist_ok=True)
-        link.symlink_to(Path(DATA, key), target_is_directory=True)
+        # the data home as the library resolves it: absolute, so the link
+        # works whatever the working directory (README gives a relative one)
+        link.symlink_to(get_data_home(DATA) / key, target_is_directory=True)
     httpd, base = _serve(root)
     monkeypatch.setattr(
         _registry,
