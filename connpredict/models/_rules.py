@@ -394,7 +394,9 @@ class CGERegressor(BaseConnectomeRegressor):
             raise ValueError("CGERegressor needs at least 2 gene columns.")
         Z = self._embed(X)
         rows, cols = pair_indices(Z.shape[0])
-        cge = np.sum(Z[rows] * Z[cols], axis=1)
+        # from the region x region product (n^2 floats), not the pair x gene
+        # arrays Z[rows] * Z[cols] (n^2/2 x genes floats, 3 GB at 2,000 regions)
+        cge = (Z @ Z.T)[rows, cols]
         y = Y_block[rows, cols]
         cc = cge - cge.mean()
         denom = np.dot(cc, cc)

@@ -216,6 +216,35 @@ def test_cge_pca_fitted_on_training_regions(data):
     )
 
 
+@pytest.mark.parametrize("n_components", [None, 4])
+def test_cge_fit_from_the_region_product_equals_the_pairwise_formula(n_components):
+    # the calibration uses corr(z_i, z_j) of every training pair; it is read
+    # from the region x region product (no pairs x genes array): the same
+    # numbers as the per-pair formula, written out as a loop here
+    ds = make_synthetic_connectome(n_regions=40, n_genes=15, random_state=3)
+    model = CGERegressor(n_components=n_components).fit(ds.X, ds.Y)
+    genes = ds.X.drop(columns=["x", "y", "z"]).to_numpy()
+    if n_components is not None:
+        genes = PCA(n_components, svd_solver="full").fit_transform(genes)
+    pairs, y = [], []
+    for i in range(40):
+        for j in range(i + 1, 40):
+            zi = genes[i] - genes[i].mean()
+            zj = genes[j] - genes[j].mean()
+            pairs.append(np.sum(zi * zj) / np.sqrt(np.sum(zi * zi) * np.sum(zj * zj)))
+            y.append(ds.Y.iloc[i, j])
+    pairs, y = np.array(pairs), np.array(y)
+    slope = np.sum((pairs - pairs.mean()) * (y - y.mean())) / np.sum(
+        (pairs - pairs.mean()) ** 2
+    )
+    intercept = y.mean() - slope * pairs.mean()
+    assert abs(model.coef_ - slope) < 1e-10
+    assert abs(model.intercept_ - intercept) < 1e-10
+    P = model.predict(ds.X).to_numpy()
+    iu = np.triu_indices(40, 1)
+    np.testing.assert_allclose(P[iu], intercept + slope * pairs, rtol=0, atol=1e-10)
+
+
 def test_cge_recovers_planted_calibration():
     rng = np.random.default_rng(0)
     X = pd.DataFrame(rng.normal(size=(25, 40)))
