@@ -7,6 +7,7 @@ report; ``connpredict datasets`` lists datasets and whether they are cached.
 """
 
 import argparse
+import contextlib
 import datetime
 import logging
 import sys
@@ -94,8 +95,13 @@ def _cmd_report(args):
 def _cmd_datasets(args):
     from connpredict.datasets import cache_status, get_data_home
 
-    print(f"data home: {get_data_home(args.data_home)}")
-    for name, row in cache_status(args.data_home).iterrows():
+    try:
+        home = get_data_home(args.data_home)
+        status_table = cache_status(home)
+    except ValueError as exc:  # a file given as the data home, ...
+        raise UsageError(str(exc)) from None
+    print(f"data home: {home}")
+    for name, row in status_table.iterrows():
         status = row["status"]
         if status not in ("embedded", "cached"):
             status = f"{status}: {row['n_cached']}/{row['n_files']} files cached"
@@ -243,6 +249,21 @@ def _show_progress(silent):
         log.propagate = False
 
 
+def _lock_output(stack, output):
+    """Hold the output folder's lock for the whole command (a second
+    ``connpredict`` writing the same folder fails at once, before any work)."""
+    if not output:
+        return
+    from connpredict.experiment import check_output_dir, output_lock
+
+    try:
+        # a file, a path under a file, an unwritable parent: the usual message
+        check_output_dir(output, overwrite=True)
+        stack.enter_context(output_lock(output))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def main(argv=None):
     """Entry point of the ``connpredict`` command; returns the exit code."""
     parser = build_parser()
@@ -256,7 +277,9 @@ def main(argv=None):
         return _EXIT_USAGE
     _show_progress(getattr(args, "silent", True))
     try:
-        return args.func(args)
+        with contextlib.ExitStack() as stack:
+            _lock_output(stack, getattr(args, "output", None))
+            return args.func(args)
     except UsageError as exc:
         print(f"connpredict: error: {exc}", file=sys.stderr)
         return _EXIT_USAGE
@@ -268,6 +291,11 @@ def main(argv=None):
         # an optional dependency this command needs: one line naming its extra
         print(f"connpredict: error: {exc}", file=sys.stderr)
         return _EXIT_USAGE
+    except OSError as exc:
+        # a full disk, a read-only or vanished folder: one line, not a traceback
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"connpredict: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("connpredict: interrupted; no results folder written", file=sys.stderr)
         return _EXIT_INTERRUPTED

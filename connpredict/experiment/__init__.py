@@ -6,7 +6,11 @@ results folder whose files are declared once in :data:`TABLES` (and read back
 by :func:`connpredict.report.load_results`).
 """
 
-from connpredict.experiment._result import ExperimentResult, check_output_dir
+from connpredict.experiment._result import (
+    ExperimentResult,
+    check_output_dir,
+    output_lock,
+)
 from connpredict.experiment._run import region_scores, run_experiment
 from connpredict.experiment._schema import TABLES
 
@@ -14,6 +18,7 @@ __all__ = [
     "TABLES",
     "ExperimentResult",
     "check_output_dir",
+    "output_lock",
     "region_scores",
     "run_experiment",
 ]

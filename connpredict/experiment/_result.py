@@ -1,10 +1,12 @@
 """``ExperimentResult``: the tables of one run and the results folder."""
 
 import contextlib
+import errno
 import json
 import logging
 import os
 import shutil
+import threading
 from pathlib import Path
 
 from connpredict.experiment._schema import CONFIG_FILE, REPORT_FILE, TABLES
@@ -77,19 +79,141 @@ def check_output_dir(directory, *, overwrite=False):
     return path
 
 
+_FULL = (errno.ENOSPC, errno.EDQUOT)
+# lock files this process holds: path -> [thread id, depth]
+_HELD = {}
+_HELD_GUARD = threading.Lock()
+
+
+def _lock_file(path):
+    path = Path(os.path.abspath(path))
+    return path.parent / f".{path.name}.lock"
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
+
+
+def _take(lock):
+    """Create ``lock`` exclusively; False if another live owner holds it."""
+    try:
+        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+    except FileExistsError:
+        try:
+            pid = int(lock.read_text().strip() or 0)
+        except (OSError, ValueError):
+            return False
+        if pid and pid != os.getpid() and not _pid_alive(pid):
+            # left by a process that died (kill -9, power cut): take it over
+            with contextlib.suppress(FileNotFoundError):
+                lock.unlink()
+            return _take(lock)
+        return False
+    with os.fdopen(fd, "w") as f:
+        f.write(f"{os.getpid()}\n")
+    return True
+
+
 @contextlib.contextmanager
-def staged_folder(path):
+def output_lock(directory):
+    """Hold an exclusive lock on an output folder while writing it.
+
+    A lock file ``.<name>.lock`` beside ``directory`` is created with
+    ``O_CREAT | O_EXCL`` (atomic on local file systems) and holds the
+    owner's process id; it is removed on exit. A second writer of the same
+    folder, in another process or another thread, fails at once instead of
+    replacing the first one's results. Re-entrant in the thread holding it.
+    A lock left by a process that no longer runs is taken over.
+
+    Parameters
+    ----------
+    directory : str or path-like
+        The output folder (it need not exist; its parent is created).
+
+    Yields
+    ------
+    lock : Path
+        The lock file.
+
+    Raises
+    ------
+    ValueError
+        When another process or thread holds the lock.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from connpredict.experiment import output_lock
+    >>> out = Path(tempfile.mkdtemp()) / "results"
+    >>> with output_lock(out) as lock:
+    ...     lock.exists()
+    True
+    >>> lock.exists()
+    False
+    """
+    lock = _lock_file(directory)
+    me = threading.get_ident()
+    with _HELD_GUARD:
+        held = _HELD.get(lock)
+        if held is not None and held[0] == me:
+            held[1] += 1
+            reentered = True
+        else:
+            reentered = False
+    if not reentered:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        with _HELD_GUARD:
+            busy = lock in _HELD or not _take(lock)
+            if not busy:
+                _HELD[lock] = [me, 1]
+        if busy:
+            try:
+                owner = lock.read_text().strip()
+            except OSError:
+                owner = "?"
+            raise ValueError(
+                f"another connpredict process (pid {owner}) is writing the output "
+                f"folder {Path(directory)}; wait for it to finish or choose another "
+                f"output folder (if no such process runs, delete {lock})."
+            )
+    try:
+        yield lock
+    finally:
+        with _HELD_GUARD:
+            _HELD[lock][1] -= 1
+            if _HELD[lock][1] == 0:
+                del _HELD[lock]
+                with contextlib.suppress(FileNotFoundError):
+                    lock.unlink()
+
+
+@contextlib.contextmanager
+def staged_folder(path, *, overwrite=False):
     """Write a folder atomically: yield a temporary sibling, rename it at the end.
 
     The caller checks ``path`` first (:func:`check_output_dir`). Files are
     written into a hidden sibling folder, which replaces ``path`` only when
     the ``with`` block ends without an error; on any error or interrupt the
     sibling is removed, so no folder that looks complete is left behind.
+    The folder is locked (:func:`output_lock`) while it is written, and
+    checked again before the rename: a folder another writer filled in the
+    meantime is never replaced without ``overwrite``. A write that fails
+    (a full disk, ``ENOSPC``) raises a one-line ``OSError`` naming the
+    folder, after removing the sibling.
 
     Parameters
     ----------
     path : str or path-like
         The final folder (its parents are created).
+    overwrite : bool, default=False
+        Replace ``path`` when it is a non-empty folder at the end.
 
     Yields
     ------
@@ -109,16 +233,34 @@ def staged_folder(path):
     """
     path = Path(os.path.abspath(path))
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    tmp.mkdir()
-    try:
-        yield tmp
-        _move_into_place(tmp, path)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with output_lock(path):
+        tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        try:
+            tmp.mkdir()
+            yield tmp
+            if path.is_dir() and any(path.iterdir()) and not overwrite:
+                raise ValueError(
+                    f"the output folder {path} was filled by another writer while "
+                    "this one ran; its files are kept. Choose another output "
+                    "folder or pass overwrite (--overwrite) to replace it."
+                )
+            _move_into_place(tmp, path)
+        except OSError as exc:
+            shutil.rmtree(tmp, ignore_errors=True)
+            if exc.errno is None:
+                raise
+            hint = "free some space or " if exc.errno in _FULL else ""
+            raise OSError(
+                exc.errno,
+                f"could not write the output folder {path}: "
+                f"{exc.strerror or os.strerror(exc.errno)}; nothing was written "
+                f"({hint}choose another output folder)",
+            ) from None
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
 
 class ExperimentResult:
@@ -269,7 +411,7 @@ class ExperimentResult:
         """
         shown = check_output_dir(directory, overwrite=overwrite)
         path = Path(os.path.abspath(shown))  # "." and "a/.." have a real name
-        with staged_folder(path) as tmp:
+        with staged_folder(path, overwrite=overwrite) as tmp:
             self._write(tmp, dict(self.config, **(config or {}), output=str(shown)))
             if report:
                 self._write_report(tmp, shown_path=path)

@@ -241,7 +241,7 @@ def write_prediction(
         matrix, brain, kept = _figures(Y, X, n_edges)
     except MissingDependencyError as exc:
         warnings.warn(f"prediction.html skipped: {exc}", UserWarning, stacklevel=2)
-        with staged_folder(out) as tmp:
+        with staged_folder(out, overwrite=overwrite) as tmp:
             Y.to_csv(tmp / files["connectome"], index_label="label")
             summary.to_csv(tmp / files["regions"], index_label="label")
         paths = {k: str(Path(out) / name) for k, name in files.items()}
@@ -274,7 +274,7 @@ img{{max-width:100%}}</style></head><body>
 <p>Predictions are group-level estimates from expression and position; see
 the model card for intended use and limits.</p></body></html>
 """
-    with staged_folder(out) as tmp:
+    with staged_folder(out, overwrite=overwrite) as tmp:
         Y.to_csv(tmp / files["connectome"], index_label="label")
         summary.to_csv(tmp / files["regions"], index_label="label")
         (tmp / files["html"]).write_text(page, encoding="utf-8")
