@@ -2,6 +2,7 @@
 
 import logging
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,7 @@ def _check_ids(found, info, where):
 def _fsaverage5():
     """Bundled nilearn fsaverage5 meshes: {kind: (left, right) coordinates}."""
     nib = import_optional("nibabel", "atlas_regions")
-    datasets = import_optional("nilearn", _NEEDS_PLOT).datasets
+    datasets = import_optional("nilearn.datasets", _NEEDS_PLOT)
 
     files = datasets.fetch_surf_fsaverage("fsaverage5")
     out = {}
@@ -370,6 +371,24 @@ def _has_sphere(table):
 
 
 # ----------------------------------------------------------------- volumes
+def _warn_if_voxel_space(affine, xyz):
+    """Warn when the image's affine does not look like an MNI152 one."""
+    identity = np.allclose(affine, np.eye(4))
+    # MNI152 centroids of more than a few regions are not all >= 0 on every
+    # axis (that is a right-frontal-dorsal patch); voxel indices always are
+    positive = len(xyz) >= 4 and bool((xyz >= 0).all())
+    if identity or positive:
+        why = "is the identity" if identity else "puts every centroid at x, y, z >= 0"
+        warnings.warn(
+            f"The atlas image's affine {why}: the image is probably in voxel "
+            "space, not MNI152 millimetres, so the centroids x, y, z (and, "
+            "without info, the hemispheres from the sign of x) are wrong. Use "
+            "the atlas in MNI152 space (or set its affine) before atlas_regions.",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
 def _volume_regions(img, info, project, surface):
     if not hasattr(img, "affine") or not hasattr(img, "dataobj"):
         raise TypeError(
@@ -399,6 +418,7 @@ def _volume_regions(img, info, project, surface):
     np.add.at(sums, inverse, ijk)
     com = sums / counts[:, None]
     xyz = com @ affine[:3, :3].T + affine[:3, 3]
+    _warn_if_voxel_space(affine, xyz)
     table = pd.DataFrame(
         xyz, index=pd.Index(ids, name="label"), columns=["x", "y", "z"]
     )

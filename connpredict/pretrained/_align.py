@@ -53,7 +53,8 @@ def check_mni_coordinates(coords):
     ------
     ValueError
         If a coordinate is missing or not finite, if the coordinates look
-        like voxel indices (all non-negative whole numbers), or if they fall
+        like voxel indices (every x, y and z non-negative, whole numbers or
+        not, for four regions or more), or if they fall
         outside a generous MNI152 brain box (x in [-100, 100], y in
         [-140, 100], z in [-90, 110] mm) or span less than 20 mm.
 
@@ -83,10 +84,15 @@ def check_mni_coordinates(coords):
             f"{int(bad.sum())} region(s) have missing or infinite coordinates "
             f"(e.g. {labels}); give every region an MNI152 centroid or drop it."
         )
-    if (xyz >= 0).all() and np.array_equal(xyz, np.round(xyz)):
+    # voxel indices are non-negative on every axis, whole numbers or not (a
+    # centroid computed in voxel space is fractional); MNI152 centroids of
+    # more than a few regions lie on both sides of x = 0 or behind y = 0 or
+    # below z = 0 (only a right, frontal, dorsal patch is all non-negative)
+    if (xyz >= 0).all() and (len(xyz) >= 4 or np.array_equal(xyz, np.round(xyz))):
         raise ValueError(
-            "The coordinates look like voxel indices (all non-negative whole "
-            "numbers); convert them to MNI152 millimetres with the image's "
+            "The coordinates look like voxel indices (every x, y and z is "
+            "non-negative: no region left of the midline, behind or below the "
+            "MNI origin); convert them to MNI152 millimetres with the image's "
             "affine (e.g. nibabel.affines.apply_affine) first."
         )
     for i, c in enumerate(COORD_COLUMNS):

@@ -85,6 +85,24 @@ def test_volume_centroids_with_oblique_affine():
     assert not table["has_sphere"].any()
 
 
+def test_voxel_space_atlas_is_flagged(dk):
+    """The DK image with its affine replaced: coordinates come out in voxels."""
+    import warnings
+
+    img = nib.load(dk["image"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the MNI image itself: no warning
+        mni = atlas_regions(img, project=False)
+    assert (mni["x"] < 0).any() and (mni["x"] > 0).any()
+    cases = ((np.eye(4), "is the identity"), (np.diag([2.0, 2, 2, 1]), "puts every"))
+    for affine, why in cases:
+        voxels = nib.Nifti1Image(np.asarray(img.dataobj), affine)
+        with pytest.warns(UserWarning, match=f"affine {why}.*voxel space"):
+            table = atlas_regions(voxels, project=False)
+        # the centroids really are voxel-space (fractional, all >= 0)
+        assert (table[["x", "y", "z"]] >= 0).all().all()
+
+
 def test_surface_centroids_from_fsaverage5_meshes(dk, dk_surface):
     assert len(dk_surface) == 68 and dk_surface["has_sphere"].all()
     assert set(dk_surface["sphere_source"]) == {"surface"}

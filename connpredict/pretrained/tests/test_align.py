@@ -122,6 +122,22 @@ def test_mni_check():
         check_mni_coordinates(pd.DataFrame({"x": [1.0], "y": [2.0]}))
 
 
+def test_fractional_voxel_centroids_refused_and_one_hemisphere_accepted():
+    rng = np.random.default_rng(0)
+    # centres of mass computed in voxel space: fractional, all >= 0
+    vox = rng.uniform([10, 12, 5], [80, 100, 75], size=(40, 3))
+    with pytest.raises(ValueError, match="voxel indices"):
+        check_mni_coordinates(_coords(*vox.T))
+    # a left-hemisphere atlas in MNI millimetres (every x < 0) is fine, and so
+    # is a right one (x > 0, but y and z on both sides of the origin)
+    left = np.column_stack(
+        [rng.uniform(-70, -5, 40), rng.uniform(-100, 65, 40), rng.uniform(-40, 75, 40)]
+    )
+    check_mni_coordinates(_coords(*left.T))
+    right = left * [-1, 1, 1]
+    check_mni_coordinates(_coords(*right.T))
+
+
 def test_voxel_coordinates_refused_by_align(fitted):
     model, ds = fitted
     X = ds.X.copy()
