@@ -294,7 +294,22 @@ def binarize_connectome(Y, threshold):
     """
     if threshold is None:
         return Y
-    out = (Y.to_numpy(dtype=float) > threshold).astype(float)
+    values = Y.to_numpy(dtype=float)
+    out = (values > threshold).astype(float)
+    off = ~np.eye(len(values), dtype=bool)
+    if off.any():
+        lo, hi = np.nanmin(values[off]), np.nanmax(values[off])
+        if np.ptp(out[off]) == 0:
+            every = "1" if out[off].all() else "0"
+            warnings.warn(
+                f"binarize={threshold:g} lies outside the connectome's range "
+                f"[{lo:.4g}, {hi:.4g}] (off the diagonal, after scaling): every "
+                f"pair becomes {every}, a constant target that no model can "
+                "predict. Choose a threshold inside the range (binarize=True is "
+                "the research threshold).",
+                UserWarning,
+                stacklevel=3,
+            )
     np.fill_diagonal(out, 0.0)
     return pd.DataFrame(out, index=Y.index, columns=Y.columns)
 

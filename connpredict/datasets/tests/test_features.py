@@ -83,6 +83,22 @@ def test_synthetic_binarized():
     np.testing.assert_array_equal(ds.Y.values[off], expected)
 
 
+@pytest.mark.parametrize("threshold, every", [(5.0, "0"), (-5.0, "1")])
+def test_binarize_outside_the_range_warns(threshold, every):
+    raw = load_dataset("synthetic")
+    off = ~np.eye(len(raw.Y), dtype=bool)
+    lo, hi = raw.Y.values[off].min(), raw.Y.values[off].max()
+    assert not lo <= threshold <= hi
+    with pytest.warns(UserWarning, match=f"outside .* every pair becomes {every}"):
+        ds = load_dataset("synthetic", binarize=threshold)
+    assert np.ptp(ds.Y.values[off]) == 0  # the constant target it warns about
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # inside the range: no warning
+        load_dataset("synthetic", binarize=float(np.median(raw.Y.values[off])))
+
+
 @needs_data
 @pytest.mark.realdata
 def test_sc_target_scaled_and_fc_features():
