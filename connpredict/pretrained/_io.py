@@ -10,11 +10,19 @@ with ``numpy.load(path, allow_pickle=False)``):
 * ``aN.npy``: the fitted arrays and, for the neural models, the torch weights
   as numpy arrays;
 * ``__sha256__.npy``: SHA-256 over the names and bytes of every other member,
-  checked on load so a corrupted or edited file gives a clear error.
+  checked on load so a damaged file (a truncated download, flipped bits)
+  gives a clear error. The checksum is stored in the file itself, so it does
+  not detect a deliberate edit (whoever edits the file can recompute it); to
+  trust a file from someone else, compare the SHA-256 of the whole file with
+  a value from a trusted source, as :func:`load_model` does with the package
+  index.
 
 Only classes registered in :mod:`connpredict.models._registry` and a short
 list of scikit-learn building blocks they use (PCA, PLS) are instantiated on
-load; a file never names an import path. Files are byte-for-byte
+load; a file never names an import path. Loading is bounded before anything
+is decompressed or allocated: only the members above, stored uncompressed,
+are read, and each array's header must declare exactly the bytes the member
+holds. Files are byte-for-byte
 reproducible: members are stored uncompressed with a fixed timestamp.
 """
 
@@ -22,6 +30,8 @@ import hashlib
 import importlib
 import io
 import json
+import math
+import re
 import zipfile
 
 import numpy as np
@@ -36,6 +46,8 @@ FORMAT_VERSION = 1
 _META = "__meta__.npy"
 _SUM = "__sha256__.npy"
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# the only member names a saved estimator has
+_MEMBER = re.compile(r"__meta__\.npy|__sha256__\.npy|a[0-9]{1,9}\.npy")
 
 # scikit-learn classes that registered estimators keep as fitted attributes
 _SKLEARN = {
@@ -406,10 +418,33 @@ def save_estimator(
     return path
 
 
+def _check_member_list(path, infos):
+    """Refuse unknown, duplicated or compressed members before reading any."""
+    names = [info.filename for info in infos]
+    unknown = [n for n in names if not _MEMBER.fullmatch(n)]
+    if unknown:
+        raise ValueError(
+            f"{path} holds member(s) {unknown[:5]} that a saved connpredict "
+            "estimator does not have (only __meta__.npy, __sha256__.npy and "
+            "aN.npy); refusing to read it."
+        )
+    if len(set(names)) != len(names):
+        raise ValueError(f"{path} holds duplicated members; refusing to read it.")
+    packed = [i.filename for i in infos if i.compress_type != zipfile.ZIP_STORED]
+    if packed:
+        raise ValueError(
+            f"{path} holds compressed member(s) {packed[:5]}; save_estimator "
+            "stores members uncompressed, so this file was not written by it. "
+            "Refusing to decompress it; re-save the model with save_estimator."
+        )
+
+
 def _read_members(path):
     try:
         with zipfile.ZipFile(path) as zf:
-            return {name: zf.read(name) for name in zf.namelist()}
+            infos = zf.infolist()
+            _check_member_list(path, infos)
+            return {info.filename: zf.read(info) for info in infos}
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         if isinstance(exc, FileNotFoundError):
             raise
@@ -419,11 +454,33 @@ def _read_members(path):
         ) from None
 
 
-def _read_npy(raw, path):
+def _read_npy(raw, path, name="member"):
+    """Read one ``.npy`` member after checking that its header fits its bytes.
+
+    A header may claim any shape; numpy would allocate that much before
+    reading. The declared size must equal the bytes that follow the header.
+    """
+    buf = io.BytesIO(raw)
     try:
-        return np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
+        version = np.lib.format.read_magic(buf)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(buf)
+        elif version == (2, 0):
+            shape, _, dtype = np.lib.format.read_array_header_2_0(buf)
+        else:
+            raise ValueError(f"unsupported .npy version {version}")
+        if dtype.hasobject:
+            raise ValueError("object arrays are not allowed")
+        declared = math.prod(shape) * dtype.itemsize
+        if declared != len(raw) - buf.tell():
+            raise ValueError(
+                f"its header declares shape {shape} of {dtype} ({declared} "
+                f"bytes) but it holds {len(raw) - buf.tell()} bytes"
+            )
+        buf.seek(0)
+        return np.lib.format.read_array(buf, allow_pickle=False)
     except ValueError as exc:
-        raise ValueError(f"{path}: corrupted member ({exc}).") from None
+        raise ValueError(f"{path}: corrupted member {name} ({exc}).") from None
 
 
 def read_metadata(path):
@@ -464,14 +521,16 @@ def _load_checked(path):
             f"{path} is not a saved connpredict estimator (no metadata or "
             "checksum member); re-save it with save_estimator."
         )
-    stored = bytes(_read_npy(members.pop(_SUM), path)).decode("ascii", "replace")
+    stored = bytes(_read_npy(members.pop(_SUM), path, _SUM)).decode(
+        "ascii", "replace"
+    )
     if _digest(members) != stored:
         raise ValueError(
             f"{path} failed its integrity check (SHA-256 of its contents does "
-            "not match the stored checksum): the file is corrupted or was "
+            "not match the stored checksum): the file is damaged or was "
             "modified; download or save it again."
         )
-    meta = json.loads(bytes(_read_npy(members.pop(_META), path)).decode())
+    meta = json.loads(bytes(_read_npy(members.pop(_META), path, _META)).decode())
     if meta.get("format") != FORMAT:
         raise ValueError(f"{path} is not a saved connpredict estimator.")
     version = meta.get("format_version")
@@ -483,7 +542,8 @@ def _load_checked(path):
             "or re-save the model with this one."
         )
     arrays = {
-        name[: -len(".npy")]: _read_npy(raw, path) for name, raw in members.items()
+        name[: -len(".npy")]: _read_npy(raw, path, name)
+        for name, raw in members.items()
     }
     return meta, arrays
 
@@ -491,9 +551,14 @@ def _load_checked(path):
 def load_estimator(path, *, device=None):
     """Load an estimator written by :func:`save_estimator`.
 
-    The checksum and format version are checked first; only classes from
+    The member list (names, no compression) and each array header (its
+    declared size equals its bytes) are checked before anything is
+    allocated, then the checksum and format version; only classes from
     connpredict's model registry (and the scikit-learn PCA/PLS blocks they
     hold) are instantiated, and arrays are read with ``allow_pickle=False``.
+    The checksum detects damage, not deliberate edits (it is stored in the
+    file): load files from sources you trust, or compare the whole file's
+    SHA-256 with a published value.
 
     Parameters
     ----------
@@ -511,8 +576,10 @@ def load_estimator(path, *, device=None):
     Raises
     ------
     ValueError
-        If the file is corrupted or modified (checksum mismatch), has an
-        unsupported format version, or names a class that is not registered.
+        If the file is damaged (checksum mismatch), holds unknown or
+        compressed members or an array whose header does not match its
+        bytes, has an unsupported format version, or names a class that is
+        not registered.
 
     See Also
     --------

@@ -149,6 +149,63 @@ def test_unregistered_class_is_never_instantiated(data, tmp_path):
         load_estimator(path)
 
 
+def _resum(members):
+    """Recompute the stored checksum, as anyone editing a file can."""
+    members.pop(_io._SUM, None)
+    digest = _io._digest(members).encode()
+    members[_io._SUM] = _io._npy_bytes(np.frombuffer(digest, dtype=np.uint8))
+
+
+def test_header_claiming_a_huge_shape_is_refused_before_allocating(data, tmp_path):
+    path = save_estimator(_fitted("BilinearRegressor", {}, data), tmp_path / "m.npz")
+
+    def huge(members):
+        name = next(n for n in sorted(members) if n.startswith("a"))
+        raw = members[name]
+        # a valid .npy header declaring 10**12 float64 (8 TB), over 8 bytes
+        buf = io.BytesIO()
+        header = {"descr": "<f8", "fortran_order": False, "shape": (10**12,)}
+        np.lib.format.write_array_header_1_0(buf, header)
+        members[name] = buf.getvalue() + raw[-8:]
+        _resum(members)
+
+    _rewrite(path, huge)
+    with pytest.raises(ValueError, match=r"declares shape \(1000000000000,\)"):
+        load_estimator(path)
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_unknown_extra_member_is_refused_unread(data, tmp_path, compression):
+    path = save_estimator(_fitted("BilinearRegressor", {}, data), tmp_path / "m.npz")
+    # 20 MB of zeros, a few kB compressed: refused by name, never decompressed
+    with zipfile.ZipFile(path, "a", compression=compression) as zf:
+        zf.writestr("extra.npy", b"\0" * 20_000_000)
+    calls = []
+    real_read = zipfile.ZipFile.read
+
+    def spy(self, name, *args, **kwargs):
+        calls.append(name)
+        return real_read(self, name, *args, **kwargs)
+
+    import unittest.mock
+
+    with unittest.mock.patch.object(zipfile.ZipFile, "read", spy):
+        with pytest.raises(ValueError, match=r"member\(s\) \['extra.npy'\]"):
+            load_estimator(path)
+    assert calls == []  # nothing read before the member list was checked
+
+
+def test_compressed_known_member_is_refused(data, tmp_path):
+    path = save_estimator(_fitted("BilinearRegressor", {}, data), tmp_path / "m.npz")
+    with zipfile.ZipFile(path) as zf:
+        members = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for n, raw in members.items():
+            zf.writestr(n, raw)
+    with pytest.raises(ValueError, match="compressed member"):
+        load_estimator(path)
+
+
 def test_unsavable_objects_raise_type_error(tmp_path):
     est = connpredict.models.BilinearRegressor(random_state=np.random.RandomState(0))
     with pytest.raises(TypeError, match="RandomState"):
