@@ -126,7 +126,9 @@ def _cmd_predict(args):
     try:
         check_output_dir(args.output, overwrite=args.overwrite)
         expr = read_table_or_array(args.expression, what="--expression")
-        regions = read_table_or_array(args.regions, what="--regions")
+        regions = read_table_or_array(
+            args.regions, what="--regions", columns=("x", "y", "z")
+        )
         if not all(isinstance(t, pd.DataFrame) for t in (expr, regions)):
             raise ValueError("--expression and --regions must be labelled CSV/TSV.")
         X = combine_inputs(expr, regions)
@@ -291,6 +293,9 @@ def main(argv=None):
         # an optional dependency this command needs: one line naming its extra
         print(f"connpredict: error: {exc}", file=sys.stderr)
         return _EXIT_USAGE
+    except MemoryError as exc:
+        print(f"connpredict: error: {exc or 'out of memory'}", file=sys.stderr)
+        return 1
     except OSError as exc:
         # a full disk, a read-only or vanished folder: one line, not a traceback
         where = f": {exc.filename}" if exc.filename else ""

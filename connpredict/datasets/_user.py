@@ -11,6 +11,7 @@ from sklearn.utils import Bunch
 
 from connpredict.datasets._load import genomic_order
 from connpredict.utils._contract import COORD_COLUMNS, pairs_to_matrix
+from connpredict.utils._tables import read_delimited
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +51,10 @@ def _read_path(value, what):
             "(first column = region label) or a .npy array."
         )
     if ".tsv" in suffixes or ".tab" in suffixes:
-        return pd.read_csv(path, sep="\t", index_col=0)
+        return read_delimited(path, "\t", what=what)
     if ".txt" in suffixes:  # comma or tab: let the parser tell
         return pd.read_csv(path, sep=None, engine="python", index_col=0)
-    return pd.read_csv(path, index_col=0)
+    return read_delimited(path, ",", what=what)
 
 
 def _positions(labels, index):

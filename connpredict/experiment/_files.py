@@ -5,10 +5,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from connpredict.utils import COORD_COLUMNS
+from connpredict.utils._tables import read_delimited
+
 _READERS = {".csv": ",", ".tsv": "\t", ".txt": "\t"}
 
 
-def read_table_or_array(path, *, what):
+def read_table_or_array(path, *, what, columns=()):
     """Read a labelled CSV/TSV table (labels in the first column) or a ``.npy`` array.
 
     Parameters
@@ -18,6 +21,9 @@ def read_table_or_array(path, *, what):
         row and region labels in the first column, or ``.npy``.
     what : str
         What the file holds, for error messages (e.g. ``"--expression"``).
+    columns : sequence of str, default=()
+        Columns a table must have (e.g. ``("x", "y", "z")`` for a region
+        file); a missing one is named with the file.
 
     Returns
     -------
@@ -50,10 +56,18 @@ def read_table_or_array(path, *, what):
             ".tsv or .npy."
         )
     try:
-        table = pd.read_csv(path, sep=_READERS[suffix], index_col=0)
+        table = read_delimited(path, _READERS[suffix], what=f"{what}")
     except (UnicodeDecodeError, pd.errors.ParserError) as exc:
         raise ValueError(f"{what} file {path} is not a readable table: {exc}") from None
     table.index = table.index.astype(str)
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{what} file {path} lacks the column(s) {', '.join(missing)} "
+            f"(it has {', '.join(map(str, table.columns[:8])) or 'no data columns'}"
+            f"{', ...' if table.shape[1] > 8 else ''}); give "
+            f"{', '.join(columns)} in the header row."
+        )
     return table
 
 
@@ -92,7 +106,11 @@ def load_user_dataset(expression, connectome, regions=None):
     conn = read_table_or_array(connectome, what="connectome")
     if isinstance(conn, pd.DataFrame):
         conn.columns = conn.columns.astype(str)
-    table = None if regions is None else read_table_or_array(regions, what="regions")
+    table = (
+        None
+        if regions is None
+        else read_table_or_array(regions, what="regions", columns=COORD_COLUMNS)
+    )
     if table is not None and not isinstance(table, pd.DataFrame):
         raise ValueError("the regions file must be a labelled CSV/TSV table.")
     dataset = make_dataset(expr, conn, table)

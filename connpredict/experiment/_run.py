@@ -14,6 +14,7 @@ from connpredict.experiment._schema import TABLES
 from connpredict.metrics._names import PRIMARY_METRIC
 from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
 from connpredict.utils import import_optional
+from connpredict.utils._memory import check_pair_memory
 from connpredict.utils._stats import pearson_r
 
 logger = logging.getLogger("connpredict.experiment")
@@ -376,6 +377,8 @@ def _run(ds, dataset_name, table, config):
     logger.info(
         "dataset %s: %d regions, %d features", dataset_name, X.shape[0], X.shape[1]
     )
+    # the folds' fits use at most the train regions, the scores all pairs
+    check_pair_memory(X.shape[0], what=f"The dataset {dataset_name}:")
     rows, timing_rows, fold_rows, pred_frames, region_frames = [], [], [], [], []
     for cv_name in config["cv"]:
         for seed in config["seeds"]:

@@ -24,6 +24,7 @@ from connpredict.utils._contract import (
     train_block,
     upper_triangle,
 )
+from connpredict.utils._memory import check_pair_memory
 from connpredict.utils._stats import pearson_r
 
 
@@ -70,6 +71,8 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         _refuse_sklearn_scorer_in_fit(self)
+        # before any work: 20,000 regions would fail deep inside numpy
+        check_pair_memory(len(X), what=f"{type(self).__name__}: fitting")
         X, Y_block = check_pair_target(
             X,
             Y,

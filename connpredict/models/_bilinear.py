@@ -18,6 +18,7 @@ from sklearn.decomposition import PCA
 from connpredict.models._base import BaseConnectomeRegressor
 from connpredict.models._linalg import (
     PENALTIES,
+    check_gene_magnitude,
     default_alphas,
     fit_bilinear_ridge,
     lowrank_init,
@@ -26,7 +27,7 @@ from connpredict.models._linalg import (
     thin_svd,
 )
 from connpredict.models._rules import fit_exponential_decay, pairwise_distances
-from connpredict.utils._contract import COORD_COLUMNS, pair_indices
+from connpredict.utils._contract import COORD_COLUMNS, gene_columns, pair_indices
 from connpredict.utils._stats import draw_seed
 
 __all__ = ["BilinearRegressor"]
@@ -352,6 +353,9 @@ class _BilinearBase(BaseConnectomeRegressor):
     # -- BaseConnectomeRegressor hooks ---------------------------------------------
     def _fit(self, X, Y_block):
         st = self._validated_settings()
+        genes, _ = self._split(X)
+        names = gene_columns(X, self._coord_columns())
+        check_gene_magnitude(genes, names, f"the {type(self).__name__}")
         if st["diagonal"] == "include" and not np.all(np.isfinite(np.diag(Y_block))):
             raise ValueError(
                 "diagonal='include' fits the given diagonal of Y, but it holds NaN "

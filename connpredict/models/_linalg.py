@@ -408,3 +408,45 @@ def ridge_path(Z, Y, alphas, *, penalty="frobenius", offsets=(), fit_intercept=T
             }
         )
     return fits
+
+
+def check_gene_magnitude(genes, names, model):
+    """Refuse gene columns whose variance overflows float64, naming them.
+
+    Parameters
+    ----------
+    genes : ndarray of shape (n_regions, n_genes)
+        The gene columns of the training regions.
+    names : list of str
+        Their names.
+    model : str
+        Named in the message (e.g. ``"the PLS"``).
+
+    Raises
+    ------
+    ValueError
+        When a column's values are so large (beyond about 1e150) that the sum
+        of their squares overflows: SVDs and variances would fail or be
+        infinite.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from connpredict.models._linalg import check_gene_magnitude
+    >>> check_gene_magnitude(np.array([[1.0], [2.0]]), ["A"], "the model")
+    """
+    genes = np.asarray(genes, dtype=float)
+    if genes.size == 0:
+        return
+    n = max(genes.shape[0], 1)
+    # sum of n squares must stay finite: |x| < sqrt(max float / n) / 2
+    limit = np.sqrt(np.finfo(float).max / n) / 2
+    top = np.max(np.abs(genes), axis=0)
+    huge = [name for name, m in zip(names, top) if m > limit]
+    if huge:
+        raise ValueError(
+            f"Gene column(s) {huge[:5]} hold values up to {np.max(top):.3g}, too "
+            "large for their variance to be computed in float64; rescale them "
+            f"(e.g. log-transform, or divide by a constant) before fitting {model}."
+        )
+

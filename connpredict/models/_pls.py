@@ -3,6 +3,7 @@
 import numpy as np
 
 from connpredict.models._bilinear import _BilinearBase
+from connpredict.models._linalg import check_gene_magnitude
 from connpredict.utils._contract import COORD_COLUMNS, gene_columns
 
 __all__ = ["PLSBilinearRegressor"]
@@ -228,17 +229,7 @@ def check_pls_genes(X, coord_columns=COORD_COLUMNS):
     if not names:
         return
     genes = X[names].to_numpy(dtype=float)
-    n = max(genes.shape[0], 1)
-    # sum of n squares must stay finite: |x| < sqrt(max float / n) / 2
-    limit = np.sqrt(np.finfo(float).max / n) / 2
-    huge = [name for name, m in zip(names, np.max(np.abs(genes), axis=0)) if m > limit]
-    if huge:
-        raise ValueError(
-            f"Gene column(s) {huge[:5]} hold values up to "
-            f"{np.max(np.abs(X[huge].to_numpy(dtype=float))):.3g}, too large for "
-            "their variance to be computed in float64; rescale them (e.g. "
-            "log-transform, or divide by a constant) before fitting the PLS."
-        )
+    check_gene_magnitude(genes, names, "the PLS")
     constant = np.all(genes == genes[:1], axis=0)
     if constant.all():
         raise ValueError(
