@@ -299,7 +299,7 @@ def binarize_connectome(Y, threshold):
     off = ~np.eye(len(values), dtype=bool)
     if off.any():
         lo, hi = np.nanmin(values[off]), np.nanmax(values[off])
-        if np.ptp(out[off]) == 0:
+        if lo < hi and np.ptp(out[off]) == 0:
             every = "1" if out[off].all() else "0"
             warnings.warn(
                 f"binarize={threshold:g} lies outside the connectome's range "
