@@ -16,7 +16,7 @@ from connpredict.datasets._load import (
     load_region_table,
 )
 from connpredict.datasets._synthetic import make_synthetic_connectome
-from connpredict.datasets._user import make_dataset
+from connpredict.datasets._user import fill_missing_regions, make_dataset
 
 __all__ = [
     "atlas_regions",
@@ -24,6 +24,7 @@ __all__ = [
     "dataset_files",
     "dataset_names",
     "fetch_file",
+    "fill_missing_regions",
     "genomic_order",
     "get_data_home",
     "import_abagen",

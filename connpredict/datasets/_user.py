@@ -423,6 +423,92 @@ def _nearest_partners(missing, have, coords):
     return partners
 
 
+def fill_missing_regions(expression, regions=None, *, missing="drop", stacklevel=2):
+    """Handle regions without expression (all-NaN rows): drop or impute them.
+
+    Parcels without a tissue sample have no expression; abagen leaves their
+    rows NaN. This is the one policy :func:`make_dataset` (``missing=``),
+    ``connpredict run --missing`` and ``connpredict predict --missing`` use.
+
+    Parameters
+    ----------
+    expression : DataFrame
+        Regions x genes, indexed by region label.
+    regions : DataFrame, default=None
+        Region table indexed by the same labels: ``hemisphere`` and ``name``
+        or ``x, y, z`` for ``"mirror"``, ``x, y, z`` for ``"nearest"``.
+    missing : {"drop", "mirror", "nearest"}, default="drop"
+        ``"drop"``: the regions are removed; ``"mirror"``: each takes the
+        expression of the same region in the other hemisphere (same
+        ``name``, else the region nearest its mirrored centroid
+        ``(-x, y, z)``), and regions without such a counterpart are dropped;
+        ``"nearest"``: each takes the expression of the region with the
+        nearest centroid. Imputations and drops are reported in a warning
+        naming the regions.
+    stacklevel : int, default=2
+        Of the warnings.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        ``expression`` (a new table with the imputed rows filled and the
+        dropped rows still NaN, in the order of ``expression``), ``dropped``
+        (list of labels) and ``imputed`` (dict label -> the label its
+        expression came from).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.datasets import fill_missing_regions
+    >>> expr = pd.DataFrame({"G": [1.0, np.nan, 3.0]}, index=["a", "b", "c"])
+    >>> regions = pd.DataFrame({"x": [0.0, 1, 10], "y": 0.0, "z": 0.0},
+    ...                        index=["a", "b", "c"])
+    >>> out = fill_missing_regions(expr, regions, missing="nearest")
+    >>> out.imputed, out.expression.loc["b", "G"]
+    ({'b': 'a'}, np.float64(1.0))
+    """
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {list(MISSING)}, got {missing!r}.")
+    expr = expression.copy()
+    labels = expr.index
+    table = pd.DataFrame(index=labels) if regions is None else regions
+    no_expr = expr.isna().all(axis=1)
+    missing_labels = list(labels[no_expr.to_numpy()])
+    imputed = {}
+    if missing_labels and missing != "drop":
+        have = [lab for lab in labels if not no_expr[lab]]
+        if missing == "mirror":
+            imputed = _mirror_partners(missing_labels, have, table)
+        else:
+            has_xyz = set(COORD_COLUMNS) <= set(table.columns)
+            imputed = _nearest_partners(
+                missing_labels,
+                have,
+                table[list(COORD_COLUMNS)] if has_xyz else None,
+            )
+        for lab, src in imputed.items():
+            expr.loc[lab] = expr.loc[src].to_numpy()
+        warnings.warn(
+            f"Imputed the expression of {len(imputed)} region(s) without samples "
+            f"(missing={missing!r}): "
+            + ", ".join(f"{a!r} <- {b!r}" for a, b in list(imputed.items())[:8])
+            + ("..." if len(imputed) > 8 else "")
+            + ".",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    dropped = [lab for lab in missing_labels if lab not in imputed]
+    if dropped:
+        warnings.warn(
+            f"Dropped {len(dropped)} region(s) without expression (all-NaN rows): "
+            f"{_show(dropped)}. Pass missing='mirror' or 'nearest' to impute them.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    return Bunch(expression=expr, dropped=dropped, imputed=imputed)
+
+
 # ------------------------------------------------------------------------ main
 def make_dataset(
     expression,
@@ -602,38 +688,8 @@ def make_dataset(
     Y = pd.DataFrame(M, index=pd.Index(labels, name="label"), columns=labels.copy())
 
     # regions without expression
-    no_expr = expr.isna().all(axis=1)
-    missing_labels = list(labels[no_expr.to_numpy()])
-    imputed = {}
-    if missing_labels and missing != "drop":
-        have = [lab for lab in labels if not no_expr[lab]]
-        if missing == "mirror":
-            imputed = _mirror_partners(missing_labels, have, table)
-        else:
-            imputed = _nearest_partners(
-                missing_labels,
-                have,
-                table[list(COORD_COLUMNS)] if has_xyz else None,
-            )
-        for lab, src in imputed.items():
-            expr.loc[lab] = expr.loc[src].to_numpy()
-        warnings.warn(
-            f"Imputed the expression of {len(imputed)} region(s) without samples "
-            f"(missing={missing!r}): "
-            + ", ".join(f"{a!r} <- {b!r}" for a, b in list(imputed.items())[:8])
-            + ("..." if len(imputed) > 8 else "")
-            + ".",
-            UserWarning,
-            stacklevel=2,
-        )
-    dropped = [lab for lab in missing_labels if lab not in imputed]
-    if dropped:
-        warnings.warn(
-            f"Dropped {len(dropped)} region(s) without expression (all-NaN rows): "
-            f"{_show(dropped)}. Pass missing='mirror' or 'nearest' to impute them.",
-            UserWarning,
-            stacklevel=2,
-        )
+    filled = fill_missing_regions(expr, table, missing=missing, stacklevel=3)
+    expr, dropped, imputed = filled.expression, filled.dropped, filled.imputed
     keep = ~labels.isin(dropped)
     if keep.sum() < 2:
         raise ValueError("Fewer than 2 regions have expression; nothing to model.")

@@ -179,7 +179,15 @@ def _figures(Y, X, n_edges):
 
 
 def write_prediction(
-    Y, X, output, *, model_name="model", n_edges=50, notes=(), overwrite=False
+    Y,
+    X,
+    output,
+    *,
+    model_name="model",
+    n_edges=50,
+    notes=(),
+    overwrite=False,
+    html_page=True,
 ):
     """Write a predicted connectome, per-region summaries and an HTML page.
 
@@ -202,11 +210,15 @@ def write_prediction(
     overwrite : bool, default=False
         Replace ``output`` when it is an existing non-empty folder; without
         it such a folder raises ``ValueError``.
+    html_page : bool, default=True
+        Write ``prediction.html`` (its figures take most of the time); with
+        False only the two CSV files are written.
 
     Returns
     -------
     paths : dict
-        ``"connectome"``, ``"regions"`` and ``"html"`` paths.
+        ``"connectome"``, ``"regions"`` and (with ``html_page``) ``"html"``
+        paths.
 
     Examples
     --------
@@ -231,6 +243,12 @@ def write_prediction(
         "html": "prediction.html",
     }
     summary = region_summary(Y)
+    if not html_page:
+        del files["html"]
+        with staged_folder(out) as tmp:
+            Y.to_csv(tmp / files["connectome"], index_label="label")
+            summary.to_csv(tmp / files["regions"], index_label="label")
+        return {k: str(Path(out) / name) for k, name in files.items()}
     matrix, brain, kept = _figures(Y, X, n_edges)
     A = Y.to_numpy(dtype=float)
     i, j = pair_indices(len(A))
