@@ -15,10 +15,12 @@ from connpredict.datasets._load import (
     load_dataset,
     load_region_table,
 )
+from connpredict.datasets._networks import assign_yeo_networks
 from connpredict.datasets._synthetic import make_synthetic_connectome
 from connpredict.datasets._user import fill_missing_regions, make_dataset
 
 __all__ = [
+    "assign_yeo_networks",
     "atlas_regions",
     "cache_status",
     "dataset_files",

@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from connpredict.datasets._load import genomic_order
+from connpredict.datasets._networks import region_names
 from connpredict.utils._contract import COORD_COLUMNS, pairs_to_matrix
 
 logger = logging.getLogger(__name__)
@@ -492,7 +493,13 @@ def fill_missing_regions(expression, regions=None, *, missing="drop", stacklevel
         warnings.warn(
             f"Imputed the expression of {len(imputed)} region(s) without samples "
             f"(missing={missing!r}): "
-            + ", ".join(f"{a!r} <- {b!r}" for a, b in list(imputed.items())[:8])
+            + ", ".join(
+                f"{a!r} <- {b!r}"
+                for a, b in zip(
+                    region_names(table, list(imputed)[:8]),
+                    region_names(table, list(imputed.values())[:8]),
+                )
+            )
             + ("..." if len(imputed) > 8 else "")
             + ".",
             UserWarning,
@@ -502,7 +509,8 @@ def fill_missing_regions(expression, regions=None, *, missing="drop", stacklevel
     if dropped:
         warnings.warn(
             f"Dropped {len(dropped)} region(s) without expression (all-NaN rows): "
-            f"{_show(dropped)}. Pass missing='mirror' or 'nearest' to impute them.",
+            f"{_show(region_names(table, dropped))}. Pass missing='mirror' or "
+            "'nearest' to impute them.",
             UserWarning,
             stacklevel=stacklevel,
         )
@@ -570,9 +578,12 @@ def make_dataset(
         table indexed by label or an array in the order of the expression
         rows. Giving centroids in both is an error.
     networks : Series or array-like of shape (n_regions,), default=None
-        A network label per region (for :class:`NetworkSplit`), indexed by
-        label or in expression order; default: the ``network`` column of
-        ``regions`` if any.
+        A network label per region (for :class:`NetworkSplit` and
+        ``connpredict run --cv network``), indexed by label or in expression
+        order; default: the ``network`` column of ``regions`` if any. For an
+        atlas without networks, ``networks=assign_yeo_networks(regions)``
+        gives each region the Yeo-7 network of the nearest Schaefer-400
+        parcel (:func:`assign_yeo_networks`).
     reduction : {"mean", "fisher_z"}, default="mean"
         How a stack of subject connectomes becomes the group connectome:
         ``"mean"``, the element-wise mean; ``"fisher_z"``, the mean of the
@@ -617,6 +628,7 @@ def make_dataset(
     --------
     load_dataset : The registered datasets.
     atlas_regions : Region table of a parcellation image.
+    assign_yeo_networks : Networks for an atlas without them.
 
     Examples
     --------
