@@ -208,6 +208,18 @@ def _cmd_models(args):
 
 # Python spellings in library messages -> what the command line takes
 _CLI_WORDS = (
+    (
+        r"SpatialSplit needs region coordinates, but X lacks .*? coordinate "
+        r"columns\.",
+        "cv spatial needs region centroids: pass --regions FILE with x, y, z "
+        "columns (MNI mm), or use --cv random.",
+    ),
+    (
+        r"X lacks the coordinate column\(s\) .*? Add them or set "
+        r"`coord_columns=` to the names you use\.",
+        "these models need region centroids: pass --regions FILE with x, y, z "
+        "columns (MNI mm).",
+    ),
     (r"Pass missing='mirror' or 'nearest'", "Pass --missing mirror or nearest"),
     (r"`missing=`", "--missing"),
     (

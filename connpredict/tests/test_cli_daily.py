@@ -251,6 +251,8 @@ _PYTHON = re.compile(r"\b[a-z_]+=['\"\w]|`[^`]*\(|\.to_numpy\(|read_metadata\(")
         ("not_correlations", "--reduction mean"),
         ("low_coverage", "--min-coverage"),
         ("label_column", "first column of --expression FILE"),
+        ("spatial_without_regions", "--regions FILE with x, y, z"),
+        ("decay_without_regions", "--regions FILE with x, y, z"),
     ],
 )
 def test_errors_give_the_command_line_fix(case, fix, user_files, tmp_path, capsys):
@@ -271,6 +273,9 @@ def test_errors_give_the_command_line_fix(case, fix, user_files, tmp_path, capsy
         np.save(tmp_path / "s.npy", np.stack([ds.Y.to_numpy() * 5] * 2))
         argv = [*RUN, *_files(paths, tmp_path / "s.npy"), *out]
         argv += ["--reduction", "fisher_z"]
+    elif case in ("spatial_without_regions", "decay_without_regions"):
+        argv = [a for a in argv if a not in ("--regions", str(paths["regions"]))]
+        argv += ["--cv", "spatial"] if case.startswith("spatial") else []
     elif case == "label_column":
         genes.assign(region=1.0).to_csv(paths["expression"])
     elif case == "low_coverage":
