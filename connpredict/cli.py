@@ -256,6 +256,12 @@ _CLI_WORDS = (
         "(the model's genes: connpredict models NAME)",
     ),
     (r"\(connpredict\.pretrained\.list_models\(\)\)", "(connpredict models)"),
+    (r"use `load_dataset\(\.\.\.\)\.regions`", "add them to --regions FILE"),
+    (
+        r"the region tables of `load_dataset` have them",
+        "add them to --regions FILE",
+    ),
+    (r"Use fewer splits \(`check_n_splits` gives [^)]*\)", "Use a smaller --n-splits"),
     (
         r"use atlas_regions\(\.\.\.\) or --missing nearest",
         "add a hemisphere column to --regions FILE or use --missing nearest",
