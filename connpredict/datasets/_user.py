@@ -678,8 +678,8 @@ def make_dataset(
         if not np.all(np.isfinite(xyz_values)):
             bad = labels[~np.isfinite(xyz_values).all(axis=1)]
             raise ValueError(
-                f"Regions {_show(bad)} have no finite x, y, z centroid; fix or "
-                "drop them (an empty region in the atlas?)."
+                f"Regions {_show(region_names(table, bad))} have no finite x, y, "
+                "z centroid; fix or drop them (an empty region in the atlas?)."
             )
 
     if networks is not None:
