@@ -465,7 +465,11 @@ def fill_missing_regions(expression, regions=None, *, missing="drop", stacklevel
     >>> expr = pd.DataFrame({"G": [1.0, np.nan, 3.0]}, index=["a", "b", "c"])
     >>> regions = pd.DataFrame({"x": [0.0, 1, 10], "y": 0.0, "z": 0.0},
     ...                        index=["a", "b", "c"])
-    >>> out = fill_missing_regions(expr, regions, missing="nearest")
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     out = fill_missing_regions(expr, regions, missing="nearest")
+    >>> str(caught[0].message).split(": ")[-1]
+    "'b' <- 'a'."
     >>> out.imputed, out.expression.loc["b", "G"]
     ({'b': 'a'}, np.float64(1.0))
     """
