@@ -158,8 +158,12 @@ def test_help_documents_the_connectome_forms(capsys):
 
 def test_community_and_network_cv(tmp_path):
     out = tmp_path / "cv"
-    argv = [*RUN, "--models", "decay", "--cv", "community,network", "--n-splits", "3"]
-    assert main([*argv, "--null", "none", "--output", str(out)]) == 0
+    argv = [*RUN, "--models", "decay", "--cv", "network,community", "--n-splits", "3"]
+    argv += ["--null", "decay", "--n-permutations", "2"]
+    assert main([*argv, "--output", str(out)]) == 0
+    # the spin test runs under the first scheme, its folds from the networks
+    nulls = pd.read_csv(out / "nulls.csv")
+    assert len(nulls) == 2 and set(nulls["split"]) == {"network"}
     folds = pd.read_csv(out / "folds.csv")
     assert set(folds["split"]) == {"community", "network"}
     ds = load_dataset("synthetic")
