@@ -3,7 +3,10 @@
 ``connpredict run`` parses its options (flags and an optional YAML file),
 calls :func:`connpredict.run_experiment`, prints the metrics table and saves
 the results folder with its report. ``connpredict report`` rebuilds a
-report; ``connpredict datasets`` lists datasets and whether they are cached.
+report; ``connpredict datasets`` lists datasets and whether they are cached;
+``connpredict predict`` predicts a parcellation with a pretrained model and
+``connpredict models`` lists those models. ``python -m connpredict`` runs the
+same command.
 """
 
 import argparse
@@ -42,10 +45,14 @@ def _dataset(config):
 
     try:
         return load_user_dataset(
-            config["expression"], config["connectome"], config["regions"]
+            config["expression"],
+            config["connectome"],
+            config["regions"],
+            reduction=config["reduction"] or "mean",
+            missing=config["missing"] or "drop",
         )
     except (OSError, ValueError, TypeError) as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
+        raise UsageError(_cli_message(exc)) from None
 
 
 def _cmd_run(args):
@@ -68,12 +75,15 @@ def _cmd_run(args):
         extra = {
             k: config[k] for k in ("expression", "connectome", "regions") if config[k]
         }
+        if extra:  # the policies used on the files, defaults included
+            extra["reduction"] = config["reduction"] or "mean"
+            extra["missing"] = config["missing"] or "drop"
         print(result.summary())
         folder = result.save(
             out, overwrite=config["overwrite"], report=not args.no_report, config=extra
         )
     except (ValueError, TypeError) as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
+        raise UsageError(_cli_message(exc)) from None
     seconds = result.config["elapsed_seconds"]
     print(f"\nResults written to {folder}/ ({seconds:.1f} s)")
     if (folder / "report.html").exists():
@@ -114,6 +124,7 @@ def _cmd_predict(args):
 
     import pandas as pd
 
+    from connpredict.datasets import fill_missing_regions
     from connpredict.experiment import check_output_dir
     from connpredict.experiment._files import read_table_or_array
     from connpredict.pretrained import (
@@ -130,13 +141,17 @@ def _cmd_predict(args):
             args.regions, what="--regions", columns=("x", "y", "z")
         )
         if not all(isinstance(t, pd.DataFrame) for t in (expr, regions)):
-            raise ValueError("--expression and --regions must be labelled CSV/TSV.")
-        X = combine_inputs(expr, regions)
+            raise ValueError(
+                "--expression and --regions must be labelled CSV/TSV tables "
+                "(region labels in the first column), not .npy."
+            )
         model = load_model(args.model)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
+            expr = _predict_missing(expr, regions, args.missing, fill_missing_regions)
+            X = combine_inputs(expr, regions)
             Y = predict_connectome(model, X, min_coverage=args.min_coverage)
-        notes = [str(w.message) for w in caught]
+        notes = [_cli_message(w.message) for w in caught]
         for note in notes:
             print(f"connpredict: warning: {note}", file=sys.stderr)
         paths = write_prediction(
@@ -146,13 +161,129 @@ def _cmd_predict(args):
             model_name=args.model,
             notes=notes,
             overwrite=args.overwrite,
+            html_page=not args.no_html,
         )
     except (ValueError, TypeError) as exc:
-        raise UsageError(" ".join(str(exc).split())) from None
+        raise UsageError(_cli_message(exc)) from None
     print(f"Predicted {len(Y)} regions with {args.model}: {paths['connectome']}")
-    if paths["html"]:
+    if paths.get("html"):
         print(f"Page: {paths['html']}")
     return 0
+
+
+def _predict_missing(expr, regions, missing, fill):
+    """Expression rows after the --missing policy (as `run` handles them)."""
+    rows = [lab for lab in expr.index if lab in regions.index]
+    table = regions.loc[rows] if len(rows) == len(expr) else None
+    out = fill(expr, table, missing=missing)
+    return out.expression.drop(index=out.dropped)
+
+
+def _cmd_models(args):
+    """List the pretrained models, or print one's card and genes."""
+    import re
+    import textwrap
+
+    from connpredict.pretrained import (
+        list_models,
+        model_card,
+        model_path,
+        read_metadata,
+    )
+
+    if args.name is None:
+        for name in list_models():
+            info = read_metadata(model_path(name))["info"]
+            found = re.search(r"Estimator: `([A-Za-z]+)", model_card(name))
+            estimator = found.group(1) if found else ""
+            print(
+                f"{name:<30} {estimator:<22} {info.get('dataset', ''):<16} "
+                f"{len(info.get('genes', []))} genes"
+            )
+        print("\nconnpredict models NAME prints a model's card and its genes.")
+        return 0
+    try:
+        card = model_card(args.name)
+    except ValueError as exc:
+        raise UsageError(_cli_message(exc)) from None
+    genes = read_metadata(model_path(args.name))["info"].get("genes", [])
+    print(card.rstrip())
+    print(f"\n## Genes ({len(genes)})\n")
+    print(textwrap.fill(", ".join(genes), width=88))
+    return 0
+
+
+# Python spellings in library messages -> what the command line takes
+_CLI_WORDS = (
+    (
+        r"SpatialSplit needs region coordinates, but X lacks .*? coordinate "
+        r"columns\.",
+        "cv spatial needs region centroids: pass --regions FILE with x, y, z "
+        "columns (MNI mm), or use --cv random.",
+    ),
+    (
+        r"X lacks the coordinate column\(s\) .*? Add them or set "
+        r"`coord_columns=` to the names you use\.",
+        "these models need region centroids: pass --regions FILE with x, y, z "
+        "columns (MNI mm).",
+    ),
+    (r"Pass missing='mirror' or 'nearest'", "Pass --missing mirror or nearest"),
+    (r"`missing=`", "--missing"),
+    (
+        r"make it the index \(`expression\.set_index\([^)]*\)` or "
+        r"`pd\.read_csv\([^`]*\)`\)",
+        "put the region labels in the first column of --expression FILE",
+    ),
+    (r"\bmissing=['\"](\w+)['\"]", r"--missing \1"),
+    (r"\breduction=['\"](\w+)['\"]", r"--reduction \1"),
+    (r"\bnull=['\"](\w+)['\"]", r"--null \1"),
+    (r"\bn_splits=(\d+)", r"--n-splits \1"),
+    (r"\bfewer n_splits\b", "a smaller --n-splits"),
+    (r"\bmin_coverage=", "--min-coverage "),
+    (r"\blower min_coverage\b", "lower --min-coverage"),
+    (r"\bn_permutations\b", "--n-permutations"),
+    (r"\bn_jobs\b", "--n-jobs"),
+    (r"\bdevice ['\"](\w+)['\"]", r"--device \1"),
+    (
+        r"pass `regions` with x, y, z or `coords`",
+        "pass --regions FILE with x, y, z columns",
+    ),
+    (
+        r"pass `connectome\.to_numpy\(\)` if its rows are already in the order "
+        r"of the expression rows",
+        "save it as .npy (numpy.save) if its rows are already in the order of "
+        "the expression rows",
+    ),
+    (
+        r"pass coordinates through `regions` or `coords` instead",
+        "pass them in --regions FILE (x, y, z columns)",
+    ),
+    (
+        r"\(the model's genes are in read_metadata\(\)\)",
+        "(the model's genes: connpredict models NAME)",
+    ),
+    (r"\(connpredict\.pretrained\.list_models\(\)\)", "(connpredict models)"),
+    (r"use `load_dataset\(\.\.\.\)\.regions`", "add them to --regions FILE"),
+    (
+        r"the region tables of `load_dataset` have them",
+        "add them to --regions FILE",
+    ),
+    (r"Use fewer splits \(`check_n_splits` gives [^)]*\)", "Use a smaller --n-splits"),
+    (
+        r"use atlas_regions\(\.\.\.\) or --missing nearest",
+        "add a hemisphere column to --regions FILE or use --missing nearest",
+    ),
+)
+
+
+def _cli_message(exc):
+    """A library message in one line, in the command line's words."""
+    import re
+
+    text = " ".join(str(exc).split())
+    for pattern, repl in _CLI_WORDS:
+        text = re.sub(pattern, repl, text)
+    return text
 
 
 def build_parser():
@@ -183,14 +314,24 @@ def build_parser():
     )
     add(
         "--connectome",
-        help="connectome: labelled square CSV/TSV, or .npy in expression order",
+        help="connectome, in expression row order unless labelled: a square "
+        "CSV/TSV labelled like the expression; or .npy: a square matrix, a "
+        "stack (subjects, regions, regions), or nilearn "
+        "ConnectivityMeasure(vectorize=True) vectors (one per subject row, "
+        "lower triangle with or without the diagonal)",
     )
     add(
         "--regions",
         help="region table CSV/TSV (x, y, z, hemisphere, network, sphere_*)",
     )
+    _add_user_file_options(add)
     add("--models", help=f"comma-separated, from {', '.join(cli_models())}")
-    add("--cv", help="comma-separated: spatial,random")
+    add(
+        "--cv",
+        help="comma-separated, from spatial, random, community (Louvain "
+        "communities of the connectome), network (one fold per network of the "
+        "regions' 'network' column) (default: spatial,random)",
+    )
     add("--n-splits", dest="n_splits", help="test folds (4)")
     add("--seeds", help="comma-separated seeds (0)")
     add("--n-jobs", dest="n_jobs", help="parallel jobs (1; -1 = all cores)")
@@ -228,11 +369,75 @@ def build_parser():
         default=0.8,
         help="smallest fraction of the model's genes required (0.8)",
     )
+    _add_predict_policy_options(p_pr.add_argument)
     p_pr.set_defaults(func=_cmd_predict)
+    _add_models_parser(sub)
     p_ds = sub.add_parser("datasets", help="list datasets and whether they are cached")
     p_ds.add_argument("--data-home", dest="data_home", help="data home folder")
     p_ds.set_defaults(func=_cmd_datasets)
     return parser
+
+
+def _add_user_file_options(add):
+    """Options of `run` on a user's files (make_dataset's)."""
+    add(
+        "--reduction",
+        choices=("mean", "fisher_z"),
+        help="how a subject stack in --connectome becomes one connectome: "
+        "element-wise mean, or fisher_z (tanh of the mean arctanh; needs "
+        "correlations) (default: mean)",
+    )
+    add(
+        "--missing",
+        choices=("drop", "mirror", "nearest"),
+        help="regions of --expression without expression (all-NaN rows): drop "
+        "them, or take the expression of the same region in the other "
+        "hemisphere (mirror; needs a hemisphere column in --regions) or of the "
+        "nearest region (nearest; needs x, y, z) (default: drop)",
+    )
+
+
+def _add_predict_policy_options(add):
+    """Options of `predict` that match `run`'s, and its page switch."""
+    add(
+        "--missing",
+        choices=("drop", "mirror", "nearest"),
+        default="drop",
+        help="regions without expression (all-NaN rows), as in `connpredict "
+        "run`: drop them, or impute from the other hemisphere (mirror) or the "
+        "nearest region (nearest) (default: drop)",
+    )
+    add(
+        "--no-html",
+        dest="no_html",
+        action="store_true",
+        help="write the CSV files only, not prediction.html (faster)",
+    )
+
+
+def _add_models_parser(sub):
+    p_mod = sub.add_parser(
+        "models",
+        help="list the shipped pretrained models, or show one's card and genes",
+        description="Without NAME, list the pretrained models shipped with "
+        "connpredict (for `connpredict predict --model`); with NAME, print its "
+        "model card (training data, scores, intended use) and its genes.",
+    )
+    p_mod.add_argument("name", nargs="?", help="a pretrained model name")
+    p_mod.set_defaults(func=_cmd_models)
+
+
+@contextlib.contextmanager
+def _one_line_warnings():
+    """Show warnings as `connpredict: warning: ...`, without a source line."""
+    import warnings
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"connpredict: warning: {_cli_message(message)}", file=sys.stderr)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield
 
 
 def _show_progress(silent):
@@ -280,6 +485,7 @@ def main(argv=None):
     _show_progress(getattr(args, "silent", True))
     try:
         with contextlib.ExitStack() as stack:
+            stack.enter_context(_one_line_warnings())
             _lock_output(stack, getattr(args, "output", None))
             return args.func(args)
     except UsageError as exc:

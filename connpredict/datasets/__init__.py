@@ -15,15 +15,18 @@ from connpredict.datasets._load import (
     load_dataset,
     load_region_table,
 )
+from connpredict.datasets._networks import assign_yeo_networks
 from connpredict.datasets._synthetic import make_synthetic_connectome
-from connpredict.datasets._user import make_dataset
+from connpredict.datasets._user import fill_missing_regions, make_dataset
 
 __all__ = [
+    "assign_yeo_networks",
     "atlas_regions",
     "cache_status",
     "dataset_files",
     "dataset_names",
     "fetch_file",
+    "fill_missing_regions",
     "genomic_order",
     "get_data_home",
     "import_abagen",

@@ -27,6 +27,7 @@ import pandas as pd
 
 from connpredict.datasets._fetch import fetch_file
 from connpredict.datasets._registry import CELL_TYPES, GENE_LISTS
+from connpredict.utils._genes import case_warning, match_gene_symbols, no_gene_hint
 
 logger = logging.getLogger(__name__)
 
@@ -172,14 +173,24 @@ def select_genes(gene_columns, genes, *, data_home=None, download_if_missing=Tru
     else:
         wanted = list(dict.fromkeys(genes))
         what = "the requested genes"
-    wanted_set = set(wanted)
-    kept = [g for g in gene_columns if g in wanted_set]
-    have = set(gene_columns)
-    not_found = [g for g in wanted if g not in have]
+    matched, by_case, not_found = match_gene_symbols(wanted, gene_columns)
+    if by_case:
+        # (column, symbol) pairs: the dataset's columns keep their names
+        warnings.warn(
+            case_warning(
+                [(s, c) for c, s in by_case], "the dataset's genes", "symbol(s)"
+            ),
+            UserWarning,
+            stacklevel=3,
+        )
+    chosen = set(matched.values())
+    kept = [g for g in gene_columns if g in chosen]
     if not kept:
         raise ValueError(
             f"None of {what} ({len(wanted)} symbols) is a gene column of this "
-            "dataset; check the symbols, or load a lower stability threshold."
+            f"dataset: {no_gene_hint(gene_columns, wanted, names='the symbols')} "
+            "Or load a lower "
+            "stability threshold."
         )
     if not_found:
         msg = (

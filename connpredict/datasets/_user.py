@@ -10,6 +10,7 @@ import pandas as pd
 from sklearn.utils import Bunch
 
 from connpredict.datasets._load import genomic_order
+from connpredict.datasets._networks import region_names
 from connpredict.utils._contract import COORD_COLUMNS, pairs_to_matrix
 from connpredict.utils._tables import read_delimited
 
@@ -424,6 +425,103 @@ def _nearest_partners(missing, have, coords):
     return partners
 
 
+def fill_missing_regions(expression, regions=None, *, missing="drop", stacklevel=2):
+    """Handle regions without expression (all-NaN rows): drop or impute them.
+
+    Parcels without a tissue sample have no expression; abagen leaves their
+    rows NaN. This is the one policy :func:`make_dataset` (``missing=``),
+    ``connpredict run --missing`` and ``connpredict predict --missing`` use.
+
+    Parameters
+    ----------
+    expression : DataFrame
+        Regions x genes, indexed by region label.
+    regions : DataFrame, default=None
+        Region table indexed by the same labels: ``hemisphere`` and ``name``
+        or ``x, y, z`` for ``"mirror"``, ``x, y, z`` for ``"nearest"``.
+    missing : {"drop", "mirror", "nearest"}, default="drop"
+        ``"drop"``: the regions are removed; ``"mirror"``: each takes the
+        expression of the same region in the other hemisphere (same
+        ``name``, else the region nearest its mirrored centroid
+        ``(-x, y, z)``), and regions without such a counterpart are dropped;
+        ``"nearest"``: each takes the expression of the region with the
+        nearest centroid. Imputations and drops are reported in a warning
+        naming the regions.
+    stacklevel : int, default=2
+        Of the warnings.
+
+    Returns
+    -------
+    result : :class:`~sklearn.utils.Bunch`
+        ``expression`` (a new table with the imputed rows filled and the
+        dropped rows still NaN, in the order of ``expression``), ``dropped``
+        (list of labels) and ``imputed`` (dict label -> the label its
+        expression came from).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.datasets import fill_missing_regions
+    >>> expr = pd.DataFrame({"G": [1.0, np.nan, 3.0]}, index=["a", "b", "c"])
+    >>> regions = pd.DataFrame({"x": [0.0, 1, 10], "y": 0.0, "z": 0.0},
+    ...                        index=["a", "b", "c"])
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     out = fill_missing_regions(expr, regions, missing="nearest")
+    >>> str(caught[0].message).split(": ")[-1]
+    "'b' <- 'a'."
+    >>> out.imputed, out.expression.loc["b", "G"]
+    ({'b': 'a'}, np.float64(1.0))
+    """
+    if missing not in MISSING:
+        raise ValueError(f"missing must be one of {list(MISSING)}, got {missing!r}.")
+    expr = expression.copy()
+    labels = expr.index
+    table = pd.DataFrame(index=labels) if regions is None else regions
+    no_expr = expr.isna().all(axis=1)
+    missing_labels = list(labels[no_expr.to_numpy()])
+    imputed = {}
+    if missing_labels and missing != "drop":
+        have = [lab for lab in labels if not no_expr[lab]]
+        if missing == "mirror":
+            imputed = _mirror_partners(missing_labels, have, table)
+        else:
+            has_xyz = set(COORD_COLUMNS) <= set(table.columns)
+            imputed = _nearest_partners(
+                missing_labels,
+                have,
+                table[list(COORD_COLUMNS)] if has_xyz else None,
+            )
+        for lab, src in imputed.items():
+            expr.loc[lab] = expr.loc[src].to_numpy()
+        warnings.warn(
+            f"Imputed the expression of {len(imputed)} region(s) without samples "
+            f"(missing={missing!r}): "
+            + ", ".join(
+                f"{a!r} <- {b!r}"
+                for a, b in zip(
+                    region_names(table, list(imputed)[:8]),
+                    region_names(table, list(imputed.values())[:8]),
+                )
+            )
+            + ("..." if len(imputed) > 8 else "")
+            + ".",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    dropped = [lab for lab in missing_labels if lab not in imputed]
+    if dropped:
+        warnings.warn(
+            f"Dropped {len(dropped)} region(s) without expression (all-NaN rows): "
+            f"{_show(region_names(table, dropped))}. Pass missing='mirror' or "
+            "'nearest' to impute them.",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    return Bunch(expression=expr, dropped=dropped, imputed=imputed)
+
+
 # ------------------------------------------------------------------------ main
 def make_dataset(
     expression,
@@ -485,9 +583,12 @@ def make_dataset(
         table indexed by label or an array in the order of the expression
         rows. Giving centroids in both is an error.
     networks : Series or array-like of shape (n_regions,), default=None
-        A network label per region (for :class:`NetworkSplit`), indexed by
-        label or in expression order; default: the ``network`` column of
-        ``regions`` if any.
+        A network label per region (for :class:`NetworkSplit` and
+        ``connpredict run --cv network``), indexed by label or in expression
+        order; default: the ``network`` column of ``regions`` if any. For an
+        atlas without networks, ``networks=assign_yeo_networks(regions)``
+        gives each region the Yeo-7 network of the nearest Schaefer-400
+        parcel (:func:`assign_yeo_networks`).
     reduction : {"mean", "fisher_z"}, default="mean"
         How a stack of subject connectomes becomes the group connectome:
         ``"mean"``, the element-wise mean; ``"fisher_z"``, the mean of the
@@ -532,6 +633,7 @@ def make_dataset(
     --------
     load_dataset : The registered datasets.
     atlas_regions : Region table of a parcellation image.
+    assign_yeo_networks : Networks for an atlas without them.
 
     Examples
     --------
@@ -581,8 +683,8 @@ def make_dataset(
         if not np.all(np.isfinite(xyz_values)):
             bad = labels[~np.isfinite(xyz_values).all(axis=1)]
             raise ValueError(
-                f"Regions {_show(bad)} have no finite x, y, z centroid; fix or "
-                "drop them (an empty region in the atlas?)."
+                f"Regions {_show(region_names(table, bad))} have no finite x, y, "
+                "z centroid; fix or drop them (an empty region in the atlas?)."
             )
 
     if networks is not None:
@@ -603,38 +705,8 @@ def make_dataset(
     Y = pd.DataFrame(M, index=pd.Index(labels, name="label"), columns=labels.copy())
 
     # regions without expression
-    no_expr = expr.isna().all(axis=1)
-    missing_labels = list(labels[no_expr.to_numpy()])
-    imputed = {}
-    if missing_labels and missing != "drop":
-        have = [lab for lab in labels if not no_expr[lab]]
-        if missing == "mirror":
-            imputed = _mirror_partners(missing_labels, have, table)
-        else:
-            imputed = _nearest_partners(
-                missing_labels,
-                have,
-                table[list(COORD_COLUMNS)] if has_xyz else None,
-            )
-        for lab, src in imputed.items():
-            expr.loc[lab] = expr.loc[src].to_numpy()
-        warnings.warn(
-            f"Imputed the expression of {len(imputed)} region(s) without samples "
-            f"(missing={missing!r}): "
-            + ", ".join(f"{a!r} <- {b!r}" for a, b in list(imputed.items())[:8])
-            + ("..." if len(imputed) > 8 else "")
-            + ".",
-            UserWarning,
-            stacklevel=2,
-        )
-    dropped = [lab for lab in missing_labels if lab not in imputed]
-    if dropped:
-        warnings.warn(
-            f"Dropped {len(dropped)} region(s) without expression (all-NaN rows): "
-            f"{_show(dropped)}. Pass missing='mirror' or 'nearest' to impute them.",
-            UserWarning,
-            stacklevel=2,
-        )
+    filled = fill_missing_regions(expr, table, missing=missing, stacklevel=3)
+    expr, dropped, imputed = filled.expression, filled.dropped, filled.imputed
     keep = ~labels.isin(dropped)
     if keep.sum() < 2:
         raise ValueError("Fewer than 2 regions have expression; nothing to model.")

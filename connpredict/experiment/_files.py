@@ -71,7 +71,9 @@ def read_table_or_array(path, *, what, columns=()):
     return table
 
 
-def load_user_dataset(expression, connectome, regions=None):
+def load_user_dataset(
+    expression, connectome, regions=None, *, reduction="mean", missing="drop"
+):
     """The dataset Bunch of a user's files, via ``connpredict.datasets.make_dataset``.
 
     Parameters
@@ -84,6 +86,11 @@ def load_user_dataset(expression, connectome, regions=None):
     regions : str or path-like, default=None
         Region table (coordinates ``x, y, z``, optional ``hemisphere``,
         ``network``, ``sphere_x/y/z``).
+    reduction : {"mean", "fisher_z"}, default="mean"
+        How a stack of subject connectomes (a 3-D ``.npy``, or a 2-D ``.npy``
+        of nilearn vectors, one subject per row) becomes one.
+    missing : {"drop", "mirror", "nearest"}, default="drop"
+        Regions whose expression is all NaN (``make_dataset``'s ``missing``).
 
     Returns
     -------
@@ -113,6 +120,6 @@ def load_user_dataset(expression, connectome, regions=None):
     )
     if table is not None and not isinstance(table, pd.DataFrame):
         raise ValueError("the regions file must be a labelled CSV/TSV table.")
-    dataset = make_dataset(expr, conn, table)
+    dataset = make_dataset(expr, conn, table, reduction=reduction, missing=missing)
     dataset["name"] = Path(expression).name
     return dataset

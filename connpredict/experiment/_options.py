@@ -18,6 +18,8 @@ OPTIONS = {
     "expression": None,
     "connectome": None,
     "regions": None,
+    "reduction": None,
+    "missing": None,
     "models": None,
     "cv": "spatial,random",
     "n_splits": 4,
@@ -158,6 +160,7 @@ def read_config(path):
     # become the models mapping, its timing is a record only
     params = config.pop("model_params", None)
     config.pop("elapsed_seconds", None)
+    config.pop("estimator_params", None)
     if isinstance(params, dict) and isinstance(config.get("models"), list):
         config["models"] = {m: params.get(m) or None for m in config["models"]}
     unknown = sorted(set(config) - set(OPTIONS))
@@ -222,8 +225,33 @@ def resolve_options(file_config=None, flags=None):
     config["quick"] = _bool(config["quick"], "quick")
     config["overwrite"] = _bool(config["overwrite"], "overwrite")
     user = [k for k in ("expression", "connectome", "regions") if config[k]]
+    _user_file_options(config, user)
     if user and config["dataset"]:
         raise ValueError("pass either --dataset or --expression/--connectome, not both")
     if user and not (config["expression"] and config["connectome"]):
         raise ValueError("--expression and --connectome go together; pass both")
     return config
+
+
+#: choices of the options that read a user's files (make_dataset's)
+USER_FILE_CHOICES = {
+    "reduction": ("mean", "fisher_z"),
+    "missing": ("drop", "mirror", "nearest"),
+}
+
+
+def _user_file_options(config, user):
+    """Check --reduction and --missing: choices, and only with user files."""
+    for key, choices in USER_FILE_CHOICES.items():
+        value = config[key]
+        if value is None:
+            continue
+        if value not in choices:
+            raise ValueError(
+                f"{key} must be one of {', '.join(choices)}, got {value!r}"
+            )
+        if not user:
+            raise ValueError(
+                f"--{key} applies to your own --expression/--connectome files, "
+                "not to a registered --dataset"
+            )

@@ -19,7 +19,7 @@ from connpredict.utils._stats import pearson_r
 
 logger = logging.getLogger("connpredict.experiment")
 
-#: cross-validation schemes of the main job
+#: default cross-validation schemes of the main job (names of SPLITTERS)
 CV_NAMES = ("spatial", "random")
 #: smallest test fold: 3 regions give 3 pairs, the fewest for a correlation
 MIN_FOLD_REGIONS = 3
@@ -132,6 +132,20 @@ def _model_class(spec):
     return getattr(models_module, spec.name)
 
 
+def _estimator_params(table, quick, seed, device):
+    """Every parameter of each model as fitted (first seed): a record only."""
+    out = {}
+    for name, entry in table.items():
+        params = _make_model(
+            name, entry, quick=quick, seed=seed, device=device
+        ).get_params(deep=False)
+        out[name] = {
+            k: v if isinstance(v, (str, int, float, bool, type(None))) else repr(v)
+            for k, v in params.items()
+        }
+    return out
+
+
 def _make_model(name, entry, *, quick, seed, device):
     from sklearn.base import clone
 
@@ -174,10 +188,25 @@ def _resolve_dataset(dataset):
 
 
 def _make_cv(name, n_splits, seed):
-    from connpredict.model_selection import RandomSplit, SpatialSplit
+    from connpredict.model_selection import make_splitter
 
-    cls = {"spatial": SpatialSplit, "random": RandomSplit}[name]
-    return cls(n_splits=n_splits, random_state=seed)
+    return make_splitter(name, n_splits, random_state=seed)
+
+
+def _cv_groups(name, ds):
+    """The ``groups`` of a split: the network labels for ``"network"``."""
+    if name != "network":
+        return None
+    networks = ds.get("networks")
+    if networks is None:
+        _fail(
+            "cv 'network' needs a network label per region, which this dataset "
+            "lacks: give the region table (--regions FILE) a 'network' column; "
+            "for your own atlas, connpredict.datasets.assign_yeo_networks "
+            "assigns each region the Yeo-7 network of the nearest Schaefer-400 "
+            "parcel. Or use another cv."
+        )
+    return networks
 
 
 def _has_sphere(regions):
@@ -277,9 +306,14 @@ def run_experiment(
         is set to the seed, other parameters are kept). None runs
         the default set: decay, cge, bilinear, pls, mlp and smt.
     cv : list of str, default=("spatial", "random")
-        Cross-validation schemes: ``"spatial"``
-        (:class:`~connpredict.model_selection.SpatialSplit`) and/or
-        ``"random"`` (:class:`~connpredict.model_selection.RandomSplit`).
+        Cross-validation schemes, names of
+        :data:`connpredict.model_selection.SPLITTERS`: ``"spatial"``
+        (:class:`~connpredict.model_selection.SpatialSplit`), ``"random"``
+        (:class:`~connpredict.model_selection.RandomSplit`), ``"community"``
+        (:class:`~connpredict.model_selection.CommunitySplit`, Louvain
+        communities of the connectome; needs networkx) and ``"network"``
+        (:class:`~connpredict.model_selection.NetworkSplit`, one fold per
+        network of ``dataset.networks``; ``n_splits`` does not apply).
     n_splits : int, default=4
         Number of test folds; every fold must keep at least 3 regions.
     seeds : list of int, default=(0,)
@@ -288,7 +322,8 @@ def run_experiment(
         Models to spin-test. ``"auto"`` tests ``bilinear`` when it runs and
         the regions have sphere coordinates.
     n_permutations : int, default=100
-        Spin permutations (at most 20 under ``quick``).
+        Spin permutations (at most 20 under ``quick``; ``config`` records
+        the number run).
     n_jobs : int, default=1
         Folds fitted in parallel (joblib); -1 uses every core.
     device : str, default="cpu"
@@ -322,8 +357,7 @@ def run_experiment(
     table = _model_table(models)
     cv = _as_names(cv, "cv")
     for name in cv:
-        if name not in CV_NAMES:
-            _fail(f"unknown cv {name!r}; choose from {', '.join(CV_NAMES)}.")
+        _make_cv(name, 2, None)  # an unknown name fails here, before any fit
     n_splits = _check_int(n_splits, "n_splits", minimum=2)
     if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
         seeds = [seeds]
@@ -331,6 +365,8 @@ def run_experiment(
         raise TypeError(f"seeds must be a non-empty list of integers, got {seeds!r}.")
     seeds = [_check_int(s, "each seed", minimum=0) for s in seeds]
     n_permutations = _check_int(n_permutations, "n_permutations", minimum=1)
+    if quick is True:  # recorded as run: config.json holds the values used
+        n_permutations = min(n_permutations, QUICK_PERMUTATIONS)
     n_jobs = _check_int(n_jobs, "n_jobs")
     if n_jobs == 0:
         _fail("n_jobs must not be 0; use 1 (serial) or -1 (all cores).")
@@ -362,6 +398,7 @@ def run_experiment(
         "n_jobs": n_jobs,
         "device": device,
         "quick": quick,
+        "estimator_params": _estimator_params(table, quick, seeds[0], device),
     }
     start = time.perf_counter()
     with _progress(verbose):
@@ -382,7 +419,10 @@ def _run(ds, dataset_name, table, config):
     rows, timing_rows, fold_rows, pred_frames, region_frames = [], [], [], [], []
     for cv_name in config["cv"]:
         for seed in config["seeds"]:
-            splits = list(_make_cv(cv_name, config["n_splits"], seed).split(X, Y))
+            groups = _cv_groups(cv_name, ds)
+            splits = list(
+                _make_cv(cv_name, config["n_splits"], seed).split(X, Y, groups)
+            )
             sizes = [len(test) for _, test in splits]
             if min(sizes) < MIN_FOLD_REGIONS:
                 _fail(
@@ -527,9 +567,7 @@ def _run_nulls(ds, table, config):
 
     frames = []
     cv_name, seed = config["cv"][0], config["seeds"][0]
-    n_perm = config["n_permutations"]
-    if config["quick"]:
-        n_perm = min(n_perm, QUICK_PERMUTATIONS)
+    n_perm = config["n_permutations"]  # already capped under quick
     for name in config["null"]:
         logger.info(
             "spin test of %s (%s cv, %d permutations, gene expression spun on the "
@@ -548,6 +586,7 @@ def _run_nulls(ds, table, config):
             ds.Y,
             cv=_make_cv(cv_name, config["n_splits"], seed),
             regions=ds.regions,
+            groups=_cv_groups(cv_name, ds),
             n_permutations=n_perm,
             n_jobs=config["n_jobs"],
             random_state=seed,

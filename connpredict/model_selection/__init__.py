@@ -9,6 +9,8 @@ Splitters follow scikit-learn's cross-validator API and work as ``cv=`` in
   balanced k-means), optionally mirrored across hemispheres.
 - :class:`CommunitySplit`: Louvain communities of the connectome.
 - :class:`NetworkSplit`: leave-one-network-out from ``groups``.
+- :data:`SPLITTERS` / :func:`make_splitter`: the splitters by name (as
+  ``connpredict run --cv`` takes them).
 
 Each splitter has ``inner_split()`` (same style, for the training regions of
 an outer fold); :func:`validation_split` gives one inner split for early
@@ -24,6 +26,7 @@ number of folds that would.
 
 from connpredict.model_selection._plot import plot_splits
 from connpredict.model_selection._predict import cross_val_predict
+from connpredict.model_selection._registry import SPLITTERS, make_splitter
 from connpredict.model_selection._split import (
     MIN_TEST_REGIONS,
     CommunitySplit,
@@ -36,12 +39,14 @@ from connpredict.model_selection._split import (
 
 __all__ = [
     "MIN_TEST_REGIONS",
+    "SPLITTERS",
     "CommunitySplit",
     "NetworkSplit",
     "RandomSplit",
     "SpatialSplit",
     "check_n_splits",
     "cross_val_predict",
+    "make_splitter",
     "plot_splits",
     "validation_split",
 ]

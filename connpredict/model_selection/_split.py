@@ -799,6 +799,11 @@ class NetworkSplit(_RegionSplitter):
     naming the regions: a region without a network cannot be held out with
     one.
 
+    A dataset of your own atlas has ``ds.networks`` None unless its region
+    table has a ``network`` column or ``make_dataset`` was given
+    ``networks=``; :func:`connpredict.datasets.assign_yeo_networks` assigns
+    each region the Yeo-7 network of the nearest Schaefer-400 parcel.
+
     See Also
     --------
     sklearn.model_selection.LeaveOneGroupOut : The same for generic samples.
@@ -877,7 +882,12 @@ class NetworkSplit(_RegionSplitter):
         if groups is None:
             raise ValueError(
                 "The 'groups' parameter should not be None; pass e.g. "
-                "groups=ds.networks (the network label of each region)."
+                "groups=ds.networks (the network label of each region). If "
+                "ds.networks is None (your own atlas without a 'network' column), "
+                "build the dataset with make_dataset(..., networks=...), e.g. "
+                "networks=connpredict.datasets.assign_yeo_networks(regions), "
+                "which gives each region the Yeo-7 network of the nearest "
+                "Schaefer-400 parcel."
             )
         if (
             isinstance(groups, pd.Series)

@@ -152,38 +152,3 @@ def treated_spins(regions, n_permutations, spin, *, random_state=None, **kwargs)
         perms = spin(table, n_permutations, random_state=rng, **kwargs)
         out[:, rows] = rows[perms]
     return out
-
-
-def orient_permutations(permutations, n_regions, permutation_axis):
-    """Return permutations with one permutation per row.
-
-    ``permutation_axis=0``: ``(n_permutations, n_regions)``, connpredict's
-    layout; ``permutation_axis=1``: ``(n_regions, n_permutations)``, the
-    layout of neuromaps' and netneurotools' spin arrays (``spins[:, k]``).
-    The orientation of a square array is never guessed.
-    """
-    if permutation_axis not in (0, 1):
-        raise ValueError(
-            "permutation_axis must be 0 (rows are permutations: shape "
-            "(n_permutations, n_regions)) or 1 (columns are permutations: shape "
-            f"(n_regions, n_permutations), as neuromaps and netneurotools), got "
-            f"{permutation_axis!r}."
-        )
-    perms = np.asarray(permutations)
-    if perms.ndim != 2:
-        return perms
-    if permutation_axis == 1:
-        if perms.shape[0] != n_regions:
-            raise ValueError(
-                f"With permutation_axis=1, permutations must have shape "
-                f"({n_regions}, n_permutations) (one column per permutation), got "
-                f"{perms.shape}."
-            )
-        return perms.T
-    if perms.shape[1] != n_regions and perms.shape[0] == n_regions:
-        raise ValueError(
-            f"permutations has shape {perms.shape}: one row per region, as "
-            "neuromaps and netneurotools write spins; pass permutation_axis=1 (or "
-            "the transpose) so that each row is a permutation."
-        )
-    return perms

@@ -19,10 +19,10 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from connpredict.model_selection._split import MIN_TEST_REGIONS
-from connpredict.nulls._regions import orient_permutations, region_treatment
+from connpredict.nulls._given import given_permutations
+from connpredict.nulls._regions import region_treatment
 from connpredict.nulls._spins import (
     SPIN_METHODS,
-    check_permutations,
     random_permutations,
     spin_permutations,
 )
@@ -74,7 +74,10 @@ class SpinTestResult:
         ``"sphere"`` (spun on the sphere), ``"rotated"`` (no sphere centroid:
         rotated by its ``x, y, z`` centroid within its hemisphere and
         structure) or ``"fixed"`` (kept in place); see
-        :func:`spin_permutations`. None for given or random permutations.
+        :func:`spin_permutations`. For cortex-only given permutations
+        completed from ``regions``: ``"given"`` for the cortex and
+        ``"rotated"``/``"fixed"`` for the others. None for random
+        permutations and for given permutations that cover every region.
 
     See Also
     --------
@@ -421,6 +424,7 @@ def spin_test(
     random_state=None,
     permutation_axis=0,
     surrogates=None,
+    allow_duplicates=False,
 ):
     """Test a model's cross-validated score against spun gene expression.
 
@@ -466,8 +470,20 @@ def spin_test(
         ``permutations`` is given.
     permutations : array-like of int of shape (n_permutations, n_regions), \
 default=None
-        Precomputed permutations (e.g. from :func:`read_spin_table`); row
-        ``k`` replaces the genes of X by ``X_genes[permutations[k]]``.
+        Precomputed permutations (e.g. from :func:`read_spin_table`,
+        neuromaps or netneurotools); row ``k`` replaces the genes of X by
+        ``X_genes[permutations[k]]``. Each row must be a permutation of
+        ``0..n_regions-1`` (see ``allow_duplicates``); an array whose rows
+        are not but whose columns are is refused as transposed (see
+        ``permutation_axis``). **Cortex-only spins**, of shape
+        ``(n_permutations, n_cortex)``, for an X that also holds other
+        regions are accepted with ``regions``: they permute the regions whose
+        ``structure`` is ``"cortex"``, in their order in X, and every other
+        region is moved as :func:`spin_permutations` moves a region without a
+        sphere centroid (rotated by its ``x, y, z`` centroid within its
+        hemisphere and structure, or kept in place when alone there);
+        ``SpinTestResult.region_treatment`` says which (``"given"``,
+        ``"rotated"``, ``"fixed"``).
     groups : array-like of shape (n_regions,), default=None
         Passed to ``cv.split``.
     coord_columns : tuple of str, default=("x", "y", "z")
@@ -496,7 +512,9 @@ default=None
         ``(n_permutations, n_regions)``; 1, one per column,
         ``(n_regions, n_permutations)``, as neuromaps and netneurotools
         return spins (``data[spins[:, k]]`` is the k-th spun map). The
-        layout is never guessed, not even for a square array.
+        layout is never guessed, but it is checked: a square array whose
+        rows are not permutations while its columns are is refused (the
+        error names the ``permutation_axis`` to pass).
     surrogates : callable or array-like of shape (n_permutations, n_regions), \
 default=None
         Null maps for an X with a **single** gene column, used instead of
@@ -509,6 +527,10 @@ default=None
         gives the maps directly. Refused with several gene columns: per-map
         surrogates would destroy the covariance between genes, which whole-row
         spins keep (see the user guide, "Null models").
+    allow_duplicates : bool, default=False
+        Accept given ``permutations`` whose rows are not one-to-one (spins
+        by nearest assignment, which repeat some regions and drop others);
+        by default they are refused.
 
     Returns
     -------
@@ -579,7 +601,6 @@ default=None
             "X has no gene columns to permute (only coordinates); spin_test "
             "permutes gene expression, so pass X with its genes."
         )
-    n_regions = X.shape[0]
     rng = check_random_state(random_state)
     if surrogates is not None and permutations is not None:
         raise ValueError("Pass either permutations= or surrogates=, not both.")
@@ -588,8 +609,16 @@ default=None
         method_used = "surrogates"
         fast = False  # the closed-form path replays row permutations only
     elif permutations is not None:
-        perms = orient_permutations(permutations, n_regions, permutation_axis)
-        perms = check_permutations(perms, n_regions)
+        perms, given_treatment = given_permutations(
+            permutations,
+            X,
+            None if regions is None else _align_regions(regions, X),
+            permutation_axis=permutation_axis,
+            allow_duplicates=allow_duplicates,
+            spin=spin_permutations,
+            random_state=rng,
+            method=method if method in SPIN_METHODS else "hungarian",
+        )
         method_used = "given"
     else:
         if regions is None:
@@ -620,6 +649,8 @@ default=None
     treatment = None
     if method_used in SPIN_METHODS:
         treatment = region_treatment(reg)
+    elif method_used == "given":
+        treatment = given_treatment
     scorer, scoring_name = _resolve_scorer(estimator, scoring)
     splits = [
         (np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X, Y, groups)

@@ -475,33 +475,3 @@ default=None
         order = np.argsort(rng.random_sample((n_permutations, idx.size)), axis=1)
         out[:, idx] = idx[order]
     return out
-
-
-def check_permutations(permutations, n_regions, *, require_bijection=False):
-    """Validate a permutation table; return it as an int array."""
-    perms = np.asarray(permutations)
-    if perms.ndim == 1:
-        perms = perms[None, :]
-    if perms.ndim != 2 or perms.shape[1] != n_regions:
-        raise ValueError(
-            f"permutations must have shape (n_permutations, {n_regions}) to match "
-            f"the {n_regions} regions of X, got {np.shape(permutations)}."
-        )
-    if perms.shape[0] == 0:
-        raise ValueError("permutations is empty; pass at least one row.")
-    if not np.issubdtype(perms.dtype, np.integer):
-        if not np.all(np.isfinite(perms)) or not np.all(perms == np.round(perms)):
-            raise ValueError("permutations must hold integer region indices.")
-        perms = perms.astype(np.intp)
-    if perms.min() < 0 or perms.max() >= n_regions:
-        raise ValueError(
-            f"permutations must hold region indices in [0, {n_regions - 1}]."
-        )
-    if require_bijection:
-        ok = np.all(np.sort(perms, axis=1) == np.arange(n_regions), axis=1)
-        if not np.all(ok):
-            raise ValueError(
-                f"Rows {np.flatnonzero(~ok)[:5].tolist()} of permutations are not "
-                "permutations of the regions."
-            )
-    return perms.astype(np.intp, copy=False)

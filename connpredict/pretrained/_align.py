@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from connpredict.utils._contract import COORD_COLUMNS
+from connpredict.utils._genes import case_warning, match_gene_symbols, no_gene_hint
 
 logger = logging.getLogger("connpredict.pretrained")
 
@@ -114,7 +115,9 @@ def check_mni_coordinates(coords):
 def align_regions(model, X, *, min_coverage=MIN_COVERAGE):
     """Match a region table to a fitted model's columns, by gene name.
 
-    Columns are matched by name (their order does not matter). Policy for
+    Columns are matched by name (their order does not matter); a gene
+    symbol that differs only in case (``Pvalb`` for ``PVALB``) is matched
+    with a ``UserWarning`` when exactly one column fits. Policy for
     genes the model was trained on but ``X`` lacks: if ``X`` has fewer than
     ``min_coverage`` of them the call is refused; otherwise each missing
     gene is filled with its mean over the model's training regions and a
@@ -174,14 +177,24 @@ def align_regions(model, X, *, min_coverage=MIN_COVERAGE):
     if X.columns.duplicated().any():
         dup = list(X.columns[X.columns.duplicated()].unique()[:5])
         raise ValueError(f"Column names must be unique; duplicated: {dup}.")
-    present = [g for g in genes if g in X.columns]
-    missing = [g for g in genes if g not in X.columns]
+    matched, by_case, missing = match_gene_symbols(
+        genes, [c for c in X.columns if c not in COORD_COLUMNS]
+    )
+    if by_case:
+        warnings.warn(
+            case_warning(by_case, "the model's genes"), UserWarning, stacklevel=2
+        )
+        X = X.rename(columns={c: s for c, s in by_case})
+    present = [g for g in genes if g in matched]
     coverage = len(present) / len(genes) if genes else 1.0
     if genes and coverage < min_coverage:
+        hint = ""
+        if not present:
+            hint = " " + no_gene_hint(genes, X.columns, X.index)
         raise ValueError(
             f"The expression table has {len(present)} of the model's "
             f"{len(genes)} genes ({coverage:.0%}), below min_coverage="
-            f"{min_coverage:g}: a prediction would rest on imputed genes. "
+            f"{min_coverage:g}: a prediction would rest on imputed genes.{hint} "
             "Match gene symbols (the model's genes are in read_metadata()) or "
             "lower min_coverage knowingly."
         )

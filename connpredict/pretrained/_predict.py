@@ -182,7 +182,15 @@ def _figures(Y, X, n_edges):
 
 
 def write_prediction(
-    Y, X, output, *, model_name="model", n_edges=50, notes=(), overwrite=False
+    Y,
+    X,
+    output,
+    *,
+    model_name="model",
+    n_edges=50,
+    notes=(),
+    overwrite=False,
+    html_page=True,
 ):
     """Write a predicted connectome, per-region summaries and an HTML page.
 
@@ -205,14 +213,17 @@ def write_prediction(
     overwrite : bool, default=False
         Replace ``output`` when it is an existing non-empty folder; without
         it such a folder raises ``ValueError``.
+    html_page : bool, default=True
+        Write ``prediction.html`` (its figures take most of the time); with
+        False only the two CSV files are written.
 
     Returns
     -------
     paths : dict
         ``"connectome"``, ``"regions"`` and ``"html"`` paths; ``"html"`` is
-        None when matplotlib or nilearn is missing (the page is skipped with
-        a ``UserWarning`` naming ``pip install 'connpredict[plot]'``; the
-        CSV files are written).
+        None with ``html_page=False``, or when matplotlib or nilearn is
+        missing (the page is skipped with a ``UserWarning`` naming
+        ``pip install 'connpredict[plot]'``; the CSV files are written).
 
     Examples
     --------
@@ -237,15 +248,20 @@ def write_prediction(
         "html": "prediction.html",
     }
     summary = region_summary(Y)
-    try:
-        matrix, brain, kept = _figures(Y, X, n_edges)
-    except MissingDependencyError as exc:
-        warnings.warn(f"prediction.html skipped: {exc}", UserWarning, stacklevel=2)
+    def _tables_only():
         with staged_folder(out, overwrite=overwrite) as tmp:
             Y.to_csv(tmp / files["connectome"], index_label="label")
             summary.to_csv(tmp / files["regions"], index_label="label")
         paths = {k: str(Path(out) / name) for k, name in files.items()}
         return {**paths, "html": None}
+
+    if not html_page:
+        return _tables_only()
+    try:
+        matrix, brain, kept = _figures(Y, X, n_edges)
+    except MissingDependencyError as exc:
+        warnings.warn(f"prediction.html skipped: {exc}", UserWarning, stacklevel=2)
+        return _tables_only()
     A = Y.to_numpy(dtype=float)
     i, j = pair_indices(len(A))
     order = np.argsort(-A[i, j], kind="stable")[:10]

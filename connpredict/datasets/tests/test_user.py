@@ -167,7 +167,7 @@ def test_networks_and_coords():
 def test_missing_drop_warns_with_names():
     expression, M, regions = _inputs()
     expression.iloc[[1, 4]] = np.nan
-    with pytest.warns(UserWarning, match=r"Dropped 2 region.*2, 5"):
+    with pytest.warns(UserWarning, match=r"Dropped 2 region.*'2 \(r1\)', '5 \(r0\)'"):
         ds = make_dataset(expression, M, regions)
     assert ds.missing_regions == [2, 5]
     keep = [0, 2, 3, 5, 6]
@@ -180,7 +180,7 @@ def test_missing_mirror_and_nearest():
     # region 2 (L, name r1) has a counterpart r1 in R: label 6 (k=5 -> 5 % 4 = 1)
     assert regions.loc[6, "name"] == regions.loc[2, "name"] == "r1"
     expression.loc[2] = np.nan
-    with pytest.warns(UserWarning, match=r"Imputed .*2 <- 6"):
+    with pytest.warns(UserWarning, match=r"Imputed .*'2 \(r1\)' <- '6 \(r1\)'"):
         ds = make_dataset(expression, M, regions, missing="mirror")
     np.testing.assert_array_equal(
         ds.X.loc[2, ds.genes].to_numpy(), expression.loc[6].to_numpy()

@@ -160,10 +160,14 @@ def test_permutation_axis_is_explicit():
     )
     np.testing.assert_array_equal(rows.permutations, cols.permutations)
     np.testing.assert_array_equal(rows.null_scores, cols.null_scores)
-    other = spin_test(
-        _FirstGene(), ds.X, ds.Y, permutations=spins, permutation_axis=1, **kwargs
-    )
-    np.testing.assert_array_equal(other.permutations, spins.T)  # not guessed
+    # not guessed, but checked: the wrong axis of a square array is refused
+    with pytest.raises(ValueError, match=r"looks transposed.*permutation_axis=0"):
+        spin_test(
+            _FirstGene(), ds.X, ds.Y, permutations=spins, permutation_axis=1,
+            **kwargs,
+        )  # fmt: skip
+    with pytest.raises(ValueError, match=r"looks transposed.*permutation_axis=1"):
+        spin_test(_FirstGene(), ds.X, ds.Y, permutations=spins.T, **kwargs)
     expected = [ds.X.iloc[p, 0].mean() for p in spins[:5]]
     np.testing.assert_allclose(rows.null_scores[:5], expected)
     assert rows.region_treatment is None

@@ -115,7 +115,7 @@ def test_cli_predict_bad_inputs(atlas, tmp_path, capsys):
     cases = [
         (
             ["--model", NAME, "--expression", str(tmp_path / "few.csv")],
-            "below min_coverage",
+            "below --min-coverage",
         ),
         (
             [
