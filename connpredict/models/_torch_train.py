@@ -195,15 +195,15 @@ class _Progress(Callback):
 def _validate_training_options(est):
     """Check ``strong_edge_swap``, ``strong_edge_threshold``, ``dropout_masks``."""
     prob = getattr(est, "strong_edge_swap", 0.0)
-    if isinstance(prob, bool) or not isinstance(prob, (float, int)) or not (
-        0 <= prob <= 1
+    if (
+        isinstance(prob, bool)
+        or not isinstance(prob, (float, int))
+        or not (0 <= prob <= 1)
     ):
         raise ValueError(f"strong_edge_swap must be in [0, 1], got {prob!r}.")
     thr = getattr(est, "strong_edge_threshold", 0.3)
     if isinstance(thr, bool) or not isinstance(thr, (float, int)) or not thr >= 0:
-        raise ValueError(
-            f"strong_edge_threshold must be a number >= 0, got {thr!r}."
-        )
+        raise ValueError(f"strong_edge_threshold must be a number >= 0, got {thr!r}.")
     masks = getattr(est, "dropout_masks", "region")
     if masks not in ("region", "pair"):
         raise ValueError(f"dropout_masks must be 'region' or 'pair', got {masks!r}.")
