@@ -180,7 +180,10 @@ def _done(path):
     done = set()
     if path and os.path.exists(path):
         with open(path, newline="") as f:
-            for row in csv.DictReader(f):
+            first = f.readline()
+            f.seek(0)
+            names = None if first.startswith("recipe,") else FIELDS
+            for row in csv.DictReader(f, fieldnames=names):
                 done.add(
                     (row["recipe"], row["variant"], row["split"], row["seed"],
                      row["fold"], row["reduced"])
@@ -203,6 +206,7 @@ def run(args):
     writer = csv.DictWriter(out or sys.stdout, fieldnames=FIELDS)
     if new:
         writer.writeheader()
+        (out or sys.stdout).flush()
     cache = {}
     try:
         for row in args.rows:
@@ -255,7 +259,12 @@ def _cells(paths):
     genes = {}
     for path in paths:
         with open(path, newline="") as f:
-            for row in csv.DictReader(f):
+            first = f.readline()
+            f.seek(0)
+            # a file whose header was lost (a run killed before its first
+            # flush) is read with the known column names
+            names = None if first.startswith("recipe,") else FIELDS
+            for row in csv.DictReader(f, fieldnames=names):
                 key = (row["recipe"], row["variant"], row["split"], row["reduced"])
                 cells[key][row["seed"], row["fold"]] = float(row["r"])
                 genes[row["recipe"], row["variant"]] = int(row["n_genes"])
@@ -264,8 +273,9 @@ def _cells(paths):
 
 def _fmt(values, note):
     v = np.asarray(values)
-    sd = v.std(ddof=1) if len(v) > 1 else float("nan")
-    text = f"{v.mean():.3f} ± {sd:.3f}"
+    text = f"{v.mean():.3f}"
+    if len(v) > 1:
+        text += f" ± {v.std(ddof=1):.3f}"
     extra = [] if len(v) == 12 else [f"n={len(v)}"]
     if note:
         extra.append(note)
@@ -327,7 +337,38 @@ def table(paths):
             fig = figs.get(split)
             row += [f"{fig[0]:.3f} ({fig[1]})" if fig else "", ""]
         lines.append("| " + " | ".join(row) + " |")
+    lines += ["", *_gene_trend(cells, genes)]
     return "\n".join(lines)
+
+
+def _gene_trend(cells, genes):
+    """Lines: r against log2(genes) per recipe, extrapolated to 7,380 genes.
+
+    A least-squares line through the means of the 35-gene to full-list rows
+    (the 2-gene list is left out: too few genes for a trend); what it
+    predicts at 7,380 genes is an estimate of the gene factor, valid only if
+    the trend held that far.
+    """
+    out = []
+    for (key, variant, split, _note), vals in sorted(cells.items()):
+        if variant != "recipe":
+            continue
+        points = []
+        for v in ("recipe", *(f"genes-{n}" for n in GENE_SUBSETS)):
+            for (k, v2, s2, _n2), vv in cells.items():
+                if (k, v2, s2) == (key, v, split):
+                    points.append((genes[key, v], np.mean(list(vv.values()))))
+        if len(points) < 3:
+            continue
+        n, r = np.array(points).T
+        slope, icept = np.polyfit(np.log2(n), r, 1)
+        at = icept + slope * np.log2(7380)
+        out.append(
+            f"- `{key}` {split}: {slope:+.3f} r per doubling of the genes "
+            f"({int(n.min())}-{int(n.max())}); at 7,380 genes the line gives "
+            f"{at:.3f} ({at - np.mean(list(vals.values())):+.3f} over the recipe)."
+        )
+    return out
 
 
 def main(argv=None):
