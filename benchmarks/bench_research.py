@@ -4,8 +4,9 @@ For each dataset, model, split (spatial, random) and seed, a 4-fold
 cross-validation over regions; a cell is the mean +- SD over folds x seeds of
 the test Pearson r (each test x test region pair once). Rows:
 
-- ``research-<key>``: ``Estimator(**RESEARCH_PARAMS[key])``, the published
-  model and training (see docs/user_guide/research.rst for the departures);
+- ``research-<key>``: ``Estimator(**RESEARCH_PARAMS[key])``, the research
+  recipe ``key`` (named for its source: the sweep's best parameters or the
+  logged runs; see docs/user_guide/research.rst for the departures);
 - ``<name>``: a connpredict estimator with its default parameters;
 - ``<name>-genes``: a neural default with ``use_distance=False`` (genes
   only, as the research SMT and MLP);
@@ -49,7 +50,9 @@ import numpy as np
 DATASETS = ("hcp-schaefer100", "hcp-schaefer200", "hcp-schaefer300", "hcp-schaefer400")
 RESEARCH_KEYS = (
     "smt",
+    "smt_logged",
     "smt_cls",
+    "smt_cls_logged",
     "mlp",
     "bilinear",
     "bilinear_lowrank",
@@ -60,7 +63,9 @@ RESEARCH_KEYS = (
 )
 NEURAL = {
     "research-smt",
+    "research-smt_logged",
     "research-smt_cls",
+    "research-smt_cls_logged",
     "research-mlp",
     "research-bilinear_lowrank",
     "smt",

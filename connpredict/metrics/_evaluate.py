@@ -16,9 +16,11 @@ DISTANCE_EDGES = (175.0 / 3.0, 350.0 / 3.0)
 STRENGTH_THRESHOLD = 0.3
 #: Default smallest number of pairs for a subset correlation (else NaN).
 MIN_PAIRS = 10
-#: The research system's rule: a distance or strength bin needs more than 100
-#: pairs (so at least 101); hemisphere and network subsets need 2.
-RESEARCH_MIN_PAIRS = {"distance": 101, "strength": 101, "hemisphere": 2, "network": 2}
+#: The research system's rule, in unordered pairs: a distance or strength bin
+#: needs more than 100 *ordered* entries (the research scored both (i, j) and
+#: (j, i)), i.e. more than 50 unordered pairs (so at least 51); hemisphere and
+#: network subsets (which the research counted once per pair) need 2.
+RESEARCH_MIN_PAIRS = {"distance": 51, "strength": 51, "hemisphere": 2, "network": 2}
 _MIN_PAIRS_GROUPS = tuple(RESEARCH_MIN_PAIRS)
 
 # the keys of each group come from the metric vocabulary (metrics/_names.py)
@@ -277,7 +279,9 @@ def evaluate(
         ``"distance"``, ``"strength"``, ``"hemisphere"``, ``"network"``;
         groups left out keep 10). ``"research"`` is the research system's
         rule (:data:`RESEARCH_MIN_PAIRS`): a distance or strength bin needs
-        *more than* 100 pairs (101), a hemisphere or network subset 2. With
+        *more than* 100 ordered entries, i.e. more than 50 pairs (51; the
+        research scored both orders of every pair), a hemisphere or
+        network subset 2. With
         few test regions (e.g. a network fold of a Schaefer-100 split) the
         research rule leaves many bins NaN; the default of 10 keeps them,
         at the price of noisier bin correlations.

@@ -92,8 +92,8 @@ class ConnectomeScorer:
         network metrics; coordinates otherwise come from ``X``'s ``x, y, z``.
     min_pairs : int, "research" or dict, default=10
         Smallest number of pairs of a subset correlation (else NaN); see
-        :func:`evaluate` (``"research"``: more than 100 pairs per distance or
-        strength bin, as in the research system).
+        :func:`evaluate` (``"research"``: more than 100 ordered entries, i.e. 51
+        pairs, per distance or strength bin, as in the research system).
     kwargs : dict, default=None
         Extra keyword arguments of the metric function (callables only).
 
@@ -314,8 +314,8 @@ def make_scorer(
         Region table for network metrics (indexed by region label).
     min_pairs : int, "research" or dict, default=10
         Smallest number of pairs of a subset correlation (else NaN); see
-        :func:`evaluate` (``"research"``: more than 100 pairs per distance or
-        strength bin, as in the research system).
+        :func:`evaluate` (``"research"``: more than 100 ordered entries, i.e. 51
+        pairs, per distance or strength bin, as in the research system).
     **kwargs : dict
         Extra keyword arguments of ``metric`` (callables only).
 
@@ -404,8 +404,8 @@ def get_scorer(scoring, *, pairs="test-test", regions=None, min_pairs=MIN_PAIRS)
         ``x, y, z`` columns are used).
     min_pairs : int, "research" or dict, default=10
         Smallest number of pairs of a subset correlation (else NaN); see
-        :func:`evaluate` (``"research"``: more than 100 pairs per distance or
-        strength bin, as in the research system).
+        :func:`evaluate` (``"research"``: more than 100 ordered entries, i.e. 51
+        pairs, per distance or strength bin, as in the research system).
 
     Returns
     -------

@@ -70,8 +70,19 @@ class _BilinearBase(BaseConnectomeRegressor):
             )
         if st["encoder"] is not None:
             nc = st["n_components"]
-            if isinstance(nc, bool) or not isinstance(nc, numbers.Integral) or nc < 1:
-                raise ValueError(f"n_components must be a positive int, got {nc!r}.")
+            fraction = (
+                st["encoder"] == "pca"
+                and isinstance(nc, numbers.Real)
+                and not isinstance(nc, (bool, numbers.Integral))
+                and 0 < nc < 1
+            )
+            if not fraction and (
+                isinstance(nc, bool) or not isinstance(nc, numbers.Integral) or nc < 1
+            ):
+                raise ValueError(
+                    f"n_components must be a positive int (or, with encoder='pca', "
+                    f"a fraction of variance in (0, 1)), got {nc!r}."
+                )
         rank = st["rank"]
         if rank is not None and (
             isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or rank < 1
@@ -108,9 +119,10 @@ class _BilinearBase(BaseConnectomeRegressor):
                 "projection must be 'transform' or 'rotations', got "
                 f"{st['pls_projection']!r}."
             )
-        if st["diagonal"] not in ("impute", "include"):
+        if st["diagonal"] not in ("impute", "include", "zero"):
             raise ValueError(
-                f"diagonal must be 'impute' or 'include', got {st['diagonal']!r}."
+                "diagonal must be 'impute', 'include' or 'zero', got "
+                f"{st['diagonal']!r}."
             )
         for name in ("max_iter",):
             v = st[name]
@@ -143,7 +155,11 @@ class _BilinearBase(BaseConnectomeRegressor):
         n, d = genes.shape
         if st["encoder"] is None:
             return None
-        k = min(st["n_components"], n - 1 if st["encoder"] == "pls" else n, d)
+        nc = st["n_components"]
+        if st["encoder"] == "pca" and not isinstance(nc, numbers.Integral):
+            # a fraction: the fewest components explaining that much variance
+            return PCA(n_components=float(nc), svd_solver="full").fit(genes)
+        k = min(nc, n - 1 if st["encoder"] == "pls" else n, d)
         k = max(k, 1)
         if st["encoder"] == "pca":
             return PCA(n_components=k, svd_solver="full").fit(genes)
@@ -356,6 +372,12 @@ class _BilinearBase(BaseConnectomeRegressor):
         genes, _ = self._split(X)
         names = gene_columns(X, self._coord_columns())
         check_gene_magnitude(genes, names, f"the {type(self).__name__}")
+        if st["diagonal"] == "zero":
+            # the research's load_connectome(diag=0): fit a zero diagonal,
+            # whatever the given Y holds there
+            Y_block = np.array(Y_block, dtype=float)
+            np.fill_diagonal(Y_block, 0.0)
+            st["diagonal"] = "include"
         if st["diagonal"] == "include" and not np.all(np.isfinite(np.diag(Y_block))):
             raise ValueError(
                 "diagonal='include' fits the given diagonal of Y, but it holds NaN "
@@ -490,9 +512,11 @@ class BilinearRegressor(_BilinearBase):
     ----------
     encoder : {None, "pca", "pls"}, default="pca"
         Region embedding.
-    n_components : int, default=20
+    n_components : int or float, default=20
         Components of the PCA or PLS encoder (capped by the number of
-        training regions and genes).
+        training regions and genes). For PCA a float in (0, 1) keeps the
+        fewest components explaining that fraction of the training regions'
+        variance (the research's ``0.95``).
     rank : int or None, default=None
         ``None`` for a full ``W`` (closed form), else the rank of ``W``.
     alpha : float, "gcv" or "cv", default="gcv"
@@ -506,8 +530,11 @@ class BilinearRegressor(_BilinearBase):
         scaled to the singular values of the embedding.
     penalty : {"frobenius", "separable"}, default="frobenius"
         Ridge penalty (see above).
-    diagonal : {"impute", "include"}, default="impute"
-        Fit off-diagonal entries only, or also the given diagonal.
+    diagonal : {"impute", "include", "zero"}, default="impute"
+        Fit off-diagonal entries only, also the given diagonal, or also a
+        zero diagonal whatever ``Y`` holds there (``"zero"``: the research
+        code, whose loader set the diagonal to 0 before fitting; with
+        ``"include"`` a unit diagonal in ``Y`` would be fitted as data).
     linear_terms : bool, default=True
         Append a constant (the RMS standard deviation of the embedding's
         columns) to ``z``, so that ``W`` also holds per-region main effects

@@ -89,8 +89,8 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         Keyword arguments of :class:`torch.optim.lr_scheduler.ReduceLROnPlateau`
         (e.g. ``{"factor": 0.3, "patience": 20}``), stepped on the loss of
         the inner validation split after each epoch (never on test
-        regions); None keeps the learning rate fixed. Needs early stopping
-        (``n_iter_no_change`` not None), whose inner split it shares.
+        regions), or on the training loss when there is no inner split
+        (``n_iter_no_change=None``); None keeps the learning rate fixed.
     validation_cv : float, int, cross-validator or None, default=0.2
         Inner split of the training regions for early stopping, passed as
         ``cv`` to :func:`connpredict.model_selection.validation_split` (a
@@ -102,7 +102,9 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         Epochs without improvement of the validation loss before stopping
         (the best epoch is restored). None disables early stopping: no
         regions are held out and training runs for ``max_iter`` epochs on
-        all training pairs.
+        all training pairs (a fixed epoch budget on all training regions,
+        as the research trained, without its early stopping on the test
+        fold).
     restore_best : bool, default=True
         At the end of early stopping, restore the weights of the epoch with
         the lowest validation loss (True), or keep those of the last epoch
@@ -118,6 +120,22 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         ``"block"`` batches hold all pairs between two random groups of
         regions (few distinct regions per batch, so fast); ``"random"``
         batches are uniformly shuffled pairs.
+    strong_edge_swap : float, default=0.0
+        Probability, at the first epoch, of replacing a whole training batch
+        by training pairs whose target satisfies ``|y| >
+        strong_edge_threshold`` (drawn without replacement); it decays
+        linearly to 0 over ``max_iter`` epochs (``p = strong_edge_swap * (1 -
+        epoch / max_iter)``, one draw per batch). This is the research's
+        ``curriculum_swap_linear_decay`` augmentation without its
+        subject-level targets. Only training pairs are drawn. 0 turns it off.
+    strong_edge_threshold : float, default=0.3
+        ``|y|`` above which a training pair is strong (units of ``Y``).
+    dropout_masks : {"region", "pair"}, default="region"
+        ``"region"``: each region of a batch is encoded once, so its dropout
+        masks in the encoder are shared by all its pairs in the batch (fast).
+        ``"pair"``: each pair encodes its two regions on their own, so every
+        pair has its own masks, as when the research encoded every pair row
+        separately (slower: two encodings per pair).
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks (copied at each fit).
     device : str, default="cpu"
@@ -206,6 +224,9 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         restore_best=True,
         n_ensemble=5,
         sampler="block",
+        strong_edge_swap=0.0,
+        strong_edge_threshold=0.3,
+        dropout_masks="region",
         callbacks=None,
         device="cpu",
         verbose=0,
@@ -235,6 +256,9 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.restore_best = restore_best
         self.n_ensemble = n_ensemble
         self.sampler = sampler
+        self.strong_edge_swap = strong_edge_swap
+        self.strong_edge_threshold = strong_edge_threshold
+        self.dropout_masks = dropout_masks
         self.callbacks = callbacks
         self.device = device
         self.verbose = verbose

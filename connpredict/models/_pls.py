@@ -55,8 +55,10 @@ class PLSBilinearRegressor(_BilinearBase):
     penalty : {"frobenius", "separable"}, default="frobenius"
         Ridge penalty; ``"separable"`` is the research formula
         ``W = A^-1 Z^T Y Z A^-1``.
-    diagonal : {"impute", "include"}, default="impute"
-        Fit off-diagonal entries only (exactly), or also the given diagonal.
+    diagonal : {"impute", "include", "zero"}, default="impute"
+        Fit off-diagonal entries only (exactly), also the given diagonal, or
+        also a zero diagonal whatever ``Y`` holds there (the research code,
+        whose loader zeroed the diagonal).
     linear_terms : bool, default=True
         Append a constant to the embedding, so that ``W`` also holds
         per-region main effects (``w^T z_i + w^T z_j``). The research model

@@ -61,13 +61,16 @@ class PairDataset(torch.utils.data.Dataset):
     y : Tensor of shape (n_pairs,) or None
     """
 
-    def __init__(self, genes, coords, rows, cols, y=None):
+    def __init__(self, genes, coords, rows, cols, y=None, per_pair=False):
         self.genes = genes
         self.coords = coords
         self.rows = torch.as_tensor(rows, dtype=torch.long)
         self.cols = torch.as_tensor(cols, dtype=torch.long)
         self.y = y
         self.n_regions = genes.shape[0]
+        # per_pair: a region gets one row per pair it is in (so one dropout
+        # mask per pair, as when every pair row is encoded on its own)
+        self.per_pair = bool(per_pair)
 
     def __len__(self):
         return int(self.rows.shape[0])
@@ -77,6 +80,13 @@ class PairDataset(torch.utils.data.Dataset):
         r = self.rows[idx]
         c = self.cols[idx]
         n = r.shape[0]
+        if self.per_pair:
+            both = torch.cat([r, c])
+            coords = None if self.coords is None else self.coords[both]
+            ar = torch.arange(2 * n)
+            xb = PairBatch(self.genes[both], coords, ar[:n], ar[n:])
+            yb = self.y[idx] if self.y is not None else torch.zeros(n)
+            return xb, yb
         uniq, inv = torch.unique(torch.cat([r, c]), return_inverse=True)
         coords = None if self.coords is None else self.coords[uniq]
         xb = PairBatch(self.genes[uniq], coords, inv[:n], inv[n:])
@@ -88,6 +98,49 @@ class PairDataset(torch.utils.data.Dataset):
 
     def __getitem__(self, i):
         return self.batch(torch.as_tensor([i], dtype=torch.long))
+
+
+class StrongEdgeSwap:
+    """Whole-batch replacement by strong training pairs (a curriculum).
+
+    The research's ``curriculum_swap_linear_decay`` without its subject-level
+    targets: at epoch ``e`` (from 0) of ``n_epochs``, each batch is, with
+    probability ``prob * (1 - e / n_epochs)`` (one uniform draw per batch),
+    replaced by as many pairs drawn without replacement from ``strong`` (the
+    positions of the training pairs with ``|y| > threshold``; all of them,
+    shuffled, when there are fewer). The loader calls :meth:`new_epoch` at the
+    start of every pass.
+
+    Parameters
+    ----------
+    strong : LongTensor
+        Positions (in the training dataset) of the strong pairs.
+    prob : float
+        Replacement probability at the first epoch.
+    n_epochs : int
+        Epoch budget of the linear decay.
+    """
+
+    def __init__(self, strong, prob, n_epochs):
+        self.strong = torch.as_tensor(strong, dtype=torch.long)
+        self.prob = float(prob)
+        self.n_epochs = int(n_epochs)
+        self.epoch = -1
+        self.n_swapped = 0
+
+    def new_epoch(self):
+        self.epoch += 1
+
+    def current_prob(self):
+        return self.prob * (1.0 - self.epoch / self.n_epochs)
+
+    def __call__(self, idx, generator):
+        """``idx`` or, with the epoch's probability, a batch of strong pairs."""
+        if float(torch.rand(1, generator=generator)) >= self.current_prob():
+            return idx
+        self.n_swapped += 1
+        pick = torch.randperm(len(self.strong), generator=generator)[: len(idx)]
+        return self.strong[pick]
 
 
 class PairLoader:
@@ -105,6 +158,8 @@ class PairLoader:
         ``"random"``: uniformly shuffled pairs.
     generator : torch.Generator or None
         Source of randomness (seeded by the estimator).
+    swap : StrongEdgeSwap or None
+        Replace some batches by strong training pairs (training only).
     """
 
     def __init__(
@@ -114,6 +169,7 @@ class PairLoader:
         shuffle=False,
         sampler="block",
         generator=None,
+        swap=None,
         **_ignored,
     ):
         self.dataset = dataset
@@ -121,6 +177,7 @@ class PairLoader:
         self.shuffle = shuffle
         self.sampler = sampler
         self.generator = generator
+        self.swap = swap
 
     def _perm(self, n):
         if self.shuffle:
@@ -161,8 +218,13 @@ class PairLoader:
         return self._random_batches()
 
     def __iter__(self):
+        if self.swap is None:
+            for idx in self._batches():
+                yield self.dataset.batch(idx)
+            return
+        self.swap.new_epoch()
         for idx in self._batches():
-            yield self.dataset.batch(idx)
+            yield self.dataset.batch(self.swap(idx, self.generator))
 
     def __len__(self):
         # approximate for blocks; computing it must not consume randomness

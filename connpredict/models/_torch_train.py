@@ -23,7 +23,12 @@ from skorch.callbacks import Callback, EarlyStopping
 from skorch.helper import predefined_split
 
 from connpredict.models._base import BaseConnectomeRegressor
-from connpredict.models._torch_data import PairBatch, PairDataset, PairLoader
+from connpredict.models._torch_data import (
+    PairBatch,
+    PairDataset,
+    PairLoader,
+    StrongEdgeSwap,
+)
 from connpredict.utils import import_optional
 from connpredict.utils._contract import pair_indices
 from connpredict.utils._stats import draw_seed
@@ -188,6 +193,44 @@ class _Progress(Callback):
             self.bar.update(self.max_epochs - done)
 
 
+def _validate_training_options(est):
+    """Check ``strong_edge_swap``, ``strong_edge_threshold``, ``dropout_masks``."""
+    prob = getattr(est, "strong_edge_swap", 0.0)
+    if (
+        isinstance(prob, bool)
+        or not isinstance(prob, (float, int))
+        or not (0 <= prob <= 1)
+    ):
+        raise ValueError(f"strong_edge_swap must be in [0, 1], got {prob!r}.")
+    thr = getattr(est, "strong_edge_threshold", 0.3)
+    if isinstance(thr, bool) or not isinstance(thr, (float, int)) or not thr >= 0:
+        raise ValueError(f"strong_edge_threshold must be a number >= 0, got {thr!r}.")
+    masks = getattr(est, "dropout_masks", "region")
+    if masks not in ("region", "pair"):
+        raise ValueError(f"dropout_masks must be 'region' or 'pair', got {masks!r}.")
+
+
+def _strong_pairs(est, y):
+    """Positions of the training pairs with ``|y| > strong_edge_threshold``.
+
+    ``y`` holds the training pairs' targets in the units of ``Y`` (before any
+    standardisation). Empty unless ``strong_edge_swap > 0``, which then needs
+    at least one such pair.
+    """
+    if not getattr(est, "strong_edge_swap", 0.0):
+        return np.array([], dtype=int)
+    thr = float(est.strong_edge_threshold)
+    strong = np.flatnonzero(np.abs(np.asarray(y, dtype=float)) > thr)
+    if strong.size == 0:
+        raise ValueError(
+            f"strong_edge_swap={est.strong_edge_swap!r} replaces batches by "
+            f"training pairs with |y| > {thr!r}, but no training pair is that "
+            "strong; lower strong_edge_threshold (it is in the units of Y) or "
+            "set strong_edge_swap=0."
+        )
+    return strong
+
+
 class NeuralConnectomeRegressor(
     ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseConnectomeRegressor
 ):
@@ -264,12 +307,6 @@ class NeuralConnectomeRegressor(
                     f"arguments, e.g. {{'factor': 0.3, 'patience': 30}}; got "
                     f"{schedule!r}."
                 )
-            if self.n_iter_no_change is None:
-                raise ValueError(
-                    "lr_schedule steps on the loss of the inner validation split, "
-                    "which exists only with early stopping; set n_iter_no_change "
-                    "(e.g. 10) or lr_schedule=None."
-                )
         clamp = getattr(self, "clamp", None)
         if clamp is not None and not (
             len(clamp) == 2 and float(clamp[0]) < float(clamp[1])
@@ -281,6 +318,7 @@ class NeuralConnectomeRegressor(
         penalty = getattr(self, "norm_penalty", 0.0)
         if not (isinstance(penalty, (float, int)) and penalty >= 0):
             raise ValueError(f"norm_penalty must be a number >= 0, got {penalty!r}.")
+        _validate_training_options(self)
         for name in ("standardize", "symmetric", "restore_best"):
             v = getattr(self, name, True)
             if not isinstance(v, (bool, np.bool_)):
@@ -369,8 +407,12 @@ class NeuralConnectomeRegressor(
             rows, cols = np.concatenate([rows, cols]), np.concatenate([cols, rows])
         return rows, cols, Y_block[rows, cols]
 
-    def _scheduler_callback(self):
-        """ReduceLROnPlateau on the inner validation loss (``lr_schedule``)."""
+    def _scheduler_callback(self, monitor="valid_loss"):
+        """ReduceLROnPlateau on the inner validation loss (``lr_schedule``).
+
+        Without an inner validation split (``n_iter_no_change=None``) it
+        steps on the training loss (``monitor="train_loss"``).
+        """
         schedule = getattr(self, "lr_schedule", None)
         if schedule is None:
             return None
@@ -378,7 +420,7 @@ class NeuralConnectomeRegressor(
 
         return LRScheduler(
             policy=torch.optim.lr_scheduler.ReduceLROnPlateau,
-            monitor="valid_loss",
+            monitor=monitor,
             **dict(schedule),
         )
 
@@ -397,7 +439,9 @@ class NeuralConnectomeRegressor(
                     ),
                 )
             )
-        scheduler = self._scheduler_callback() if has_valid else None
+        scheduler = self._scheduler_callback(
+            "valid_loss" if has_valid else "train_loss"
+        )
         if scheduler is not None:
             cbs.append(("lr_scheduler", scheduler))
         if progress is not None:
@@ -429,13 +473,15 @@ class NeuralConnectomeRegressor(
         rows, cols, y = self._pairs(tr, Y_block)
         self.y_mean_, self.y_scale_ = self._target_scaling(y)
 
-        def _ds(r, c, t):
+        def _ds(r, c, t, per_pair=False):
             yt = torch.as_tensor(
                 (t - self.y_mean_) / self.y_scale_, dtype=torch.float32
             )
-            return PairDataset(genes, coords, r, c, yt)
+            return PairDataset(genes, coords, r, c, yt, per_pair=per_pair)
 
-        train_ds = _ds(rows, cols, y)
+        per_pair = getattr(self, "dropout_masks", "region") == "pair"
+        train_ds = _ds(rows, cols, y, per_pair)
+        self._strong_pairs = _strong_pairs(self, y)
         valid_ds = None
         if len(va) >= 2:
             valid_ds = _ds(*self._pairs(va, Y_block))
@@ -456,6 +502,13 @@ class NeuralConnectomeRegressor(
         self.net_ = nets[0]
         self.history_ = nets[0].history
         return self
+
+    def _edge_swap(self):
+        """A fresh :class:`StrongEdgeSwap` for one net, or None."""
+        prob = float(getattr(self, "strong_edge_swap", 0.0))
+        if prob == 0.0:
+            return None
+        return StrongEdgeSwap(self._strong_pairs, prob, self.max_iter)
 
     def _progress_bar(self):
         """The one progress display of ``verbose`` (a tqdm bar), or None."""
@@ -487,6 +540,7 @@ class NeuralConnectomeRegressor(
             iterator_train__shuffle=True,
             iterator_train__sampler=self.sampler,
             iterator_train__generator=generator,
+            iterator_train__swap=self._edge_swap(),
             iterator_valid=PairLoader,
             iterator_valid__batch_size=max(4096, self.batch_size),
             iterator_valid__sampler="random",
@@ -512,6 +566,7 @@ class NeuralConnectomeRegressor(
         # drop references to the data and the generator (small pickles)
         net.train_split = None
         net.iterator_train__generator = None
+        net.iterator_train__swap = None
         net.module_.eval()
         return net
 

@@ -144,6 +144,22 @@ def test_evaluate_partial_overlap_still_refused(data):
         evaluate(T, T)
 
 
+def _research_bin_r(Y, P, D, mask_fn):
+    """The research's bin metric (eval_utils.compute_*_metrics), written out.
+
+    Its vectors hold every ordered pair (i, j), i != j, of the test regions
+    (rows 2k and 2k + 1 of its pair dataset); a bin is scored when
+    ``np.sum(mask) > 100`` over those ordered entries, else it is missing.
+    """
+    n = Y.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    y, p, d = Y[off], P[off], D[off]
+    mask = mask_fn(y, d)
+    if np.sum(mask) > 100:
+        return scipy.stats.pearsonr(y[mask], p[mask])[0]
+    return np.nan
+
+
 def test_min_pairs_research_rule():
     rng = np.random.default_rng(0)
     n = 40
@@ -157,34 +173,61 @@ def test_min_pairs_research_rule():
     P = Y + rng.normal(scale=0.2, size=(n, n))
     P = (P + P.T) / 2
     tab = pair_table(Y, P, regions=regions)
-    d, t, p = tab["distance"], tab["y_true"], tab["y_pred"]
+    d, t = tab["distance"], tab["y_true"]
+    c = regions[["x", "y", "z"]].to_numpy()
+    D = np.linalg.norm(c[:, None] - c[None], axis=-1)
     lo, hi = DISTANCE_EDGES
-    bins = {
-        "short_r": d <= lo,
-        "mid_r": (d > lo) & (d <= hi),
-        "long_r": d > hi,
-        "strong_neg_r": t < -0.3,
-        "weak_r": (t >= -0.3) & (t <= 0.3),
-        "strong_pos_r": t > 0.3,
+    rules = {
+        "short_r": lambda y, d: d <= lo,
+        "mid_r": lambda y, d: (d > lo) & (d <= hi),
+        "long_r": lambda y, d: d > hi,
+        "strong_neg_r": lambda y, d: y < -0.3,
+        "weak_r": lambda y, d: (y >= -0.3) & (y <= 0.3),
+        "strong_pos_r": lambda y, d: y > 0.3,
     }
     research = evaluate(Y, P, regions=regions, min_pairs="research")
-    default = evaluate(Y, P, regions=regions)
     explicit = evaluate(Y, P, regions=regions, min_pairs=RESEARCH_MIN_PAIRS)
-    counts = {k: int(m.sum()) for k, m in bins.items()}
-    # the data have bins on both sides of the research rule's threshold
-    assert any(10 <= c <= 100 for c in counts.values())
+    default = evaluate(Y, P, regions=regions)
+    counts = {
+        k: int(rule(t.to_numpy(), d.to_numpy()).sum()) for k, rule in rules.items()
+    }
+    # bins that counting unordered pairs against 100 would wrongly drop (51
+    # to 100 pairs); the threshold itself is tested below
+    assert any(51 <= c <= 100 for c in counts.values())
     assert any(c > 100 for c in counts.values())
-    for key, mask in bins.items():
-        direct = scipy.stats.pearsonr(t[mask], p[mask])[0]
-        if counts[key] > 100:
-            assert research[key] == pytest.approx(direct)
+    for key, rule in rules.items():
+        expected = _research_bin_r(Y.to_numpy(), P.to_numpy(), D, rule)
+        if np.isnan(expected):
+            assert np.isnan(research[key]), key
         else:
-            assert np.isnan(research[key])
-        if counts[key] >= 10:
-            assert default[key] == pytest.approx(direct)
+            assert research[key] == pytest.approx(expected), key
         assert explicit[key] == research[key] or np.isnan(explicit[key])
+        if counts[key] >= 10:
+            mask = rules[key](t.to_numpy(), d.to_numpy())
+            direct = scipy.stats.pearsonr(t[mask], tab["y_pred"][mask])[0]
+            assert default[key] == pytest.approx(direct)
     # hemisphere subsets use 2 pairs under the research rule
     assert not np.isnan(research["left_hemi_r"])
+
+
+@pytest.mark.parametrize("n_strong,scored", [(50, False), (51, True)])
+def test_min_pairs_research_threshold_is_100_ordered_entries(n_strong, scored):
+    # 1-D pair vectors: 200 weak pairs and n_strong strong ones; the research
+    # counted each pair twice, so 50 pairs (100 entries) is not enough
+    rng = np.random.default_rng(1)
+    t = np.concatenate([rng.uniform(-0.2, 0.2, 200), rng.uniform(0.4, 0.9, n_strong)])
+    p = t + rng.normal(scale=0.1, size=t.size)
+    got = evaluate(t, p, min_pairs="research")["strong_pos_r"]
+    ordered_t, ordered_p = np.repeat(t, 2), np.repeat(p, 2)
+    mask = ordered_t > 0.3
+    assert (np.sum(mask) > 100) == scored
+    if scored:
+        assert got == pytest.approx(scipy.stats.pearsonr(t[t > 0.3], p[t > 0.3])[0])
+        assert got == pytest.approx(
+            scipy.stats.pearsonr(ordered_t[mask], ordered_p[mask])[0]
+        )
+    else:
+        assert np.isnan(got)
 
 
 def test_min_pairs_dict_and_errors(data):

@@ -361,7 +361,9 @@ def test_clone_and_pickle(params, data):
         ({"alpha": "cv", "cv": "five"}, "cv"),
         ({"alpha": "gcv", "alphas": [-1.0]}, "alphas"),
         ({"penalty": "l1"}, "penalty"),
-        ({"diagonal": "zero"}, "diagonal"),
+        ({"diagonal": "drop"}, "diagonal"),
+        ({"n_components": 1.5}, "n_components"),
+        ({"encoder": "pls", "n_components": 0.5}, "n_components"),
         ({"max_iter": -1}, "max_iter"),
         ({"n_iter_no_change": 0}, "n_iter_no_change"),
     ],
@@ -406,3 +408,64 @@ def test_learns_the_synthetic_gene_term(data):
     X, Y = data.X.iloc[order], data.Y.iloc[order]
     model = BilinearRegressor(n_components=10).fit(X.iloc[:28], Y.iloc[:28])
     assert model.score(X.iloc[28:], Y.iloc[28:]) > 0.3
+
+
+def test_diagonal_zero_fits_a_zero_diagonal_whatever_y_holds(data):
+    # the research's loader zeroed the diagonal before its closed-form fit
+    X, Y = data.X, data.Y
+    params = dict(
+        encoder=None,
+        alpha=0.1,
+        penalty="separable",
+        linear_terms=False,
+        intercept="residual",
+    )
+    unit = Y.copy()
+    values = unit.to_numpy(copy=True)
+    np.fill_diagonal(values, 1.0)
+    unit.iloc[:, :] = values
+    zero = Y.copy()
+    values = zero.to_numpy(copy=True)
+    np.fill_diagonal(values, 0.0)
+    zero.iloc[:, :] = values
+    a = BilinearRegressor(diagonal="zero", **params).fit(X, unit).predict(X)
+    b = BilinearRegressor(diagonal="include", **params).fit(X, zero).predict(X)
+    c = BilinearRegressor(diagonal="include", **params).fit(X, unit).predict(X)
+    np.testing.assert_allclose(a, b)
+    assert not np.allclose(a, c)  # a unit diagonal fitted as data differs
+    # the research formula with the zeroed block, written out
+    G = X.drop(columns=["x", "y", "z"]).to_numpy()
+    A = np.linalg.inv(G.T @ G + 0.1 * np.eye(G.shape[1]))
+    W = A @ G.T @ zero.to_numpy() @ G @ A
+    expected = G @ W @ G.T + np.mean(zero.to_numpy() - G @ W @ G.T)
+    np.fill_diagonal(expected, 0.0)
+    np.testing.assert_allclose(a, expected, rtol=1e-7, atol=1e-10)
+    # a NaN diagonal is fine: it is never read
+    nan = Y.copy()
+    values = nan.to_numpy(copy=True)
+    np.fill_diagonal(values, np.nan)
+    nan.iloc[:, :] = values
+    d = BilinearRegressor(diagonal="zero", **params).fit(X, nan).predict(X)
+    np.testing.assert_allclose(a, d)
+
+
+def test_pca_variance_fraction_is_fitted_on_training_regions(data):
+    from sklearn.decomposition import PCA
+
+    X, Y = data.X, data.Y
+    tr = X.index[:24]
+    model = BilinearRegressor(n_components=0.9).fit(X.loc[tr], Y.loc[tr, tr])
+    G = X.loc[tr].drop(columns=["x", "y", "z"]).to_numpy()
+    ref = PCA(n_components=0.9, svd_solver="full").fit(G)
+    assert model.encoder_.n_components_ == ref.n_components_ < G.shape[1]
+    np.testing.assert_allclose(
+        np.abs(model.encoder_.components_), np.abs(ref.components_), atol=1e-8
+    )
+
+
+@pytest.mark.parametrize("diagonal", ["zero", "include"])
+def test_research_pca_recipe_no_leakage(diagonal, data, assert_no_leakage):
+    from connpredict.models import RESEARCH_PARAMS
+
+    params = {**RESEARCH_PARAMS["bilinear"], "diagonal": diagonal}
+    assert_no_leakage(lambda: BilinearRegressor(**params), data.X, data.Y)
