@@ -14,6 +14,7 @@ from connpredict.utils._contract import (
     train_block,
     upper_triangle,
 )
+from connpredict.utils._dask import dask_cluster
 
 __all__ = [
     "COORD_COLUMNS",
@@ -21,6 +22,7 @@ __all__ = [
     "check_pair_target",
     "check_regions_X",
     "cross_block",
+    "dask_cluster",
     "gene_columns",
     "matrix_to_pairs",
     "pair_indices",
