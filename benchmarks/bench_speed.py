@@ -196,25 +196,38 @@ def bench_neural(epochs, repeats):
         f"{len(tr)} training regions of hcp-schaefer100; torch default threads "
         f"{default_threads}; load {_load()}"
     )
-    print(f"{'model':<10}{'old cpu s':>10}{'new cpu s':>10}{'x less CPU':>11}")
+    print(
+        f"{'model':<8}{'old cpu s':>10}{'old 1-thread':>13}{'new cpu s':>10}"
+        f"{'x less CPU':>11}{'x vs 1-thread':>14}"
+    )
+    labels = ("old", "old1", "new")
     for name, cls in (("mlp", PairMLPRegressor), ("smt", SMTRegressor)):
-        times = {"old": [], "new": []}
+        times = {k: [] for k in labels}
         for _ in range(repeats):
-            for label in ("old", "new"):
+            for label in labels:
                 est = cls(
                     max_iter=epochs, n_iter_no_change=None, n_ensemble=1, random_state=0
                 )
                 ctx = (
                     previous_training_setup()
-                    if label == "old"
+                    if label != "new"
                     else contextlib.nullcontext()
                 )
+                # "old1": the previous set-up with torch limited to one thread,
+                # to separate the thread policy from the code changes
+                threads = 1 if label == "old1" else default_threads
                 with ctx:
+                    torch.set_num_threads(threads)
                     c0 = time.process_time()
                     est.fit(ds.X.iloc[tr], ds.Y.iloc[tr])
                     times[label].append(time.process_time() - c0)
-        old, new = np.median(times["old"]), np.median(times["new"])
-        print(f"{name:<10}{old:10.1f}{new:10.1f}{old / new:11.2f}")
+                    torch.set_num_threads(default_threads)
+        old, old1, new = (np.median(times[k]) for k in labels)
+        print(
+            f"{name:<8}{old:10.1f}{old1:13.1f}{new:10.1f}{old / new:11.2f}"
+            f"{old1 / new:14.2f}",
+            flush=True,
+        )
     print(f"load {_load()}")
 
 
