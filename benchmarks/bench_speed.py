@@ -202,6 +202,11 @@ def bench_neural(epochs, repeats):
     )
     labels = ("old", "old1", "new")
     for name, cls in (("mlp", PairMLPRegressor), ("smt", SMTRegressor)):
+        # warm-up: the first optimiser of a process imports torch._dynamo
+        # (seconds of CPU), which no timed fit should pay
+        cls(max_iter=1, n_iter_no_change=None, n_ensemble=1).fit(
+            ds.X.iloc[tr[:20]], ds.Y.iloc[tr[:20]]
+        )
         times = {k: [] for k in labels}
         for _ in range(repeats):
             for label in labels:
