@@ -158,7 +158,7 @@ def previous_training_setup():
     saved = (
         _torch_train.limit_threads,
         _torch_train._fused_optimizer,
-        _torch_modules._Dropout.forward,
+        _torch_modules.Dropout.forward,
     )
 
     @contextlib.contextmanager
@@ -170,14 +170,14 @@ def previous_training_setup():
 
     _torch_train.limit_threads = no_limit
     _torch_train._fused_optimizer = lambda device: None
-    _torch_modules._Dropout.forward = bernoulli_forward
+    _torch_modules.Dropout.forward = bernoulli_forward
     try:
         yield
     finally:
         (
             _torch_train.limit_threads,
             _torch_train._fused_optimizer,
-            _torch_modules._Dropout.forward,
+            _torch_modules.Dropout.forward,
         ) = saved
 
 

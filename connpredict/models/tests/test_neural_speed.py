@@ -16,13 +16,13 @@ from connpredict.models import (  # noqa: E402
     _torch_modules,
     _torch_train,
 )
-from connpredict.models._torch_modules import _Dropout  # noqa: E402
+from connpredict.models._torch_modules import Dropout  # noqa: E402
 from connpredict.models._torch_train import _autocast, resolve_device  # noqa: E402
 
 
 def test_dropout_zeroes_a_fraction_p_and_rescales():
     x = torch.ones(400, 500)
-    drop = _Dropout(0.3).train()
+    drop = Dropout(0.3).train()
     torch.manual_seed(0)
     out = drop(x)
     zero = (out == 0).float().mean().item()
@@ -33,8 +33,8 @@ def test_dropout_zeroes_a_fraction_p_and_rescales():
     torch.manual_seed(0)
     torch.testing.assert_close(drop(x), out)  # reproducible under the seed
     assert drop.eval()(x) is x
-    assert _Dropout(0.0).train()(x) is x
-    assert torch.count_nonzero(_Dropout(1.0).train()(x)) == 0
+    assert Dropout(0.0).train()(x) is x
+    assert torch.count_nonzero(Dropout(1.0).train()(x)) == 0
 
 
 class _RecordThreads(Callback):
@@ -75,7 +75,7 @@ def previous_setup(monkeypatch):
     def bernoulli(self, x):
         return F.dropout(x, self.p, self.training)
 
-    monkeypatch.setattr(_torch_modules._Dropout, "forward", bernoulli)
+    monkeypatch.setattr(_torch_modules.Dropout, "forward", bernoulli)
     monkeypatch.setattr(_torch_train, "_fused_optimizer", lambda device: None)
 
 
