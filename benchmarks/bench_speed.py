@@ -260,6 +260,9 @@ def _run_child(tree, args, env_extra=None):
     out = subprocess.run(
         [sys.executable, "-c", _CV_CHILD, *args],
         env=env,
+        # not the checkout: `python -c` puts the working folder first on
+        # sys.path, which would shadow ``tree``
+        cwd=tempfile.gettempdir(),
         capture_output=True,
         text=True,
         check=True,
