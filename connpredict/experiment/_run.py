@@ -56,7 +56,7 @@ def _check_device(device):
         raise TypeError(
             f"device must be a torch device name like 'cpu', got {device!r}."
         )
-    if device == "cpu":
+    if device in ("cpu", "auto"):  # "auto": CUDA when available, else CPU
         return device
     torch = import_optional("torch", f"device {device!r}")
 
@@ -537,10 +537,15 @@ def _fit_fold(model, X, Y, regions, train, test):
 
     from connpredict.metrics import evaluate
     from connpredict.utils._contract import pair_indices
+    from connpredict.utils._threads import limit_threads
 
     start = time.perf_counter()
-    est = clone(model).fit(X.iloc[train], Y.iloc[train])
-    pred = est.predict(X.iloc[test])
+    # one thread per fit, in this process or a joblib worker: threads only
+    # compete for the cores with the other workers, and the same thread
+    # count makes results independent of n_jobs
+    with limit_threads():
+        est = clone(model).fit(X.iloc[train], Y.iloc[train])
+        pred = est.predict(X.iloc[test])
     seconds = time.perf_counter() - start
     labels = X.index[test]
     Y_true = Y.loc[labels, labels]

@@ -13,6 +13,22 @@ own ridge solver (:func:`connpredict.models._linalg.fit_bilinear_ridge`).
 What does not depend on the genes (the folds' target blocks, the
 distance-decay term of ``use_distance=True``) is computed once per fold.
 
+Refits are stacked: the permutations of a stack are refitted together, fold
+by fold, with one batched eigendecomposition of the genes' Gram matrix
+(``E E^T`` restricted to each permutation's training regions gives the thin
+SVD of the embedding, PCA scores included), the GCV search over the
+penalty grid as a few matrix products for all permutations and penalties at
+once, and the conjugate-gradient solve of the imputed diagonal run in
+lockstep. No numpy call is made per permutation except the final Pearson r.
+Results equal the model's own refits to rounding (tested at 1e-8); the
+stacks are the same whatever ``n_jobs``, so results do not depend on it.
+
+PLSBilinearRegressor has no such shortcut: with ``scale=True`` (its
+default) the PLS standardises every gene over the training regions, which
+is not invariant to a rotation of the genes, and its components come from
+an iterative (NIPALS) fit per component that depends on the target; a null
+costs one full PLS fit per fold (see benchmarks/README.md, "Speed").
+
 The model offers this through its ``_spin_null_refitter`` method (the hook
 spin_test looks for); the settings come from the model's own
 ``_validated_settings()``, the same ones its ``fit`` uses, so no parameter
@@ -24,9 +40,9 @@ import numpy as np
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from connpredict.models._linalg import fit_bilinear_ridge
+from connpredict.models._linalg import PENALTIES, default_alphas
 from connpredict.models._rules import pairwise_distances
-from connpredict.utils._contract import upper_triangle
+from connpredict.utils._contract import pair_indices, upper_triangle
 from connpredict.utils._stats import pearson_r
 
 
@@ -85,8 +101,43 @@ def _y_rows(Y, idx):
     return np.asarray(Y)[idx]
 
 
+# permutations refitted together (memory: a few arrays of _CHUNK x n x n)
+_CHUNK = 32
+
+
+def _fold_targets(Y, offsets, diagonal):
+    """What fit_bilinear_ridge derives from a fold's target and offsets alone.
+
+    The target as fitted (its diagonal set to the mean off-diagonal value
+    for ``"impute"``), the target with a zero diagonal (the right-hand side
+    of the diagonal solve), and the offsets (the intercept's all-ones matrix
+    first) with their inner products with both and with each other.
+    """
+    n = Y.shape[0]
+    off = ~np.eye(n, dtype=bool)
+    Y_fit = Y.copy()
+    if diagonal == "impute":
+        np.fill_diagonal(Y_fit, Y[off].mean() if n > 1 else 0.0)
+    elif diagonal != "include":
+        raise ValueError(f"diagonal must be 'impute' or 'include', got {diagonal!r}.")
+    Y_zero = np.where(off, Y, 0.0)
+    K_all = np.stack([np.ones((n, n)), *offsets])
+    return {
+        "Y_fit": Y_fit,
+        "Y_zero": Y_zero,
+        "K_all": K_all,
+        "KK": np.einsum("aij,bij->ab", K_all, K_all),
+        "KY": np.einsum("aij,ij->a", K_all, Y_fit),
+        "KY_zero": np.einsum("aij,ij->a", K_all, Y_zero),
+        "diag_k": np.array([np.diag(K) for K in K_all]),
+    }
+
+
 class _BilinearNulls:
-    """Per-fold precomputation and per-permutation closed-form refits."""
+    """Per-fold precomputation and closed-form refits of stacked permutations."""
+
+    #: permutations refitted together (spin_test hands over stacks this size)
+    batch_size = _CHUNK
 
     def __init__(self, estimator, st, X, Y, splits, gene_pos, coord_columns):
         self.st = st
@@ -94,6 +145,7 @@ class _BilinearNulls:
         U, s, _ = np.linalg.svd(genes, full_matrices=False)
         keep = s > 1e-12 * s[0] if s.size and s[0] > 0 else np.zeros(0, bool)
         self.E = U[:, keep] * s[keep]
+        self.gram = self.E @ self.E.T  # = genes @ genes.T
         self.n_genes = genes.shape[1]
         if hasattr(Y, "loc"):
             Ya = Y.loc[X.index, X.index].to_numpy(dtype=float)
@@ -118,58 +170,368 @@ class _BilinearNulls:
                 D_te = pairwise_distances(coords[te], coords[te], mirror=st["mirror"])
                 fold["offsets"] = [np.exp(-D_tr / lam)]
                 fold["test_offset"] = np.exp(-D_te / lam)
+            fold.update(_fold_targets(fold["Y_tr"], fold["offsets"], st["diagonal"]))
             self.folds.append(fold)
 
-    def _embed(self, perm, fold):
-        Z_tr = self.E[perm[fold["tr"]]]
-        Z_te = self.E[perm[fold["te"]]]
-        if self.st["encoder"] == "pca":
-            n_tr = Z_tr.shape[0]
-            k = max(min(self.st["n_components"], n_tr, self.n_genes), 1)
-            mean = Z_tr.mean(axis=0)
-            Vt = np.linalg.svd(Z_tr - mean, full_matrices=False)[2]
-            V = Vt[:k].T
-            Z_te = (Z_te - mean) @ V
-            Z_tr = (Z_tr - mean) @ V
-            mean_var = float(np.mean(np.var(Z_tr, axis=0)))
+    # -- batched refits: every step below works on a stack of permutations ------
+    def _basis(self, perms, fold):
+        """Each permutation's embedding as a thin SVD, from the genes' Gram.
+
+        Returns ``U`` (B, n_tr, q), ``s`` (B, q) and ``keep`` (B, q): the
+        thin SVD ``Z_tr = U diag(s) V^T`` of the training embedding that the
+        model builds (PCA scores or raw genes, plus the constant column of
+        ``linear_terms``), with directions the model's ``thin_svd`` drops
+        marked False (and zeroed), and ``Q_te = Z_te V diag(1/s)`` (B, n_te,
+        q), the test rows in that basis. Everything comes from the genes'
+        Gram matrix ``G G^T``: the embedding is determined by it up to a
+        rotation, to which the model is invariant.
+        """
+        st = self.st
+        tr = perms[:, fold["tr"]]
+        te = perms[:, fold["te"]]
+        K_tr = self.gram[tr[:, :, None], tr[:, None, :]]
+        K_te = self.gram[te[:, :, None], tr[:, None, :]]
+        n_tr = tr.shape[1]
+        if st["encoder"] == "pca":
+            # PCA scores: the top eigenvectors of the centred Gram matrix
+            row = K_tr.mean(axis=2, keepdims=True)
+            K_te = K_te - K_te.mean(axis=2, keepdims=True) - np.swapaxes(row, 1, 2)
+            K_te = K_te + row.mean(axis=1, keepdims=True)
+            K_tr = K_tr - row - np.swapaxes(row, 1, 2) + row.mean(axis=1, keepdims=True)
+            k = max(min(st["n_components"], n_tr, self.n_genes, self.E.shape[1]), 1)
+            w, U = np.linalg.eigh(K_tr)
+            w, U = np.maximum(w[:, ::-1][:, :k], 0.0), U[:, :, ::-1][:, :, :k]
+            keep = w > _GRAM_RTOL * w[:, :1]
+            w = np.where(keep, w, 0.0)
+            # the scores' columns are centred: their variance is s^2 / n
+            mean_var = w.sum(axis=1) / (k * n_tr)
+            s = np.sqrt(w)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                Q_te = K_te @ U * np.where(keep, 1.0 / w, 0.0)[:, None, :]
+            U = U * keep[:, None, :]
+            if st["linear_terms"]:
+                # a constant column is orthogonal to the centred scores: the
+                # SVD of [scores, c 1] adds the direction 1 / sqrt(n)
+                const = np.sqrt(mean_var)
+                const = np.where(const > 0, const, 1.0)
+                unit = np.full((len(perms), n_tr, 1), 1.0 / np.sqrt(n_tr))
+                U = np.concatenate([U, unit], axis=2)
+                s = np.concatenate([s, const[:, None] * np.sqrt(n_tr)], axis=1)
+                Q_te = np.concatenate(
+                    [
+                        Q_te,
+                        np.full((len(perms), Q_te.shape[1], 1), 1.0 / np.sqrt(n_tr)),
+                    ],
+                    axis=2,
+                )
+                keep = np.concatenate([keep, np.ones((len(perms), 1), bool)], axis=1)
         else:
-            # mean over the genes of their variance, from the rotated genes
-            centred = Z_tr - Z_tr.mean(axis=0)
-            mean_var = float(np.sum(centred**2)) / (Z_tr.shape[0] * self.n_genes)
-        if self.st["linear_terms"]:
-            # the model appends a constant column of this size to the embedding
-            const = float(np.sqrt(mean_var))
-            const = const if const > 0 else 1.0
-            Z_tr = np.hstack([Z_tr, np.full((Z_tr.shape[0], 1), const)])
-            Z_te = np.hstack([Z_te, np.full((Z_te.shape[0], 1), const)])
-        return Z_tr, Z_te
+            if st["linear_terms"]:
+                # the genes' mean variance (centred rows), from the Gram
+                mean_var = (
+                    np.trace(K_tr, axis1=1, axis2=2) / n_tr - K_tr.mean(axis=(1, 2))
+                ) / self.n_genes
+                const = np.sqrt(np.maximum(mean_var, 0.0))
+                const = np.where(const > 0, const, 1.0)[:, None, None]
+                K_tr = K_tr + const**2
+                K_te = K_te + const**2
+            w, U = np.linalg.eigh(K_tr)
+            w, U = np.maximum(w[:, ::-1], 0.0), U[:, :, ::-1]
+            keep = w > _GRAM_RTOL * w[:, :1]
+            w = np.where(keep, w, 0.0)
+            s = np.sqrt(w)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                Q_te = K_te @ U * np.where(keep, 1.0 / w, 0.0)[:, None, :]
+            U = U * keep[:, None, :]
+        # thin_svd's own cut-off on top
+        keep &= s > _SVD_RTOL * s.max(axis=1, keepdims=True)
+        s = np.where(keep, s, 0.0)
+        return U * keep[:, None, :], s, keep, Q_te * keep[:, None, :]
+
+    def _fold_batch(self, perms, fold):
+        """Held-out Pearson r of one fold for each permutation, shape ``(B,)``.
+
+        The same computation as :func:`~connpredict.models._linalg.
+        fit_bilinear_ridge` on each permutation's embedding, with the
+        permutations stacked: a thin SVD per permutation (from an
+        eigendecomposition of a Gram matrix; dropped directions are zeroed
+        rather than removed, so all share one shape), the GCV search
+        vectorised over permutations and penalties, and the
+        conjugate-gradient solve of the imputed diagonal run in lockstep.
+        """
+        st = self.st
+        U, s, keep, Q_te = self._basis(perms, fold)
+        proj = _StackedProjection(U, fold)
+        alpha = st["alpha"]
+        if isinstance(alpha, str):
+            alphas = _alpha_grid(s, st["penalty"], st["alphas"])
+            alpha_ = proj.gcv_alpha(s, keep, alphas, st["penalty"])
+        else:
+            alpha_ = np.full(len(perms), float(alpha))
+        H = _stacked_hat(s, keep, alpha_, st["penalty"])
+        if st["diagonal"] == "impute" and U.shape[1] > 1:
+            delta = proj.solve_diagonal(H)
+            proj.update_diagonal(delta)
+        beta = proj.solve_offsets(H)
+        M = proj.residual(beta)
+        pred = Q_te @ (H * M) @ np.swapaxes(Q_te, 1, 2) + beta[:, 0, None, None]
+        if fold["test_offset"] is not None:
+            pred = pred + beta[:, 1, None, None] * fold["test_offset"]
+        rows, cols = pair_indices(pred.shape[1])
+        pred = (pred[:, rows, cols] + pred[:, cols, rows]) / 2.0
+        return np.array([pearson_r(fold["y_te"], p) for p in pred])
 
     def fold_scores(self, perm):
         """Held-out Pearson r of each fold after refitting on ``perm``."""
-        out = np.empty(len(self.folds))
-        st = self.st
-        for f, fold in enumerate(self.folds):
-            Z_tr, Z_te = self._embed(perm, fold)
-            res = fit_bilinear_ridge(
-                Z_tr,
-                fold["Y_tr"],
-                alpha=st["alpha"],
-                alphas=st["alphas"],
-                penalty=st["penalty"],
-                diagonal=st["diagonal"],
-                offsets=fold["offsets"],
-            )
-            A = Z_te @ res["V"]
-            pred = A @ res["core"] @ A.T + res["intercept"]
-            if fold["test_offset"] is not None:
-                pred = pred + res["beta"][0] * fold["test_offset"]
-            pred = (pred + pred.T) / 2.0
-            out[f] = pearson_r(fold["y_te"], upper_triangle(pred))
-        return out
+        return self.batch(np.asarray(perm)[None, :])[0]
 
     def batch(self, perms):
         """Fold scores of each permutation, shape ``(len(perms), n_splits)``."""
+        perms = np.asarray(perms)
+        out = np.empty((len(perms), len(self.folds)))
         # Small matrices: BLAS threads only add synchronisation overhead (on a
         # busy machine, a lot of it); parallelism goes over permutations.
         with threadpool_limits(limits=1, user_api="blas"):
-            return np.vstack([self.fold_scores(p) for p in perms])
+            for start in range(0, len(perms), _CHUNK):
+                chunk = perms[start : start + _CHUNK]
+                for f, fold in enumerate(self.folds):
+                    out[start : start + len(chunk), f] = self._fold_batch(chunk, fold)
+        return out
+
+
+# thin_svd's cut-off: singular values at most this times the largest are dropped
+_SVD_RTOL = 1e-10
+# eigenvalues of a Gram matrix below this times the largest are rounding noise
+# (a singular value below 1e-7 times the largest, which thin_svd would keep
+# from 1e-10 on, is dropped here: such directions carry noise either way)
+_GRAM_RTOL = 1e-14
+# elements of one block of the GCV search (penalties x permutations x k x k)
+_GCV_BLOCK = 2**21
+
+
+def _alpha_grid(s, penalty, alphas):
+    """Per-permutation GCV grids ``(B, n_alphas)`` (default_alphas on each)."""
+    if alphas is not None:
+        grid = np.asarray(alphas, dtype=float)
+        return np.broadcast_to(grid, (s.shape[0], grid.size))
+    top = np.where(s[:, 0] > 0, s[:, 0] ** 2, 1.0)
+    if penalty == "frobenius":
+        top = top**2
+    return top[:, None] * default_alphas(np.ones(1), penalty)[None, :]
+
+
+def _stacked_hat(s, keep, alpha, penalty):
+    """hat_factors of each permutation ``(..., k, k)``; 0 for dropped directions.
+
+    ``s`` and ``keep`` are ``(..., k)``, ``alpha`` broadcasts against ``s``
+    without its last axis.
+    """
+    a = np.asarray(alpha, dtype=float)[..., None, None]
+    both = keep[..., :, None] & keep[..., None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if penalty == "frobenius":
+            ss = (s[..., :, None] * s[..., None, :]) ** 2
+            H = ss / (ss + a)
+        elif penalty == "separable":
+            f = s**2 / (s**2 + a[..., 0])
+            H = f[..., :, None] * f[..., None, :]
+        else:
+            raise ValueError(f"penalty must be one of {PENALTIES}, got {penalty!r}.")
+    return np.where(both, H, 0.0)
+
+
+def _gcv_weights(ss, alpha, penalty):
+    """Flattened hat factors ``H`` and ``1 - H`` for a block of penalties.
+
+    ``ss`` is ``(B, 1, k * k)`` squared products of singular values
+    (``"frobenius"``) or ``(B, 1, k)`` squared singular values
+    (``"separable"``); ``alpha`` is ``(B, n_alphas)``. Dropped directions
+    (``s = 0``) get ``H = 0`` (and ``1 - H = 1``), as in ``_stacked_hat``.
+    """
+    a = alpha[:, :, None]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if penalty == "frobenius":
+            den = ss + a
+            H = np.where(ss > 0, ss / den, 0.0)
+        else:
+            f = np.where(ss > 0, ss / (ss + a), 0.0)
+            B, n_a, k = f.shape
+            H = (f[..., :, None] * f[..., None, :]).reshape(B, n_a, k * k)
+    return H, 1.0 - H
+
+
+def _lstsq(G, c):
+    """Minimum-norm solutions of stacked small systems (np.linalg.lstsq's)."""
+    return (np.linalg.pinv(G, rtol=None) @ c[..., None])[..., 0]
+
+
+def _hsum(H, A, B):
+    """``sum(H * A * B)`` over the last two axes."""
+    return np.einsum("bij,bij,bij->b", H, A, B)
+
+
+class _StackedProjection:
+    """:class:`~connpredict.models._linalg._Projected` for stacked bases.
+
+    The fold's targets and offsets (an all-ones intercept and the decay
+    kernel) are fixed; their projections on each permutation's ``U`` are
+    stacked ``(B, m, k, k)``.
+    """
+
+    def __init__(self, U, fold):
+        self.U = U
+        self.Ut = np.swapaxes(U, 1, 2)
+        self.fold = fold
+        self.M_y = self.Ut @ (fold["Y_fit"] @ U)
+        u1 = U.sum(axis=1)  # U^T 1
+        M_k = [u1[:, :, None] * u1[:, None, :]]
+        M_k += [self.Ut @ (K @ U) for K in fold["offsets"]]
+        self.M_k = np.stack(M_k, axis=1)
+        self.KY = np.broadcast_to(fold["KY"], (U.shape[0], len(fold["KK"]))).copy()
+
+    def _gram(self, H):
+        m = self.M_k.shape[1]
+        G = np.empty((H.shape[0], m, m))
+        for i in range(m):
+            for j in range(i, m):
+                G[:, i, j] = G[:, j, i] = self.fold["KK"][i, j] - _hsum(
+                    H, self.M_k[:, i], self.M_k[:, j]
+                )
+        return G
+
+    def _rhs(self, H, M_y, KY, M_k):
+        c = np.empty_like(KY)
+        for i in range(c.shape[1]):
+            c[:, i] = KY[:, i] - _hsum(H, M_k[:, i], M_y)
+        return c
+
+    def solve_offsets(self, H):
+        return _lstsq(self._gram(H), self._rhs(H, self.M_y, self.KY, self.M_k))
+
+    def residual(self, beta, M_y=None, M_k=None):
+        M_y = self.M_y if M_y is None else M_y
+        M_k = self.M_k if M_k is None else M_k
+        return M_y - np.einsum("bm,bmij->bij", beta, M_k)
+
+    def gcv_alpha(self, s, keep, alphas, penalty):
+        """The GCV choice of each permutation (linalg.gcv_scores' formula).
+
+        All penalties of the grid at once, in blocks that bound memory. Every
+        sum over the ``k x k`` entries that the score needs is an inner
+        product of a penalty-dependent weight (``H`` or ``(1 - H)^2``) with
+        one of a few fixed products of the projections (``M_y^2``,
+        ``M_k M_y``, ``M_k M_k'``), so each block costs two matrix products.
+        """
+        fold = self.fold
+        n = fold["Y_fit"].shape[0]
+        n_eff = n * (n + 1) / 2.0
+        B, q = s.shape
+        m = self.M_k.shape[1]
+        KK, KY = fold["KK"], self.KY[:, None, :]
+        pairs = [(i, j) for i in range(m) for j in range(i, m)]
+        # fixed products, flattened: M_y^2, M_k[i] M_y, M_k[i] M_k[j]
+        prods = [self.M_y**2]
+        prods += [self.M_k[:, i] * self.M_y for i in range(m)]
+        prods += [self.M_k[:, i] * self.M_k[:, j] for i, j in pairs]
+        P = np.stack([x.reshape(B, q * q) for x in prods], axis=2)
+        full = P.sum(axis=1)[:, None, :]  # unweighted sums, (B, 1, n_prods)
+        YY = float(np.sum(fold["Y_fit"] ** 2))
+        # s_a s_b (frobenius) or s (separable); dropped directions have s = 0
+        ss = (s[:, :, None] * s[:, None, :]).reshape(B, 1, q * q)
+        ss = ss**2 if penalty == "frobenius" else s[:, None, :] ** 2
+        scores = np.empty(alphas.shape)
+        step = max(1, _GCV_BLOCK // max(B * q * q, 1))
+        for a0 in range(0, alphas.shape[1], step):
+            al = alphas[:, a0 : a0 + step]
+            H, D = _gcv_weights(ss, al, penalty)
+            on_H = H @ P
+            on_D2 = (D * D) @ P
+            G = np.empty((*al.shape, m, m))
+            for p_, (i, j) in enumerate(pairs):
+                G[..., i, j] = G[..., j, i] = KK[i, j] - on_H[..., 1 + m + p_]
+            c = KY - on_H[..., 1 : 1 + m]
+            beta = _lstsq(G, c)
+            # sum(w * M^2) for M = M_y - sum_i beta_i M_k[i], from the products
+            coef = np.concatenate(
+                [np.ones((*al.shape, 1)), -2.0 * beta]
+                + [
+                    (1.0 if i == j else 2.0)
+                    * beta[..., i : i + 1]
+                    * beta[..., j : j + 1]
+                    for i, j in pairs
+                ],
+                axis=-1,
+            )
+            M2 = np.sum(coef * full, axis=-1)
+            D2M2 = np.sum(coef * on_D2, axis=-1)
+            RR = YY - 2.0 * np.sum(beta * KY, axis=-1)
+            RR = RR + np.einsum("bai,ij,baj->ba", beta, KK, beta)
+            rss = np.maximum(RR - M2, 0.0) + D2M2
+            trace = np.sum(H[..., :: q + 1], axis=-1)
+            df = (trace + H.sum(axis=-1)) / 2.0 + m
+            denom = np.maximum(1.0 - df / n_eff, 1e-12)
+            scores[:, a0 : a0 + step] = (rss / n**2) / denom**2
+        return alphas[np.arange(B), np.argmin(scores, axis=1)]
+
+    def _fitted_diagonal(self, idx, H, G_pinv, M_v, KY_v):
+        """linalg._solve_diagonal's ``fitted_diagonal`` for the rows ``idx``."""
+        M_k = self.M_k[idx]
+        beta = (G_pinv @ self._rhs(H, M_v, KY_v, M_k)[..., None])[..., 0]
+        M = self.residual(beta, M_v, M_k)
+        U = self.U[idx]
+        return np.sum((U @ (H * M)) * U, axis=2) + beta @ self.fold["diag_k"]
+
+    def _matvec(self, idx, H, G_pinv, v):
+        U = self.U[idx]
+        M_v = self.Ut[idx] @ (U * v[:, :, None])
+        return v - self._fitted_diagonal(idx, H, G_pinv, M_v, v @ self.fold["diag_k"].T)
+
+    def solve_diagonal(self, H, max_iter=500, tol=1e-10):
+        """linalg._solve_diagonal for every permutation: conjugate gradients
+        (scipy's iteration, started where it starts) run in lockstep, each
+        permutation stopping at its own tolerance."""
+        fold = self.fold
+        B, n = self.U.shape[:2]
+        everyone = np.arange(B)
+        G_pinv = np.linalg.pinv(self._gram(H))
+        Y0 = fold["Y_zero"]
+        M_y0 = self.Ut @ (Y0 @ self.U)
+        KY0 = np.broadcast_to(fold["KY_zero"], (B, len(fold["KK"])))
+        b = self._fitted_diagonal(everyone, H, G_pinv, M_y0, KY0)
+        bnorm = np.linalg.norm(b, axis=1)
+        scale = np.maximum(bnorm, np.finfo(float).tiny)
+        atol = np.maximum(tol * 1e-3 * scale, tol * bnorm)
+        x = np.broadcast_to(np.diag(fold["Y_fit"]), (B, n)).copy()
+        if x.any():
+            r = b - self._matvec(everyone, H, G_pinv, x)
+        else:
+            r = b.copy()
+        x[bnorm == 0] = 0.0  # scipy returns b (zero) for a zero right-hand side
+        active = bnorm != 0
+        p = np.zeros_like(r)
+        rho_prev = np.ones(B)
+        first = np.ones(B, dtype=bool)
+        for _ in range(max_iter):
+            active &= np.linalg.norm(r, axis=1) >= atol
+            idx = np.flatnonzero(active)
+            if idx.size == 0:
+                break
+            r_a = r[idx]
+            rho = np.sum(r_a * r_a, axis=1)
+            f = first[idx]
+            p_a = np.where(
+                f[:, None], r_a, p[idx] * (rho / rho_prev[idx])[:, None] + r_a
+            )
+            q = self._matvec(idx, H[idx], G_pinv[idx], p_a)
+            step = rho / np.sum(p_a * q, axis=1)
+            x[idx] += step[:, None] * p_a
+            r[idx] = r_a - step[:, None] * q
+            p[idx] = p_a
+            rho_prev[idx] = rho
+            first[idx] = False
+        return x
+
+    def update_diagonal(self, new_diag):
+        delta = new_diag - np.diag(self.fold["Y_fit"])
+        self.M_y = self.M_y + self.Ut @ (self.U * delta[:, :, None])
+        self.KY = self.KY + delta @ self.fold["diag_k"].T

@@ -139,7 +139,8 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks (copied at each fit).
     device : str, default="cpu"
-        Torch device, e.g. ``"cuda"``. On CUDA the forward pass runs under
+        Torch device, e.g. ``"cuda"``; ``"auto"`` uses CUDA when available,
+        else the CPU. On CUDA the forward pass runs under
         bfloat16 autocast.
     verbose : int, default=0
         Print skorch's epoch log and a progress bar when > 0.

@@ -4,7 +4,11 @@ import numpy as np
 import torch
 
 from connpredict.models._torch_modules import SMTModule, flash_available
-from connpredict.models._torch_train import NeuralConnectomeRegressor, _autocast
+from connpredict.models._torch_train import (
+    NeuralConnectomeRegressor,
+    _autocast,
+    resolve_device,
+)
 from connpredict.utils._contract import COORD_COLUMNS
 
 _POSITIONAL = ("alibi", "learned", "none")
@@ -172,7 +176,8 @@ class SMTRegressor(NeuralConnectomeRegressor):
     callbacks : list of skorch callbacks or (name, callback) tuples, default=None
         Extra skorch callbacks (copied at each fit).
     device : str, default="cpu"
-        Torch device; on CUDA the forward pass uses bfloat16 autocast.
+        Torch device (``"auto"``: CUDA when available, else the CPU); on
+        CUDA the forward pass uses bfloat16 autocast.
     verbose : int, default=0
         Print skorch's epoch log and a progress bar when > 0.
     random_state : int, RandomState instance or None, default=None
@@ -380,7 +385,9 @@ class SMTRegressor(NeuralConnectomeRegressor):
             raise ValueError(f"cls must be None or 'coords', got {self.cls!r}.")
         if self.pooling == "cls" and self.cls != "coords":
             raise ValueError("pooling='cls' needs cls='coords'.")
-        if self.attention_backend == "flash" and not flash_available(self.device):
+        if self.attention_backend == "flash" and not flash_available(
+            resolve_device(self.device)
+        ):
             raise ValueError(
                 "attention_backend='flash' needs a CUDA device and the flash-attn "
                 "package (pip install 'connpredict[flash]'); use 'auto' to fall "
@@ -389,7 +396,7 @@ class SMTRegressor(NeuralConnectomeRegressor):
 
     def _resolved_backend(self):
         if self.attention_backend == "auto":
-            return "flash" if flash_available(self.device) else "sdpa"
+            return "flash" if flash_available(resolve_device(self.device)) else "sdpa"
         return self.attention_backend
 
     def _module_kwargs(self, n_genes):

@@ -32,12 +32,38 @@ from torch.nn import functional as F
 # ---------------------------------------------------------------------------
 
 
+class Dropout(nn.Module):
+    """Inverted dropout with a cheaper mask than :class:`torch.nn.Dropout`.
+
+    Zeroes each entry with probability ``p`` during training and scales the
+    others by ``1 / (1 - p)``, as ``nn.Dropout`` does; the mask comes from
+    one uniform draw per entry (``rand_like(x) >= p``), which on CPU costs
+    about a third of ``nn.Dropout``'s Bernoulli sampling. Same state dict
+    (none), same expectation; a different random stream.
+    """
+
+    def __init__(self, p=0.5):
+        super().__init__()
+        self.p = float(p)
+
+    def forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        if self.p >= 1.0:
+            return torch.zeros_like(x)
+        keep = torch.rand_like(x) >= self.p
+        return x * keep * (1.0 / (1.0 - self.p))
+
+    def extra_repr(self):
+        return f"p={self.p}"
+
+
 def _mlp(in_dim, hidden_dims, out_dim, dropout, *, activation=nn.GELU):
     """Linear -> activation -> dropout for each hidden size, then Linear."""
     layers = []
     d = in_dim
     for h in hidden_dims:
-        layers += [nn.Linear(d, h), activation(), nn.Dropout(dropout)]
+        layers += [nn.Linear(d, h), activation(), Dropout(dropout)]
         d = h
     layers.append(nn.Linear(d, out_dim))
     return nn.Sequential(*layers)
@@ -45,7 +71,7 @@ def _mlp(in_dim, hidden_dims, out_dim, dropout, *, activation=nn.GELU):
 
 def _relu_bn_dropout(width, dropout):
     """ReLU -> BatchNorm -> dropout, the research heads' block after a Linear."""
-    return [nn.ReLU(), nn.BatchNorm1d(width), nn.Dropout(dropout)]
+    return [nn.ReLU(), nn.BatchNorm1d(width), Dropout(dropout)]
 
 
 def _relu_bn_layers(in_dim, hidden_dims, dropout):
@@ -218,7 +244,7 @@ class PairMLPModule(_Decoded):
         clamp=None,
     ):
         super().__init__()
-        self.input_drop = nn.Dropout(input_dropout)
+        self.input_drop = Dropout(input_dropout)
         self.architecture = architecture
         self.use_coords = bool(use_coords)
         self.use_distance = bool(use_distance)
@@ -434,7 +460,7 @@ class TransformerBlock(nn.Module):
         self.pre_norm = norm == "pre"
         self.norm1 = nn.LayerNorm(d_model)
         self.attn = ALiBiSelfAttention(d_model, n_heads, out_proj=out_proj)
-        self.drop1 = nn.Dropout(dropout)
+        self.drop1 = Dropout(dropout)
         self.norm2 = nn.LayerNorm(d_model)
         hidden = int(ff_mult * d_model)
         self.ff = nn.Sequential(
@@ -442,7 +468,7 @@ class TransformerBlock(nn.Module):
             _ACTIVATIONS[activation](),
             nn.Linear(hidden, d_model),
         )
-        self.drop2 = nn.Dropout(dropout)
+        self.drop2 = Dropout(dropout)
 
     def forward(self, x, slopes=None, backend="sdpa", need_weights=False):
         if self.pre_norm:
@@ -548,7 +574,7 @@ class SMTModule(_Decoded):
     ):
         super().__init__()
         self.clamp = None if clamp is None else tuple(float(c) for c in clamp)
-        self.input_drop = nn.Dropout(input_dropout)
+        self.input_drop = Dropout(input_dropout)
         self.token_size = int(token_size)
         self.n_tokens = math.ceil(n_genes / self.token_size)
         self.pad = self.n_tokens * self.token_size - n_genes
@@ -605,7 +631,7 @@ class SMTModule(_Decoded):
         else:
             raise ValueError(f"unknown pooling {pooling!r}")
         self.embedding_dim = emb_dim
-        self.pool_drop = nn.Dropout(
+        self.pool_drop = Dropout(
             dropout if embedding_dropout is None else embedding_dropout
         )
         self.head = _make_head(

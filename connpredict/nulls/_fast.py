@@ -89,8 +89,12 @@ def fast_null_scores(
     if len(rest) == 0:
         return first[None, :]
     workers = max(1, effective_n_jobs(n_jobs))
+    # The engine refits its permutations in stacks; the stacks are the same
+    # whatever the number of workers, so results do not depend on n_jobs.
+    size = max(1, int(getattr(engine, "batch_size", len(rest))))
+    chunks = [rest[i : i + size] for i in range(0, len(rest), size)]
     if workers == 1:
-        return np.vstack([first[None, :], engine.batch(rest)])
-    chunks = np.array_split(rest, workers * 4)
-    parts = Parallel(n_jobs=n_jobs)(delayed(engine.batch)(c) for c in chunks if len(c))
+        parts = [engine.batch(c) for c in chunks]
+    else:
+        parts = Parallel(n_jobs=n_jobs)(delayed(engine.batch)(c) for c in chunks)
     return np.vstack([first[None, :], *parts])

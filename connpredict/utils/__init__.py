@@ -17,6 +17,7 @@ from connpredict.utils._contract import (
     train_block,
     upper_triangle,
 )
+from connpredict.utils._dask import dask_cluster
 from connpredict.utils._optional import MissingDependencyError, import_optional
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "check_pair_target",
     "check_regions_X",
     "cross_block",
+    "dask_cluster",
     "gene_columns",
     "import_optional",
     "matrix_to_pairs",

@@ -194,3 +194,24 @@ def test_a_make_dataset_bunch_gives_the_same_results(small_result):
     pd.testing.assert_frame_equal(again.results, small_result.results, atol=1e-10)
     # the caller's tables are left untouched
     pd.testing.assert_frame_equal(genes, ds.X.drop(columns=["x", "y", "z"]))
+
+
+def test_n_jobs_2_gives_the_same_results_as_n_jobs_1():
+    # every fold fit runs with one torch/BLAS thread, in this process or in a
+    # joblib worker, so the numbers do not depend on n_jobs
+    pytest.importorskip("torch")
+    models = {
+        "bilinear": {},
+        "mlp": {
+            "hidden_dims": (16,),
+            "embedding_dim": 8,
+            "head_dims": (8,),
+            "max_iter": 2,
+            "n_ensemble": 1,
+        },
+    }
+    kw = dict(models=models, cv=["spatial"], n_splits=3, null="none", quick=True)
+    one = run_experiment("synthetic", n_jobs=1, **kw)
+    two = run_experiment("synthetic", n_jobs=2, **kw)
+    pd.testing.assert_frame_equal(one.results, two.results, check_exact=True)
+    pd.testing.assert_frame_equal(one.predictions, two.predictions, check_exact=True)

@@ -106,9 +106,56 @@ def test_fast_path_falls_back_on_mismatch(ds, monkeypatch):
     kw = dict(cv=CV, n_permutations=3, regions=ds.regions, random_state=0)
     slow = spin_test(est, ds.X, ds.Y, fast=False, **kw)
     monkeypatch.setattr(
-        _bilinear_nulls._BilinearNulls, "fold_scores", lambda self, perm: np.zeros(4)
+        _bilinear_nulls._BilinearNulls,
+        "batch",
+        lambda self, perms: np.zeros((len(perms), 4)),
     )
     with pytest.warns(RuntimeWarning, match="fast path disagrees"):
         res = spin_test(est, ds.X, ds.Y, **kw)
     assert not res.fast_path
     assert np.array_equal(res.null_scores, slow.null_scores)
+
+
+@pytest.mark.parametrize(
+    "params, n_genes",
+    [
+        ({"encoder": "pca", "n_components": 5}, 40),
+        ({"encoder": None}, 40),
+        # fewer genes than training regions: the genes' Gram is rank
+        # deficient and the stacked SVDs drop directions
+        ({"encoder": None}, 6),
+        ({"encoder": "pca", "n_components": 10}, 6),
+        ({"encoder": "pca", "n_components": 4, "use_distance": True}, 40),
+        ({"encoder": None, "alpha": 2.0, "penalty": "separable"}, 40),
+        ({"encoder": "pca", "n_components": 4, "diagonal": "include"}, 40),
+    ],
+)
+def test_stacked_refits_equal_single_refits(params, n_genes, monkeypatch):
+    # Many permutations over several stacks (a stack of 4 here) against the
+    # model's own fit on each permuted gene table, fold by fold.
+    from connpredict.utils._contract import COORD_COLUMNS
+    from connpredict.utils._stats import pearson_r
+
+    monkeypatch.setattr(_bilinear_nulls._BilinearNulls, "batch_size", 4)
+    monkeypatch.setattr(_bilinear_nulls, "_CHUNK", 4)
+    data = make_synthetic_connectome(n_regions=24, n_genes=n_genes, random_state=3)
+    est = BilinearRegressor(**params)
+    splits = list(CV.split(data.X))
+    gene_pos = np.flatnonzero(~data.X.columns.isin(COORD_COLUMNS))
+    rng = np.random.default_rng(0)
+    perms = np.array([rng.permutation(len(data.X)) for _ in range(11)])
+    engine = est._spin_null_refitter(COORD_COLUMNS)(data.X, data.Y, splits, gene_pos)
+    fast = engine.batch(perms)
+    assert fast.shape == (11, len(splits))
+    Ya = data.Y.loc[data.X.index, data.X.index].to_numpy()
+    for p, perm in enumerate(perms[:6]):
+        Xp = data.X.copy()
+        Xp.iloc[:, gene_pos] = data.X.iloc[perm, gene_pos].to_numpy()
+        for f, (tr, te) in enumerate(splits):
+            model = BilinearRegressor(**params).fit(Xp.iloc[tr], data.Y.iloc[tr])
+            pred = model.predict(Xp.iloc[te])
+            iu = np.triu_indices(len(te), k=1)
+            expected = pearson_r(Ya[np.ix_(te, te)][iu], np.asarray(pred)[iu])
+            assert fast[p, f] == pytest.approx(expected, abs=1e-8)
+    # a stack's result does not depend on the stack it is computed in
+    np.testing.assert_allclose(engine.batch(perms[5:7]), fast[5:7], rtol=0, atol=1e-12)

@@ -1,0 +1,440 @@
+"""Where the time goes: old and new code paths side by side (issue 22).
+
+Usage::
+
+    CONNPREDICT_DATA=/path/to/data python benchmarks/bench_speed.py \
+        [--parts nulls,neural,cv,njobs,dask] [--old-tree /tmp/connpredict_main]
+
+Every part reports CPU-time ratios measured in one run, old path next to new
+path, and the machine's load average (``/proc/loadavg``) before and after:
+on a shared machine wall times mean little, CPU time of the same work much
+more (though a loaded machine inflates both paths' CPU through cache and
+frequency effects).
+
+Parts:
+
+``nulls``
+    CPU per null of the bilinear spin-test fast path (default PCA-20 and raw
+    genes) on hcp-schaefer100 with SpatialSplit(4): the previous
+    per-permutation engine (``--old-tree``'s ``_bilinear_nulls.py``, loaded
+    beside the new one in this process) against the stacked one, with the
+    largest difference of their null scores and the p-values of both. PLS
+    (no fast path) is timed per null by the generic refit.
+``neural``
+    CPU time of a fixed number of epochs (no early stopping, so both paths
+    do the same work) of PairMLPRegressor and SMTRegressor on the training
+    regions of one fold of hcp-schaefer100, in this process: the previous
+    training set-up (torch's default threads, ``nn.Dropout``, per-parameter
+    AdamW) against the new one (one thread, the cheaper dropout mask, fused
+    AdamW).
+``cv``
+    The 4-fold SpatialSplit CV of the default PairMLPRegressor and
+    SMTRegressor (early stopping, ensembles) on hcp-schaefer100: previous
+    code (``--old-tree``, a copy of the main branch's ``connpredict``
+    folder, run in a child process) against this tree (another child),
+    CPU time of each child and mean test r.
+``njobs``
+    ``connpredict run --quick`` with ``--n-jobs 1`` and ``2`` (children):
+    wall and CPU time, and whether ``results.csv`` is identical.
+``dask``
+    Spin-test nulls per second of a small PairMLPRegressor on a local Dask
+    cluster of 1 and 2 worker processes set up by
+    :func:`connpredict.utils.dask_cluster`, against the serial path, and a
+    64-worker projection from the measured per-task cost and transfer size.
+"""
+
+import argparse
+import contextlib
+import importlib.util
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def _load():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def _child_cpu():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+# -- nulls ---------------------------------------------------------------------
+def bench_nulls(old_tree, n_null, n_pls):
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import BilinearRegressor, PLSBilinearRegressor
+    from connpredict.models import _bilinear_nulls as new
+    from connpredict.nulls import permutation_pvalue, spin_permutations, spin_test
+    from connpredict.utils import COORD_COLUMNS
+
+    spec = importlib.util.spec_from_file_location(
+        "old_bilinear_nulls",
+        os.path.join(old_tree, "connpredict", "models", "_bilinear_nulls.py"),
+    )
+    old = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(old)
+    ds = load_dataset("hcp-schaefer100")
+    splits = list(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
+    perms = spin_permutations(ds.regions.loc[ds.X.index], n_null, random_state=0)
+    gene_pos = np.flatnonzero(~ds.X.columns.isin(COORD_COLUMNS))
+    print(
+        f"\n## Bilinear spin-test nulls: {n_null} nulls, hcp-schaefer100 "
+        f"{ds.X.shape}, SpatialSplit(4); load {_load()}"
+    )
+    print(
+        f"{'params':<24}{'old ms/null':>12}{'new ms/null':>12}{'x less CPU':>11}"
+        f"{'max |diff|':>11}{'p old':>8}{'p new':>8}"
+    )
+    for params in ({}, {"encoder": None}, {"use_distance": True}):
+        est = BilinearRegressor(**params)
+        true = float(
+            np.mean(
+                [
+                    BilinearRegressor(**params)
+                    .fit(ds.X.iloc[tr], ds.Y.iloc[tr])
+                    .score(ds.X.iloc[te], ds.Y.iloc[te])
+                    for tr, te in splits
+                ]
+            )
+        )
+        out = {}
+        for name, mod in (("old", old), ("new", new)):
+            engine = mod.bilinear_null_refitter(est, COORD_COLUMNS)(
+                ds.X, ds.Y, splits, gene_pos
+            )
+            c0 = time.process_time()
+            scores = engine.batch(perms)
+            out[name] = (scores, time.process_time() - c0)
+        diff = np.max(np.abs(out["old"][0] - out["new"][0]))
+        p = {k: permutation_pvalue(true, v[0].mean(axis=1)) for k, v in out.items()}
+        print(
+            f"{params!s:<24}{1e3 * out['old'][1] / n_null:12.1f}"
+            f"{1e3 * out['new'][1] / n_null:12.1f}"
+            f"{out['old'][1] / out['new'][1]:11.1f}{diff:11.1e}"
+            f"{p['old']:8.4f}{p['new']:8.4f}"
+        )
+    c0 = time.process_time()
+    res = spin_test(
+        PLSBilinearRegressor(),
+        ds.X,
+        ds.Y,
+        cv=splits,
+        permutations=perms[:n_pls],
+        n_jobs=1,
+    )
+    cpu = time.process_time() - c0
+    print(
+        f"{'PLSBilinearRegressor':<24}{'(no fast path: generic refits)':>35} "
+        f"{1e3 * cpu / (n_pls + 1):.0f} ms CPU per null "
+        f"({n_pls} nulls, p={res.pvalue:.3f}); load {_load()}"
+    )
+
+
+# -- neural training, old and new set-up in one process -------------------------
+@contextlib.contextmanager
+def previous_training_setup():
+    """The training set-up before issue 22, for side-by-side timing.
+
+    torch's default threads (no limit), ``nn.Dropout`` masks and AdamW's
+    per-parameter loop.
+    """
+    import torch
+    from torch.nn import functional as F
+
+    from connpredict.models import _torch_modules, _torch_train
+
+    saved = (
+        _torch_train.limit_threads,
+        _torch_train._fused_optimizer,
+        _torch_modules.Dropout.forward,
+    )
+
+    @contextlib.contextmanager
+    def no_limit(*args, **kwargs):
+        yield torch.get_num_threads()
+
+    def bernoulli_forward(self, x):
+        return F.dropout(x, self.p, self.training)
+
+    _torch_train.limit_threads = no_limit
+    _torch_train._fused_optimizer = lambda device: None
+    _torch_modules.Dropout.forward = bernoulli_forward
+    try:
+        yield
+    finally:
+        (
+            _torch_train.limit_threads,
+            _torch_train._fused_optimizer,
+            _torch_modules.Dropout.forward,
+        ) = saved
+
+
+def bench_neural(epochs, repeats):
+    import torch
+
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import PairMLPRegressor, SMTRegressor
+
+    ds = load_dataset("hcp-schaefer100")
+    tr, _ = next(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
+    default_threads = torch.get_num_threads()
+    print(
+        f"\n## Neural training: {epochs} epochs, one member, no early stopping, "
+        f"{len(tr)} training regions of hcp-schaefer100; torch default threads "
+        f"{default_threads}; load {_load()}"
+    )
+    print(
+        f"{'model':<8}{'old cpu s':>10}{'old 1-thread':>13}{'new cpu s':>10}"
+        f"{'x less CPU':>11}{'x vs 1-thread':>14}"
+    )
+    labels = ("old", "old1", "new")
+    for name, cls in (("mlp", PairMLPRegressor), ("smt", SMTRegressor)):
+        # warm-up: the first optimiser of a process imports torch._dynamo
+        # (seconds of CPU), which no timed fit should pay
+        cls(max_iter=1, n_iter_no_change=None, n_ensemble=1).fit(
+            ds.X.iloc[tr[:20]], ds.Y.iloc[tr[:20]]
+        )
+        times = {k: [] for k in labels}
+        for _ in range(repeats):
+            for label in labels:
+                est = cls(
+                    max_iter=epochs, n_iter_no_change=None, n_ensemble=1, random_state=0
+                )
+                ctx = (
+                    previous_training_setup()
+                    if label != "new"
+                    else contextlib.nullcontext()
+                )
+                # "old1": the previous set-up with torch limited to one thread,
+                # to separate the thread policy from the code changes
+                threads = 1 if label == "old1" else default_threads
+                with ctx:
+                    torch.set_num_threads(threads)
+                    c0 = time.process_time()
+                    est.fit(ds.X.iloc[tr], ds.Y.iloc[tr])
+                    times[label].append(time.process_time() - c0)
+                    torch.set_num_threads(default_threads)
+        old, old1, new = (np.median(times[k]) for k in labels)
+        print(
+            f"{name:<8}{old:10.1f}{old1:13.1f}{new:10.1f}{old / new:11.2f}"
+            f"{old1 / new:14.2f}",
+            flush=True,
+        )
+    print(f"load {_load()}")
+
+
+# -- 4-fold CV: previous tree and this tree in child processes -------------------
+_CV_CHILD = """
+import json, sys, time, numpy as np
+from connpredict.datasets import load_dataset
+from connpredict.model_selection import SpatialSplit
+from connpredict.models import PairMLPRegressor, SMTRegressor
+ds = load_dataset("hcp-schaefer100")
+cls = {"mlp": PairMLPRegressor, "smt": SMTRegressor}[sys.argv[1]]
+scores = []
+c0, t0 = time.process_time(), time.perf_counter()
+for tr, te in SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y):
+    est = cls(random_state=0).fit(ds.X.iloc[tr], ds.Y.iloc[tr])
+    scores.append(est.score(ds.X.iloc[te], ds.Y.iloc[te]))
+print(json.dumps({"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0,
+                  "r": float(np.mean(scores)), "folds": scores}))
+"""
+
+
+def _run_child(tree, args, env_extra=None):
+    env = dict(os.environ, PYTHONPATH=tree, **(env_extra or {}))
+    c0 = _child_cpu()
+    out = subprocess.run(
+        [sys.executable, "-c", _CV_CHILD, *args],
+        env=env,
+        # not the checkout: `python -c` puts the working folder first on
+        # sys.path, which would shadow ``tree``
+        cwd=tempfile.gettempdir(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    res["child_cpu"] = _child_cpu() - c0
+    return res
+
+
+def bench_cv(old_tree, models):
+    print(
+        "\n## 4-fold SpatialSplit(random_state=42) CV on hcp-schaefer100, "
+        "default estimators (random_state=0), previous tree vs this tree, "
+        f"one child process each; load {_load()}"
+    )
+    print(
+        f"{'model':<6}{'old cpu s':>10}{'new cpu s':>10}{'x less CPU':>11}"
+        f"{'old r':>8}{'new r':>8}"
+    )
+    for name in models:
+        old = _run_child(old_tree, [name])
+        new = _run_child(ROOT, [name])
+        print(
+            f"{name:<6}{old['child_cpu']:10.1f}{new['child_cpu']:10.1f}"
+            f"{old['child_cpu'] / new['child_cpu']:11.2f}"
+            f"{old['r']:8.4f}{new['r']:8.4f}",
+            flush=True,
+        )
+    print(f"load {_load()}")
+
+
+# -- connpredict run --n-jobs 1 vs 2 --------------------------------------------------
+def bench_njobs(tree, dataset):
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n_jobs in (1, 2):
+            out = os.path.join(tmp, f"run{n_jobs}")
+            c0, t0 = _child_cpu(), time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-c",
+                    "from connpredict.cli import main; main()",
+                    "run",
+                    "--quick",
+                    "--dataset",
+                    dataset,
+                    "--n-jobs",
+                    str(n_jobs),
+                    "--output",
+                    out,
+                    "--no-report",
+                ],
+                env=dict(os.environ, PYTHONPATH=tree),
+                check=True,
+                capture_output=True,
+            )
+            rows.append((n_jobs, time.perf_counter() - t0, _child_cpu() - c0, out))
+        same = _same_results(rows[0][3], rows[1][3])
+    print(f"\n## connpredict run --quick --dataset {dataset} ({tree}); load {_load()}")
+    print(f"{'n_jobs':>7}{'wall s':>8}{'cpu s':>8}")
+    for n_jobs, wall, cpu, _ in rows:
+        print(f"{n_jobs:7d}{wall:8.1f}{cpu:8.1f}")
+    print(
+        f"wall ratio 2/1: {rows[1][1] / rows[0][1]:.2f}; identical results.csv: {same}"
+    )
+
+
+def _same_results(a, b):
+    import pandas as pd
+
+    fa = pd.read_csv(os.path.join(a, "results.csv"))
+    fb = pd.read_csv(os.path.join(b, "results.csv"))
+    drop = [c for c in fa.columns if "time" in c.lower()]
+    return fa.drop(columns=drop).equals(fb.drop(columns=drop))
+
+
+# -- Dask ---------------------------------------------------------------------------
+def bench_dask(n_null, workers_list):
+    import pickle
+
+    from joblib import parallel_backend
+
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import PairMLPRegressor
+    from connpredict.nulls import spin_permutations, spin_test
+    from connpredict.utils import dask_cluster
+
+    ds = load_dataset("hcp-schaefer100")
+    cv = SpatialSplit(n_splits=2, random_state=0)
+    est = PairMLPRegressor(
+        hidden_dims=(64, 32),
+        max_iter=5,
+        n_ensemble=1,
+        validation_cv=None,
+        n_iter_no_change=None,
+        random_state=0,
+    )
+    perms = spin_permutations(ds.regions.loc[ds.X.index], n_null, random_state=0)
+    spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms[:1])  # warm-up
+    t0, c0 = time.perf_counter(), time.process_time()
+    serial = spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms, n_jobs=1)
+    t_serial, c_serial = time.perf_counter() - t0, time.process_time() - c0
+    # what one task ships: the estimator, the data and a permutation
+    payload = len(pickle.dumps((est, ds.X, ds.Y, perms[:1])))
+    print(
+        f"\n## Dask: spin_test nulls of a small PairMLPRegressor, {n_null} nulls, "
+        f"SpatialSplit(2); load {_load()}"
+    )
+    print(f"{'setting':<28}{'seconds':>9}{'nulls/s':>9}{'x serial':>9}{'same':>6}")
+    print(f"{'serial (no Dask)':<28}{t_serial:9.1f}{n_null / t_serial:9.3f}{1:9.2f}")
+    for w in workers_list:
+        with dask_cluster(n_workers=w) as client, parallel_backend("dask"):
+            spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms[: 2 * w], n_jobs=-1)
+            t0 = time.perf_counter()
+            res = spin_test(est, ds.X, ds.Y, cv=cv, permutations=perms, n_jobs=-1)
+            dt = time.perf_counter() - t0
+            del client
+        same = np.array_equal(res.null_scores, serial.null_scores)
+        print(
+            f"{f'{w} worker process(es)':<28}{dt:9.1f}{n_null / dt:9.3f}"
+            f"{t_serial / dt:9.2f}{same!s:>6}",
+            flush=True,
+        )
+    # 64 workers on paper: each null costs what it costs serially; the
+    # scheduler ships each task's payload once per worker (data are scattered
+    # once) and spends ~1 ms per task.
+    per_task = c_serial / (n_null + 1)
+    bandwidth = 100e6  # bytes/s, a modest cluster network
+    startup = 64 * payload / bandwidth
+    for n in (1_000, 10_000):
+        t64 = startup + n * (per_task + 1e-3) / 64
+        print(
+            f"projection, 64 workers, {n} nulls: {t64:.0f} s "
+            f"({n / t64:.1f} nulls/s; per task {per_task:.2f} s CPU, "
+            f"payload {payload / 1e6:.1f} MB)"
+        )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--parts", default="nulls,neural,cv,njobs,dask")
+    parser.add_argument(
+        "--old-tree",
+        default=os.path.join(tempfile.gettempdir(), "connpredict_main"),
+        help="a folder holding the previous code's connpredict package "
+        "(e.g. `git archive main connpredict | tar -x -C DIR`)",
+    )
+    parser.add_argument("--n-null", type=int, default=200)
+    parser.add_argument("--n-pls", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--models", default="mlp,smt")
+    parser.add_argument("--dataset", default="hcp-schaefer100")
+    parser.add_argument("--n-null-dask", type=int, default=8)
+    args = parser.parse_args()
+    parts = args.parts.split(",")
+    print(f"bench_speed: {os.cpu_count()} cores, load {_load()}")
+    if not os.environ.get("CONNPREDICT_DATA"):
+        sys.exit("CONNPREDICT_DATA is unset: every part needs hcp-schaefer100.")
+    if "nulls" in parts:
+        bench_nulls(args.old_tree, args.n_null, args.n_pls)
+    if "neural" in parts:
+        bench_neural(args.epochs, args.repeats)
+    if "cv" in parts:
+        bench_cv(args.old_tree, args.models.split(","))
+    if "njobs" in parts:
+        bench_njobs(ROOT, args.dataset)
+    if "dask" in parts:
+        bench_dask(args.n_null_dask, [1, 2])
+
+
+if __name__ == "__main__":
+    main()
