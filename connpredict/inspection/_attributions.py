@@ -79,8 +79,8 @@ def bilinear_attributions(estimator, X=None, *, n_interactions=100):
     ``G = T W_s T^T`` (``W_s`` the symmetric part of ``W``), per-gene main
     effects ``l`` (from the constant of ``linear_terms=True``; zero without
     it) and an offset ``c``. The prediction of a pair splits exactly into
-    per-gene parts ``phi_a(i, j) = (u_ia k_ja + u_ja k_ia) / 2`` with
-    ``k = G u + l``, which sum to ``y_ij - c - distance term``.
+    per-gene parts ``phi_a(i, j) = (u_ia (G u_j)_a + u_ja (G u_i)_a) / 2
+    + l_a (u_ia + u_ja)``, which sum to ``y_ij - c - distance term``.
 
     Parameters
     ----------
@@ -151,7 +151,8 @@ def bilinear_attributions(estimator, X=None, *, n_interactions=100):
     X = X_train if X is None else check_regions_X(X, coord_columns=coord_columns)
     genes, _ = split_features(X, coord_columns)
     U = genes - mu
-    K = (U @ factor) @ core_s @ factor.T + main
+    # phi_a(i, j) = (u_ia k_ja + u_ja k_ia) / 2 with k = G u + 2 l
+    K = (U @ factor) @ core_s @ factor.T + 2 * main
     n = U.shape[0]
     # sum over ordered pairs i != j of phi_a(i, j)^2, from sums over regions
     s_uu = np.sum(U**2, axis=0)

@@ -12,6 +12,7 @@ for a symmetric matrix ``R`` with zero diagonal.
 import logging
 import numbers
 import os
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -203,12 +204,22 @@ class _GeneScorer:
 
     def scores(self, Y, columns=None):
         """Scores of the genes (or the given columns) against square ``Y``."""
-        r = self.residual(Y[self.rows, self.cols])
-        R = _as_matrix(r, self.rows, self.cols, self.n)
+        y = Y[self.rows, self.cols]
+        r = self.residual(y)
         U = self.U if columns is None else self.U[:, columns]
         c_norm = self.c_norm if columns is None else self.c_norm[columns]
-        num = 0.5 * np.sum(U * (R @ U), axis=0)
         r_norm = np.sqrt(r @ r)
+        if not r_norm > 1e-10 * np.linalg.norm(y - y.mean()):
+            warnings.warn(
+                "Connectivity is a function of distance alone (nothing is left "
+                "after residualising it on distance): gene scores are undefined "
+                "(NaN).",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+            return np.full(U.shape[1], np.nan)
+        R = _as_matrix(r, self.rows, self.cols, self.n)
+        num = 0.5 * np.sum(U * (R @ U), axis=0)
         with np.errstate(invalid="ignore", divide="ignore"):
             return num / (r_norm * c_norm)
 
