@@ -38,14 +38,14 @@ def test_gene_form_reproduces_predictions(ds, model):
     F = res.factor.to_numpy()
     np.testing.assert_allclose(G, F @ res.core @ F.T, atol=1e-10)
     U = test[genes].to_numpy() - res.center.to_numpy()
-    l = res.main_effects.to_numpy()
-    manual = U @ G @ U.T + (U @ l)[:, None] + (U @ l)[None, :] + res.offset
+    lin = res.main_effects.to_numpy()
+    manual = U @ G @ U.T + (U @ lin)[:, None] + (U @ lin)[None, :] + res.offset
     pred = model.predict(test).to_numpy()
     off = ~np.eye(len(test), dtype=bool)
     np.testing.assert_allclose(manual[off], pred[off], rtol=1e-8, atol=1e-8)
     # also the rectangular block against training regions
     U_tr = train[genes].to_numpy() - res.center.to_numpy()
-    manual = U @ G @ U_tr.T + (U @ l)[:, None] + (U_tr @ l)[None, :] + res.offset
+    manual = U @ G @ U_tr.T + (U @ lin)[:, None] + (U_tr @ lin)[None, :] + res.offset
     np.testing.assert_allclose(
         manual, model.predict(test, train).to_numpy(), rtol=1e-8, atol=1e-8
     )
@@ -131,7 +131,7 @@ def test_integrated_gradients_completeness(ds):
     gap = np.abs(fine.prediction - fine.baseline_prediction)
     assert np.all(np.abs(fine.delta) <= 0.01 * gap + 2e-5)
     np.testing.assert_allclose(
-        fine.attributions.sum(1).to_numpy(),
+        fine.attributions.sum(axis=1).to_numpy(),
         fine.prediction - fine.baseline_prediction,
         atol=0.01 * gap.max() + 2e-5,
     )
@@ -139,5 +139,5 @@ def test_integrated_gradients_completeness(ds):
     assert fine.attributions.shape == (3, 5)
     np.testing.assert_allclose(
         fine.gene_scores[fine.attributions.columns].to_numpy(),
-        fine.attributions.abs().mean(0).to_numpy(),
+        fine.attributions.abs().mean(axis=0).to_numpy(),
     )

@@ -117,7 +117,7 @@ def test_enrichment_pvalues_match_independent_computation(ds):
 
 
 def test_coverage_and_min_size(ds):
-    sets = {"partial": list(ds.genes[:6]) + ["NOT_A_GENE", "ALSO_NOT"]}
+    sets = {"partial": [*list(ds.genes[:6]), "NOT_A_GENE", "ALSO_NOT"]}
     table = gene_set_enrichment(
         ds.X, ds.Y, sets, regions=ds.regions, n_permutations=5, random_state=0
     )
@@ -128,7 +128,7 @@ def test_coverage_and_min_size(ds):
         gene_set_enrichment(
             ds.X,
             ds.Y,
-            {"tiny": list(ds.genes[:3]) + ["NOPE"], "ok": ds.genes[:9]},
+            {"tiny": [*list(ds.genes[:3]), "NOPE"], "ok": ds.genes[:9]},
             regions=ds.regions,
             n_permutations=5,
         )
