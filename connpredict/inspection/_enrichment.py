@@ -3,7 +3,7 @@
 A gene's score is the Pearson correlation, over region pairs, between its
 pairwise co-expression contribution ``u_i u_j`` (``u`` the gene's z-scored
 regional map) and connectivity ``Y_ij``, after both are residualised on a
-cubic polynomial of the distance between the regions. Both fall with
+linear spline (10 knots) of the distance between the regions. Both fall with
 distance, and that shared decay says nothing about any gene. All genes are
 scored at once with matrix products: ``sum_{i<j} u_i u_j R_ij = u^T R u / 2``
 for a symmetric matrix ``R`` with zero diagonal.
@@ -163,13 +163,27 @@ def _check_sets(gene_sets, genes, min_size):
 
 
 # -- gene scores -------------------------------------------------------------------
+#: interior knots of the distance spline, at these quantiles of the distances
+KNOT_QUANTILES = np.linspace(0.05, 0.95, 10)
+
+
 def _distance_basis(D, rows, cols):
-    """Orthonormal basis (pairs x 4) of a cubic polynomial in distance."""
+    """Orthonormal basis (pairs x 12) of a linear spline in distance.
+
+    Intercept, distance and ``max(d - k, 0)`` for 10 knots ``k`` at the
+    5th...95th percentiles of the pairs' distances: flexible enough for the
+    steep exponential decay of connectivity at short range, which a
+    low-order polynomial leaves partly in the residuals (where it would
+    correlate with every spatially smooth gene).
+    """
     d = D[rows, cols]
-    s = (d - d.mean()) / (d.std() or 1.0)
-    B = np.column_stack([np.ones_like(s), s, s**2, s**3])
-    Q, _ = np.linalg.qr(B)
-    return Q
+    scale = d.std() or 1.0
+    s = (d - d.mean()) / scale
+    knots = np.unique(np.quantile(s, KNOT_QUANTILES))
+    B = np.column_stack([np.ones_like(s), s, np.maximum(s[:, None] - knots, 0.0)])
+    Q, R = np.linalg.qr(B)
+    keep = np.abs(np.diag(R)) > 1e-10 * np.abs(R).max()
+    return Q[:, keep]
 
 
 def _as_matrix(values, rows, cols, n):
@@ -259,7 +273,7 @@ def gene_scores(X, Y, *, regions=None, coord_columns=COORD_COLUMNS):
     For each gene with z-scored regional map ``u``, its co-expression
     contribution to a region pair is ``u_i u_j``. The score is the Pearson
     correlation, over the region pairs ``i < j``, between that contribution
-    and ``Y_ij``, after both are residualised on a cubic polynomial of the
+    and ``Y_ij``, after both are residualised on a linear spline (knots at
     Euclidean distance between the regions' centroids (a partial
     correlation controlling for distance).
 

@@ -6,12 +6,19 @@ from scipy.spatial.distance import cdist
 
 
 def smooth_genes(coords, n_genes, *, length=25.0, n_centers=6, random_state=0):
-    """Independent, spatially smooth gene maps (sums of Gaussian bumps)."""
+    """Independent, spatially smooth maps: sums of Gaussian bumps.
+
+    Bump centres are uniform on the sphere of the regions' mean radius (not at
+    regions), so that the maps' distribution is rotation invariant, as the
+    spin null assumes of ``sphere_positions``.
+    """
     rng = np.random.RandomState(random_state)
     n = len(coords)
+    radius = np.linalg.norm(coords - coords.mean(0), axis=1).mean()
     out = np.empty((n, n_genes))
     for g in range(n_genes):
-        centers = coords[rng.choice(n, n_centers, replace=False)]
+        v = rng.randn(n_centers, 3)
+        centers = coords.mean(0) + radius * v / np.linalg.norm(v, axis=1)[:, None]
         bumps = np.exp(-(cdist(coords, centers) ** 2) / (2 * length**2))
         out[:, g] = bumps @ rng.randn(n_centers)
     out = (out - out.mean(0)) / out.std(0)
@@ -49,3 +56,16 @@ def planted_connectome(
     Y = strength * std(gene) + std(np.exp(-cdist(coords, coords) / decay)) + noise * E
     np.fill_diagonal(Y, 0.0)
     return pd.DataFrame(Y, index=X.index, columns=X.index)
+
+
+def sphere_positions(regions, radius=70.0):
+    """Hemisphere-mirrored sphere centroids (mm): where spins move regions.
+
+    Spins rotate the left sphere by ``R`` and the right one by its mirror
+    image ``F R F`` (``F = diag(-1, 1, 1)``), so a field that is smooth in
+    these mirrored positions is moved as a whole by every spin.
+    """
+    P = regions[["sphere_x", "sphere_y", "sphere_z"]].to_numpy(dtype=float).copy()
+    right = (regions["hemisphere"] == "R").to_numpy()
+    P[right, 0] *= -1
+    return radius * P
