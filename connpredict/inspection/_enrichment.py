@@ -340,9 +340,20 @@ def fdr_bh(pvalues):
 
 
 # -- enrichment ------------------------------------------------------------------
-def _set_stats(scores, members, score):
+def _averaging_matrix(members, n_columns):
+    """Sparse (n_sets x n_columns) matrix whose rows average each set."""
+    from scipy.sparse import csr_matrix
+
+    sizes = np.array([idx.size for idx in members])
+    rows = np.repeat(np.arange(len(members)), sizes)
+    cols = np.concatenate(members) if members else np.empty(0, np.intp)
+    weights = np.repeat(1.0 / np.maximum(sizes, 1), sizes)
+    return csr_matrix((weights, (rows, cols)), shape=(len(members), n_columns))
+
+
+def _set_stats(scores, averaging, score):
     vals = np.abs(scores) if score == "mean_abs" else scores
-    return np.array([np.mean(vals[idx]) for idx in members])
+    return averaging @ vals
 
 
 def gene_set_enrichment(
@@ -463,18 +474,17 @@ def gene_set_enrichment(
     observed = scorer.scores(Yv)
     finite = np.isfinite(observed)
     member_list = [idx[finite[idx]] for idx in members.values()]
-    stats = _set_stats(observed, member_list, score)
+    stats = _set_stats(observed, _averaging_matrix(member_list, len(genes)), score)
 
     # ensemble null: spun connectome, every set gene rescored
     union = np.unique(np.concatenate(member_list))
-    local = {g: k for k, g in enumerate(union)}
-    local_members = [
-        np.array([local[g] for g in idx], dtype=np.intp) for idx in member_list
-    ]
+    local = np.full(len(genes), -1, dtype=np.intp)
+    local[union] = np.arange(union.size)
+    averaging = _averaging_matrix([local[idx] for idx in member_list], union.size)
     null_stats = np.empty((len(perms), len(member_list)))
     for k, p in enumerate(perms):
         spun = scorer.scores(Yv[np.ix_(p, p)], columns=union)
-        null_stats[k] = _set_stats(spun, local_members, score)
+        null_stats[k] = _set_stats(spun, averaging, score)
     p_spin = [permutation_pvalue(s, null_stats[:, j]) for j, s in enumerate(stats)]
 
     # classical null: random gene sets of the same size
