@@ -51,8 +51,13 @@ def test_planted_genes_rank_on_top(seed):
     top = set(attr.gene_scores.index[:5])
     assert len(top & PLANTED) >= 4, sorted(top)
     res = permutation_importance(
-        model, X, Y, cv=RandomSplit(3, random_state=0), regions=regions,
-        n_repeats=5, random_state=0,
+        model,
+        X,
+        Y,
+        cv=RandomSplit(3, random_state=0),
+        regions=regions,
+        n_repeats=5,
+        random_state=0,
     )
     top = set(res.importances_mean.sort_values(ascending=False).index[:5])
     assert len(top & PLANTED) >= 4, sorted(top)
