@@ -9,7 +9,7 @@ Usage::
 Parts:
 
 1. **False positives of gene-set enrichment.** Real AHBA expression of the
-   100 cortical Schaefer regions; connectomes that depend on no gene:
+   cortical Schaefer regions (``--fp-parcels``, default 100); connectomes that depend on no gene:
    exponential distance decay (MNI distance, 25 mm) + spatially smooth
    noise (products of smooth random fields on the hemisphere-mirrored
    sphere, the geometry spins preserve) + white noise, a fresh draw each
@@ -63,8 +63,8 @@ def _rate(p, alpha):
     return f"{hits / len(p):.3f} [{ci.low:.3f}, {ci.high:.3f}]"
 
 
-def bench_false_positives(draws, n_perm, alpha=0.05):
-    ds = load_dataset("hcp-schaefer100", subcortex=False)
+def bench_false_positives(draws, n_perm, alpha=0.05, parcels=100):
+    ds = load_dataset(f"hcp-schaefer{parcels}", subcortex=False)
     X = ds.X
     genes = [c for c in X.columns if c not in COORDS]
     rng = np.random.RandomState(0)
@@ -204,6 +204,9 @@ def main():
     parser.add_argument("--draws", type=int, default=100)
     parser.add_argument("--n-perm", type=int, default=999)
     parser.add_argument("--planted-draws", type=int, default=10)
+    parser.add_argument(
+        "--fp-parcels", type=int, nargs="+", default=[100], choices=[100, 200, 300, 400]
+    )
     parser.add_argument("--skip-fp", action="store_true")
     parser.add_argument("--skip-planted", action="store_true")
     parser.add_argument("--skip-richiardi", action="store_true")
@@ -215,7 +218,8 @@ def main():
     if not args.skip_planted:
         bench_planted(args.planted_draws)
     if not args.skip_fp:
-        bench_false_positives(args.draws, args.n_perm)
+        for parcels in args.fp_parcels:
+            bench_false_positives(args.draws, args.n_perm, parcels=parcels)
 
 
 if __name__ == "__main__":
