@@ -10,7 +10,8 @@ Parts:
 
 1. **False positives of gene-set enrichment.** Real AHBA expression of the
    cortical Schaefer regions (``--fp-parcels``, default 100); connectomes
-   that depend on no gene: exponential distance decay (MNI distance, 25 mm) + spatially smooth
+   that depend on no gene: exponential distance decay (MNI distance, 25
+   mm) + spatially smooth
    noise (products of smooth random fields on the hemisphere-mirrored
    sphere, the geometry spins preserve) + white noise, a fresh draw each
    time. Gene sets are coherent like real categories: the 30 genes most
