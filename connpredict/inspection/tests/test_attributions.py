@@ -141,3 +141,26 @@ def test_integrated_gradients_completeness(ds):
         fine.gene_scores[fine.attributions.columns].to_numpy(),
         fine.attributions.abs().mean(axis=0).to_numpy(),
     )
+
+
+def test_integrated_gradients_smt():
+    pytest.importorskip("torch")
+    from connpredict.models import SMTRegressor
+
+    small = make_synthetic_connectome(n_regions=16, n_genes=6, random_state=0)
+    model = SMTRegressor(
+        token_size=2,
+        d_model=8,
+        n_heads=2,
+        n_layers=1,
+        head_dims=(8,),
+        max_iter=2,
+        n_ensemble=1,
+        batch_size=64,
+        random_state=0,
+    ).fit(small.X, small.Y)
+    res = integrated_gradients(model, small.X, [[0, 1], [2, 3]], n_steps=128)
+    pred = model.predict(small.X).to_numpy()
+    np.testing.assert_allclose(res.prediction, pred[[0, 2], [1, 3]], rtol=1e-4)
+    gap = np.abs(res.prediction - res.baseline_prediction)
+    assert np.all(np.abs(res.delta) <= 0.01 * gap + 1e-4)
