@@ -46,6 +46,9 @@ _LAZY = {
     # nulls
     "spin_test": "connpredict.nulls",
     "spin_permutations": "connpredict.nulls",
+    # inspection
+    "permutation_importance": "connpredict.inspection",
+    "gene_set_enrichment": "connpredict.inspection",
     # saved and pretrained models
     "save_estimator": "connpredict.pretrained",
     "load_estimator": "connpredict.pretrained",
@@ -58,6 +61,7 @@ _LAZY.update({spec.name: "connpredict.models" for spec in model_specs()})
 _SUBMODULES = (
     "datasets",
     "experiment",
+    "inspection",
     "metrics",
     "model_selection",
     "models",

@@ -24,6 +24,12 @@ API_SECTIONS = (
         "``run_experiment`` (the engine of ``connpredict run``) and its result.",
     ),
     (
+        "connpredict.inspection",
+        "Inspection",
+        "Why a model predicts what it does: importances, attributions and gene-set\n"
+        "enrichment, against spatial (spin) nulls.",
+    ),
+    (
         "connpredict.model_selection",
         "Model selection",
         "Cross-validation over regions (regions are the samples).",

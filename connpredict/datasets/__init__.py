@@ -7,6 +7,7 @@ the environment variable ``CONNPREDICT_DATA``, else ``~/connpredict_data``.
 from connpredict.datasets._abagen_compat import import_abagen
 from connpredict.datasets._atlas import atlas_regions
 from connpredict.datasets._cache import cache_status
+from connpredict.datasets._features import load_gene_list
 from connpredict.datasets._fetch import fetch_file, get_data_home
 from connpredict.datasets._load import (
     dataset_files,
@@ -31,6 +32,7 @@ __all__ = [
     "get_data_home",
     "import_abagen",
     "load_dataset",
+    "load_gene_list",
     "load_region_table",
     "make_dataset",
     "make_synthetic_connectome",

@@ -147,6 +147,43 @@ def read_gene_list(name, *, data_home=None, download_if_missing=True):
     return list(dict.fromkeys(symbols))
 
 
+def load_gene_list(name, *, data_home=None, download_if_missing=True):
+    """Gene symbols of a published gene list shipped in the data home.
+
+    Parameters
+    ----------
+    name : {"richiardi2015", "syngo"}
+        ``"richiardi2015"``: the 136 genes whose co-expression tracks
+        resting-state networks (Richiardi et al., Science 2015);
+        ``"syngo"``: the SynGO synaptic genes (Koopmans et al., Neuron 2019),
+        as distributed with the GeneEx2Conn research code.
+    data_home : str or path-like, default=None
+        See :func:`get_data_home`.
+    download_if_missing : bool, default=True
+        If False, raise instead of downloading.
+
+    Returns
+    -------
+    genes : list of str
+        The symbols, in file order, without duplicates.
+
+    Examples
+    --------
+    >>> from connpredict.datasets import load_gene_list
+    >>> load_gene_list("unknown")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown gene list 'unknown'; choose one of ['richiardi2015', 'syngo'].
+    """
+    if name not in GENE_LISTS:
+        raise ValueError(
+            f"Unknown gene list {name!r}; choose one of {sorted(GENE_LISTS)}."
+        )
+    return read_gene_list(
+        name, data_home=data_home, download_if_missing=download_if_missing
+    )
+
+
 def select_genes(gene_columns, genes, *, data_home=None, download_if_missing=True):
     """Gene columns to keep, in the dataset's order, and the genes not found.
 

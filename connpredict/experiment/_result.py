@@ -283,6 +283,10 @@ class ExperimentResult:
         connectivity to the other regions of its fold (``region_scores.csv``).
     nulls : DataFrame
         Spin-null scores (``nulls.csv``; empty without a spin test).
+    importances : DataFrame or None
+        What predicts connectivity (``importances.csv``; None or empty unless
+        ``run_experiment(inspect=...)``): gene scores, gene-set enrichment and
+        permutation importances with spin p-values.
     regions : DataFrame or None
         The dataset's region table (``regions.csv``).
     config : dict
@@ -307,6 +311,7 @@ class ExperimentResult:
         predictions,
         region_scores,
         nulls,
+        importances=None,
         regions=None,
         config=None,
     ):
@@ -316,6 +321,7 @@ class ExperimentResult:
         self.predictions = predictions
         self.region_scores = region_scores
         self.nulls = nulls
+        self.importances = importances
         self.regions = regions
         self.config = dict(config or {})
 

@@ -5,6 +5,8 @@ import logging
 import numbers
 import sys
 import time
+import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -13,7 +15,7 @@ from connpredict.experiment._result import ExperimentResult
 from connpredict.experiment._schema import TABLES
 from connpredict.metrics._names import PRIMARY_METRIC
 from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
-from connpredict.utils import import_optional
+from connpredict.utils import COORD_COLUMNS, gene_columns, import_optional
 from connpredict.utils._memory import check_pair_memory
 from connpredict.utils._stats import pearson_r
 
@@ -242,6 +244,29 @@ def _resolve_null(null, models, regions):
     return names
 
 
+def _resolve_inspect(inspect, models, regions):
+    """``(model name, gene sets)`` to inspect, or ``(None, None)``."""
+    if inspect is None or inspect is False:
+        return None, None
+    if inspect is True:
+        gene_sets = {}
+    elif isinstance(inspect, Mapping):
+        gene_sets = dict(inspect)
+    else:
+        raise TypeError(
+            "inspect must be False, True or a mapping of gene sets (name -> list "
+            f"of genes), got {type(inspect).__name__}."
+        )
+    if not _has_sphere(regions):
+        _fail(
+            "inspect spins the connectome and gene maps, which needs sphere "
+            "coordinates (regions columns sphere_x, sphere_y, sphere_z; see "
+            "connpredict.datasets.atlas_regions); pass inspect=False."
+        )
+    model = "bilinear" if "bilinear" in models else next(iter(models))
+    return model, gene_sets
+
+
 @contextlib.contextmanager
 def _progress(verbose):
     """Show this module's INFO lines on stderr when ``verbose`` and nobody listens."""
@@ -279,6 +304,7 @@ def run_experiment(
     device="cpu",
     quick=False,
     verbose=0,
+    inspect=False,
 ):
     """Fit models under cross-validation and collect every result table.
 
@@ -333,12 +359,25 @@ def run_experiment(
     verbose : int, default=0
         Above 0, progress lines (logger ``connpredict.experiment``, level
         INFO) go to stderr unless logging is configured to show them.
+    inspect : bool or mapping of str to list of str, default=False
+        What predicts connectivity (``importances`` table, the report's
+        section of that name; needs sphere coordinates). True or a mapping of
+        gene sets (name -> genes, e.g.
+        :func:`connpredict.inspection.load_gene_sets`) runs, with
+        ``n_permutations`` spins (under the first cv scheme and seed):
+        distance-controlled scores of every gene and the enrichment of each
+        gene set (:func:`connpredict.inspection.gene_set_enrichment`), and
+        the held-out spin permutation importance
+        (:func:`connpredict.inspection.permutation_importance`, at most 19
+        repeats) of all genes together, of the coordinates and of each gene
+        set, for ``bilinear`` when it runs, else the first model.
 
     Returns
     -------
     result : ExperimentResult
         The tables ``results``, ``timings``, ``folds``, ``predictions``,
-        ``region_scores``, ``nulls`` and ``regions``, and ``config``.
+        ``region_scores``, ``nulls``, ``importances`` and ``regions``, and
+        ``config``.
 
     Raises
     ------
@@ -383,6 +422,7 @@ def run_experiment(
         )
     regions = ds.get("regions")
     null_models = _resolve_null(null, table, regions)
+    inspect_model, gene_sets = _resolve_inspect(inspect, table, regions)
     config = {
         "dataset": dataset_name,
         "models": list(table),
@@ -400,9 +440,13 @@ def run_experiment(
         "quick": quick,
         "estimator_params": _estimator_params(table, quick, seeds[0], device),
     }
+    if inspect_model is not None:
+        config["inspect"] = {"model": inspect_model, "gene_sets": list(gene_sets)}
     start = time.perf_counter()
     with _progress(verbose):
         tables = _run(ds, dataset_name, table, config)
+        if inspect_model is not None:
+            tables["importances"] = _run_inspection(ds, table, config, gene_sets)
     config["elapsed_seconds"] = round(time.perf_counter() - start, 2)
     return ExperimentResult(**tables, regions=regions, config=config)
 
@@ -619,3 +663,89 @@ def _run_nulls(ds, table, config):
             )
         )
     return _concat("nulls", frames)
+
+
+def _run_inspection(ds, table, config, gene_sets):
+    """Gene scores, gene-set enrichment and block importances (one table)."""
+    from connpredict.inspection import gene_set_enrichment, permutation_importance
+
+    X, Y, regions = ds.X, ds.Y, ds.regions
+    cv_name, seed = config["cv"][0], config["seeds"][0]
+    n_perm = config["n_permutations"]
+    if config["quick"]:
+        n_perm = min(n_perm, QUICK_PERMUTATIONS)
+    genes = gene_columns(X)
+    present = set(genes)
+    start = time.perf_counter()
+    singles = gene_set_enrichment(
+        X,
+        Y,
+        {g: [g] for g in genes},
+        regions=regions,
+        n_permutations=n_perm,
+        min_size=1,
+        random_state=seed,
+    )
+    frames = [_inspection_rows("gene", singles)]
+    if gene_sets:
+        sets = gene_set_enrichment(
+            X, Y, gene_sets, regions=regions, n_permutations=n_perm, random_state=seed
+        )
+        frames.append(_inspection_rows("gene_set", sets))
+    groups = {"all genes": genes}
+    if all(c in X.columns for c in COORD_COLUMNS):
+        groups["coordinates"] = list(COORD_COLUMNS)
+    for name, members in gene_sets.items():
+        kept = [g for g in dict.fromkeys(members) if g in present]
+        if kept:
+            groups[name] = kept
+    name = config["inspect"]["model"]
+    model = _make_model(
+        name, table[name], quick=config["quick"], seed=seed, device=config["device"]
+    )
+    with warnings.catch_warnings():
+        # gene sets overlap "all genes" by construction
+        warnings.filterwarnings("ignore", message=".*more than one group")
+        res = permutation_importance(
+            model,
+            X,
+            Y,
+            cv=_make_cv(cv_name, config["n_splits"], seed),
+            groups=groups,
+            regions=regions,
+            n_repeats=min(n_perm, 19),
+            random_state=seed,
+            n_jobs=config["n_jobs"],
+        )
+    frames.append(
+        pd.DataFrame(
+            {
+                "kind": "importance",
+                "name": list(groups),
+                "model": name,
+                "statistic": res.importances_mean.to_numpy(),
+                "sd": res.importances_std.to_numpy(),
+                "p_spin": res.pvalues.to_numpy(),
+                "n_genes": [
+                    sum(c in present for c in members) for members in groups.values()
+                ],
+            }
+        )
+    )
+    logger.info("inspection of %s: %.1f s", name, time.perf_counter() - start)
+    return _concat("importances", frames)
+
+
+def _inspection_rows(kind, table):
+    return pd.DataFrame(
+        {
+            "kind": kind,
+            "name": table.index.astype(str),
+            "statistic": table["statistic"].to_numpy(),
+            "sd": table["null_sd"].to_numpy(),
+            "p_spin": table["p_spin"].to_numpy(),
+            "q_spin": table["q_spin"].to_numpy(),
+            "p_random_genes": table["p_random_genes"].to_numpy(),
+            "n_genes": table["n_present"].to_numpy(),
+        }
+    )

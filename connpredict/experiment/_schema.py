@@ -86,6 +86,26 @@ TABLES = {
         ("model", "split", "method", "scoring"),
         "one spin-null score of a spin-tested model",
     ),
+    "importances": TableSchema(
+        "importances.csv",
+        (
+            "kind",
+            "name",
+            "model",
+            "statistic",
+            "sd",
+            "p_spin",
+            "q_spin",
+            "p_random_genes",
+            "n_genes",
+        ),
+        ("kind", "name", "statistic", "p_spin"),
+        ("kind", "name", "model"),
+        "one inspected gene, gene set or feature block (run_experiment(inspect=...)): "
+        "kind 'gene' (distance-controlled gene score, spin-tested), 'gene_set' "
+        "(gene-set enrichment) or 'importance' (held-out spin permutation "
+        "importance of a group of columns for the model)",
+    ),
     "regions": TableSchema(
         "regions.csv",
         ("region",),

@@ -473,7 +473,119 @@ def _build_sections(res, regions):
                 ),
             )
         )
+    inspection = _inspection_section(res)
+    if inspection is not None:
+        sections.append(inspection)
     return sections
+
+
+# -- "What predicts connectivity" (run_experiment(inspect=...)) ------------------
+_N_TOP_GENES = 15
+
+
+def _p(value):
+    return "" if not np.isfinite(value) else f"{value:.3g}"
+
+
+def _inspection_table(frame, columns):
+    """HTML table of ``frame``: columns as (header, function of a row)."""
+    rows = ['<table class="metrics"><thead><tr>']
+    rows += [f"<th>{html.escape(h)}</th>" for h, _ in columns]
+    rows.append("</tr></thead><tbody>")
+    for _, row in frame.iterrows():
+        cells = "".join(f"<td>{cell(row)}</td>" for _, cell in columns)
+        rows.append(f"<tr>{cells}</tr>")
+    rows.append("</tbody></table>")
+    return "".join(rows)
+
+
+def _inspection_body(table):
+    def name(row):
+        return f'<span class="name">{html.escape(str(row["name"]))}</span>'
+
+    def mean_sd(row):
+        return f'{row["statistic"]:.3f} <span class="sd">± {row["sd"]:.3f}</span>'
+
+    out = []
+    used = table[table["kind"] == "importance"]
+    if not used.empty:
+        model = html.escape(str(used["model"].iloc[0]))
+        out.append(
+            f"<h3>What the {model} model uses</h3><p>Drop in the held-out "
+            "Pearson r when a block's regional maps are replaced by spun copies "
+            "(mean ± sd over spins; p: share of spins that did not lower the "
+            "score, (1 + #) / (1 + n)).</p>"
+        )
+        out.append(
+            _inspection_table(
+                used,
+                [
+                    ("block", name),
+                    ("importance", mean_sd),
+                    ("spin p", lambda r: _p(r["p_spin"])),
+                    ("genes", lambda r: str(int(r["n_genes"]))),
+                ],
+            )
+        )
+    sets = table[table["kind"] == "gene_set"]
+    if not sets.empty:
+        out.append(
+            "<h3>Gene sets</h3><p>Mean distance-controlled gene score of the set "
+            "(± sd of its spin null). p<sub>spin</sub>: the connectome spun, "
+            "scores recomputed (the ensemble null); p<sub>random genes</sub>: "
+            "random sets of the same size, shown for comparison only (inflated "
+            "for co-expressed sets); q: Benjamini-Hochberg over the sets.</p>"
+        )
+        out.append(
+            _inspection_table(
+                sets.sort_values("p_spin", kind="stable"),
+                [
+                    ("gene set", name),
+                    ("statistic", mean_sd),
+                    ("p spin", lambda r: _p(r["p_spin"])),
+                    ("q spin", lambda r: _p(r["q_spin"])),
+                    ("p random genes", lambda r: _p(r["p_random_genes"])),
+                    ("genes", lambda r: str(int(r["n_genes"]))),
+                ],
+            )
+        )
+    genes = table[table["kind"] == "gene"]
+    if not genes.empty:
+        top = genes.sort_values("statistic", ascending=False).head(_N_TOP_GENES)
+        out.append(
+            f"<h3>Top {len(top)} of {len(genes)} genes</h3><p>Partial correlation "
+            "over region pairs between a gene's co-expression and connectivity, "
+            "both residualised on distance (± sd of its spin null); q: "
+            "Benjamini-Hochberg over all genes.</p>"
+        )
+        out.append(
+            _inspection_table(
+                top,
+                [
+                    ("gene", name),
+                    ("score", mean_sd),
+                    ("p spin", lambda r: _p(r["p_spin"])),
+                    ("q spin", lambda r: _p(r["q_spin"])),
+                ],
+            )
+        )
+    return "".join(out)
+
+
+def _inspection_section(res):
+    """The report section of the ``importances`` table, or None without one."""
+    table = res.get("importances")
+    if table is None or table.empty:
+        return None
+    return (
+        "inspection",
+        "What predicts connectivity",
+        "Which genes, gene sets and feature blocks carry the prediction, each "
+        "against a spatial (spin) null that keeps the maps' spatial "
+        "autocorrelation. From <code>run_experiment(..., inspect=...)</code> "
+        "(<code>importances.csv</code>).",
+        _try("inspection", lambda: _inspection_body(table)),
+    )
 
 
 def _networks(regions):

@@ -39,7 +39,8 @@ def test_tables_follow_the_schema(small_result, tmp_path):
     folder = small_result.save(tmp_path / "out")
     res = load_results(folder)
     for name, schema in TABLES.items():
-        written = pd.read_csv(folder / schema.file) if name != "nulls" else None
+        optional = ("nulls", "importances")  # only with a spin test / inspect
+        written = pd.read_csv(folder / schema.file) if name not in optional else None
         if written is not None:
             assert list(written.columns[: len(schema.columns)]) == list(schema.columns)
     assert res.regions.index.tolist() == small_result.regions.index.astype(str).tolist()
