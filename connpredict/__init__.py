@@ -46,6 +46,8 @@ _LAZY = {
     # nulls
     "spin_test": "connpredict.nulls",
     "spin_permutations": "connpredict.nulls",
+    # inspection
+    "legibility_grid": "connpredict.inspection",
     # saved and pretrained models
     "save_estimator": "connpredict.pretrained",
     "load_estimator": "connpredict.pretrained",
@@ -58,6 +60,7 @@ _LAZY.update({spec.name: "connpredict.models" for spec in model_specs()})
 _SUBMODULES = (
     "datasets",
     "experiment",
+    "inspection",
     "metrics",
     "model_selection",
     "models",

@@ -203,9 +203,13 @@ def _block_columns(ds, block):
 
 
 def _folds(cv, X_all, Y, inp, target):
-    splits = [
-        (np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X_all, Y)
-    ]
+    try:
+        splits = [
+            (np.asarray(tr), np.asarray(te))
+            for tr, te in check_cv(cv).split(X_all, Y)
+        ]
+    except ValueError as exc:
+        raise _cell_error(inp, target, exc) from None
     small = min(len(te) for _, te in splits)
     if small < _MIN_TEST_REGIONS:
         raise _cell_error(
@@ -351,9 +355,11 @@ def legibility_grid(
         Extra options of ``load_dataset`` (e.g. ``{"subcortex": False}``,
         ``{"stability": 0.8}``); ``target``, ``features`` and ``binarize``
         are set by the grid.
-    random_state : int or None, default=None
-        Seed of the default folds, of the stochastic models and of the spins
-        (the same spins for every cell of a target). None draws one.
+    random_state : int, RandomState or None, default=None
+        Seed of the default folds, of the registered models'
+        ``random_state`` and of the spins (the same spins for every cell of
+        a target). An integer is used as given; otherwise one is drawn from
+        it (recorded in ``grid.attrs["random_state"]``).
     n_jobs : int, default=None
         Cells fitted in parallel (joblib).
     verbose : int, default=0
@@ -439,7 +445,12 @@ def legibility_grid(
             "dataset must be a registered dataset name or a dataset Bunch with X "
             f"and Y, got {type(dataset).__name__}."
         )
-    seed = draw_seed(check_random_state(random_state))
+    if isinstance(random_state, numbers.Integral) and not isinstance(
+        random_state, bool
+    ):
+        seed = int(random_state)
+    else:
+        seed = draw_seed(check_random_state(random_state))
     model_table = _resolve_models(models, seed)
     if cv is None or isinstance(cv, numbers.Integral):
         from connpredict.model_selection import SpatialSplit
