@@ -824,6 +824,7 @@ def plot_legibility_grid(grid, *, value="score_mean", ax=None, cmap="viridis"):
     Returns
     -------
     ax : matplotlib Axes
+        The axes with the heatmap (and a colorbar beside it).
 
     Examples
     --------
