@@ -195,18 +195,13 @@ def _block_columns(ds, block):
         return genes
     # cell types: what is neither a gene, a connectome row nor a coordinate
     other = set(genes) | set(coords)
-    return [
-        c
-        for c in cols
-        if c not in other and not str(c).startswith(("sc_", "fc_"))
-    ]
+    return [c for c in cols if c not in other and not str(c).startswith(("sc_", "fc_"))]
 
 
 def _folds(cv, X_all, Y, inp, target):
     try:
         splits = [
-            (np.asarray(tr), np.asarray(te))
-            for tr, te in check_cv(cv).split(X_all, Y)
+            (np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X_all, Y)
         ]
     except ValueError as exc:
         raise _cell_error(inp, target, exc) from None
@@ -542,15 +537,20 @@ def legibility_grid(
         rows = []
         for row in results:
             rows.append(row)
+            if row["note"]:
+                outcome = row["note"]
+            else:
+                outcome = f"{row['score_mean']:.3f} +- {row['score_sd']:.3f}"
+                if np.isfinite(row["spin_p"]):
+                    outcome += f", spin p {row['spin_p']:.3g}"
             logger.info(
-                "[%d/%d] %s -> %s, %s: %.3f%s",
+                "[%d/%d] %s -> %s, %s: %s",
                 len(rows),
                 len(jobs),
                 row["input"],
                 row["target"],
                 row["model"],
-                row["score_mean"],
-                f" (spin p {row['spin_p']:.3g})" if np.isfinite(row["spin_p"]) else "",
+                outcome,
             )
     grid = pd.DataFrame(rows)
     grid["decay_score"] = grid["target"].map(decay).astype(float)
@@ -592,8 +592,13 @@ def _locate_error(dataset, conn, binary, parsed, target, options, exc):
             if block == conn:
                 continue
             try:
-                _load(dataset, conn, binary, {"genes" if block == "pcs" else block},
-                      options)
+                _load(
+                    dataset,
+                    conn,
+                    binary,
+                    {"genes" if block == "pcs" else block},
+                    options,
+                )
             except ValueError as block_exc:
                 return _cell_error(inp, target, _grid_hint(block_exc))
     return _cell_error(next(iter(parsed)), target, _grid_hint(exc))
@@ -1031,11 +1036,7 @@ def legibility_report(grid, path):
     meta = (
         f"dataset {attrs.get('dataset', '?')}; scoring {attrs.get('scoring', '?')}; "
         f"folds {attrs.get('cv', '?')}; null {attrs.get('null') or 'none'}"
-        + (
-            f" ({attrs['n_permutations']} spins)"
-            if attrs.get("n_permutations")
-            else ""
-        )
+        + (f" ({attrs['n_permutations']} spins)" if attrs.get("n_permutations") else "")
         + f"; random_state {attrs.get('random_state', '?')}"
         + (
             f"; {attrs['elapsed_seconds']:.0f} s"

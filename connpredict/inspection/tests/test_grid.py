@@ -309,3 +309,75 @@ def test_real_sc_input_binary_and_network_targets():
     circular = _cell(grid, "sc", "sc", "cge")
     assert np.isnan(circular.score_mean) and "target connectome" in circular.note
     assert pd.notna(_cell(grid, "genes", "sc", "cge").score_mean)
+
+
+def _write_config(path, text):
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_cli_grid_writes_the_folder_and_refuses_to_overwrite(tmp_path, capsys):
+    pytest.importorskip("yaml")
+    from connpredict.cli import main
+
+    config = _write_config(
+        tmp_path / "grid.yaml",
+        "dataset: synthetic\n"
+        "inputs: [genes, coords, genes+coords]\n"
+        "targets: [fc, 'fc:Cont']\n"
+        "models: [decay, cge]\n"
+        "n_splits: 3\n"
+        "null: none\n"
+        "seed: 2\n",
+    )
+    out = tmp_path / "out"
+    assert main(["grid", "--config", config, "--output", str(out), "--silent"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "config.json",
+        "grid.csv",
+        "grid.html",
+        "heatmap.png",
+    ]
+    written = pd.read_csv(out / "grid.csv", keep_default_na=False, na_values=[""])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        direct = legibility_grid(
+            "synthetic",
+            inputs=["genes", "coords", "genes+coords"],
+            targets=["fc", "fc:Cont"],
+            models=["decay", "cge"],
+            cv=SpatialSplit(n_splits=3, random_state=2),
+            random_state=2,
+        )
+    assert np.allclose(written.score_mean, direct.score_mean, equal_nan=True)
+    config_json = json.loads((out / "config.json").read_text())
+    assert config_json["random_state"] == 2 and config_json["folds"].keys() == {
+        "fc",
+        "fc:Cont",
+    }
+    assert "best model per cell" in capsys.readouterr().out
+
+    # an existing folder is kept without --overwrite
+    assert main(["grid", "--config", config, "--output", str(out), "--silent"]) == 2
+    assert "exists and is not empty" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("dataset: synthetic\nmodels: [forest]\n", "unknown model 'forest'"),
+        ("dataset: synthetic\ninputs: [sc]\n", "grid cell (input 'sc', target 'fc')"),
+        ("dataset: synthetic\ncolour: red\n", "unknown option(s) colour"),
+        ("inputs: [genes]\n", "must name a registered dataset"),
+    ],
+)
+def test_cli_grid_bad_config_is_one_line(tmp_path, capsys, text, message):
+    pytest.importorskip("yaml")
+    from connpredict.cli import main
+
+    config = _write_config(tmp_path / "grid.yaml", text)
+    out = tmp_path / "out"
+    assert main(["grid", "--config", config, "--output", str(out), "--silent"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "\n" not in err
+    assert not out.exists()
