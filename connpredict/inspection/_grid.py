@@ -896,7 +896,8 @@ border-radius:4px;padding:8px 10px;font-size:.85em;box-shadow:0 2px 6px #0003;
 pointer-events:none;max-width:320px}
 #detail{margin-top:20px}#detail table{border-collapse:collapse;font-size:.9em}
 #detail th,#detail td{border-bottom:1px solid #ddd;padding:4px 10px;text-align:right}
-#detail th:first-child,#detail td:first-child{text-align:left}
+#detail th:first-child,#detail td:first-child,#detail th:last-child,
+#detail td:last-child{text-align:left}
 .legend{display:inline-block;width:160px;height:12px;vertical-align:middle;
 margin:0 6px}
 .controls{margin-top:12px;font-size:.9em}
