@@ -37,8 +37,6 @@ INPUT_BLOCKS = ("genes", "pcs", "cell_types", "sc", "fc", "coords")
 CONNECTOMES = ("fc", "sc")
 #: models that use only the coordinate columns (the distance rules)
 COORDINATE_MODELS = ("decay", "gaussian")
-#: the model whose score every cell is compared with
-BASELINE = "decay"
 #: columns of the grid table, in order
 GRID_COLUMNS = (
     "input",
@@ -144,6 +142,11 @@ def _resolve_models(models, random_state):
             raise ValueError(
                 f"unknown model {name!r}; choose from {', '.join(registry)}."
             )
+        if entry is not None and not isinstance(entry, dict):
+            raise TypeError(
+                f"models[{name!r}] must be a dict of parameters, an estimator or "
+                f"None, got {entry!r}."
+            )
         spec = registry[name]
         cls = getattr(models_module, spec.name)
         params = dict(spec.params)
@@ -221,13 +224,13 @@ def _folds(cv, X_all, Y, inp, target):
 def grid_estimator(model, blocks, *, from_registry=True):
     """The estimator a grid cell fits: the model adapted to its input blocks.
 
-    For the registered models (``from_registry``), a ``use_distance``
-    parameter is set to whether the input holds ``coords`` (so that
-    ``genes+coords`` adds the distance term to the bilinear and PLS models),
-    and an input with ``pcs`` puts
-    :class:`~connpredict.models.TranscriptomePCA` first in a pipeline (the
-    components are fitted on each fold's training regions). A user's
-    estimator instance is used as given.
+    An input with ``pcs`` puts :class:`~connpredict.models.TranscriptomePCA`
+    first in a pipeline (the components are fitted on each fold's training
+    regions). For the registered models (``from_registry``), a
+    ``use_distance`` parameter is also set to whether the input holds
+    ``coords`` (so that ``genes+coords`` adds the distance term to the
+    bilinear and PLS models); a user's estimator instance keeps its
+    parameters.
 
     Parameters
     ----------
@@ -253,7 +256,7 @@ def grid_estimator(model, blocks, *, from_registry=True):
     est = clone(model)
     if from_registry and "use_distance" in est.get_params():
         est.set_params(use_distance="coords" in blocks)
-    if "pcs" in blocks and from_registry:
+    if "pcs" in blocks:
         from sklearn.pipeline import make_pipeline
 
         from connpredict.models import TranscriptomePCA
@@ -640,13 +643,9 @@ def _cell_columns(ds, inp, target, blocks):
             raise _cell_error(
                 inp,
                 target,
-                f"the dataset has no {block!r} columns"
-                + (
-                    "; a Bunch dataset gives only its X's genes and coordinates"
-                    if not isinstance(ds.get("DESCR"), str) or block == "coords"
-                    else ""
-                )
-                + ".",
+                f"the dataset has no {block!r} columns (a registered dataset "
+                "name loads every block it has; a dataset Bunch gives only the "
+                "columns of its X).",
             )
         columns.extend(cols)
     return columns

@@ -381,3 +381,36 @@ def test_cli_grid_bad_config_is_one_line(tmp_path, capsys, text, message):
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err
     assert not out.exists()
+
+
+def test_user_estimator_and_missing_block(ds):
+    from sklearn.utils import Bunch
+
+    cv = SpatialSplit(n_splits=3, random_state=4)
+    grid = legibility_grid(
+        ds,
+        inputs=["pcs"],
+        models={"mine": CGERegressor(calibrate=False)},
+        cv=cv,
+        random_state=0,
+    )
+    row = grid.iloc[0]
+    assert "TranscriptomePCA" in row.estimator and "calibrate=False" in row.estimator
+    folds = list(cv.split(ds.X, ds.Y))
+    expected = _cv(
+        make_pipeline(TranscriptomePCA(), CGERegressor(calibrate=False)),
+        ds.X[list(ds.genes)],
+        ds.Y,
+        folds,
+    )
+    assert np.allclose(row.score_mean, expected.mean())
+
+    no_coords = Bunch(X=ds.X[list(ds.genes)], Y=ds.Y, genes=list(ds.genes))
+    _one_line_error(
+        re.escape("grid cell (input 'genes+coords', target 'fc')")
+        + ".*no 'coords' columns",
+        dataset=no_coords,
+        inputs=["genes+coords"],
+        models=["cge"],
+        cv=2,
+    )
