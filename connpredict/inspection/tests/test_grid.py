@@ -414,3 +414,25 @@ def test_user_estimator_and_missing_block(ds):
         models=["cge"],
         cv=2,
     )
+
+
+def test_user_guide_grid_yaml_is_a_valid_config(tmp_path):
+    pytest.importorskip("yaml")
+    from pathlib import Path
+
+    from connpredict.cli import read_grid_config
+    from connpredict.models._registry import cli_models
+
+    page = Path(__file__).resolve().parents[3] / "docs/user_guide/legibility.rst"
+    if not page.exists():
+        pytest.skip("docs/ is not next to this checkout")
+    match = re.search(
+        r"^\.\. code-block:: yaml\n   :caption: grid.yaml\n\n((?:   .*\n|\n)+)",
+        page.read_text(encoding="utf-8"),
+        flags=re.M,
+    )
+    config = tmp_path / "grid.yaml"
+    config.write_text(re.sub(r"(?m)^   ", "", match.group(1)), encoding="utf-8")
+    options = read_grid_config(config)
+    assert set(options["models"]) <= set(cli_models())
+    assert options["null"] == "spin" and options["dataset"] == "hcp-schaefer100"
