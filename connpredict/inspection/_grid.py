@@ -429,6 +429,11 @@ def legibility_grid(
     if not isinstance(scoring, str):
         raise TypeError(f"scoring must be a scorer name, got {scoring!r}.")
     scorer = get_scorer(scoring)
+    if dataset_options is not None and not isinstance(dataset_options, dict):
+        raise TypeError(
+            "dataset_options must be a dict of load_dataset options, got "
+            f"{dataset_options!r}."
+        )
     options = dict(dataset_options or {})
     fixed = sorted({"target", "features", "binarize"} & set(options))
     if fixed:
