@@ -49,6 +49,7 @@ _LAZY = {
     # inspection
     "permutation_importance": "connpredict.inspection",
     "gene_set_enrichment": "connpredict.inspection",
+    "legibility_grid": "connpredict.inspection",
     # saved and pretrained models
     "save_estimator": "connpredict.pretrained",
     "load_estimator": "connpredict.pretrained",

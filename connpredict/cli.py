@@ -286,6 +286,164 @@ def _cli_message(exc):
     return text
 
 
+#: keys of the YAML file of ``connpredict grid`` and their defaults
+GRID_OPTIONS = {
+    "dataset": None,
+    "inputs": ["genes", "coords", "genes+coords"],
+    "targets": ["fc"],
+    "models": ["decay", "cge", "bilinear"],
+    "cv": "spatial",
+    "n_splits": 4,
+    "null": None,
+    "n_permutations": 100,
+    "seed": 0,
+    "n_jobs": 1,
+    "scoring": "pearson_r",
+    "dataset_options": None,
+}
+
+
+def read_grid_config(path):
+    """Options of ``connpredict grid`` from its YAML file, with defaults."""
+    from connpredict.utils import import_optional
+
+    yaml = import_optional("yaml", f"Reading the grid's YAML file {path}")
+
+    try:
+        config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read config file {path}: {exc.strerror}") from None
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
+        problem = " ".join(str(exc).split())
+        raise UsageError(f"config file {path} is not valid YAML: {problem}") from None
+    if not isinstance(config, dict):
+        raise UsageError(f"config file {path} must hold a mapping of options")
+    # YAML reads the key `null:` as None: it is the option "null"
+    config = {
+        ("null" if k is None else str(k)).replace("-", "_"): v
+        for k, v in config.items()
+    }
+    unknown = sorted(set(config) - set(GRID_OPTIONS))
+    if unknown:
+        raise UsageError(
+            f"unknown option(s) {', '.join(unknown)} in {path}; "
+            f"allowed: {', '.join(GRID_OPTIONS)}"
+        )
+    options = dict(GRID_OPTIONS, **config)
+    if not isinstance(options["dataset"], str):
+        raise UsageError(f"{path} must name a registered dataset (dataset: ...)")
+    if options["null"] in ("none", False):
+        options["null"] = None
+    for key in ("n_splits", "n_permutations", "seed", "n_jobs"):
+        value = options[key]
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise UsageError(f"{key} must be an integer, got {value!r}")
+    if options["cv"] not in ("spatial", "random"):
+        raise UsageError(f"cv must be 'spatial' or 'random', got {options['cv']!r}")
+    return options
+
+
+def _cmd_grid(args):
+    import json
+    import warnings
+
+    import pandas as pd
+
+    from connpredict.experiment import check_output_dir
+    from connpredict.experiment._result import staged_folder
+    from connpredict.inspection import (
+        legibility_grid,
+        legibility_report,
+        plot_legibility_grid,
+    )
+    from connpredict.model_selection import RandomSplit, SpatialSplit
+
+    options = read_grid_config(args.config)
+    splitter = SpatialSplit if options["cv"] == "spatial" else RandomSplit
+    log = logging.getLogger("connpredict.inspection")
+    handler = None
+    if not args.silent:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        log.addHandler(handler)
+        log.propagate = False
+    try:
+        out = check_output_dir(args.output, overwrite=args.overwrite)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            grid = legibility_grid(
+                options["dataset"],
+                inputs=options["inputs"],
+                targets=options["targets"],
+                models=options["models"],
+                cv=splitter(n_splits=options["n_splits"], random_state=options["seed"]),
+                null=options["null"],
+                n_permutations=options["n_permutations"],
+                scoring=options["scoring"],
+                dataset_options=options["dataset_options"],
+                random_state=options["seed"],
+                n_jobs=options["n_jobs"],
+                verbose=0 if args.silent else 1,
+            )
+        for note in caught:
+            print(f"connpredict: note: {note.message}", file=sys.stderr)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
+    finally:
+        if handler is not None:
+            log.removeHandler(handler)
+            log.propagate = True
+    with staged_folder(out) as tmp:
+        grid.to_csv(tmp / "grid.csv", index=False)
+        legibility_report(grid, tmp / "grid.html")
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print("connpredict: heatmap.png skipped (matplotlib is not installed)")
+        else:
+            ax = plot_legibility_grid(grid)
+            ax.figure.savefig(tmp / "heatmap.png", dpi=150)
+            plt.close(ax.figure)
+        config = dict(options, **grid.attrs, output=str(out))
+        (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+    best = grid.dropna(subset=["score_mean"]).sort_values("score_mean")
+    best = best.groupby(["input", "target"]).tail(1)
+    cells = best.set_index(["input", "target"])
+    table = {
+        target: [
+            f"{cells.loc[(inp, target), 'model']} "
+            f"{cells.loc[(inp, target), 'score_mean']:.3f}"
+            if (inp, target) in cells.index
+            else "n/a"
+            for inp in grid.attrs["inputs"]
+        ]
+        for target in grid.attrs["targets"]
+    }
+    print("best model per cell (mean score over folds):")
+    print(pd.DataFrame(table, index=grid.attrs["inputs"]).to_string())
+    seconds = grid.attrs["elapsed_seconds"]
+    print(f"\nGrid written to {out}/ ({seconds:.1f} s); page: {out / 'grid.html'}")
+    return 0
+
+
+def _add_grid_parser(sub):
+    p_grid = sub.add_parser(
+        "grid",
+        help="legibility grid: every model on every input block x target",
+        description="Cross-validate every model on every (input block, target) "
+        "pair of a dataset (the legibility grid) and write grid.csv, grid.html "
+        "(interactive), heatmap.png and config.json into --output. The YAML "
+        f"file takes the keys {', '.join(GRID_OPTIONS)}.",
+    )
+    p_grid.add_argument("--config", required=True, help="YAML file of the grid")
+    p_grid.add_argument("--output", required=True, help="folder to write")
+    p_grid.add_argument(
+        "--overwrite", action="store_true", help="replace a non-empty --output"
+    )
+    p_grid.add_argument("--silent", action="store_true", help="no progress lines")
+    p_grid.set_defaults(func=_cmd_grid)
+
+
 def build_parser():
     """Return the argument parser of the ``connpredict`` command."""
     from connpredict.models._registry import cli_models
@@ -375,6 +533,7 @@ def build_parser():
     p_ds = sub.add_parser("datasets", help="list datasets and whether they are cached")
     p_ds.add_argument("--data-home", dest="data_home", help="data home folder")
     p_ds.set_defaults(func=_cmd_datasets)
+    _add_grid_parser(sub)
     return parser
 
 

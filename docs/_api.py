@@ -40,6 +40,11 @@ API_SECTIONS = (
         "Connectome regressors and classifiers, a meta-estimator and "
         "region-feature transformers.",
     ),
+    (
+        "connpredict.inspection",
+        "Inspection",
+        "Why models predict what they do: the legibility grid of inputs x targets.",
+    ),
     ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
     ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),
     (

@@ -27,6 +27,7 @@ numpydoc_validate = pytest.importorskip("numpydoc.validate")
 SUBPACKAGES = (
     "connpredict.datasets",
     "connpredict.experiment",
+    "connpredict.inspection",
     "connpredict.metrics",
     "connpredict.model_selection",
     "connpredict.models",
