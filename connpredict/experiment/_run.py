@@ -360,6 +360,9 @@ def run_experiment(
         "n_jobs": n_jobs,
         "device": device,
         "quick": quick,
+        # what Y holds, for the report's units ("fc", "sc"; None when unknown)
+        "target": ds.get("target"),
+        "scale": ds.get("scale"),
     }
     start = time.perf_counter()
     with _progress(verbose):
