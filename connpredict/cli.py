@@ -10,6 +10,7 @@ import argparse
 import datetime
 import logging
 import sys
+import time
 from pathlib import Path
 
 _EXIT_USAGE = 2
@@ -50,6 +51,7 @@ def _dataset(config):
 def _cmd_run(args):
     from connpredict.experiment import check_output_dir, run_experiment
 
+    start = time.perf_counter()
     config = resolve_run_options(args)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(config["output"] or f"connpredict_results_{stamp}")
@@ -61,6 +63,7 @@ def _cmd_run(args):
             config["models"],
             **{k: config[k] for k in ("cv", "n_splits", "seeds", "null", "n_jobs")},
             **{k: config[k] for k in ("n_permutations", "device", "quick")},
+            progress=not args.silent,
         )
         if not isinstance(dataset, str):
             result.config["dataset"] = None  # the files are recorded instead
@@ -73,8 +76,11 @@ def _cmd_run(args):
         )
     except (ValueError, TypeError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
-    seconds = result.config["elapsed_seconds"]
-    print(f"\nResults written to {folder}/ ({seconds:.1f} s)")
+    seconds = time.perf_counter() - start
+    print(
+        f"\nResults written to {folder}/ ({seconds:.1f} s in all; fitting "
+        f"{result.config['elapsed_seconds']:.1f} s)"
+    )
     if (folder / "report.html").exists():
         print(f"Report: {folder / 'report.html'}")
     return 0
@@ -191,8 +197,20 @@ def build_parser():
     add("--output", help="results folder (default: timestamped)")
     add("--overwrite", action="store_const", const=True, help="replace --output")
     add("--config", help="YAML file with the same options (+ per-model parameters)")
-    add("--quick", action="store_const", const=True, help="smoke-test settings")
-    add("--silent", action="store_true", help="no progress lines")
+    add(
+        "--quick",
+        action="store_const",
+        const=True,
+        help="smoke test, quick even on a busy machine: skips the neural models "
+        "mlp and smt unless --models names them (then a few epochs), at most 20 "
+        "spins",
+    )
+    add(
+        "--silent",
+        action="store_true",
+        help="no progress lines and no progress bar (the bar, with the time "
+        "left, goes to stderr)",
+    )
     add("--no-report", action="store_true", help="skip report.html (faster)")
     p_run.set_defaults(func=_cmd_run)
     p_rep = sub.add_parser("report", help="rebuild report.html of a results folder")
