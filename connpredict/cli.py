@@ -122,6 +122,8 @@ def _cmd_predict(args):
         predict_connectome,
         write_prediction,
     )
+    from connpredict.pretrained._align import gene_coverage
+    from connpredict.utils._units import connectivity_label
 
     try:
         check_output_dir(args.output, overwrite=args.overwrite)
@@ -131,6 +133,13 @@ def _cmd_predict(args):
             raise ValueError("--expression and --regions must be labelled CSV/TSV.")
         X = combine_inputs(expr, regions)
         model = load_model(args.model)
+        measured = None
+        if args.connectome:
+            measured = read_table_or_array(args.connectome, what="--connectome")
+            if not isinstance(measured, pd.DataFrame):
+                raise ValueError("--connectome must be a labelled square CSV/TSV.")
+            measured.index = measured.index.astype(str)
+            measured.columns = measured.columns.astype(str)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             Y = predict_connectome(model, X, min_coverage=args.min_coverage)
@@ -144,6 +153,10 @@ def _cmd_predict(args):
             model_name=args.model,
             notes=notes,
             overwrite=args.overwrite,
+            # every shipped model was trained on the HCP group FC
+            units=connectivity_label("fc"),
+            coverage=gene_coverage(model, X),
+            measured=measured,
         )
     except (ValueError, TypeError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
@@ -229,6 +242,11 @@ def build_parser():
     p_pr.add_argument("--output", required=True, help="folder to write")
     p_pr.add_argument(
         "--overwrite", action="store_true", help="replace a non-empty --output"
+    )
+    p_pr.add_argument(
+        "--connectome",
+        help="measured connectome (labelled square CSV/TSV) to score the "
+        "prediction against",
     )
     p_pr.add_argument(
         "--min-coverage",

@@ -1,6 +1,7 @@
 """Predict the connectome of a new parcellation and write it out."""
 
 import html
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -150,21 +151,82 @@ def region_summary(Y):
     )
 
 
-def _figures(Y, X, n_edges):
+def _network_order(X, labels):
+    """Regions grouped by network (Yeo-7 order) when X has a network column."""
+    from connpredict.report._figures import network_sequence
+
+    if "network" not in X.columns:
+        return list(labels), None
+    net = X.loc[list(labels), "network"].astype(str)
+    rank = {n: k for k, n in enumerate(network_sequence(net))}
+    order = sorted(range(len(net)), key=lambda k: (rank[net.iloc[k]], k))
+    return [labels[k] for k in order], net.iloc[order].to_numpy()
+
+
+def _matrix_figure(mats, titles, networks, units):
+    """Matrices side by side, one colour scale, network boundaries and names."""
+    import matplotlib.pyplot as plt
+
+    from connpredict.report._figures import _network_ticks
+
+    values = np.concatenate([m[np.isfinite(m)] for m in mats])
+    vmax = float(np.quantile(np.abs(values), 0.99)) if values.size else 1.0
+    vmax = vmax if vmax > 0 else 1.0
+    fig, axes = plt.subplots(
+        1,
+        len(mats),
+        figsize=(5.6 * len(mats) + 1.2, 5.2),
+        layout="constrained",
+        squeeze=False,
+    )
+    image = None
+    for ax, A, title in zip(axes[0], mats, titles):
+        shown = A.copy()
+        np.fill_diagonal(shown, np.nan)
+        image = ax.imshow(
+            np.ma.masked_invalid(shown),
+            cmap="RdBu_r",
+            vmin=-vmax,
+            vmax=vmax,
+            interpolation="nearest",
+        )
+        ax.set_title(title)
+        if networks is not None:
+            codes = pd.factorize(networks)[0]
+            bounds = np.flatnonzero(np.diff(codes)) + 0.5
+            for b in bounds:
+                ax.axhline(b, color="0.2", lw=0.8)
+                ax.axvline(b, color="0.2", lw=0.8)
+            edges = np.r_[-0.5, bounds, len(A) - 0.5]
+            _network_ticks(ax, edges, list(dict.fromkeys(networks)))
+            ax.set_xlabel(f"{len(A)} regions, ordered by network")
+        else:
+            ax.set_xlabel("region")
+            ax.set_ylabel("region")
+    fig.colorbar(
+        image,
+        ax=axes[0].tolist(),
+        shrink=0.8,
+        label=f"{units}\nrange ±{vmax:.2f}: 99th pct of |values|",
+    )
+    return fig
+
+
+def _figures(Y, X, n_edges, units, measured=None):
     import matplotlib.pyplot as plt
 
     from connpredict.report import figure_to_data_uri
     from connpredict.report._brains import _draw_edges, _edge_matrix, _limit
 
+    labels, networks = _network_order(X, list(Y.index))
+    mats = [Y.loc[labels, labels].to_numpy(dtype=float)]
+    titles = [f"predicted ({len(labels)} regions)"]
+    if measured is not None:
+        mats.append(measured.reindex(index=labels, columns=labels).to_numpy(float))
+        titles.append("measured (--connectome)")
+    matrix = figure_to_data_uri(_matrix_figure(mats, titles, networks, units))
     A = Y.to_numpy(dtype=float)
     vmax = _limit(A)
-    fig, ax = plt.subplots(figsize=(6, 5))
-    im = ax.imshow(A, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="predicted connectivity")
-    ax.set_title(f"Predicted connectome ({len(A)} regions)")
-    ax.set_xlabel("region")
-    ax.set_ylabel("region")
-    matrix = figure_to_data_uri(fig)
     i, j = pair_indices(len(A))
     adj, kept = _edge_matrix(i, j, A[i, j], len(A), n_edges)
     fig = plt.figure(figsize=(10, 3.6))
@@ -174,12 +236,67 @@ def _figures(Y, X, n_edges):
         X.loc[:, list(COORD_COLUMNS)].to_numpy(dtype=float),
         vmax=vmax,
         title=f"strongest {kept} predicted edges",
+        units=units,
     )
     return matrix, figure_to_data_uri(fig), kept
 
 
+def score_prediction(Y, measured):
+    """Pearson r between a predicted and a measured connectome's upper triangles.
+
+    Only the regions both share count; labels are matched, not positions.
+
+    Parameters
+    ----------
+    Y, measured : DataFrame
+        Labelled square connectomes.
+
+    Returns
+    -------
+    r : float
+        NaN (with a warning) when fewer than 3 regions are shared.
+    n_regions : int
+        Regions in common.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from connpredict.pretrained._predict import score_prediction
+    >>> Y = pd.DataFrame([[0, .5, .1], [.5, 0, -.2], [.1, -.2, 0]],
+    ...                  index=list("abc"), columns=list("abc"))
+    >>> r, n = score_prediction(Y, 2 * Y)
+    >>> round(r, 6), n
+    (1.0, 3)
+    """
+    from connpredict.utils._stats import pearson_r
+
+    common = [lab for lab in Y.index if lab in set(measured.index)]
+    if len(common) < 3:
+        warnings.warn(
+            f"the measured connectome shares {len(common)} region label(s) with "
+            "the prediction; at least 3 are needed to score it (r is NaN).",
+            UserWarning,
+            stacklevel=2,
+        )
+        return float("nan"), len(common)
+    i, j = pair_indices(len(common))
+    a = Y.loc[common, common].to_numpy(float)[i, j]
+    b = measured.loc[common, common].to_numpy(float)[i, j]
+    return float(pearson_r(a, b)), len(common)
+
+
 def write_prediction(
-    Y, X, output, *, model_name="model", n_edges=50, notes=(), overwrite=False
+    Y,
+    X,
+    output,
+    *,
+    model_name="model",
+    n_edges=50,
+    notes=(),
+    overwrite=False,
+    units="connectivity",
+    coverage=None,
+    measured=None,
 ):
     """Write a predicted connectome, per-region summaries and an HTML page.
 
@@ -202,6 +319,14 @@ def write_prediction(
     overwrite : bool, default=False
         Replace ``output`` when it is an existing non-empty folder; without
         it such a folder raises ``ValueError``.
+    units : str, default="connectivity"
+        What the values are, for colour bars (e.g. ``"FC (Fisher z)"``).
+    coverage : dict, default=None
+        The gene coverage to show (:func:`gene_coverage`).
+    measured : DataFrame, default=None
+        A measured connectome of the same regions (labelled square): drawn
+        beside the prediction and scored against it (Pearson r over the
+        region pairs both share, :func:`score_prediction`).
 
     Returns
     -------
@@ -231,7 +356,32 @@ def write_prediction(
         "html": "prediction.html",
     }
     summary = region_summary(Y)
-    matrix, brain, kept = _figures(Y, X, n_edges)
+    matrix, brain, kept = _figures(Y, X, n_edges, units, measured)
+    extra = ""
+    if coverage is not None:
+        missing = coverage["missing"]
+        shown = ", ".join(html.escape(g) for g in missing[:40])
+        more = f" and {len(missing) - 40} more" if len(missing) > 40 else ""
+        extra += (
+            f'<h2>Gene coverage</h2><p data-genes-matched="{coverage["matched"]}" '
+            f'data-genes-required="{coverage["required"]}">Matched '
+            f"<b>{coverage['matched']} / {coverage['required']}</b> of the model's "
+            f"genes ({coverage['matched'] / max(coverage['required'], 1):.1%})."
+            + (
+                f" Missing (filled with their training mean): {shown}{more}."
+                if missing
+                else " None missing."
+            )
+            + "</p>"
+        )
+    if measured is not None:
+        r, n_common = score_prediction(Y, measured)
+        extra += (
+            f'<h2>Against the measured connectome</h2><p data-score-r="{r:.6g}">'
+            f"Pearson r = <b>{r:.3f}</b> between predicted and measured "
+            f"connectivity over the {n_common * (n_common - 1) // 2} region pairs "
+            f"of the {n_common} regions both share.</p>"
+        )
     A = Y.to_numpy(dtype=float)
     i, j = pair_indices(len(A))
     order = np.argsort(-A[i, j], kind="stable")[:10]
@@ -252,7 +402,9 @@ img{{max-width:100%}}</style></head><body>
 <code>connectome.csv</code> (labelled matrix), <code>regions.csv</code>
 (per-region summaries).</p>
 {f"<ul>{note_html}</ul>" if notes else ""}
-<h2>Matrix</h2><img src="{matrix}" alt="predicted connectivity matrix">
+{extra}
+<h2>Matrix</h2><p>Values: {html.escape(units)}.</p>
+<img src="{matrix}" alt="predicted connectivity matrix">
 <h2>Strongest {kept} predicted edges</h2>
 <img src="{brain}" alt="strongest predicted edges on a glass brain">
 <h2>Top 10 edges</h2><table><tr><th>region</th><th>region</th><th>value</th></tr>

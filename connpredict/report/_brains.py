@@ -161,7 +161,7 @@ def _glass_markers(r, table):
     vmax = _limit(r)
     with _style():
         fig = plt.figure(figsize=(11, 4))
-        plot_markers(
+        display = plot_markers(
             r.to_numpy(dtype=float)[ok],
             table[["x", "y", "z"]].to_numpy(dtype=float)[ok],
             node_size=30,
@@ -173,6 +173,7 @@ def _glass_markers(r, table):
             title=f"Per-region accuracy (r): {r.name}",
             colorbar=True,
         )
+        _label_colorbar(display, "per-region accuracy (Pearson r)")
         if not ok.all():
             fig.text(0.01, 0.02, f"{(~ok).sum()} region(s) undefined (NaN) not shown")
     return fig
@@ -375,7 +376,18 @@ def _edge_matrix(i, j, values, n, n_edges):
     return adj + adj.T, len(keep)
 
 
-def _draw_edges(figure, adj, coords, *, vmax, title, axes=None):
+def _label_colorbar(display, label):
+    """Name the colour bar of a nilearn display (when it has one)."""
+    cax = getattr(display, "_colorbar_ax", None)
+    if cax is not None:
+        # nilearn puts the ticks left of the bar and the bar at the figure's
+        # edge: the label goes left of the tick labels
+        cax.yaxis.set_label_position("left")
+        cax.set_ylabel(label, fontsize=9, labelpad=2)
+        cax.set_label("<colorbar>")
+
+
+def _draw_edges(figure, adj, coords, *, vmax, title, axes=None, units=None):
     """Draw the non-zero edges of ``adj`` on an orthogonal glass brain.
 
     Only regions with at least one edge are drawn; red edges are positive,
@@ -384,7 +396,7 @@ def _draw_edges(figure, adj, coords, *, vmax, title, axes=None):
     from nilearn.plotting import plot_connectome
 
     used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
-    plot_connectome(
+    display = plot_connectome(
         adj[np.ix_(used, used)],
         coords[used],
         node_size=12,
@@ -399,9 +411,20 @@ def _draw_edges(figure, adj, coords, *, vmax, title, axes=None):
         colorbar=True,
         annotate=True,
     )
+    if units:
+        _label_colorbar(display, units)
 
 
-def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edges=50):
+def plot_edges(
+    predictions,
+    regions,
+    *,
+    model=None,
+    split=None,
+    seed=None,
+    n_edges=50,
+    units="connectivity",
+):
     """The strongest true and predicted edges among held-out regions.
 
     Two glass brains (:func:`nilearn.plotting.plot_connectome`): the
@@ -424,6 +447,8 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
         None takes the smallest.
     n_edges : int, default=50
         Edges drawn in each brain.
+    units : str, default="connectivity"
+        Label of the colour bars (e.g. ``"FC (Fisher z)"``).
 
     Returns
     -------
@@ -473,7 +498,8 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
                 coords,
                 vmax=vmax,
                 title=f"{title}: strongest {kept} held-out edges",
-                axes=fig.add_axes((0.0, 0.5 - 0.5 * row, 1.0, 0.46)),
+                axes=fig.add_axes((0.0, 0.48 - 0.48 * row, 1.0, 0.45)),
+                units=units,
             )
-        fig.suptitle(f"{model}, {split} split (seed {seed})", y=1.0)
+        fig.suptitle(f"{model}, {split} split (seed {seed})", y=0.995, va="top")
     return fig

@@ -124,7 +124,8 @@ def figure_to_data_uri(fig, *, dpi=_DPI):
     fig : matplotlib Figure
         The figure; it is closed afterwards.
     dpi : int, default=110
-        Resolution.
+        Resolution. The figure is saved at its own size (drawn once; lay
+        it out with ``layout="constrained"`` or explicit axes positions).
 
     Returns
     -------
@@ -146,7 +147,8 @@ def figure_to_data_uri(fig, *, dpi=_DPI):
 
     buf = io.BytesIO()
     try:
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        # drawn once: a "tight" bounding box would draw every figure twice
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     finally:
         plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
@@ -570,6 +572,7 @@ def _brain_sections(res, regions):
                     res.predictions,
                     regions,
                     model=model if model in set(res.predictions["model"]) else None,
+                    units=_units(res),
                 ),
                 "strongest true and predicted edges",
                 "The 50 held-out region pairs with the strongest true connectivity "
