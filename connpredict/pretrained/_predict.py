@@ -151,80 +151,21 @@ def region_summary(Y):
     )
 
 
-def _network_order(X, labels):
-    """Regions grouped by network (Yeo-7 order) when X has a network column."""
-    from connpredict.report._figures import network_sequence
-
-    if "network" not in X.columns:
-        return list(labels), None
-    net = X.loc[list(labels), "network"].astype(str)
-    rank = {n: k for k, n in enumerate(network_sequence(net))}
-    order = sorted(range(len(net)), key=lambda k: (rank[net.iloc[k]], k))
-    return [labels[k] for k in order], net.iloc[order].to_numpy()
-
-
-def _matrix_figure(mats, titles, networks, units):
-    """Matrices side by side, one colour scale, network boundaries and names."""
-    import matplotlib.pyplot as plt
-
-    from connpredict.report._figures import _network_ticks
-
-    values = np.concatenate([m[np.isfinite(m)] for m in mats])
-    vmax = float(np.quantile(np.abs(values), 0.99)) if values.size else 1.0
-    vmax = vmax if vmax > 0 else 1.0
-    fig, axes = plt.subplots(
-        1,
-        len(mats),
-        figsize=(5.6 * len(mats) + 1.2, 5.2),
-        layout="constrained",
-        squeeze=False,
-    )
-    image = None
-    for ax, A, title in zip(axes[0], mats, titles):
-        shown = A.copy()
-        np.fill_diagonal(shown, np.nan)
-        image = ax.imshow(
-            np.ma.masked_invalid(shown),
-            cmap="RdBu_r",
-            vmin=-vmax,
-            vmax=vmax,
-            interpolation="nearest",
-        )
-        ax.set_title(title)
-        if networks is not None:
-            codes = pd.factorize(networks)[0]
-            bounds = np.flatnonzero(np.diff(codes)) + 0.5
-            for b in bounds:
-                ax.axhline(b, color="0.2", lw=0.8)
-                ax.axvline(b, color="0.2", lw=0.8)
-            edges = np.r_[-0.5, bounds, len(A) - 0.5]
-            _network_ticks(ax, edges, list(dict.fromkeys(networks)))
-            ax.set_xlabel(f"{len(A)} regions, ordered by network")
-        else:
-            ax.set_xlabel("region")
-            ax.set_ylabel("region")
-    fig.colorbar(
-        image,
-        ax=axes[0].tolist(),
-        shrink=0.8,
-        label=f"{units}\nrange ±{vmax:.2f}: 99th pct of |values|",
-    )
-    return fig
-
-
 def _figures(Y, X, n_edges, units, measured=None):
     import matplotlib.pyplot as plt
 
-    from connpredict.report import figure_to_data_uri
+    from connpredict.report import figure_to_data_uri, plot_connectivity_matrices
     from connpredict.report._brains import _draw_edges, _edge_matrix, _limit
 
-    labels, networks = _network_order(X, list(Y.index))
-    mats = [Y.loc[labels, labels].to_numpy(dtype=float)]
-    titles = [f"predicted ({len(labels)} regions)"]
+    matrices = {f"predicted ({len(Y)} regions)": Y}
     if measured is not None:
-        mats.append(measured.reindex(index=labels, columns=labels).to_numpy(float))
-        titles.append("measured (--connectome)")
-    matrix = figure_to_data_uri(_matrix_figure(mats, titles, networks, units))
+        matrices["measured (--connectome)"] = measured.reindex(
+            index=Y.index, columns=Y.columns
+        )
+    networks = X["network"] if "network" in X.columns else None
+    matrix = figure_to_data_uri(
+        plot_connectivity_matrices(matrices, networks=networks, units=units)
+    )
     A = Y.to_numpy(dtype=float)
     vmax = _limit(A)
     i, j = pair_indices(len(A))

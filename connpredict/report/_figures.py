@@ -809,6 +809,105 @@ def plot_predicted_connectome(
     return fig
 
 
+def plot_connectivity_matrices(matrices, *, networks=None, units="connectivity"):
+    """Connectivity matrices side by side, grouped by network, one colour scale.
+
+    Parameters
+    ----------
+    matrices : dict of str to DataFrame
+        Title -> labelled square connectome; all are drawn in the regions and
+        order of the first (missing values are grey).
+    networks : Series, default=None
+        Network of each region (index = region labels): regions are grouped
+        by network (Yeo-7 order, then as first seen), with the boundaries
+        drawn and the names on the axes (small networks' names staggered).
+    units : str, default="connectivity"
+        What the values are, for the colour bar (e.g. ``"FC (Fisher z)"``).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        The figure. The colour range is symmetric about 0, at the 99th
+        percentile of the absolute values (stated on the colour bar).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.report import plot_connectivity_matrices
+    >>> labels = list("abcd")
+    >>> Y = pd.DataFrame(np.eye(4), labels, labels)
+    >>> nets = pd.Series(["Default", "Vis", "Vis", "Default"], index=labels)
+    >>> fig = plot_connectivity_matrices({"true": Y, "predicted": Y / 2},
+    ...                                  networks=nets, units="FC (Fisher z)")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Vis', 'Default']
+    """
+    import matplotlib.pyplot as plt
+
+    if not isinstance(matrices, dict) or not matrices:
+        raise TypeError("matrices must be a non-empty dict title -> DataFrame.")
+    labels = [str(lab) for lab in next(iter(matrices.values())).index]
+    names = None
+    if networks is not None:
+        net = pd.Series(networks.to_numpy(), index=networks.index.astype(str))
+        net = net.reindex(labels).fillna("?").astype(str)
+        rank = {n: k for k, n in enumerate(network_sequence(net))}
+        order = sorted(range(len(labels)), key=lambda k: (rank[net.iloc[k]], k))
+        labels = [labels[k] for k in order]
+        names = net.iloc[order].to_numpy()
+    mats = []
+    for Y in matrices.values():
+        Y = Y.copy()
+        Y.index, Y.columns = Y.index.astype(str), Y.columns.astype(str)
+        A = Y.reindex(index=labels, columns=labels).to_numpy(dtype=float)
+        np.fill_diagonal(A, np.nan)
+        mats.append(A)
+    values = np.concatenate([np.abs(A[np.isfinite(A)]) for A in mats])
+    vmax = float(np.quantile(values, 0.99)) if values.size else 1.0
+    vmax = vmax if vmax > 0 else 1.0
+    n = len(labels)
+    with _style():
+        fig, axes = plt.subplots(
+            1,
+            len(mats),
+            figsize=(4.8 * len(mats) + 1.4, 4.8),
+            layout="constrained",
+            squeeze=False,
+        )
+        cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#f4f4f4")
+        image = None
+        for ax, A, title in zip(axes[0], mats, matrices):
+            image = ax.imshow(
+                np.ma.masked_invalid(A),
+                cmap=cmap,
+                vmin=-vmax,
+                vmax=vmax,
+                interpolation="nearest",
+            )
+            ax.set_title(title)
+            if names is not None:
+                codes = pd.factorize(names)[0]
+                bounds = np.flatnonzero(np.diff(codes)) + 0.5
+                for b in bounds:
+                    ax.axhline(b, color="0.2", lw=0.8)
+                    ax.axvline(b, color="0.2", lw=0.8)
+                edges = np.r_[-0.5, bounds, n - 0.5]
+                _network_ticks(ax, edges, list(dict.fromkeys(names)))
+                ax.set_xlabel(f"{n} regions, ordered by network")
+            else:
+                ax.set_xlabel(f"{n} regions")
+        fig.colorbar(
+            image,
+            ax=axes[0].tolist(),
+            shrink=0.8,
+            label=f"{units}\nrange ±{vmax:.2f}: 99th pct of |values|",
+        )
+    return fig
+
+
 def _mean_fold_r(pred):
     """Mean over folds of the Pearson r of each fold's pairs (NaN without folds)."""
     if "fold" not in pred.columns or pred["fold"].nunique() < 2:

@@ -103,9 +103,7 @@ def test_cli_predict(atlas, tmp_path, capsys):
     assert page.count("data:image/png;base64") == 2 and "glass brain" in page
 
 
-def test_cli_predict_scores_a_measured_connectome_and_shows_coverage(
-    atlas, tmp_path
-):
+def test_cli_predict_scores_a_measured_connectome_and_shows_coverage(atlas, tmp_path):
     expr, regions = atlas
     genes = list(expr.columns)
     expr.iloc[:, 3:].to_csv(tmp_path / "expr.csv", index_label="label")
