@@ -651,17 +651,17 @@ def plot_predicted_connectome(
         What the values are, with units, for the colour bar and the axes
         (e.g. ``"FC (Fisher z)"``).
 
+    Returns
+    -------
+    fig : matplotlib Figure
+        The figure.
+
     Notes
     -----
     The colour range is symmetric about 0, at the 99th percentile of the
     absolute true and predicted values (stated on the colour bar). The
     scatter's r is over the pooled pairs of all folds; when it differs from
     the mean of the per-fold r (the metrics table's number), both are given.
-
-    Returns
-    -------
-    fig : matplotlib Figure
-        The figure.
 
     Examples
     --------
@@ -862,7 +862,7 @@ def plot_connectivity_matrices(matrices, *, networks=None, units="connectivity")
     for Y in matrices.values():
         Y = Y.copy()
         Y.index, Y.columns = Y.index.astype(str), Y.columns.astype(str)
-        A = Y.reindex(index=labels, columns=labels).to_numpy(dtype=float)
+        A = Y.reindex(index=labels, columns=labels).to_numpy(dtype=float, copy=True)
         np.fill_diagonal(A, np.nan)
         mats.append(A)
     values = np.concatenate([np.abs(A[np.isfinite(A)]) for A in mats])
