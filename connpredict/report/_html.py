@@ -35,7 +35,7 @@ from connpredict.utils._units import connectivity_label
 
 logger = logging.getLogger(__name__)
 
-_DPI = 110
+_DPI = 96
 
 _CSS = """
 :root { --ink:#1d2433; --muted:#5b6475; --line:#e3e7ee; --bg:#f6f7fb;
@@ -123,7 +123,7 @@ def figure_to_data_uri(fig, *, dpi=_DPI):
     ----------
     fig : matplotlib Figure
         The figure; it is closed afterwards.
-    dpi : int, default=110
+    dpi : int, default=96
         Resolution. The figure is saved at its own size (drawn once; lay
         it out with ``layout="constrained"`` or explicit axes positions).
 
