@@ -366,16 +366,18 @@ def plot_distance_performance(results, *, models=None):
         f"long\n> {hi:.0f} mm",
     ]
     colors = _model_colors(order)
-    # a bin without a finite value anywhere (too few pairs) is left off the axis
-    filled = [
-        k
-        for k, key in enumerate(_DISTANCE_KEYS)
-        if np.isfinite(sub.loc[sub["metric"] == key, "value"].to_numpy(float)).any()
-    ]
-    if not filled:
+
+    def filled(split):
+        """The bins with a finite value in ``split`` (empty bins stay off the axis)."""
+        cur = sub[sub["split"] == split]
+        return [
+            k
+            for k, key in enumerate(_DISTANCE_KEYS)
+            if np.isfinite(cur.loc[cur["metric"] == key, "value"].to_numpy(float)).any()
+        ]
+
+    if not any(filled(split) for split in splits):
         raise ValueError("every distance bin is NaN (too few pairs in each).")
-    keys = [_DISTANCE_KEYS[k] for k in filled]
-    ticks = [ticks[k] for k in filled]
     with _style():
         fig, axes = plt.subplots(
             1,
@@ -385,8 +387,10 @@ def plot_distance_performance(results, *, models=None):
             layout="constrained",
             squeeze=False,
         )
-        x = np.arange(len(keys))
         for ax, split in zip(axes[0], splits):
+            bins = filled(split)
+            keys = [_DISTANCE_KEYS[b] for b in bins]
+            x = np.arange(len(keys))
             for k, model in enumerate(models):
                 cur = sub[(sub["split"] == split) & (sub["model"] == model)]
                 if cur.empty:
@@ -407,8 +411,8 @@ def plot_distance_performance(results, *, models=None):
                     label=model,
                 )
             ax.axhline(0, color="0.3", lw=0.8)
-            ax.set_xticks(x, ticks)
-            ax.set_xlim(-0.4, len(keys) - 0.6)
+            ax.set_xticks(x, [ticks[b] for b in bins])
+            ax.set_xlim(-0.4, max(len(keys), 1) - 0.6)
             ax.set_title(f"{split} split")
             ax.grid(axis="y", color="0.9")
         axes[0, 0].set_ylabel("test Pearson r within bin")
