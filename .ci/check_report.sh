@@ -9,9 +9,14 @@
 #   - takes a full-page screenshot (RESULTS_DIR/report_screenshot.png, or
 #     $REPORT_SCREENSHOT) and checks it is not blank;
 #   - requires the metrics, connectome and brains sections (the brains section
-#     with its 4 figures: per-region accuracy on a glass brain and on the
-#     cortical surface, strongest edges, folds on a glass brain), and no
-#     figure replaced by a "could not be drawn" note;
+#     with its 3 figures: per-region accuracy on a glass brain and on the
+#     cortical surface, strongest edges; the folds are drawn once, in their
+#     own section), and no figure replaced by a "could not be drawn" note;
+#   - reads what the report records of its figures (data- attributes): the
+#     surface figure has four panels of equal size; the connectome and edge
+#     colour bars name units (a parenthesis, e.g. "FC (Fisher z)"); every
+#     figure and card naming a model names the page's one best model; a spin
+#     p-value of 1/(n+1) carries the floor note;
 #   - dumps the DOM after load: the page's script records how many <img>
 #     decoded (naturalWidth > 0) and how many script errors occurred; every
 #     image must have decoded and no error or console message may appear;
@@ -90,9 +95,18 @@ class Page(HTMLParser):
         super().__init__()
         self.imgs, self.external, self.root, self.sections = [], [], {}, []
         self.section_of = []  # the section of each image
+        self.figures, self.models, self.best, self.spin_cards = [], [], None, []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
+        if tag == "figure":
+            self.figures.append(attrs)
+        if "data-model" in attrs:
+            self.models.append(attrs["data-model"])
+        if "data-best-model" in attrs:
+            self.best = attrs["data-best-model"]
+        if "data-p-floor" in attrs:
+            self.spin_cards.append(attrs)
         if tag == "html":
             self.root = attrs
         if tag == "section":
@@ -116,9 +130,41 @@ for sid in REQUIRED_SECTIONS:
     if sid not in page.sections:
         failures.append(f"the report lacks the {sid!r} section")
 brain_imgs = [k for k, sid in enumerate(page.section_of) if sid == "brains"]
-if len(brain_imgs) < 4:
-    failures.append(f"the brains section has {len(brain_imgs)} figure(s), expected 4")
-notes = open(report, encoding="utf-8").read().count("could not be drawn")
+if len(brain_imgs) < 3:
+    failures.append(f"the brains section has {len(brain_imgs)} figure(s), expected 3")
+text = open(report, encoding="utf-8").read()
+if text.count('alt="test folds') != 1:
+    failures.append("the folds are not drawn exactly once")
+# what the page records of its figures
+surfaces = [f for f in page.figures if f.get("data-panels")]
+for fig in surfaces:
+    sizes = set(fig["data-panels"].split())
+    if len(fig["data-panels"].split()) != 4 or len(sizes) != 1:
+        failures.append(f"surface panels are not 4 of one size: {fig['data-panels']}")
+if not surfaces:
+    failures.append("no surface figure with its panel sizes")
+bars = [f.get("data-colorbars", "") for f in page.figures]
+unit_bars = [b for b in bars if re.search(r"\(.+\)", b)]
+if len(unit_bars) < 2:  # the connectome's and the edges' (and the brains')
+    failures.append(f"colour bars without units: {bars}")
+if page.best is None:
+    failures.append("the page does not state its best model")
+elif set(page.models) != {page.best}:
+    failures.append(f"figures/cards show other models than the best {page.best!r}: "
+                    f"{sorted(set(page.models))}")
+for card in page.spin_cards:
+    n = int(card["data-n-spins"])
+    floor_shown = card["data-p-floor"] == "true"
+    if floor_shown and "smallest attainable" not in text:
+        failures.append("the spin card at p = 1/(n+1) lacks the floor note")
+m = re.search(r'data-p-floor="(true|false)" data-n-spins="(\d+)">.*?p = ([0-9.e-]+)<',
+              text)
+if m:
+    n, p = int(m.group(2)), float(m.group(3))
+    at_floor = abs(p - 1 / (n + 1)) < 5e-4 * (1 / (n + 1))
+    if at_floor != (m.group(1) == "true"):
+        failures.append(f"spin card: p = {p} with {n} spins but floor note {m.group(1)}")
+notes = text.count("could not be drawn")
 if notes:
     failures.append(f"{notes} figure(s) could not be drawn (see the report's notes)")
 valid = 0
@@ -166,6 +212,9 @@ if float(np.std(shot_img[..., :3])) < 0.02:
     failures.append("the screenshot is blank")
 
 print(f"check_report: sections {', '.join(page.sections)}")
+print(f"check_report: best model {page.best}; figures/cards show "
+      f"{sorted(set(page.models))}; colour bars {unit_bars}; surface panels "
+      f"{[f['data-panels'] for f in surfaces]}; spin cards {page.spin_cards}")
 print(f"check_report: brains section: {len(brain_imgs)} figures, "
       f"{len([k for k in brain_imgs if k in decoded])} decoded")
 print(f"check_report: {ok}/{total} figures decoded in Chromium, "

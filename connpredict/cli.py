@@ -14,6 +14,7 @@ import contextlib
 import datetime
 import logging
 import sys
+import time
 from pathlib import Path
 
 _EXIT_USAGE = 2
@@ -58,6 +59,7 @@ def _dataset(config):
 def _cmd_run(args):
     from connpredict.experiment import check_output_dir, run_experiment
 
+    start = time.perf_counter()
     config = resolve_run_options(args)
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = Path(config["output"] or f"connpredict_results_{stamp}")
@@ -69,6 +71,7 @@ def _cmd_run(args):
             config["models"],
             **{k: config[k] for k in ("cv", "n_splits", "seeds", "null", "n_jobs")},
             **{k: config[k] for k in ("n_permutations", "device", "quick")},
+            progress=not args.silent,
         )
         if not isinstance(dataset, str):
             result.config["dataset"] = None  # the files are recorded instead
@@ -84,8 +87,11 @@ def _cmd_run(args):
         )
     except (ValueError, TypeError) as exc:
         raise UsageError(_cli_message(exc)) from None
-    seconds = result.config["elapsed_seconds"]
-    print(f"\nResults written to {folder}/ ({seconds:.1f} s)")
+    seconds = time.perf_counter() - start
+    print(
+        f"\nResults written to {folder}/ ({seconds:.1f} s in all; fitting "
+        f"{result.config['elapsed_seconds']:.1f} s)"
+    )
     if (folder / "report.html").exists():
         print(f"Report: {folder / 'report.html'}")
     return 0
@@ -133,6 +139,8 @@ def _cmd_predict(args):
         predict_connectome,
         write_prediction,
     )
+    from connpredict.pretrained._align import gene_coverage
+    from connpredict.utils._units import connectivity_label
 
     try:
         check_output_dir(args.output, overwrite=args.overwrite)
@@ -146,6 +154,13 @@ def _cmd_predict(args):
                 "(region labels in the first column), not .npy."
             )
         model = load_model(args.model)
+        measured = None
+        if args.connectome:
+            measured = read_table_or_array(args.connectome, what="--connectome")
+            if not isinstance(measured, pd.DataFrame):
+                raise ValueError("--connectome must be a labelled square CSV/TSV.")
+            measured.index = measured.index.astype(str)
+            measured.columns = measured.columns.astype(str)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             expr = _predict_missing(expr, regions, args.missing, fill_missing_regions)
@@ -162,6 +177,10 @@ def _cmd_predict(args):
             notes=notes,
             overwrite=args.overwrite,
             html_page=not args.no_html,
+            # every shipped model was trained on the HCP group FC
+            units=connectivity_label("fc"),
+            coverage=gene_coverage(model, X),
+            measured=measured,
         )
     except (ValueError, TypeError) as exc:
         raise UsageError(_cli_message(exc)) from None
@@ -499,8 +518,20 @@ def build_parser():
     add("--output", help="results folder (default: timestamped)")
     add("--overwrite", action="store_const", const=True, help="replace --output")
     add("--config", help="YAML file with the same options (+ per-model parameters)")
-    add("--quick", action="store_const", const=True, help="smoke-test settings")
-    add("--silent", action="store_true", help="no progress lines")
+    add(
+        "--quick",
+        action="store_const",
+        const=True,
+        help="smoke test, quick even on a busy machine: skips the neural models "
+        "mlp and smt unless --models names them (then a few epochs), at most 20 "
+        "spins",
+    )
+    add(
+        "--silent",
+        action="store_true",
+        help="no progress lines and no progress bar (the bar, with the time "
+        "left, goes to stderr)",
+    )
     add("--no-report", action="store_true", help="skip report.html (faster)")
     p_run.set_defaults(func=_cmd_run)
     p_rep = sub.add_parser("report", help="rebuild report.html of a results folder")
@@ -519,6 +550,11 @@ def build_parser():
     p_pr.add_argument("--output", required=True, help="folder to write")
     p_pr.add_argument(
         "--overwrite", action="store_true", help="replace a non-empty --output"
+    )
+    p_pr.add_argument(
+        "--connectome",
+        help="measured connectome (labelled square CSV/TSV) to score the "
+        "prediction against",
     )
     p_pr.add_argument(
         "--min-coverage",

@@ -58,3 +58,20 @@ print("outer test r:", round(search.score(ds.X.iloc[test], ds.Y.iloc[test]), 3))
 # %%
 # For an unbiased estimate of the whole procedure, repeat this for every
 # outer fold, e.g. ``cross_val_score(search, ds.X, ds.Y, cv=outer)``.
+
+# %%
+# The inner-CV score of each candidate (mean ± sd over the inner folds); the
+# search refits the best one on all training regions.
+import matplotlib.pyplot as plt
+
+ranked = table.sort_values("mean_test_score", ascending=False)
+names = [
+    f"lr={row.param_lr:g}\ndistance={row.param_use_distance}"
+    for row in ranked.itertuples()
+]
+fig, ax = plt.subplots(figsize=(6, 3.2), layout="constrained")
+ax.barh(names, ranked["mean_test_score"], xerr=ranked["std_test_score"], color="C0")
+ax.invert_yaxis()
+ax.set_xlabel("inner-CV test Pearson r")
+ax.set_title("GridSearchCV candidates")
+plt.show()

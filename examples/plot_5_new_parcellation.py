@@ -76,24 +76,13 @@ for name, model in models.items():
 # parcellations, not prediction of an unseen part of the brain; use
 # :class:`~connpredict.model_selection.SpatialSplit` for that.
 import matplotlib.pyplot as plt
-import numpy as np
-from nilearn.plotting import plot_matrix
+
+from connpredict.report import plot_connectivity_matrices
 
 Y_pred = models["bilinear (genes + coordinates)"].predict(X_b)
-order = regions_b.sort_values("network", kind="stable").index
-vmax = float(np.nanpercentile(np.abs(Y_b.to_numpy()), 99))
-fig, axes = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
-for ax, mat, title in ((axes[0], Y_b, "true"), (axes[1], Y_pred, "predicted")):
-    mat = mat.loc[order, order].to_numpy().copy()
-    np.fill_diagonal(mat, 0.0)
-    plot_matrix(
-        mat,
-        axes=ax,
-        vmin=-vmax,
-        vmax=vmax,
-        colorbar=False,
-        title=f"{name_b}: {title}",
-        auto_fit=False,
-    )
-fig.colorbar(axes[1].images[0], ax=axes, shrink=0.8, label="connectivity")
+fig = plot_connectivity_matrices(
+    {f"{name_b}: true": Y_b, f"{name_b}: predicted": Y_pred},
+    networks=regions_b["network"],
+    units="FC (Fisher z)" if name_b.startswith("Schaefer") else "connectivity (a.u.)",
+)
 plt.show()

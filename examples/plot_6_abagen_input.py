@@ -95,3 +95,10 @@ scores = cross_val_score(
     BilinearRegressor(), X, Y, cv=SpatialSplit(n_splits=4, random_state=0)
 )
 print("spatial CV, test Pearson r per fold:", scores.round(3))
+
+# %%
+# The folds of that cross-validation on the brain: each test fold is a compact
+# block of regions (the two parcels without samples were dropped).
+from connpredict.model_selection import plot_splits
+
+fig = plot_splits(X, SpatialSplit(n_splits=4, random_state=0))

@@ -157,10 +157,11 @@ def read_config(path):
         for k, v in config.items()
     }
     # the config.json of a results folder reads back: its per-model parameters
-    # become the models mapping, its timing is a record only
+    # become the models mapping, its timing and the dataset's target/scale
+    # (units for the report) are records only
     params = config.pop("model_params", None)
-    config.pop("elapsed_seconds", None)
-    config.pop("estimator_params", None)
+    for record in ("elapsed_seconds", "estimator_params", "target", "scale"):
+        config.pop(record, None)
     if isinstance(params, dict) and isinstance(config.get("models"), list):
         config["models"] = {m: params.get(m) or None for m in config["models"]}
     unknown = sorted(set(config) - set(OPTIONS))

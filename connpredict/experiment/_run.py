@@ -79,14 +79,21 @@ def _check_device(device):
     return device
 
 
-def _model_table(models):
-    """Name -> (estimator class or instance, params) of the requested models."""
+def _model_table(models, *, quick=False):
+    """Name -> (estimator class or instance, params) of the requested models.
+
+    ``models=None`` takes the default set, without the neural models under
+    ``quick``.
+    """
     registry = cli_models()
     if models is None:
         import connpredict.models as models_module
 
         models = [
-            m for m in DEFAULT_CLI_MODELS if registry[m].name in models_module.__all__
+            m
+            for m in DEFAULT_CLI_MODELS
+            if registry[m].name in models_module.__all__
+            and not (quick and registry[m].family == "neural")
         ]
     if isinstance(models, str) or (
         isinstance(models, (list, tuple)) and all(isinstance(m, str) for m in models)
@@ -305,6 +312,7 @@ def run_experiment(
     quick=False,
     verbose=0,
     inspect=False,
+    progress=False,
 ):
     """Fit models under cross-validation and collect every result table.
 
@@ -355,7 +363,9 @@ def run_experiment(
     device : str, default="cpu"
         Torch device of the neural models; ``"cuda"`` needs a GPU.
     quick : bool, default=False
-        Smoke-test settings (few epochs, at most 20 spins).
+        Smoke-test settings, quick even on a busy machine: with
+        ``models=None`` the neural models (mlp, smt) are left out (name them
+        to run them, then with a few epochs); at most 20 spins.
     verbose : int, default=0
         Above 0, progress lines (logger ``connpredict.experiment``, level
         INFO) go to stderr unless logging is configured to show them.
@@ -371,6 +381,9 @@ def run_experiment(
         (:func:`connpredict.inspection.permutation_importance`, at most 19
         repeats) of all genes together, of the coordinates and of each gene
         set, for ``bilinear`` when it runs, else the first model.
+    progress : bool, default=False
+        Show one progress bar over every fold fit and spin test, with the
+        estimated time left, on stderr.
 
     Returns
     -------
@@ -393,7 +406,9 @@ def run_experiment(
     >>> sorted(result.folds["fold"].unique().tolist())
     [0, 1, 2]
     """
-    table = _model_table(models)
+    if not isinstance(quick, bool):
+        raise TypeError(f"quick must be True or False, got {quick!r}.")
+    table = _model_table(models, quick=quick)
     cv = _as_names(cv, "cv")
     for name in cv:
         _make_cv(name, 2, None)  # an unknown name fails here, before any fit
@@ -409,8 +424,6 @@ def run_experiment(
     n_jobs = _check_int(n_jobs, "n_jobs")
     if n_jobs == 0:
         _fail("n_jobs must not be 0; use 1 (serial) or -1 (all cores).")
-    if not isinstance(quick, bool):
-        raise TypeError(f"quick must be True or False, got {quick!r}.")
     device = _check_device(device)
     ds, dataset_name = _resolve_dataset(dataset)
     n_regions = ds.X.shape[0]
@@ -439,22 +452,32 @@ def run_experiment(
         "device": device,
         "quick": quick,
         "estimator_params": _estimator_params(table, quick, seeds[0], device),
+        # what Y holds, for the report's units ("fc", "sc"; None when unknown)
+        "target": ds.get("target"),
+        "scale": ds.get("scale"),
     }
     if inspect_model is not None:
         config["inspect"] = {"model": inspect_model, "gene_sets": list(gene_sets)}
     start = time.perf_counter()
     with _progress(verbose):
-        tables = _run(ds, dataset_name, table, config)
+        tables = _run(ds, dataset_name, table, config, show_progress=progress)
         if inspect_model is not None:
             tables["importances"] = _run_inspection(ds, table, config, gene_sets)
     config["elapsed_seconds"] = round(time.perf_counter() - start, 2)
     return ExperimentResult(**tables, regions=regions, config=config)
 
 
-def _run(ds, dataset_name, table, config):
+def _run(ds, dataset_name, table, config, show_progress=False):
     from joblib import Parallel, delayed
 
+    from connpredict.utils._progress import Progress
+
     X, Y, regions = ds.X, ds.Y, ds.get("regions")
+    n_fits = len(config["cv"]) * len(config["seeds"]) * config["n_splits"]
+    steps = [name for _ in range(n_fits // config["n_splits"]) for name in table]
+    steps = [name for name in steps for _ in range(config["n_splits"])]
+    steps += [f"spin test of {name}" for name in config["null"]]
+    bar = Progress(steps, enabled=show_progress)
     logger.info(
         "dataset %s: %d regions, %d features", dataset_name, X.shape[0], X.shape[1]
     )
@@ -487,12 +510,13 @@ def _run(ds, dataset_name, table, config):
                     seed=seed,
                     device=config["device"],
                 )
-                outcomes = Parallel(n_jobs=config["n_jobs"])(
+                outcomes = Parallel(n_jobs=config["n_jobs"], return_as="generator")(
                     delayed(_fit_fold)(model, X, Y, regions, train, test)
                     for train, test in splits
                 )
                 keys = {"model": name, "split": cv_name, "seed": seed}
                 for fold, (metrics, seconds, pairs, per_region) in enumerate(outcomes):
+                    bar.advance(f"{name}, {cv_name} seed {seed} fold {fold}")
                     rows.extend(
                         dict(keys, fold=fold, metric=key, value=float(value))
                         for key, value in metrics.items()
@@ -511,13 +535,17 @@ def _run(ds, dataset_name, table, config):
                         metrics.get(PRIMARY_METRIC, float("nan")),
                         seconds,
                     )
+    try:
+        nulls = _run_nulls(ds, table, config, bar)
+    finally:
+        bar.close()
     return {
         "results": _frame("results", rows),
         "timings": _frame("timings", timing_rows),
         "folds": _frame("folds", fold_rows),
         "predictions": _concat("predictions", pred_frames),
         "region_scores": _concat("region_scores", region_frames),
-        "nulls": _run_nulls(ds, table, config),
+        "nulls": nulls,
     }
 
 
@@ -610,7 +638,7 @@ def _fit_fold(model, X, Y, regions, train, test):
     return metrics, seconds, pairs, per_region.reset_index()
 
 
-def _run_nulls(ds, table, config):
+def _run_nulls(ds, table, config, bar):
     """Spin test of each null model under the first cv scheme and seed."""
     from connpredict.nulls import spin_test
 
@@ -640,6 +668,7 @@ def _run_nulls(ds, table, config):
             n_jobs=config["n_jobs"],
             random_state=seed,
         )
+        bar.advance(f"spin test of {name} ({n_perm} spins)")
         logger.info(
             "spin test of %s: r = %.3f, null mean %.3f, p = %.4f (%.1f s)",
             name,

@@ -24,6 +24,7 @@ from connpredict.utils import (
     COORD_COLUMNS,
     check_connectome,
     check_regions_X,
+    import_optional,
     split_features,
 )
 
@@ -369,7 +370,7 @@ def integrated_gradients(estimator, X, pairs=None, *, n_steps=50, batch_size=256
     >>> res.attributions.shape
     (2, 4)
     """
-    import torch
+    torch = import_optional("torch", "integrated_gradients")
 
     check_is_fitted(estimator, "net_")
     if (

@@ -25,7 +25,7 @@ from sklearn.model_selection import check_cv, cross_val_score
 from sklearn.utils import Bunch, check_random_state
 
 from connpredict.models._registry import cli_models
-from connpredict.utils import COORD_COLUMNS
+from connpredict.utils import COORD_COLUMNS, import_optional
 from connpredict.utils._stats import draw_seed
 
 logger = logging.getLogger("connpredict.inspection")
@@ -846,7 +846,7 @@ def plot_legibility_grid(grid, *, value="score_mean", ax=None, cmap="viridis"):
     >>> ax.get_title()
     'Best model per cell (mean pearson_r over folds)'
     """
-    import matplotlib.pyplot as plt
+    plt = import_optional("matplotlib.pyplot", "plot_legibility_grid")
 
     inputs, targets, values, labels = _matrix(grid, value)
     if ax is None:

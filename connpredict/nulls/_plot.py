@@ -7,7 +7,7 @@ from connpredict.utils import import_optional
 _NEEDS_PLOT = "plot_null_distribution"
 
 
-def plot_null_distribution(result, ax=None, *, bins=30, color="0.6", title=None):
+def plot_null_distribution(result, ax=None, *, bins=None, color="0.6", title=None):
     """Histogram of the null scores with the true score and the p-value.
 
     Parameters
@@ -17,8 +17,9 @@ def plot_null_distribution(result, ax=None, *, bins=30, color="0.6", title=None)
         ``null_scores`` and ``pvalue`` attributes).
     ax : matplotlib Axes, default=None
         Axes to draw in; a new figure is made when None.
-    bins : int, default=30
-        Histogram bins.
+    bins : int, default=None
+        Histogram bins; None takes about 1.5 sqrt(n) (between 5 and 30) for
+        n nulls, so that bars stay readable for few nulls.
     color : color, default="0.6"
         Histogram colour.
     title : str, default=None
@@ -53,7 +54,12 @@ def plot_null_distribution(result, ax=None, *, bins=30, color="0.6", title=None)
         fig = ax.figure
     null = np.asarray(result.null_scores, dtype=float)
     null = null[np.isfinite(null)]
+    MaxNLocator = import_optional("matplotlib.ticker", _NEEDS_PLOT).MaxNLocator
+
+    if bins is None:
+        bins = int(np.clip(round(1.5 * np.sqrt(max(null.size, 1))), 5, 30))
     ax.hist(null, bins=bins, color=color, edgecolor="white", label="null")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.axvline(
         result.score,
         color="C3",
@@ -67,5 +73,5 @@ def plot_null_distribution(result, ax=None, *, bins=30, color="0.6", title=None)
         method = getattr(result, "method", "")
         title = f"Null distribution ({method}, n = {len(result.null_scores)})"
     ax.set_title(title)
-    ax.legend(frameon=False)
+    ax.legend(frameon=False, loc="best")
     return fig

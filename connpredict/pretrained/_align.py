@@ -29,6 +29,42 @@ def _model_columns(model):
     return genes, [n for n in names if n in COORD_COLUMNS]
 
 
+def gene_coverage(model, X):
+    """Which of a model's genes an expression table has.
+
+    Parameters
+    ----------
+    model : fitted estimator
+        A model fitted on a labelled DataFrame (``feature_names_in_``).
+    X : DataFrame
+        The region table (genes as columns).
+
+    Returns
+    -------
+    coverage : dict
+        ``required`` (the model's genes), ``matched`` (how many X has) and
+        ``missing`` (the others, in the model's order).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn.linear_model import LinearRegression
+    >>> from connpredict.pretrained._align import gene_coverage
+    >>> model = LinearRegression().fit(
+    ...     pd.DataFrame(np.eye(3), columns=["A", "B", "x"]), [0, 1, 2])
+    >>> gene_coverage(model, pd.DataFrame(columns=["A", "x"]))
+    {'required': 2, 'matched': 1, 'missing': ['B']}
+    """
+    genes, _ = _model_columns(model)
+    missing = [g for g in genes if g not in X.columns]
+    return {
+        "required": len(genes),
+        "matched": len(genes) - len(missing),
+        "missing": missing,
+    }
+
+
 def _training_means(model):
     train = getattr(model, "X_train_", None)
     if train is not None:

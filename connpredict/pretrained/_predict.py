@@ -153,21 +153,23 @@ def region_summary(Y):
     )
 
 
-def _figures(Y, X, n_edges):
+def _figures(Y, X, n_edges, units, measured=None):
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
-    from connpredict.report import figure_to_data_uri
+    from connpredict.report import figure_to_data_uri, plot_connectivity_matrices
     from connpredict.report._brains import _draw_edges, _edge_matrix, _limit
 
+    matrices = {f"predicted ({len(Y)} regions)": Y}
+    if measured is not None:
+        matrices["measured (--connectome)"] = measured.reindex(
+            index=Y.index, columns=Y.columns
+        )
+    networks = X["network"] if "network" in X.columns else None
+    matrix = figure_to_data_uri(
+        plot_connectivity_matrices(matrices, networks=networks, units=units)
+    )
     A = Y.to_numpy(dtype=float)
     vmax = _limit(A)
-    fig, ax = plt.subplots(figsize=(6, 5))
-    im = ax.imshow(A, cmap="RdBu_r", vmin=-vmax, vmax=vmax, interpolation="nearest")
-    fig.colorbar(im, ax=ax, shrink=0.8, label="predicted connectivity")
-    ax.set_title(f"Predicted connectome ({len(A)} regions)")
-    ax.set_xlabel("region")
-    ax.set_ylabel("region")
-    matrix = figure_to_data_uri(fig)
     i, j = pair_indices(len(A))
     adj, kept = _edge_matrix(i, j, A[i, j], len(A), n_edges)
     fig = plt.figure(figsize=(10, 3.6))
@@ -177,8 +179,53 @@ def _figures(Y, X, n_edges):
         X.loc[:, list(COORD_COLUMNS)].to_numpy(dtype=float),
         vmax=vmax,
         title=f"strongest {kept} predicted edges",
+        units=units,
     )
     return matrix, figure_to_data_uri(fig), kept
+
+
+def score_prediction(Y, measured):
+    """Pearson r between a predicted and a measured connectome's upper triangles.
+
+    Only the regions both share count; labels are matched, not positions.
+
+    Parameters
+    ----------
+    Y, measured : DataFrame
+        Labelled square connectomes.
+
+    Returns
+    -------
+    r : float
+        NaN (with a warning) when fewer than 3 regions are shared.
+    n_regions : int
+        Regions in common.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from connpredict.pretrained._predict import score_prediction
+    >>> Y = pd.DataFrame([[0, .5, .1], [.5, 0, -.2], [.1, -.2, 0]],
+    ...                  index=list("abc"), columns=list("abc"))
+    >>> r, n = score_prediction(Y, 2 * Y)
+    >>> round(r, 6), n
+    (1.0, 3)
+    """
+    from connpredict.utils._stats import pearson_r
+
+    common = [lab for lab in Y.index if lab in set(measured.index)]
+    if len(common) < 3:
+        warnings.warn(
+            f"the measured connectome shares {len(common)} region label(s) with "
+            "the prediction; at least 3 are needed to score it (r is NaN).",
+            UserWarning,
+            stacklevel=2,
+        )
+        return float("nan"), len(common)
+    i, j = pair_indices(len(common))
+    a = Y.loc[common, common].to_numpy(float)[i, j]
+    b = measured.loc[common, common].to_numpy(float)[i, j]
+    return float(pearson_r(a, b)), len(common)
 
 
 def write_prediction(
@@ -191,6 +238,9 @@ def write_prediction(
     notes=(),
     overwrite=False,
     html_page=True,
+    units="connectivity",
+    coverage=None,
+    measured=None,
 ):
     """Write a predicted connectome, per-region summaries and an HTML page.
 
@@ -216,6 +266,14 @@ def write_prediction(
     html_page : bool, default=True
         Write ``prediction.html`` (its figures take most of the time); with
         False only the two CSV files are written.
+    units : str, default="connectivity"
+        What the values are, for colour bars (e.g. ``"FC (Fisher z)"``).
+    coverage : dict, default=None
+        The gene coverage to show (:func:`gene_coverage`).
+    measured : DataFrame, default=None
+        A measured connectome of the same regions (labelled square): drawn
+        beside the prediction and scored against it (Pearson r over the
+        region pairs both share, :func:`score_prediction`).
 
     Returns
     -------
@@ -258,10 +316,35 @@ def write_prediction(
     if not html_page:
         return _tables_only()
     try:
-        matrix, brain, kept = _figures(Y, X, n_edges)
+        matrix, brain, kept = _figures(Y, X, n_edges, units, measured)
     except MissingDependencyError as exc:
         warnings.warn(f"prediction.html skipped: {exc}", UserWarning, stacklevel=2)
         return _tables_only()
+    extra = ""
+    if coverage is not None:
+        missing = coverage["missing"]
+        shown = ", ".join(html.escape(g) for g in missing[:40])
+        more = f" and {len(missing) - 40} more" if len(missing) > 40 else ""
+        extra += (
+            f'<h2>Gene coverage</h2><p data-genes-matched="{coverage["matched"]}" '
+            f'data-genes-required="{coverage["required"]}">Matched '
+            f"<b>{coverage['matched']} / {coverage['required']}</b> of the model's "
+            f"genes ({coverage['matched'] / max(coverage['required'], 1):.1%})."
+            + (
+                f" Missing (filled with their training mean): {shown}{more}."
+                if missing
+                else " None missing."
+            )
+            + "</p>"
+        )
+    if measured is not None:
+        r, n_common = score_prediction(Y, measured)
+        extra += (
+            f'<h2>Against the measured connectome</h2><p data-score-r="{r:.6g}">'
+            f"Pearson r = <b>{r:.3f}</b> between predicted and measured "
+            f"connectivity over the {n_common * (n_common - 1) // 2} region pairs "
+            f"of the {n_common} regions both share.</p>"
+        )
     A = Y.to_numpy(dtype=float)
     i, j = pair_indices(len(A))
     order = np.argsort(-A[i, j], kind="stable")[:10]
@@ -282,7 +365,9 @@ img{{max-width:100%}}</style></head><body>
 <code>connectome.csv</code> (labelled matrix), <code>regions.csv</code>
 (per-region summaries).</p>
 {f"<ul>{note_html}</ul>" if notes else ""}
-<h2>Matrix</h2><img src="{matrix}" alt="predicted connectivity matrix">
+{extra}
+<h2>Matrix</h2><p>Values: {html.escape(units)}.</p>
+<img src="{matrix}" alt="predicted connectivity matrix">
 <h2>Strongest {kept} predicted edges</h2>
 <img src="{brain}" alt="strongest predicted edges on a glass brain">
 <h2>Top 10 edges</h2><table><tr><th>region</th><th>region</th><th>value</th></tr>

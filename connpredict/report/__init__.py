@@ -11,6 +11,7 @@ from connpredict.report._brains import plot_edges, plot_region_scores, region_ac
 from connpredict.report._figures import (
     best_model,
     network_names,
+    plot_connectivity_matrices,
     plot_distance_performance,
     plot_folds,
     plot_network_performance,
@@ -28,6 +29,7 @@ __all__ = [
     "figure_to_data_uri",
     "load_results",
     "network_names",
+    "plot_connectivity_matrices",
     "plot_distance_performance",
     "plot_edges",
     "plot_folds",

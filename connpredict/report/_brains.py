@@ -4,6 +4,8 @@ Everything is drawn offline with nilearn (glass brains, and the fsaverage5
 surface that nilearn bundles).
 """
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
@@ -84,7 +86,9 @@ def region_accuracy(region_scores, *, model=None, split=None):
     return r
 
 
-def plot_region_scores(region_scores, regions, *, model=None, split=None, kind="glass"):
+def plot_region_scores(
+    region_scores, regions, *, model=None, split=None, kind="glass", atlas=None
+):
     """Per-region accuracy on the brain.
 
     The accuracy of a held-out region is the Pearson r between its predicted
@@ -103,11 +107,20 @@ def plot_region_scores(region_scores, regions, *, model=None, split=None, kind="
     kind : {"glass", "surface"}, default="glass"
         ``"glass"``: one marker per region on a glass brain
         (:func:`nilearn.plotting.plot_markers`). ``"surface"``: the cortical
-        regions painted on nilearn's bundled fsaverage5 surface (lateral and
-        medial views of both hemispheres), each vertex taking the value of
-        the nearest cortical region centroid of its hemisphere (within 30
-        mm) -- an approximation of the parcellation for atlases whose
-        surface labels are not at hand.
+        parcels painted on nilearn's bundled inflated fsaverage5 surface
+        over its sulcal depth, in four equal panels (lateral and medial
+        views of both hemispheres). The parcels come from ``atlas`` when
+        given; else, for the Schaefer-100/200/300/400 regions of the
+        ``hcp-schaefer*`` datasets, from the Schaefer parcellation on
+        fsaverage5 that connpredict ships; else each vertex takes the value
+        of the nearest cortical region centroid of its hemisphere (within
+        30 mm), an approximation the figure says it uses.
+    atlas : str, path-like or nibabel image, default=None
+        For ``kind="surface"``: the volumetric label image of the regions
+        (values = the region labels of ``region_scores``, as for
+        :func:`connpredict.datasets.atlas_regions` without ``info``); each
+        vertex takes the label of the nearest labelled voxel of a cortical
+        region of its hemisphere (within 5 mm).
 
     Returns
     -------
@@ -132,7 +145,7 @@ def plot_region_scores(region_scores, regions, *, model=None, split=None, kind="
     if kind == "glass":
         return _glass_markers(r, _coords(regions, r.index))
     if kind == "surface":
-        return _surface(r, _coords(regions, r.index))
+        return _surface(r, _coords(regions, r.index), atlas=atlas)
     raise ValueError(f"kind must be 'glass' or 'surface', got {kind!r}.")
 
 
@@ -151,7 +164,7 @@ def _glass_markers(r, table):
     vmax = _limit(r)
     with _style():
         fig = plt.figure(figsize=(11, 4))
-        plot_markers(
+        display = plot_markers(
             r.to_numpy(dtype=float)[ok],
             table[["x", "y", "z"]].to_numpy(dtype=float)[ok],
             node_size=30,
@@ -163,63 +176,189 @@ def _glass_markers(r, table):
             title=f"Per-region accuracy (r): {r.name}",
             colorbar=True,
         )
+        _label_colorbar(display, "per-region accuracy (Pearson r)")
         if not ok.all():
             fig.text(0.01, 0.02, f"{(~ok).sum()} region(s) undefined (NaN) not shown")
     return fig
 
 
-def _surface(r, table):
-    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
-    load_fsaverage = import_optional("nilearn.datasets", _NEEDS_PLOT).load_fsaverage
-    plotting = import_optional("nilearn.plotting", _NEEDS_PLOT)
-    plot_surf_stat_map = plotting.plot_surf_stat_map
+#: the four views of the surface figure: (mesh part, hemisphere, view)
+_SURFACE_VIEWS = (
+    ("left", "L", "lateral"),
+    ("right", "R", "lateral"),
+    ("left", "L", "medial"),
+    ("right", "R", "medial"),
+)
+#: vertex labels of the Schaefer atlases on fsaverage5 (data/build_surface_labels.py)
+_SCHAEFER_FILE = "schaefer_fsaverage5.npz"
 
+
+def _hemispheres(table):
     if "hemisphere" in table.columns:
-        hemi = table["hemisphere"].astype(str).str.upper().str[0]
-    else:
-        hemi = pd.Series(np.where(table["x"] < 0, "L", "R"), index=table.index)
-    cortical = np.ones(len(table), dtype=bool)
+        return table["hemisphere"].astype(str).str.upper().str[0].to_numpy()
+    return np.where(table["x"].to_numpy(dtype=float) < 0, "L", "R")
+
+
+def _cortical(table):
     if "structure" in table.columns:
-        cortical = table["structure"].astype(str).str.lower().str.startswith("cort")
-        cortical = cortical.to_numpy()
+        return (
+            table["structure"].astype(str).str.lower().str.startswith("cort").to_numpy()
+        )
+    return np.ones(len(table), dtype=bool)
+
+
+def _schaefer_vertex_labels(labels):
+    """Region label of each fsaverage5 vertex when ``labels`` are Schaefer parcels.
+
+    Returns None unless every label is a cortical parcel of one shipped
+    Schaefer-N region table (``7Networks_LH_Vis_1`` ...).
+    """
+    from importlib import resources
+
+    from connpredict.datasets import load_region_table
+
+    labels = set(labels)
+    with (
+        resources.files("connpredict.report")
+        .joinpath("data", _SCHAEFER_FILE)
+        .open("rb") as fh
+    ):
+        shipped = dict(np.load(fh))
+    for key, parcel in shipped.items():
+        table = load_region_table(int(key.removeprefix("schaefer")))
+        names = table.index[table["structure"] == "cortex"].astype(str)
+        if labels <= set(names):
+            lookup = np.r_[[""], names.to_numpy(dtype=object)]
+            return lookup[parcel.astype(int)], key
+    return None, None
+
+
+def _image_vertex_labels(atlas, region_labels, vertices, max_distance=5.0):
+    """Region label of each vertex from a label image: the nearest labelled voxel.
+
+    Only voxels of ``region_labels`` count (the image values, compared as
+    strings); a vertex farther than ``max_distance`` mm from all of them has
+    none ("").
+    """
+    nib = import_optional("nibabel", _NEEDS_PLOT)
+    from scipy.spatial import cKDTree
+
+    img = nib.load(atlas) if isinstance(atlas, (str, Path)) else atlas
+    data = np.asarray(img.dataobj)
+    data = data[..., 0] if data.ndim == 4 else data
+    wanted = {str(lab) for lab in region_labels}
+    ids = [v for v in np.unique(data[data > 0]) if str(int(v)) in wanted]
+    out = np.full(len(vertices), "", dtype=object)
+    if not ids:
+        return out
+    ijk = np.argwhere(np.isin(data, ids))
+    affine = np.asarray(img.affine, dtype=float)
+    world = ijk @ affine[:3, :3].T + affine[:3, 3]
+    dist, idx = cKDTree(world).query(vertices)
+    values = data[tuple(ijk[idx].T)].astype(int).astype(str)
+    near = dist <= max_distance
+    out[near] = values[near]
+    return out
+
+
+def _surface_textures(r, table, mesh, atlas):
+    """Per-vertex values of the four views' hemispheres, and how they were made."""
+    hemi = _hemispheres(table)
+    cortical = _cortical(table)
     if not cortical.any():
         raise ValueError("no cortical regions to draw on the surface.")
-    mesh = load_fsaverage("fsaverage5")
-    values = r.to_numpy(dtype=float)
-    xyz = table[["x", "y", "z"]].to_numpy(dtype=float)
-    vmax = _limit(values)
-    with _style():
-        fig, axes = plt.subplots(
-            1, 4, figsize=(13, 3.6), subplot_kw={"projection": "3d"}
-        )
-        for col, (part, h, view) in enumerate(
-            (
-                ("left", "L", "lateral"),
-                ("left", "L", "medial"),
-                ("right", "R", "medial"),
-                ("right", "R", "lateral"),
+    values = pd.Series(r.to_numpy(dtype=float), index=r.index.astype(str))
+    parts = {}
+    for part in ("left", "right"):
+        pial = np.asarray(mesh["pial"].parts[part].coordinates, dtype=float)
+        white = np.asarray(mesh["white_matter"].parts[part].coordinates, float)
+        parts[part] = (pial + white) / 2.0
+    n_left = len(parts["left"])
+    if atlas is None:
+        labels, key = _schaefer_vertex_labels(values.index[cortical])
+        if labels is not None:
+            how = f"{key} parcels on fsaverage5"
+            by_part = {"left": labels[:n_left], "right": labels[n_left:]}
+        else:
+            how = "nearest region centroid (approximate; pass atlas= for parcels)"
+            by_part = None
+    else:
+        how = "labels of the atlas image (nearest labelled voxel)"
+        by_part = {}
+        for part, h in (("left", "L"), ("right", "R")):
+            sel = cortical & (hemi == h)
+            by_part[part] = _image_vertex_labels(atlas, values.index[sel], parts[part])
+    textures = {}
+    for part, h in (("left", "L"), ("right", "R")):
+        if by_part is None:
+            sel = cortical & (hemi == h)
+            textures[part] = _surface_texture(
+                values.to_numpy()[sel],
+                table[["x", "y", "z"]].to_numpy(dtype=float)[sel],
+                parts[part],
             )
-        ):
-            pial = np.asarray(mesh["pial"].parts[part].coordinates, dtype=float)
-            white = np.asarray(mesh["white_matter"].parts[part].coordinates, float)
-            sel = cortical & (hemi.to_numpy() == h)
-            texture = _surface_texture(values[sel], xyz[sel], (pial + white) / 2.0)
+        else:
+            textures[part] = values.reindex(by_part[part]).to_numpy(dtype=float)
+    return textures, how
+
+
+def _surface(r, table, atlas=None):
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
+    ScalarMappable = import_optional("matplotlib.cm", _NEEDS_PLOT).ScalarMappable
+    Normalize = import_optional("matplotlib.colors", _NEEDS_PLOT).Normalize
+    nilearn_datasets = import_optional("nilearn.datasets", _NEEDS_PLOT)
+    load_fsaverage = nilearn_datasets.load_fsaverage
+    load_fsaverage_data = nilearn_datasets.load_fsaverage_data
+    plot_surf_stat_map = import_optional(
+        "nilearn.plotting", _NEEDS_PLOT
+    ).plot_surf_stat_map
+
+    mesh = load_fsaverage("fsaverage5")
+    sulc = load_fsaverage_data("fsaverage5", data_type="sulcal", mesh_type="inflated")
+    textures, how = _surface_textures(r, table, mesh, atlas)
+    vmax = _limit(r)
+    # four equal panels in a 2 x 2 grid (lateral row, medial row) and a colour bar
+    width, height = 0.44, 0.43
+    with _style():
+        fig = plt.figure(figsize=(8.6, 6.4))
+        for k, (part, h, view) in enumerate(_SURFACE_VIEWS):
+            row, col = divmod(k, 2)
+            ax = fig.add_axes(
+                (0.01 + col * width, 0.49 - row * (height + 0.02), width, height),
+                projection="3d",
+            )
+            ax.set_label(f"surface {h} {view}")
             plot_surf_stat_map(
                 mesh["inflated"].parts[part],
-                texture,
+                textures[part],
                 hemi=part,
                 view=view,
                 cmap="RdBu_r",
                 vmin=-vmax,
                 vmax=vmax,
-                colorbar=col == 3,
-                axes=axes[col],
+                colorbar=False,
+                axes=ax,
                 figure=fig,
-                bg_map=None,
+                bg_map=sulc.data.parts[part],
                 engine="matplotlib",
             )
-            axes[col].set_title(f"{h} {view}", fontsize=10)
-        fig.suptitle(f"Per-region accuracy (r) on the cortex: {r.name}")
+            ax.set_box_aspect(None, zoom=1.3)
+            ax.set_title(f"{h} {view}", fontsize=10, y=0.92)
+        cax = fig.add_axes((0.90, 0.25, 0.018, 0.5), label="<colorbar>")
+        fig.colorbar(
+            ScalarMappable(Normalize(-vmax, vmax), cmap="RdBu_r"),
+            cax=cax,
+            label="per-region accuracy (Pearson r)",
+        )
+        fig.suptitle(f"Per-region accuracy on the cortex: {r.name}", y=0.99)
+        fig.text(
+            0.5,
+            0.015,
+            f"Regions drawn as {how}; grey: sulcal depth, no value.",
+            ha="center",
+            fontsize=8,
+            color="0.3",
+        )
     return fig
 
 
@@ -244,7 +383,18 @@ def _edge_matrix(i, j, values, n, n_edges):
     return adj + adj.T, len(keep)
 
 
-def _draw_edges(figure, adj, coords, *, vmax, title, axes=None):
+def _label_colorbar(display, label):
+    """Name the colour bar of a nilearn display (when it has one)."""
+    cax = getattr(display, "_colorbar_ax", None)
+    if cax is not None:
+        # nilearn puts the ticks left of the bar and the bar at the figure's
+        # edge: the label goes left of the tick labels
+        cax.yaxis.set_label_position("left")
+        cax.set_ylabel(label, fontsize=9, labelpad=2)
+        cax.set_label("<colorbar>")
+
+
+def _draw_edges(figure, adj, coords, *, vmax, title, axes=None, units=None):
     """Draw the non-zero edges of ``adj`` on an orthogonal glass brain.
 
     Only regions with at least one edge are drawn; red edges are positive,
@@ -253,7 +403,7 @@ def _draw_edges(figure, adj, coords, *, vmax, title, axes=None):
     plot_connectome = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_connectome
 
     used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
-    plot_connectome(
+    display = plot_connectome(
         adj[np.ix_(used, used)],
         coords[used],
         node_size=12,
@@ -268,9 +418,20 @@ def _draw_edges(figure, adj, coords, *, vmax, title, axes=None):
         colorbar=True,
         annotate=True,
     )
+    if units:
+        _label_colorbar(display, units)
 
 
-def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edges=50):
+def plot_edges(
+    predictions,
+    regions,
+    *,
+    model=None,
+    split=None,
+    seed=None,
+    n_edges=50,
+    units="connectivity",
+):
     """The strongest true and predicted edges among held-out regions.
 
     Two glass brains (:func:`nilearn.plotting.plot_connectome`): the
@@ -293,6 +454,8 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
         None takes the smallest.
     n_edges : int, default=50
         Edges drawn in each brain.
+    units : str, default="connectivity"
+        Label of the colour bars (e.g. ``"FC (Fisher z)"``).
 
     Returns
     -------
@@ -342,7 +505,8 @@ def plot_edges(predictions, regions, *, model=None, split=None, seed=None, n_edg
                 coords,
                 vmax=vmax,
                 title=f"{title}: strongest {kept} held-out edges",
-                axes=fig.add_axes((0.0, 0.5 - 0.5 * row, 1.0, 0.46)),
+                axes=fig.add_axes((0.0, 0.48 - 0.48 * row, 1.0, 0.45)),
+                units=units,
             )
-        fig.suptitle(f"{model}, {split} split (seed {seed})", y=1.0)
+        fig.suptitle(f"{model}, {split} split (seed {seed})", y=0.995, va="top")
     return fig

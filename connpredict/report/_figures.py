@@ -6,7 +6,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from connpredict.metrics._evaluate import DISTANCE_EDGES
+from connpredict.metrics._evaluate import DISTANCE_EDGES, MIN_PAIRS
 from connpredict.metrics._names import SUMMARY_METRICS, metric_label, metric_names
 from connpredict.utils import import_optional
 
@@ -16,6 +16,17 @@ _NEEDS_PLOT = "The report's figures"
 TABLE_METRICS = SUMMARY_METRICS
 _DISTANCE_KEYS = metric_names("distance")
 _NETWORK_RE = re.compile(r"^intra_network_(.+)_r$")
+#: Yeo-7 networks in their usual order; other network names follow as first seen
+NETWORK_ORDER = (
+    "Vis",
+    "SomMot",
+    "DorsAttn",
+    "SalVentAttn",
+    "Limbic",
+    "Cont",
+    "Default",
+    "Subcortical",
+)
 _STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -293,7 +304,9 @@ def plot_scores(results, *, metric="pearson_r", ax=None):
         ax.set_xticks(x, models)
         ax.set_ylabel(_metric_label(metric))
         ax.set_title(f"Test {_metric_label(metric)} per model and split")
-        ax.legend(title="split", frameon=False, loc="upper right")
+        ax.legend(
+            title="split", frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0)
+        )
         ax.grid(axis="y", color="0.9")
         ax.set_axisbelow(True)
     return fig
@@ -356,6 +369,18 @@ def plot_distance_performance(results, *, models=None):
         f"long\n> {hi:.0f} mm",
     ]
     colors = _model_colors(order)
+
+    def filled(split):
+        """The bins with a finite value in ``split`` (empty bins stay off the axis)."""
+        cur = sub[sub["split"] == split]
+        return [
+            k
+            for k, key in enumerate(_DISTANCE_KEYS)
+            if np.isfinite(cur.loc[cur["metric"] == key, "value"].to_numpy(float)).any()
+        ]
+
+    if not any(filled(split) for split in splits):
+        raise ValueError("every distance bin is NaN (too few pairs in each).")
     with _style():
         fig, axes = plt.subplots(
             1,
@@ -365,15 +390,17 @@ def plot_distance_performance(results, *, models=None):
             layout="constrained",
             squeeze=False,
         )
-        x = np.arange(3)
         for ax, split in zip(axes[0], splits):
+            bins = filled(split)
+            keys = [_DISTANCE_KEYS[b] for b in bins]
+            x = np.arange(len(keys))
             for k, model in enumerate(models):
                 cur = sub[(sub["split"] == split) & (sub["model"] == model)]
                 if cur.empty:
                     continue
                 grouped = cur.groupby("metric")["value"]
-                mean = grouped.mean().reindex(_DISTANCE_KEYS)
-                sd = grouped.std().reindex(_DISTANCE_KEYS)
+                mean = grouped.mean().reindex(keys)
+                sd = grouped.std().reindex(keys)
                 shift = (k - (len(models) - 1) / 2) * 0.04
                 ax.errorbar(
                     x + shift,
@@ -387,8 +414,8 @@ def plot_distance_performance(results, *, models=None):
                     label=model,
                 )
             ax.axhline(0, color="0.3", lw=0.8)
-            ax.set_xticks(x, ticks)
-            ax.set_xlim(-0.4, 2.4)
+            ax.set_xticks(x, [ticks[b] for b in bins])
+            ax.set_xlim(-0.4, max(len(keys), 1) - 0.6)
             ax.set_title(f"{split} split")
             ax.grid(axis="y", color="0.9")
         axes[0, 0].set_ylabel("test Pearson r within bin")
@@ -402,6 +429,20 @@ def plot_distance_performance(results, *, models=None):
             handles, labels, title="model", loc="outside right center", frameon=False
         )
     return fig
+
+
+def network_sequence(names):
+    """Network names in one order for every figure: Yeo-7 order, then as first seen.
+
+    Examples
+    --------
+    >>> from connpredict.report._figures import network_sequence
+    >>> network_sequence(["Default", "Other", "Vis", "Default"])
+    ['Vis', 'Default', 'Other']
+    """
+    names = list(dict.fromkeys(str(n) for n in names))
+    rank = {n: k for k, n in enumerate(NETWORK_ORDER)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))
 
 
 def _model_colors(models):
@@ -422,7 +463,9 @@ def network_names(results):
     Returns
     -------
     names : list of str
-        Network names in the order they first appear.
+        Network names, Yeo-7 networks in their usual order (Vis, SomMot,
+        DorsAttn, SalVentAttn, Limbic, Cont, Default), then others in the
+        order they first appear; the same order as the matrices.
 
     Examples
     --------
@@ -441,7 +484,7 @@ def network_names(results):
         match = _NETWORK_RE.match(str(metric))
         if match and metric != "intra_network_r":
             names.append(match.group(1))
-    return names
+    return network_sequence(names)
 
 
 def plot_network_performance(results, *, models=None):
@@ -529,7 +572,7 @@ def plot_network_performance(results, *, models=None):
             cmap = plt.get_cmap("RdBu_r").with_extremes(bad="0.88")
             image = ax.imshow(masked, cmap=cmap, vmin=-vmax, vmax=vmax, aspect="auto")
             for (i, j), v in np.ndenumerate(values):
-                text = "–" if not np.isfinite(v) else f"{v:.2f}"
+                text = f"<{MIN_PAIRS}\npairs" if not np.isfinite(v) else f"{v:.2f}"
                 dark = np.isfinite(v) and abs(v) > 0.6 * vmax
                 ax.text(
                     j,
@@ -559,7 +602,7 @@ def _ordered_regions(folds, split, seed, networks=None, by="fold"):
     frame = pd.DataFrame({"region": cur["region"].to_numpy(), "fold": key.to_numpy()})
     if networks is not None:
         frame["network"] = frame["region"].map(networks).fillna("~").astype(str)
-        rank = {n: k for k, n in enumerate(dict.fromkeys(networks.astype(str)))}
+        rank = {n: k for k, n in enumerate(network_sequence(networks.astype(str)))}
         frame["_rank"] = frame["network"].map(rank).fillna(len(rank))
         keys = ["_rank", "fold"] if by == "network" else ["fold", "_rank"]
         frame = frame.sort_values(keys, kind="stable").drop(columns="_rank")
@@ -577,6 +620,7 @@ def plot_predicted_connectome(
     folds=None,
     networks=None,
     order="fold",
+    units="connectivity",
 ):
     """True and predicted connectome of held-out regions, side by side.
 
@@ -610,11 +654,21 @@ def plot_predicted_connectome(
         a fold). ``"network"``: regions grouped by network (in the order of
         ``networks``), with the network boundaries drawn and the network
         names on the axes; needs ``networks`` and ``folds``.
+    units : str, default="connectivity"
+        What the values are, with units, for the colour bar and the axes
+        (e.g. ``"FC (Fisher z)"``).
 
     Returns
     -------
     fig : matplotlib Figure
         The figure.
+
+    Notes
+    -----
+    The colour range is symmetric about 0, at the 99th percentile of the
+    absolute true and predicted values (stated on the colour bar). The
+    scatter's r is over the pooled pairs of all folds; when it differs from
+    the mean of the per-fold r (the metrics table's number), both are given.
 
     Examples
     --------
@@ -714,15 +768,17 @@ def plot_predicted_connectome(
                 ax.axhline(b, color="0.2" if by == "network" else "0.35", lw=lw)
                 ax.axvline(b, color="0.2" if by == "network" else "0.35", lw=lw)
             ax.set_title(title)
-            centres = (edges[:-1] + edges[1:]) / 2 if names else []
-            ax.set_xticks(centres, names, rotation=90, fontsize=7)
-            ax.set_yticks(centres, names, fontsize=7)
-            ax.tick_params(length=0)
+            _network_ticks(ax, edges if names else np.array([]), names)
             ax.set_xlabel(f"{n} test regions, ordered by {by}")
             for spine in ax.spines.values():
                 spine.set_visible(True)
                 spine.set_color("0.6")
-        fig.colorbar(image, ax=axes[:2].tolist(), shrink=0.8, label="connectivity")
+        fig.colorbar(
+            image,
+            ax=axes[:2].tolist(),
+            shrink=0.8,
+            label=f"{units}\nrange ±{vmax:.2f}: 99th pct of |values|",
+        )
 
         ax = axes[2]
         t = pred["y_true"].to_numpy(float)
@@ -737,20 +793,168 @@ def plot_predicted_connectome(
             lims = [min(t.min(), p.min()), max(t.max(), p.max())]
             ax.plot(lims, lims, color="C3", lw=1, ls="--", label="y = x")
             r = np.corrcoef(t, p)[0, 1] if t.size > 2 else np.nan
+            text = f"r = {r:.3f}\n{t.size} pairs"
+            fold_r = _mean_fold_r(pred)
+            if np.isfinite(fold_r) and round(fold_r, 3) != round(r, 3):
+                text = (
+                    f"r = {r:.3f}, pooled over the\npairs of all folds; mean of "
+                    f"per-fold\nr (metrics table) = {fold_r:.3f}\n{t.size} pairs"
+                )
             ax.text(
                 0.04,
                 0.96,
-                f"r = {r:.3f}\n{t.size} pairs",
+                text,
                 transform=ax.transAxes,
                 va="top",
                 fontsize=9,
             )
-        ax.set_xlabel("true connectivity")
-        ax.set_ylabel("predicted connectivity")
+        ax.set_xlabel(f"true {units}")
+        ax.set_ylabel(f"predicted {units}")
         ax.set_title("test pairs")
         ax.set_aspect("equal", adjustable="datalim")
         fig.suptitle(f"{model}: held-out regions of the {split} split (seed {seed})")
     return fig
+
+
+def plot_connectivity_matrices(matrices, *, networks=None, units="connectivity"):
+    """Connectivity matrices side by side, grouped by network, one colour scale.
+
+    Parameters
+    ----------
+    matrices : dict of str to DataFrame
+        Title -> labelled square connectome; all are drawn in the regions and
+        order of the first (missing values are grey).
+    networks : Series, default=None
+        Network of each region (index = region labels): regions are grouped
+        by network (Yeo-7 order, then as first seen), with the boundaries
+        drawn and the names on the axes (small networks' names staggered).
+    units : str, default="connectivity"
+        What the values are, for the colour bar (e.g. ``"FC (Fisher z)"``).
+
+    Returns
+    -------
+    fig : matplotlib Figure
+        The figure. The colour range is symmetric about 0, at the 99th
+        percentile of the absolute values (stated on the colour bar).
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.report import plot_connectivity_matrices
+    >>> labels = list("abcd")
+    >>> Y = pd.DataFrame(np.eye(4), labels, labels)
+    >>> nets = pd.Series(["Default", "Vis", "Vis", "Default"], index=labels)
+    >>> fig = plot_connectivity_matrices({"true": Y, "predicted": Y / 2},
+    ...                                  networks=nets, units="FC (Fisher z)")
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['Vis', 'Default']
+    """
+    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
+
+    if not isinstance(matrices, dict) or not matrices:
+        raise TypeError("matrices must be a non-empty dict title -> DataFrame.")
+    labels = [str(lab) for lab in next(iter(matrices.values())).index]
+    names = None
+    if networks is not None:
+        net = pd.Series(networks.to_numpy(), index=networks.index.astype(str))
+        net = net.reindex(labels).fillna("?").astype(str)
+        rank = {n: k for k, n in enumerate(network_sequence(net))}
+        order = sorted(range(len(labels)), key=lambda k: (rank[net.iloc[k]], k))
+        labels = [labels[k] for k in order]
+        names = net.iloc[order].to_numpy()
+    mats = []
+    for Y in matrices.values():
+        Y = Y.copy()
+        Y.index, Y.columns = Y.index.astype(str), Y.columns.astype(str)
+        A = Y.reindex(index=labels, columns=labels).to_numpy(dtype=float, copy=True)
+        np.fill_diagonal(A, np.nan)
+        mats.append(A)
+    values = np.concatenate([np.abs(A[np.isfinite(A)]) for A in mats])
+    vmax = float(np.quantile(values, 0.99)) if values.size else 1.0
+    vmax = vmax if vmax > 0 else 1.0
+    n = len(labels)
+    with _style():
+        fig, axes = plt.subplots(
+            1,
+            len(mats),
+            figsize=(4.8 * len(mats) + 1.4, 4.8),
+            layout="constrained",
+            squeeze=False,
+        )
+        cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#f4f4f4")
+        image = None
+        for ax, A, title in zip(axes[0], mats, matrices):
+            image = ax.imshow(
+                np.ma.masked_invalid(A),
+                cmap=cmap,
+                vmin=-vmax,
+                vmax=vmax,
+                interpolation="nearest",
+            )
+            ax.set_title(title)
+            if names is not None:
+                codes = pd.factorize(names)[0]
+                bounds = np.flatnonzero(np.diff(codes)) + 0.5
+                for b in bounds:
+                    ax.axhline(b, color="0.2", lw=0.8)
+                    ax.axvline(b, color="0.2", lw=0.8)
+                edges = np.r_[-0.5, bounds, n - 0.5]
+                _network_ticks(ax, edges, list(dict.fromkeys(names)))
+                ax.set_xlabel(f"{n} regions, ordered by network")
+            else:
+                ax.set_xlabel(f"{n} regions")
+        fig.colorbar(
+            image,
+            ax=axes[0].tolist(),
+            shrink=0.8,
+            label=f"{units}\nrange ±{vmax:.2f}: 99th pct of |values|",
+        )
+    return fig
+
+
+def _mean_fold_r(pred):
+    """Mean over folds of the Pearson r of each fold's pairs (NaN without folds)."""
+    if "fold" not in pred.columns or pred["fold"].nunique() < 2:
+        return np.nan
+    per_fold = [
+        np.corrcoef(t["y_true"].to_numpy(float), t["y_pred"].to_numpy(float))[0, 1]
+        for _, t in pred.groupby("fold")
+        if len(t) > 2
+    ]
+    return float(np.nanmean(per_fold)) if per_fold else np.nan
+
+
+def _network_ticks(ax, edges, names, *, fontsize=7):
+    """Network names centred on their blocks; names of small blocks staggered.
+
+    A name closer to the previous one than a line of text is pushed one
+    level further from the axis, by the length of the longest name (up to
+    two extra levels), so none overlap.
+    """
+    centres = (edges[:-1] + edges[1:]) / 2 if len(names) else []
+    ax.set_xticks(centres, names, rotation=90, fontsize=fontsize)
+    ax.set_yticks(centres, names, fontsize=fontsize)
+    ax.tick_params(length=0)
+    if not len(names):
+        return
+    bbox = ax.get_position()
+    fig_w, fig_h = ax.figure.get_size_inches()
+    n = edges[-1] - edges[0]
+    longest = 0.6 * fontsize * max(len(str(name)) for name in names)  # points
+    for inches, ticks in (
+        (bbox.width * fig_w, ax.xaxis.get_major_ticks()),
+        (bbox.height * fig_h, ax.yaxis.get_major_ticks()),
+    ):
+        gap = 1.3 * fontsize / 72 * n / max(inches, 1e-6)  # one line, in rows
+        level, last = 0, -np.inf
+        for tick, centre in zip(ticks, centres):
+            level = (level + 1) % 3 if centre - last < gap else 0
+            if level:
+                tick.set_pad(2 + level * (longest + 4))
+            last = centre
 
 
 def plot_folds(folds, regions, *, splits=None, seed=None, kind="scatter"):
@@ -905,10 +1109,30 @@ def plot_nulls(nulls):
             plot_null_distribution(
                 result,
                 ax=ax,
-                color="#9aa7b8",
+                color="#7d8ea6",
                 title=f"{' · '.join(str(k) for k in key)} (n = {len(table)} nulls)",
             )
+            xlabel = f"{_metric_label(result.scoring)} of the refitted model"
+            if at_p_floor(result.pvalue, len(table)):
+                xlabel += (
+                    f"\np = 1/(n+1) = {1 / (len(table) + 1):.3g} is the smallest "
+                    f"attainable with {len(table)} nulls"
+                )
+            ax.set_xlabel(xlabel)
+            ax.set_ylabel("number of nulls")
     return fig
+
+
+def at_p_floor(pvalue, n_nulls):
+    """Whether a permutation p-value is the smallest attainable, 1 / (n + 1).
+
+    Examples
+    --------
+    >>> from connpredict.report._figures import at_p_floor
+    >>> at_p_floor(1 / 21, 20), at_p_floor(2 / 21, 20)
+    (True, False)
+    """
+    return bool(n_nulls > 0 and pvalue <= (1.0 / (n_nulls + 1)) * (1 + 1e-9))
 
 
 def _first(table, column, default):

@@ -18,6 +18,7 @@ from connpredict.report._figures import (
     _metric_label,
     _model_order,
     _splits,
+    at_p_floor,
     best_model,
     network_names,
     plot_distance_performance,
@@ -33,10 +34,11 @@ from connpredict.report._io import load_results
 from connpredict.utils import import_optional
 
 _NEEDS_PLOT = "The HTML report"
+from connpredict.utils._units import connectivity_label
 
 logger = logging.getLogger(__name__)
 
-_DPI = 110
+_DPI = 96
 
 _CSS = """
 :root { --ink:#1d2433; --muted:#5b6475; --line:#e3e7ee; --bg:#f6f7fb;
@@ -75,6 +77,8 @@ figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; text-align:l
 .card .v { font-size: 28px; font-weight: 650; margin: 2px 0; }
 .card .v small { font-size: 15px; color: var(--muted); font-weight: 500; }
 .card .d { font-size: 13px; color: var(--muted); }
+.card .d.warn { color: #b3261e; margin-top: 4px; }
+p.rule { margin: 0 0 10px; color: var(--muted); }
 table.metrics { border-collapse: collapse; width: 100%; font-size: 14px;
                 font-variant-numeric: tabular-nums; }
 table.metrics th, table.metrics td { padding: 6px 10px; text-align: right;
@@ -122,8 +126,9 @@ def figure_to_data_uri(fig, *, dpi=_DPI):
     ----------
     fig : matplotlib Figure
         The figure; it is closed afterwards.
-    dpi : int, default=110
-        Resolution.
+    dpi : int, default=96
+        Resolution. The figure is saved at its own size (drawn once; lay
+        it out with ``layout="constrained"`` or explicit axes positions).
 
     Returns
     -------
@@ -145,18 +150,51 @@ def figure_to_data_uri(fig, *, dpi=_DPI):
 
     buf = io.BytesIO()
     try:
-        fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", facecolor="white")
+        # drawn once: a "tight" bounding box would draw every figure twice
+        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
     finally:
         plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def _figure_html(fig, alt, caption):
+def _figure_meta(fig, dpi=_DPI):
+    """What a program can check of a figure: colour-bar labels, 3-D panel sizes."""
+    colorbars = [
+        " ".join((ax.get_ylabel() or ax.get_xlabel()).split())
+        for ax in fig.axes
+        if ax.get_label() == "<colorbar>"
+    ]
+    panels = [
+        "{:.0f}x{:.0f}".format(*(ax.get_position().size * fig.get_size_inches() * dpi))
+        for ax in fig.axes
+        if getattr(ax, "name", "") == "3d"
+    ]
+    return {"colorbars": " | ".join(colorbars), "panels": " ".join(panels)}
+
+
+def _figure_html(fig, alt, caption, *, model=None):
+    meta = _figure_meta(fig)
     uri = figure_to_data_uri(fig)
+    attrs = "".join(
+        f' data-{key}="{html.escape(value)}"' for key, value in meta.items() if value
+    )
+    if model is not None:
+        attrs += f' data-model="{html.escape(str(model))}"'
     return (
-        f'<figure><img src="{uri}" alt="{html.escape(alt)}">'
+        f'<figure{attrs}><img src="{uri}" alt="{html.escape(alt)}">'
         f"<figcaption>{caption}</figcaption></figure>"
     )
+
+
+def _report_model(results):
+    """The one model every figure shows: highest mean test r on the primary split."""
+    if "pearson_r" not in set(results["metric"]):
+        return None
+    return best_model(results)
+
+
+def _units(res):
+    return connectivity_label(res.config.get("target"), res.config.get("scale"))
 
 
 def _fmt(value, metric):
@@ -225,40 +263,60 @@ def _cards(res):
     r = results[results["metric"] == "pearson_r"]
     if r.empty:
         return ""
+    model = _report_model(results)
     for split in _splits(r):
-        model = best_model(results, split=split)
         vals = r[(r["split"] == split) & (r["model"] == model)]["value"]
+        if vals.empty:
+            continue
         sd = vals.std()
         sd_text = f" <small>± {sd:.3f}</small>" if np.isfinite(sd) else ""
         cls = "card random" if split == "random" else "card"
         cards.append(
-            f'<div class="{cls}"><div class="k">best on {html.escape(split)} split'
+            f'<div class="{cls}" data-model="{html.escape(model)}"><div class="k">'
+            f"best model on the {html.escape(split)} split"
             f'</div><div class="v">r = {vals.mean():.3f}{sd_text}</div>'
             f'<div class="d">{html.escape(model)}, mean ± sd over {len(vals)} '
             "test folds</div></div>"
         )
     splits = set(r["split"])
     if {"spatial", "random"} <= splits:
-        model = best_model(results)
         means = r[r["model"] == model].groupby("split")["value"].mean()
         gap = means["random"] - means["spatial"]
         cards.append(
-            '<div class="card null"><div class="k">random − spatial gap</div>'
+            f'<div class="card null" data-model="{html.escape(model)}"><div '
+            'class="k">random − spatial gap</div>'
             f'<div class="v">Δr = {gap:+.3f}</div><div class="d">'
             f"{html.escape(model)}: how much easier interpolating between nearby "
             "regions is than predicting an unseen part of the brain</div></div>"
         )
     if res.nulls is not None and not res.nulls.empty:
-        for model, table in res.nulls.groupby("model", sort=False):
+        for name, table in res.nulls.groupby("model", sort=False):
             p = float(table["pvalue"].iloc[0])
-            cards.append(
-                '<div class="card null"><div class="k">spin test · '
-                f'{html.escape(str(model))}</div><div class="v">p = {p:.3g}</div>'
-                f'<div class="d">true r = {float(table["score"].iloc[0]):.3f} vs '
-                f"null mean {table['null_score'].mean():.3f} ({len(table)} spins)"
-                "</div></div>"
+            n = len(table)
+            floor = at_p_floor(p, n)
+            warn = (
+                f'<div class="d warn">p sits on its floor 1/(n+1) = {1 / (n + 1):.3g}'
+                f": no null reached the true score; more spins (--n-permutations) "
+                "could give a smaller p.</div>"
+                if floor
+                else ""
             )
-    return '<div class="cards">' + "".join(cards) + "</div>"
+            cards.append(
+                f'<div class="card null" data-p-floor="{str(floor).lower()}" '
+                f'data-n-spins="{n}"><div class="k">spin test · '
+                f'{html.escape(str(name))}</div><div class="v">p = {p:.3g}</div>'
+                f'<div class="d">true r = {float(table["score"].iloc[0]):.3f} vs '
+                f"null mean {table['null_score'].mean():.3f}; {n} spins, smallest "
+                f"attainable p = 1/({n}+1) = {1 / (n + 1):.3g}</div>{warn}</div>"
+            )
+    rule = (
+        f'<p class="rule" data-best-model="{html.escape(model)}">Best model: '
+        f"<b>{html.escape(model)}</b>, the highest mean test Pearson r on the "
+        f"{html.escape(primary_split(results))} split. The cards and every "
+        "figure that shows one model (connectome, edges, per-region brains) show "
+        "this one.</p>"
+    )
+    return rule + '<div class="cards">' + "".join(cards) + "</div>"
 
 
 def _resolve_regions(dataset, config):
@@ -345,48 +403,40 @@ def _build_sections(res, regions):
 
         def connectome():
             pred = res.predictions
-            split = primary_split(pred)
-            model = (
-                best_model(results, split=split)
-                if "pearson_r" in present and split in set(results["split"])
-                else None
-            )
+            model = _report_model(results)
             if model is not None and model not in set(pred["model"]):
                 model = None
             networks = _networks(regions)
+            by_network = networks is not None and res.folds is not None
             fig = plot_predicted_connectome(
-                pred, model=model, split=split, folds=res.folds, networks=networks
+                pred,
+                model=model,
+                split=primary_split(pred),
+                folds=res.folds,
+                networks=networks,
+                order="network" if by_network else "fold",
+                units=_units(res),
             )
-            out = _figure_html(
-                fig,
-                "true and predicted connectome",
-                "Only pairs of regions held out together are predicted (blocks on "
-                "the diagonal, one per fold); grey pairs cross folds. Same colour "
-                "scale in both matrices.",
+            caption = (
+                "Regions grouped by network (lines: network boundaries). Only pairs "
+                "of regions held out together (in the same test fold) are "
+                "predicted; grey pairs cross folds. Same colour scale in both "
+                "matrices."
+                if by_network
+                else "Only pairs of regions held out together are predicted (blocks "
+                "on the diagonal, one per fold); grey pairs cross folds. Same "
+                "colour scale in both matrices."
             )
-            if networks is not None and res.folds is not None:
-                fig = plot_predicted_connectome(
-                    pred,
-                    model=model,
-                    split=split,
-                    folds=res.folds,
-                    networks=networks,
-                    order="network",
-                )
-                out += _figure_html(
-                    fig,
-                    "true and predicted connectome by network",
-                    "The same pairs with the regions grouped by network (lines: "
-                    "network boundaries).",
-                )
-            return out
+            return _figure_html(
+                fig, "true and predicted connectome", caption, model=model
+            )
 
         sections.append(
             (
                 "connectome",
                 "Predicted vs true connectome (best model)",
                 "The connectivity among held-out regions, as measured and as "
-                "predicted by the best model on the spatial split.",
+                "predicted by the best model.",
                 _try("connectome", connectome),
             )
         )
@@ -601,45 +651,50 @@ def _brain_sections(res, regions):
     if regions is None or not {"x", "y", "z"} <= set(regions.columns):
         return []
     figures = []
+    model = _report_model(res.results)
     scores = res.get("region_scores")
+    if scores is not None and model not in set(scores.get("model", ())):
+        scores = None
     if scores is not None and not scores.empty:
         figures.append(
             lambda: _figure_html(
-                plot_region_scores(scores, regions),
+                plot_region_scores(scores, regions, model=model),
                 "per-region accuracy on a glass brain",
                 "Each held-out region coloured by the Pearson r between its "
                 "predicted and true connectivity to the other regions of its test "
                 "fold (best model, mean over seeds); region_scores.csv has them all.",
+                model=model,
             )
         )
         structure = regions.get("structure")
         if structure is None or structure.astype(str).str.startswith("cort").any():
             figures.append(
                 lambda: _figure_html(
-                    plot_region_scores(scores, regions, kind="surface"),
+                    plot_region_scores(scores, regions, model=model, kind="surface"),
                     "per-region accuracy on the cortical surface",
-                    "The same accuracy on nilearn's fsaverage5 surface: each vertex "
-                    "takes the value of the nearest cortical region centroid "
-                    "(within 30 mm; grey: none).",
+                    "The same accuracy on the cortex (nilearn's inflated fsaverage5 "
+                    "over its sulcal depth): the Schaefer parcels themselves for the "
+                    "hcp-schaefer datasets, else each vertex takes the value of the "
+                    "nearest cortical region centroid (within 30 mm); the figure "
+                    "says which.",
+                    model=model,
                 )
             )
     if res.predictions is not None and not res.predictions.empty:
         figures.append(
             lambda: _figure_html(
-                plot_edges(res.predictions, regions),
+                plot_edges(
+                    res.predictions,
+                    regions,
+                    model=model if model in set(res.predictions["model"]) else None,
+                    units=_units(res),
+                ),
                 "strongest true and predicted edges",
                 "The 50 held-out region pairs with the strongest true connectivity "
                 "(top) and the 50 with the strongest predicted connectivity "
-                "(bottom), over every test fold of the split.",
-            )
-        )
-    if res.folds is not None and not res.folds.empty:
-        figures.append(
-            lambda: _figure_html(
-                plot_folds(res.folds, regions, kind="glass"),
-                "test folds on a glass brain",
-                "Regions coloured by the test fold that held them out "
-                f"({html.escape(primary_split(res.folds))} split).",
+                f"(bottom), over every test fold of the split; edge colour: "
+                f"{html.escape(_units(res))}.",
+                model=model,
             )
         )
     if not figures:
@@ -649,8 +704,8 @@ def _brain_sections(res, regions):
         (
             "brains",
             "Brains",
-            "Where on the brain the best model predicts well, which connections it "
-            "gets right, and how the regions were held out.",
+            "Where on the brain the best model predicts well and which connections "
+            "it gets right (the folds are drawn once, in their own section).",
             body,
         )
     ]

@@ -103,6 +103,38 @@ def test_cli_predict(atlas, tmp_path, capsys):
     assert page.count("data:image/png;base64") == 2 and "glass brain" in page
 
 
+def test_cli_predict_scores_a_measured_connectome_and_shows_coverage(atlas, tmp_path):
+    expr, regions = atlas
+    genes = list(expr.columns)
+    expr.iloc[:, 3:].to_csv(tmp_path / "expr.csv", index_label="label")
+    regions.assign(network=["Vis", "Default", "Limbic"] * 5).to_csv(
+        tmp_path / "regions.csv", index_label="label"
+    )
+    with pytest.warns(UserWarning):
+        ref = predict_connectome(NAME, combine_inputs(expr.iloc[:, 3:], regions))
+    rng = np.random.default_rng(2)
+    noise = rng.normal(size=ref.shape)
+    measured = ref + (noise + noise.T)  # labelled, in another order
+    measured = measured.iloc[::-1, ::-1]
+    measured.to_csv(tmp_path / "measured.csv", index_label="label")
+    out = tmp_path / "out"
+    args = ["predict", "--model", NAME, "--output", str(out)]
+    args += ["--expression", str(tmp_path / "expr.csv")]
+    args += ["--regions", str(tmp_path / "regions.csv")]
+    assert main([*args, "--connectome", str(tmp_path / "measured.csv")]) == 0
+    page = (out / "prediction.html").read_text()
+    i, j = np.triu_indices(15, 1)
+    expected = np.corrcoef(
+        ref.to_numpy()[i, j], measured.loc[ref.index, ref.index].to_numpy()[i, j]
+    )[0, 1]
+    got = float(page.split('data-score-r="')[1].split('"')[0])
+    assert got == pytest.approx(expected, abs=1e-5)
+    assert f'data-genes-matched="{len(genes) - 3}"' in page
+    assert f'data-genes-required="{len(genes)}"' in page
+    assert all(g in page for g in genes[:3])  # the missing genes are named
+    assert "FC (Fisher z)" in page
+
+
 def test_cli_predict_bad_inputs(atlas, tmp_path, capsys):
     expr, regions = atlas
     expr.iloc[:, :100].to_csv(tmp_path / "few.csv", index_label="label")

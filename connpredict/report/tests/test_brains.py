@@ -121,7 +121,10 @@ def test_network_order_draws_boundaries_and_names(result):
     )
     ax = fig.axes[0]
     names = [t.get_text() for t in ax.get_yticklabels()]
-    assert names == list(dict.fromkeys(networks))  # every network, table order
+    yeo = ("Vis", "SomMot", "DorsAttn", "SalVentAttn", "Limbic", "Cont", "Default")
+    present = set(networks)
+    expected = [n for n in yeo if n in present] + sorted(present - set(yeo))
+    assert names == expected  # every network, in the Yeo-7 order
     lines = [ln for ln in ax.get_lines() if ln.get_xdata()[0] == ln.get_xdata()[1]]
     assert len(lines) == len(names) - 1  # one vertical boundary between networks
     plt.close(fig)
@@ -146,7 +149,8 @@ def test_report_has_a_brains_section_whose_images_decode(result, tmp_path):
     start = page.index('<section id="brains">')
     section = page[start : page.index("</section>", start)]
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', section)
-    assert len(images) == 4
+    assert len(images) == 3  # glass brain, surface, edges; folds have their section
+    assert page.count('alt="test folds') == 1  # the folds are drawn once
     for data in images:
         img = plt.imread(io.BytesIO(base64.b64decode(data)), format="png")
         assert img.shape[0] > 100 and float(np.std(img)) > 0.01
@@ -154,3 +158,74 @@ def test_report_has_a_brains_section_whose_images_decode(result, tmp_path):
     # the folder keeps the region table, so a rebuilt report has its brains
     res = load_results(tmp_path / "run")
     assert res.regions.index.tolist() == result.regions.index.tolist()
+
+
+def test_schaefer_regions_use_the_shipped_parcels():
+    from nilearn.datasets import load_fsaverage
+
+    from connpredict.datasets import load_region_table
+    from connpredict.report._brains import _schaefer_vertex_labels
+
+    table = load_region_table(100)
+    cortex = table.index[table["structure"] == "cortex"]
+    labels, key = _schaefer_vertex_labels(cortex[:10])  # any subset of the atlas
+    assert key == "schaefer100" and labels.shape == (2 * 10242,)
+    assert set(labels) - {""} == set(cortex)  # every parcel, nothing else
+    mesh = load_fsaverage("fsaverage5")
+    xyz = np.concatenate(
+        [
+            (
+                np.asarray(mesh["pial"].parts[p].coordinates)
+                + np.asarray(mesh["white_matter"].parts[p].coordinates)
+            )
+            / 2
+            for p in ("left", "right")
+        ]
+    )
+    # each parcel's vertices sit around its centroid in the region table
+    dist = [
+        np.linalg.norm(
+            xyz[labels == lab].mean(axis=0) - table.loc[lab, ["x", "y", "z"]]
+        )
+        for lab in cortex
+    ]
+    assert np.median(dist) < 3 and max(dist) < 10
+    assert _schaefer_vertex_labels(["not-a-parcel"]) == (None, None)
+
+
+def test_image_vertex_labels_take_the_nearest_labelled_voxel():
+    import nibabel as nib
+
+    from connpredict.report._brains import _image_vertex_labels
+
+    data = np.zeros((20, 10, 10), dtype=np.int16)
+    data[2:5, 4:6, 4:6] = 7  # x = 2..4 mm
+    data[14:17, 4:6, 4:6] = 9  # x = 14..16 mm
+    img = nib.Nifti1Image(data, np.eye(4))
+    vertices = np.array([[3.0, 4.5, 4.5], [15.0, 4.5, 4.5], [9.5, 4.5, 4.5]])
+    got = _image_vertex_labels(img, ["7", "9"], vertices, max_distance=3.0)
+    assert got.tolist() == ["7", "9", ""]  # the middle vertex is 5 mm from both
+    assert _image_vertex_labels(img, ["9"], vertices[:1], max_distance=20)[0] == "9"
+
+
+def test_surface_has_four_equal_panels_and_a_labelled_colour_bar():
+    from connpredict.datasets import load_region_table
+
+    table = load_region_table(100)
+    scores = pd.DataFrame(
+        {
+            "model": "cge",
+            "split": "random",
+            "seed": 0,
+            "region": table.index,
+            "r": np.linspace(-0.5, 0.9, len(table)),
+        }
+    )
+    fig = plot_region_scores(scores, table, kind="surface")
+    panels = [ax for ax in fig.axes if ax.name == "3d"]
+    sizes = {tuple(np.round(ax.get_position().size, 6)) for ax in panels}
+    assert len(panels) == 4 and len(sizes) == 1
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert [ax.get_ylabel() for ax in bars] == ["per-region accuracy (Pearson r)"]
+    assert "schaefer100 parcels" in " ".join(t.get_text() for t in fig.texts)
+    plt.close(fig)

@@ -82,8 +82,9 @@ def test_full_report_has_every_section_and_valid_pngs(full_report):
     parsed = _parse(path)
     assert parsed.sections == list(ALL_SECTIONS)
     # one figure per section except the table and the run details, plus the
-    # connectome by network and the brains section's 4 figures
-    assert len(parsed.images) == len(ALL_SECTIONS) - 2 + 1 + 3
+    # brains section's 3 figures (the connectome is drawn once, by network;
+    # the folds once, in their own section)
+    assert len(parsed.images) == len(ALL_SECTIONS) - 2 + 2
     for uri in parsed.images:
         img = _decode_png(uri)
         assert img.shape[0] > 150 and img.shape[1] > 300
@@ -293,3 +294,73 @@ def test_fake_models_rank_as_built(full_report, fake_models):
     assert list(r.sort_values(ascending=False).index) == sorted(
         fake_models, key=fake_models.get
     )
+
+
+def test_distance_bins_empty_in_a_split_stay_off_its_axis():
+    import numpy as np
+    import pandas as pd
+
+    from connpredict.report import plot_distance_performance
+
+    rows = []
+    for split, long_r in (("spatial", np.nan), ("random", 0.2)):
+        for fold in range(2):
+            for metric, value in (("short_r", 0.6), ("mid_r", 0.4), ("long_r", long_r)):
+                rows.append(
+                    {
+                        "model": "cge",
+                        "split": split,
+                        "seed": 0,
+                        "fold": fold,
+                        "metric": metric,
+                        "value": value,
+                    }
+                )
+    fig = plot_distance_performance(pd.DataFrame(rows))
+    ticks = [len(ax.get_xticklabels()) for ax in fig.axes]
+    assert ticks == [2, 3]  # spatial has no long-range value: no long bin
+
+
+def test_spin_p_floor_is_stated_on_card_and_histogram(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from connpredict.report import build_report, plot_nulls
+    from connpredict.report._figures import at_p_floor
+
+    n = 20
+    nulls = pd.DataFrame(
+        {
+            "model": "cge",
+            "split": "spatial",
+            "score": 0.9,
+            "null_score": np.linspace(0.1, 0.5, n),
+            "pvalue": 1 / 21,
+            "scoring": "pearson_r",
+        }
+    )
+    fig = plot_nulls(nulls)
+    ax = fig.axes[0]
+    assert "smallest attainable with 20 nulls" in ax.get_xlabel()
+    assert ax.get_xlabel().startswith("Pearson r")  # a label, not the code name
+    yticks = ax.get_yticks()
+    assert np.allclose(yticks, np.round(yticks))  # counts are integers
+    assert at_p_floor(1 / (n + 1), n) and not at_p_floor(2 / (n + 1), n)
+    pd.DataFrame(
+        {
+            "model": ["cge", "cge"],
+            "split": "spatial",
+            "seed": 0,
+            "fold": [0, 1],
+            "metric": "pearson_r",
+            "value": [0.8, 0.9],
+        }
+    ).to_csv(tmp_path / "results.csv", index=False)
+    nulls.to_csv(tmp_path / "nulls.csv", index=False)
+    page = build_report(tmp_path).read_text()
+    assert 'data-p-floor="true" data-n-spins="20"' in page
+    assert "sits on its floor 1/(n+1) = 0.0476" in page
+    assert 'data-best-model="cge"' in page
+    nulls.assign(pvalue=3 / 21).to_csv(tmp_path / "nulls.csv", index=False)
+    page = build_report(tmp_path).read_text()
+    assert 'data-p-floor="false"' in page and "sits on its floor" not in page
