@@ -32,9 +32,9 @@ from connpredict.report._figures import (
 )
 from connpredict.report._io import load_results
 from connpredict.utils import import_optional
+from connpredict.utils._units import connectivity_label
 
 _NEEDS_PLOT = "The HTML report"
-from connpredict.utils._units import connectivity_label
 
 logger = logging.getLogger(__name__)
 
