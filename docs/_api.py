@@ -27,7 +27,8 @@ API_SECTIONS = (
         "connpredict.inspection",
         "Inspection",
         "Why a model predicts what it does: importances, attributions and gene-set\n"
-        "enrichment, against spatial (spin) nulls.",
+        "enrichment, against spatial (spin) nulls; the legibility grid of inputs x\n"
+        "targets.",
     ),
     (
         "connpredict.model_selection",
@@ -39,11 +40,6 @@ API_SECTIONS = (
         "Models",
         "Connectome regressors and classifiers, a meta-estimator and "
         "region-feature transformers.",
-    ),
-    (
-        "connpredict.inspection",
-        "Inspection",
-        "Why models predict what they do: the legibility grid of inputs x targets.",
     ),
     ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
     ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),

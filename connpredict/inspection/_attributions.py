@@ -317,7 +317,7 @@ def pls_loadings(
 
 # -- neural models ------------------------------------------------------------------
 def integrated_gradients(estimator, X, pairs=None, *, n_steps=50, batch_size=256):
-    """Integrated-gradients gene attributions of a neural model's pair predictions.
+    """Attribute a neural model's pair predictions to genes (integrated gradients).
 
     For a region pair ``(i, j)`` the model's prediction is a function
     ``f(g_i, g_j)`` of the two regions' (standardised) gene maps, their

@@ -97,6 +97,7 @@ def load_gene_sets(names=GENE_SET_NAMES, *, data_home=None, download_if_missing=
     Returns
     -------
     gene_sets : dict of str to list of str
+        Set name -> its gene symbols.
 
     Notes
     -----
@@ -315,10 +316,13 @@ def fdr_bh(pvalues):
     Parameters
     ----------
     pvalues : array-like of shape (n_tests,)
+        The p-values of the tests; NaN marks a test without one.
 
     Returns
     -------
     qvalues : ndarray of shape (n_tests,)
+        The q-value of each test, in the input order (NaN where the p-value
+        is NaN).
 
     Examples
     --------
@@ -369,7 +373,7 @@ def gene_set_enrichment(
     random_state=None,
     coord_columns=COORD_COLUMNS,
 ):
-    """Do the genes of a set track connectivity, beyond spatial autocorrelation?
+    """Test whether a gene set's genes track connectivity beyond space.
 
     Every gene gets a distance-controlled score (:func:`gene_scores`); a
     set's statistic is the mean of its genes' scores. Two p-values are

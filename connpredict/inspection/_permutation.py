@@ -191,7 +191,7 @@ def permutation_importance(
     --------
     gene_set_enrichment : Which gene sets' co-expression tracks connectivity.
     bilinear_attributions : Exact gene attributions of a bilinear model.
-    connpredict.nulls.spin_test : Does the model beat spun genes at all?
+    connpredict.nulls.spin_test : Test whether the model beats spun genes at all.
 
     Notes
     -----
