@@ -15,8 +15,6 @@ positive class ``classes_[1]``, shaped like ``predict`` (not an
 ``(n_samples, n_classes)`` array).
 """
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from scipy.special import expit
@@ -27,6 +25,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from connpredict.models._base import BaseConnectomeRegressor
 from connpredict.models._rules import pairwise_distances
+from connpredict.utils._checks import check_choice, check_float, check_int
 from connpredict.utils._contract import (
     COORD_COLUMNS,
     align_unlabelled,
@@ -261,21 +260,12 @@ class BilinearClassifier(ConnectomeClassifierMixin, BaseConnectomeRegressor):
     def _requires_coords(self):
         return bool(getattr(self, "use_distance", False))
 
-    def _validate_params(self):
-        if self.encoder not in ("pca", None):
-            raise ValueError(f"encoder must be 'pca' or None, got {self.encoder!r}.")
-        nc = self.n_components
-        if self.encoder == "pca" and (
-            isinstance(nc, bool) or not isinstance(nc, numbers.Integral) or nc < 1
-        ):
-            raise ValueError(f"n_components must be a positive int, got {nc!r}.")
-        if isinstance(self.alpha, bool) or not (
-            isinstance(self.alpha, numbers.Real) and self.alpha > 0
-        ):
-            raise ValueError(f"alpha must be a positive number, got {self.alpha!r}.")
-        mi = self.max_iter
-        if isinstance(mi, bool) or not isinstance(mi, numbers.Integral) or mi < 1:
-            raise ValueError(f"max_iter must be a positive int, got {mi!r}.")
+    def _check_params(self):
+        check_choice(self.encoder, "encoder", ("pca", None))
+        if self.encoder == "pca":
+            check_int(self.n_components, "n_components", low=1)
+        check_float(self.alpha, "alpha", low=0, low_open=True)
+        check_int(self.max_iter, "max_iter", low=1)
 
     def _embed(self, X):
         genes, _ = self._split(X)
@@ -293,7 +283,7 @@ class BilinearClassifier(ConnectomeClassifierMixin, BaseConnectomeRegressor):
         return F
 
     def _fit_binary(self, X, Y_block):
-        self._validate_params()
+        self._check_params()
         genes, coords = self._split(X)
         n = genes.shape[0]
         self.pca_ = None

@@ -1,10 +1,13 @@
 """Pair MLP regressor: region pairs decoded symmetrically from region features."""
 
+from connpredict.models._param_docs import fill_param_docs
 from connpredict.models._torch_modules import PairMLPModule
 from connpredict.models._torch_train import NeuralConnectomeRegressor
+from connpredict.utils._checks import check_choice
 from connpredict.utils._contract import COORD_COLUMNS
 
 
+@fill_param_docs
 class PairMLPRegressor(NeuralConnectomeRegressor):
     """Multi-layer perceptron on region pairs, symmetric by construction.
 
@@ -62,94 +65,47 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         ``"auto"``: when ``X`` has the coordinate columns. Distance is the
         strongest single predictor of functional connectivity, so this
         matters on spatial splits.
-    max_iter : int, default=60
-        Maximum number of epochs (passes over the training pairs), as
-        ``max_iter`` of scikit-learn's ``MLPRegressor``.
-    lr : float, default=1e-3
-        AdamW learning rate.
-    batch_size : int, default=1024
-        Region pairs per batch (approximate with ``sampler="block"``).
-    weight_decay : float, default=1e-2
-        AdamW weight decay.
+    {max_iter}
+    {lr}
+    {batch_size}
+    {weight_decay}
     dropout : float, default=0.2
         Dropout rate of every hidden layer.
-    input_dropout : float, default=0.0
-        Dropout on the standardised gene inputs during training (zeroed
-        genes equal the training mean); a strong regulariser when there
-        are few training regions.
+    {input_dropout}
     clamp : tuple of float or None, default=None
         Clamp predictions to ``(low, high)`` (target units), in training too.
     norm_penalty : float, default=0.0
         Adds ``norm_penalty * ||theta||_2`` (the unsquared Euclidean norm of
         all weights, the research's ``BilinearLoss``) to the training loss.
-    standardize : bool, default=True
-        Standardise genes, coordinates and targets with training statistics;
-        False feeds them raw (the research models).
+    {standardize}
     lr_schedule : dict or None, default=None
         Keyword arguments of :class:`torch.optim.lr_scheduler.ReduceLROnPlateau`
         (e.g. ``{"factor": 0.3, "patience": 20}``), stepped on the loss of
         the inner validation split after each epoch (never on test
         regions), or on the training loss when there is no inner split
         (``n_iter_no_change=None``); None keeps the learning rate fixed.
-    validation_cv : float, int, cross-validator or None, default=0.2
-        Inner split of the training regions for early stopping, passed as
-        ``cv`` to :func:`connpredict.model_selection.validation_split` (a
-        float holds out a spatially compact block of that fraction of regions
-        when coordinates are present; None is the same as 0.2). Validation
-        pairs are the pairs among the held-out regions; training pairs those
-        among the others. Unused when ``n_iter_no_change=None``.
-    n_iter_no_change : int or None, default=10
-        Epochs without improvement of the validation loss before stopping
-        (the best epoch is restored). None disables early stopping: no
-        regions are held out and training runs for ``max_iter`` epochs on
-        all training pairs (a fixed epoch budget on all training regions,
-        as the research trained, without its early stopping on the test
-        fold).
-    restore_best : bool, default=True
-        At the end of early stopping, restore the weights of the epoch with
-        the lowest validation loss (True), or keep those of the last epoch
-        (False, what the research code's "restore" effectively did: it kept
-        a reference to the live weights, not a copy).
-    n_ensemble : int, default=5
-        Number of networks trained with different seeds (initialisation,
-        batch order, dropout) on the same data and inner split; predictions
-        are averaged. With few training regions this reduces variance
-        markedly (about +0.04 r in spatial cross-validation on
-        ``hcp-schaefer100``); 1 trains a single network.
+    {validation_cv}
+    {n_iter_no_change}
+    {restore_best}
+    {n_ensemble}
     sampler : {"block", "random"}, default="block"
         ``"block"`` batches hold all pairs between two random groups of
         regions (few distinct regions per batch, so fast); ``"random"``
         batches are uniformly shuffled pairs.
-    strong_edge_swap : float, default=0.0
-        Probability, at the first epoch, of replacing a whole training batch
-        by training pairs whose target satisfies ``|y| >
-        strong_edge_threshold`` (drawn without replacement); it decays
-        linearly to 0 over ``max_iter`` epochs (``p = strong_edge_swap * (1 -
-        epoch / max_iter)``, one draw per batch). This is the research's
-        ``curriculum_swap_linear_decay`` augmentation without its
-        subject-level targets. Only training pairs are drawn. 0 turns it off.
-    strong_edge_threshold : float, default=0.3
-        ``|y|`` above which a training pair is strong (units of ``Y``).
-    dropout_masks : {"region", "pair"}, default="region"
-        ``"region"``: each region of a batch is encoded once, so its dropout
-        masks in the encoder are shared by all its pairs in the batch (fast).
-        ``"pair"``: each pair encodes its two regions on their own, so every
-        pair has its own masks, as when the research encoded every pair row
-        separately (slower: two encodings per pair).
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra skorch callbacks (copied at each fit).
+    {strong_edge_swap}
+    {strong_edge_threshold}
+    {dropout_masks}
+    {callbacks}
     device : str, default="cpu"
         Torch device, e.g. ``"cuda"``; ``"auto"`` uses CUDA when available,
         else the CPU. On CUDA the forward pass runs under
         bfloat16 autocast.
-    verbose : int, default=0
-        Print skorch's epoch log and a progress bar when > 0.
+    {verbose}
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch order, dropout and the inner
         split (within ``fit`` only; global random states are left as they
         were).
-    coord_columns : tuple of str, default=("x", "y", "z")
-        Names of the coordinate columns; other columns are genes.
+    {coord_columns}
 
     Attributes
     ----------
@@ -269,17 +225,10 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
     def _uses_coords(self):
         return bool(self.use_coords or self.use_distance_)
 
-    def _validate_params(self):
-        super()._validate_params()
-        if self.head not in ("symmetric", "concat"):
-            raise ValueError(
-                f"head must be 'symmetric' or 'concat', got {self.head!r}."
-            )
-        if self.architecture not in ("shared", "concat", "lowrank"):
-            raise ValueError(
-                "architecture must be 'shared', 'concat' or 'lowrank', got "
-                f"{self.architecture!r}."
-            )
+    def _check_params(self):
+        super()._check_params()
+        check_choice(self.head, "head", ("symmetric", "concat"))
+        check_choice(self.architecture, "architecture", ("shared", "concat", "lowrank"))
         if self.architecture == "lowrank" and self.use_distance is True:
             raise ValueError(
                 "architecture='lowrank' takes no pair distance; set "

@@ -19,8 +19,8 @@ class _NeuralClassifierMixin(ConnectomeClassifierMixin):
         # train on the raw 0/1 labels: no standardisation of the target
         return 0.0, 1.0
 
-    def _validate_params(self):
-        super()._validate_params()
+    def _check_params(self):
+        super()._check_params()
         if getattr(self, "clamp", None) is not None:
             raise ValueError(
                 f"{type(self).__name__} outputs logits, which clamp would bound "

@@ -1,14 +1,15 @@
 """Spatiomolecular Transformer (SMT) regressor."""
 
-import numpy as np
 import torch
 
+from connpredict.models._param_docs import fill_param_docs
 from connpredict.models._torch_modules import SMTModule, flash_available
 from connpredict.models._torch_train import (
     NeuralConnectomeRegressor,
     _autocast,
     resolve_device,
 )
+from connpredict.utils._checks import check_choice, check_float, check_int
 from connpredict.utils._contract import COORD_COLUMNS
 
 _POSITIONAL = ("alibi", "learned", "none")
@@ -16,6 +17,7 @@ _POOLING = ("mean", "attention", "cls", "flatten")
 _BACKENDS = ("auto", "sdpa", "manual", "flash")
 
 
+@fill_param_docs
 class SMTRegressor(NeuralConnectomeRegressor):
     """Spatiomolecular Transformer: attention over gene tokens, pairs decoded.
 
@@ -106,84 +108,37 @@ class SMTRegressor(NeuralConnectomeRegressor):
         the ``[flash]`` extra). ``"manual"``: explicit softmax (reference).
         ``"auto"``: flash when the device is CUDA and flash-attn imports,
         else sdpa. All use the same weights.
-    max_iter : int, default=60
-        Maximum number of epochs (passes over the training pairs), as
-        ``max_iter`` of scikit-learn's ``MLPRegressor``.
-    lr : float, default=1e-3
-        AdamW learning rate.
-    batch_size : int, default=1024
-        Region pairs per batch (approximate with ``sampler="block"``).
-    weight_decay : float, default=1e-2
-        AdamW weight decay.
+    {max_iter}
+    {lr}
+    {batch_size}
+    {weight_decay}
     dropout : float, default=0.2
         Dropout on residual branches, the region embedding and the head.
-    input_dropout : float, default=0.0
-        Dropout on the standardised gene inputs during training (zeroed
-        genes equal the training mean); a strong regulariser when there
-        are few training regions.
-    standardize : bool, default=True
-        Standardise genes, coordinates and targets with training statistics;
-        False feeds them raw (the research models).
+    {input_dropout}
+    {standardize}
     lr_schedule : dict or None, default=None
         Keyword arguments of :class:`torch.optim.lr_scheduler.ReduceLROnPlateau`
         (e.g. ``{"factor": 0.3, "patience": 30}``), stepped on the loss of
         the inner validation split after each epoch (never on test
         regions), or on the training loss when there is no inner split
         (``n_iter_no_change=None``); None keeps the learning rate fixed.
-    validation_cv : float, int, cross-validator or None, default=0.2
-        Inner split of the training regions for early stopping, passed as
-        ``cv`` to :func:`connpredict.model_selection.validation_split` (a
-        float holds out a spatially compact block of that fraction of regions
-        when coordinates are present; None is the same as 0.2). Validation
-        pairs are the pairs among the held-out regions; training pairs those
-        among the others. Unused when ``n_iter_no_change=None``.
-    n_iter_no_change : int or None, default=10
-        Epochs without improvement of the validation loss before stopping
-        (the best epoch is restored). None disables early stopping: no
-        regions are held out and training runs for ``max_iter`` epochs on
-        all training pairs (a fixed epoch budget on all training regions,
-        as the research trained, without its early stopping on the test
-        fold).
-    restore_best : bool, default=True
-        At the end of early stopping, restore the weights of the epoch with
-        the lowest validation loss (True), or keep those of the last epoch
-        (False, what the research code's "restore" effectively did: it kept
-        a reference to the live weights, not a copy).
-    n_ensemble : int, default=5
-        Number of networks trained with different seeds (initialisation,
-        batch order, dropout) on the same data and inner split; predictions
-        are averaged. With few training regions this reduces variance
-        markedly (about +0.04 r in spatial cross-validation on
-        ``hcp-schaefer100``); 1 trains a single network.
+    {validation_cv}
+    {n_iter_no_change}
+    {restore_best}
+    {n_ensemble}
     sampler : {"block", "random"}, default="block"
         Batch composition (see :class:`PairMLPRegressor`).
-    strong_edge_swap : float, default=0.0
-        Probability, at the first epoch, of replacing a whole training batch
-        by training pairs whose target satisfies ``|y| >
-        strong_edge_threshold`` (drawn without replacement); it decays
-        linearly to 0 over ``max_iter`` epochs (``p = strong_edge_swap * (1 -
-        epoch / max_iter)``, one draw per batch). This is the research's
-        ``curriculum_swap_linear_decay`` augmentation without its
-        subject-level targets. Only training pairs are drawn. 0 turns it off.
-    strong_edge_threshold : float, default=0.3
-        ``|y|`` above which a training pair is strong (units of ``Y``).
-    dropout_masks : {"region", "pair"}, default="region"
-        ``"region"``: each region of a batch is encoded once, so its dropout
-        masks in the encoder are shared by all its pairs in the batch (fast).
-        ``"pair"``: each pair encodes its two regions on their own, so every
-        pair has its own masks, as when the research encoded every pair row
-        separately (slower: two encodings per pair).
-    callbacks : list of skorch callbacks or (name, callback) tuples, default=None
-        Extra skorch callbacks (copied at each fit).
+    {strong_edge_swap}
+    {strong_edge_threshold}
+    {dropout_masks}
+    {callbacks}
     device : str, default="cpu"
         Torch device (``"auto"``: CUDA when available, else the CPU); on
         CUDA the forward pass uses bfloat16 autocast.
-    verbose : int, default=0
-        Print skorch's epoch log and a progress bar when > 0.
+    {verbose}
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, batch order, dropout and the inner split.
-    coord_columns : tuple of str, default=("x", "y", "z")
-        Names of the coordinate columns; other columns are genes.
+    {coord_columns}
 
     Attributes
     ----------
@@ -332,16 +287,11 @@ class SMTRegressor(NeuralConnectomeRegressor):
     def _uses_coords(self):
         return bool(self.cls == "coords" or self.use_distance_)
 
-    def _validate_params(self):
-        super()._validate_params()
-        if self.head not in ("symmetric", "concat"):
-            raise ValueError(
-                f"head must be 'symmetric' or 'concat', got {self.head!r}."
-            )
-        if not isinstance(self.token_size, (int, np.integer)) or self.token_size < 1:
-            raise ValueError(
-                f"token_size must be a positive integer, got {self.token_size!r}."
-            )
+    def _check_params(self):
+        super()._check_params()
+        check_choice(self.head, "head", ("symmetric", "concat"))
+        for name in ("token_size", "ffn_mult"):
+            check_int(getattr(self, name), name, low=1)
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model ({self.d_model}) must be a multiple of n_heads "
@@ -351,23 +301,11 @@ class SMTRegressor(NeuralConnectomeRegressor):
             ("positional", _POSITIONAL),
             ("pooling", _POOLING),
             ("attention_backend", _BACKENDS),
-        ):
-            if getattr(self, name) not in allowed:
-                raise ValueError(
-                    f"{name} must be one of {allowed}, got {getattr(self, name)!r}."
-                )
-        for name, allowed in (
             ("layer_norm", ("pre", "post")),
             ("ffn_activation", ("gelu", "relu")),
+            ("cls", (None, "coords")),
         ):
-            if getattr(self, name) not in allowed:
-                raise ValueError(
-                    f"{name} must be one of {allowed}, got {getattr(self, name)!r}."
-                )
-        if not isinstance(self.ffn_mult, (int, np.integer)) or self.ffn_mult < 1:
-            raise ValueError(
-                f"ffn_mult must be a positive integer, got {self.ffn_mult!r}."
-            )
+            check_choice(getattr(self, name), name, allowed)
         if self.alibi_slopes is not None and (
             len(self.alibi_slopes) != self.n_heads
             or not all(float(v) > 0 for v in self.alibi_slopes)
@@ -376,13 +314,14 @@ class SMTRegressor(NeuralConnectomeRegressor):
                 f"alibi_slopes must be None or {self.n_heads} positive numbers "
                 f"(one per head), got {self.alibi_slopes!r}."
             )
-        if self.embedding_dropout is not None and not 0 <= self.embedding_dropout < 1:
-            raise ValueError(
-                "embedding_dropout must be None or in [0, 1), got "
-                f"{self.embedding_dropout!r}."
-            )
-        if self.cls not in (None, "coords"):
-            raise ValueError(f"cls must be None or 'coords', got {self.cls!r}.")
+        check_float(
+            self.embedding_dropout,
+            "embedding_dropout",
+            low=0,
+            high=1,
+            high_open=True,
+            none_ok=True,
+        )
         if self.pooling == "cls" and self.cls != "coords":
             raise ValueError("pooling='cls' needs cls='coords'.")
         if self.attention_backend == "flash" and not flash_available(
@@ -417,9 +356,9 @@ class SMTRegressor(NeuralConnectomeRegressor):
             "use_distance": bool(self.use_distance_),
             "attention_backend": self._resolved_backend(),
             "symmetric": bool(self.symmetric),
-            "norm": self.layer_norm,
+            "layer_norm": self.layer_norm,
             "ffn_activation": self.ffn_activation,
-            "ff_mult": int(self.ffn_mult),
+            "ffn_mult": int(self.ffn_mult),
             "attn_out_proj": bool(self.attn_out_proj),
             "alibi_slopes": None
             if self.alibi_slopes is None

@@ -496,6 +496,28 @@ class AttentionPooling(nn.Module):
         return (w * x).sum(dim=1)
 
 
+def _alibi_slopes(n_heads, alibi_slopes):
+    """ALiBi slope per head: the given ones, or Press et al.'s geometric ones."""
+    if alibi_slopes is None:
+        return _geometric_slopes(n_heads)
+    if len(alibi_slopes) != n_heads:
+        raise ValueError(
+            f"alibi_slopes has {len(alibi_slopes)} values for {n_heads} heads"
+        )
+    return torch.tensor([float(v) for v in alibi_slopes], dtype=torch.float32)
+
+
+def _token_pooling(pooling, d_model, flatten_dim, seq_len):
+    """``(pooling layer or None, region embedding width)`` of ``pooling``."""
+    if pooling == "attention":
+        return AttentionPooling(d_model), d_model
+    if pooling == "flatten":
+        return nn.Linear(d_model, flatten_dim), flatten_dim * seq_len
+    if pooling in ("mean", "cls"):
+        return None, d_model
+    raise ValueError(f"unknown pooling {pooling!r}")
+
+
 class SMTModule(_Decoded):
     """Spatiomolecular Transformer: token encoder per region + pair decoder.
 
@@ -526,9 +548,9 @@ class SMTModule(_Decoded):
         Give the decoder the distance between the two regions.
     attention_backend : {"sdpa", "manual", "flash"}
         Attention implementation (see the module docstring).
-    ff_mult : int
+    ffn_mult : int
         Feed-forward width multiplier.
-    norm : {"pre", "post"}
+    layer_norm : {"pre", "post"}
         LayerNorm placement of the blocks (see :class:`TransformerBlock`);
         pre-LN blocks are followed by a final LayerNorm, post-LN blocks end
         with one already.
@@ -561,10 +583,10 @@ class SMTModule(_Decoded):
         head_dims=(64,),
         use_distance=False,
         attention_backend="sdpa",
-        ff_mult=2,
+        ffn_mult=2,
         head="symmetric",
         input_dropout=0.0,
-        norm="pre",
+        layer_norm="pre",
         ffn_activation="gelu",
         attn_out_proj=True,
         alibi_slopes=None,
@@ -590,18 +612,7 @@ class SMTModule(_Decoded):
         else:
             self.pos_embed = None
         if positional == "alibi":
-            if alibi_slopes is None:
-                slopes = _geometric_slopes(n_heads)
-            else:
-                if len(alibi_slopes) != n_heads:
-                    raise ValueError(
-                        f"alibi_slopes has {len(alibi_slopes)} values for "
-                        f"{n_heads} heads"
-                    )
-                slopes = torch.tensor(
-                    [float(v) for v in alibi_slopes], dtype=torch.float32
-                )
-            self.register_buffer("slopes", slopes)
+            self.register_buffer("slopes", _alibi_slopes(n_heads, alibi_slopes))
         else:
             self.slopes = None
         self.blocks = nn.ModuleList(
@@ -609,27 +620,17 @@ class SMTModule(_Decoded):
                 d_model,
                 n_heads,
                 dropout,
-                ff_mult,
-                norm=norm,
+                ffn_mult,
+                norm=layer_norm,
                 activation=ffn_activation,
                 out_proj=attn_out_proj,
             )
             for _ in range(n_layers)
         )
-        self.norm = nn.LayerNorm(d_model) if norm == "pre" else nn.Identity()
-        if pooling == "attention":
-            self.pool = AttentionPooling(d_model)
-            emb_dim = d_model
-        elif pooling == "flatten":
-            self.pool = nn.Linear(d_model, flatten_dim)
-            emb_dim = flatten_dim * self.seq_len
-        elif pooling in ("mean", "cls"):
-            if pooling == "cls" and not self.use_cls:
-                raise ValueError("pooling='cls' needs cls='coords'")
-            self.pool = None
-            emb_dim = d_model
-        else:
-            raise ValueError(f"unknown pooling {pooling!r}")
+        self.norm = nn.LayerNorm(d_model) if layer_norm == "pre" else nn.Identity()
+        if pooling == "cls" and not self.use_cls:
+            raise ValueError("pooling='cls' needs cls='coords'")
+        self.pool, emb_dim = _token_pooling(pooling, d_model, flatten_dim, self.seq_len)
         self.embedding_dim = emb_dim
         self.pool_drop = Dropout(
             dropout if embedding_dropout is None else embedding_dropout

@@ -30,6 +30,7 @@ from connpredict.models._torch_data import (
     StrongEdgeSwap,
 )
 from connpredict.utils import import_optional
+from connpredict.utils._checks import check_bool, check_choice, check_float, check_int
 from connpredict.utils._contract import pair_indices
 from connpredict.utils._stats import draw_seed
 from connpredict.utils._threads import limit_threads
@@ -207,21 +208,17 @@ class _Progress(Callback):
             self.bar.update(self.max_epochs - done)
 
 
-def _validate_training_options(est):
+def _check_training_options(est):
     """Check ``strong_edge_swap``, ``strong_edge_threshold``, ``dropout_masks``."""
-    prob = getattr(est, "strong_edge_swap", 0.0)
-    if (
-        isinstance(prob, bool)
-        or not isinstance(prob, (float, int))
-        or not (0 <= prob <= 1)
-    ):
-        raise ValueError(f"strong_edge_swap must be in [0, 1], got {prob!r}.")
-    thr = getattr(est, "strong_edge_threshold", 0.3)
-    if isinstance(thr, bool) or not isinstance(thr, (float, int)) or not thr >= 0:
-        raise ValueError(f"strong_edge_threshold must be a number >= 0, got {thr!r}.")
-    masks = getattr(est, "dropout_masks", "region")
-    if masks not in ("region", "pair"):
-        raise ValueError(f"dropout_masks must be 'region' or 'pair', got {masks!r}.")
+    check_float(
+        getattr(est, "strong_edge_swap", 0.0), "strong_edge_swap", low=0, high=1
+    )
+    check_float(
+        getattr(est, "strong_edge_threshold", 0.3), "strong_edge_threshold", low=0
+    )
+    check_choice(
+        getattr(est, "dropout_masks", "region"), "dropout_masks", ("region", "pair")
+    )
 
 
 def _strong_pairs(est, y):
@@ -289,38 +286,22 @@ class NeuralConnectomeRegressor(
                 f"{self.use_distance!r}."
             )
 
-    def _validate_params(self):
+    def _check_params(self):
+        """Check the hyper-parameters (TypeError/ValueError, see utils._checks)."""
         for name in ("max_iter", "batch_size", "n_ensemble"):
-            v = getattr(self, name)
-            if not isinstance(v, (int, np.integer)) or v < 1:
-                raise ValueError(f"{name} must be a positive integer, got {v!r}.")
-        if not (isinstance(self.lr, (float, int)) and self.lr > 0):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
+            check_int(getattr(self, name), name, low=1)
+        check_float(self.lr, "lr", low=0, low_open=True)
         for name in ("dropout", "input_dropout"):
-            v = getattr(self, name)
-            if not 0 <= v < 1:
-                raise ValueError(f"{name} must be in [0, 1), got {v!r}.")
-        if self.sampler not in ("block", "random"):
-            raise ValueError(
-                f"sampler must be 'block' or 'random', got {self.sampler!r}."
-            )
-        v = self.n_iter_no_change
-        if v is not None and (
-            isinstance(v, (bool, np.bool_))
-            or not isinstance(v, (int, np.integer))
-            or v < 1
-        ):
-            raise ValueError(
-                f"n_iter_no_change must be a positive integer or None, got {v!r}."
-            )
+            check_float(getattr(self, name), name, low=0, high=1, high_open=True)
+        check_choice(self.sampler, "sampler", ("block", "random"))
+        check_int(self.n_iter_no_change, "n_iter_no_change", low=1, none_ok=True)
         schedule = getattr(self, "lr_schedule", None)
-        if schedule is not None:
-            if not isinstance(schedule, dict):
-                raise ValueError(
-                    "lr_schedule must be None or a dict of ReduceLROnPlateau "
-                    f"arguments, e.g. {{'factor': 0.3, 'patience': 30}}; got "
-                    f"{schedule!r}."
-                )
+        if schedule is not None and not isinstance(schedule, dict):
+            raise TypeError(
+                "lr_schedule must be None or a dict of ReduceLROnPlateau "
+                f"arguments, e.g. {{'factor': 0.3, 'patience': 30}}; got "
+                f"{schedule!r}."
+            )
         clamp = getattr(self, "clamp", None)
         if clamp is not None and not (
             len(clamp) == 2 and float(clamp[0]) < float(clamp[1])
@@ -329,14 +310,10 @@ class NeuralConnectomeRegressor(
                 f"clamp must be None or a (low, high) pair with low < high, got "
                 f"{clamp!r}."
             )
-        penalty = getattr(self, "norm_penalty", 0.0)
-        if not (isinstance(penalty, (float, int)) and penalty >= 0):
-            raise ValueError(f"norm_penalty must be a number >= 0, got {penalty!r}.")
-        _validate_training_options(self)
+        check_float(getattr(self, "norm_penalty", 0.0), "norm_penalty", low=0)
+        _check_training_options(self)
         for name in ("standardize", "symmetric", "restore_best"):
-            v = getattr(self, name, True)
-            if not isinstance(v, (bool, np.bool_)):
-                raise ValueError(f"{name} must be True or False, got {v!r}.")
+            check_bool(getattr(self, name, True), name)
 
     def _clamp_standardized(self):
         """``clamp`` (target units) in the standardised units of the network."""
@@ -468,7 +445,7 @@ class NeuralConnectomeRegressor(
         return cbs
 
     def _fit(self, X, Y_block):
-        self._validate_params()
+        self._check_params()
         self._resolve_distance(X)
         rng = check_random_state(self.random_state)
         seed = draw_seed(rng)

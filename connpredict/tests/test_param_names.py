@@ -79,3 +79,33 @@ def test_pls_max_iter_reaches_the_pls_encoder():
     Y = np.corrcoef(rng.normal(size=(12, 30)))
     model = PLSBilinearRegressor(n_components=2, pls_max_iter=7).fit(X, Y)
     assert model.encoder_.max_iter == 7
+
+
+@pytest.mark.parametrize("name", ["PairMLPRegressor", "SMTRegressor"])
+def test_torch_modules_take_the_estimators_parameter_names(name):
+    """A torch module's parameters are spelled as its estimator's.
+
+    Every argument of the module (``n_genes`` aside, read from the data) is
+    an estimator parameter of the same name and meaning, and the estimator
+    builds the module by those names only.
+    """
+    pytest.importorskip("torch")
+    pytest.importorskip("skorch")
+    from connpredict.datasets import make_synthetic_connectome
+
+    cls = getattr(models, name)
+    module_params = set(inspect.signature(cls._module_class).parameters) - {"n_genes"}
+    estimator_params = set(cls().get_params())
+    assert module_params <= estimator_params, module_params - estimator_params
+    ds = make_synthetic_connectome(n_regions=8, n_genes=6, random_state=0)
+    est = cls(max_iter=1, n_ensemble=1, n_iter_no_change=None, random_state=0)
+    est.fit(ds.X, ds.Y)
+    kwargs = est._module_kwargs(est.n_genes_)
+    assert set(kwargs) - {"n_genes"} == module_params
+    for key, value in kwargs.items():
+        if key in ("n_genes", "use_distance", "attention_backend", "clamp"):
+            continue  # resolved from the data or the device, or standardised
+        expected = est.get_params()[key]
+        if isinstance(expected, tuple):
+            value, expected = tuple(value), tuple(expected)
+        assert value == expected, key

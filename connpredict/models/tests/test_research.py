@@ -372,7 +372,7 @@ def test_lr_schedule_steps_on_inner_validation_loss(data):
     assert min(lrs) < 1e-2  # it did reduce on this run
     # the validation regions are training regions, never held-out ones
     assert len(model.validation_indices_) > 0
-    with pytest.raises(ValueError, match="lr_schedule"):
+    with pytest.raises(TypeError, match="lr_schedule"):
         _small_smt(lr_schedule="plateau").fit(data.X, data.Y)
 
 

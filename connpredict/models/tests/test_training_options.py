@@ -61,17 +61,18 @@ def test_options_are_params(Est):
 
 
 @pytest.mark.parametrize(
-    "bad",
+    "bad, error",
     [
-        {"strong_edge_swap": 1.5},
-        {"strong_edge_swap": True},
-        {"strong_edge_threshold": -0.1},
-        {"dropout_masks": "batch"},
+        ({"strong_edge_swap": 1.5}, ValueError),
+        ({"strong_edge_swap": True}, TypeError),
+        ({"strong_edge_threshold": -0.1}, ValueError),
+        ({"dropout_masks": "batch"}, ValueError),
     ],
 )
-def test_bad_options_raise(bad, data):
+def test_bad_options_raise(bad, error, data):
+    """A wrong type is a TypeError, a value out of range a ValueError."""
     name = next(iter(bad))
-    with pytest.raises(ValueError, match=name):
+    with pytest.raises(error, match=name):
         _mlp(**bad).fit(data.X, data.Y)
 
 

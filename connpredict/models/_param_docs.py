@@ -1,0 +1,108 @@
+"""Parameter docs shared by the neural estimators (one text per parameter).
+
+The docstrings of :class:`PairMLPRegressor` and :class:`SMTRegressor` hold a
+line ``{name}`` (indented like a parameter name) where a shared parameter is
+documented; :func:`fill_param_docs` replaces it by the entry below, so each
+shared parameter is described once.
+"""
+
+import re
+
+#: numpydoc entry (name line, then the description indented by 4) of each
+#: parameter that the neural estimators document alike.
+PARAM_DOCS = {
+    "max_iter": """\
+max_iter : int, default=60
+    Maximum number of epochs (passes over the training pairs), as
+    ``max_iter`` of scikit-learn's ``MLPRegressor``.""",
+    "lr": """\
+lr : float, default=1e-3
+    AdamW learning rate.""",
+    "batch_size": """\
+batch_size : int, default=1024
+    Region pairs per batch (approximate with ``sampler="block"``).""",
+    "weight_decay": """\
+weight_decay : float, default=1e-2
+    AdamW weight decay.""",
+    "input_dropout": """\
+input_dropout : float, default=0.0
+    Dropout on the standardised gene inputs during training (zeroed
+    genes equal the training mean); a strong regulariser when there
+    are few training regions.""",
+    "standardize": """\
+standardize : bool, default=True
+    Standardise genes, coordinates and targets with training statistics;
+    False feeds them raw (the research models).""",
+    "validation_cv": """\
+validation_cv : float, int, cross-validator or None, default=0.2
+    Inner split of the training regions for early stopping, passed as
+    ``cv`` to :func:`connpredict.model_selection.validation_split` (a
+    float holds out a spatially compact block of that fraction of regions
+    when coordinates are present; None is the same as 0.2). Validation
+    pairs are the pairs among the held-out regions; training pairs those
+    among the others. Unused when ``n_iter_no_change=None``.""",
+    "n_iter_no_change": """\
+n_iter_no_change : int or None, default=10
+    Epochs without improvement of the validation loss before stopping
+    (the best epoch is restored). None disables early stopping: no
+    regions are held out and training runs for ``max_iter`` epochs on
+    all training pairs (a fixed epoch budget on all training regions,
+    as the research trained, without its early stopping on the test
+    fold).""",
+    "restore_best": """\
+restore_best : bool, default=True
+    At the end of early stopping, restore the weights of the epoch with
+    the lowest validation loss (True), or keep those of the last epoch
+    (False, what the research code's "restore" effectively did: it kept
+    a reference to the live weights, not a copy).""",
+    "n_ensemble": """\
+n_ensemble : int, default=5
+    Number of networks trained with different seeds (initialisation,
+    batch order, dropout) on the same data and inner split; predictions
+    are averaged. With few training regions this reduces variance
+    markedly (about +0.04 r in spatial cross-validation on
+    ``hcp-schaefer100``); 1 trains a single network.""",
+    "strong_edge_swap": """\
+strong_edge_swap : float, default=0.0
+    Probability, at the first epoch, of replacing a whole training batch
+    by training pairs whose target satisfies ``|y| >
+    strong_edge_threshold`` (drawn without replacement); it decays
+    linearly to 0 over ``max_iter`` epochs (``p = strong_edge_swap * (1 -
+    epoch / max_iter)``, one draw per batch). This is the research's
+    ``curriculum_swap_linear_decay`` augmentation without its
+    subject-level targets. Only training pairs are drawn. 0 turns it off.""",
+    "strong_edge_threshold": """\
+strong_edge_threshold : float, default=0.3
+    ``|y|`` above which a training pair is strong (units of ``Y``).""",
+    "dropout_masks": """\
+dropout_masks : {"region", "pair"}, default="region"
+    ``"region"``: each region of a batch is encoded once, so its dropout
+    masks in the encoder are shared by all its pairs in the batch (fast).
+    ``"pair"``: each pair encodes its two regions on their own, so every
+    pair has its own masks, as when the research encoded every pair row
+    separately (slower: two encodings per pair).""",
+    "callbacks": """\
+callbacks : list of skorch callbacks or (name, callback) tuples, default=None
+    Extra skorch callbacks (copied at each fit).""",
+    "verbose": """\
+verbose : int, default=0
+    Print skorch's epoch log and a progress bar when > 0.""",
+    "coord_columns": """\
+coord_columns : tuple of str, default=("x", "y", "z")
+    Names of the coordinate columns; other columns are genes.""",
+}
+
+
+def fill_param_docs(cls):
+    """Class decorator: put the shared entries into ``cls.__doc__``.
+
+    A docstring line holding only ``{name}`` becomes the entry
+    ``PARAM_DOCS[name]``, indented like that line.
+    """
+
+    def entry(match):
+        indent, name = match.group(1), match.group(2)
+        return "\n".join(indent + line for line in PARAM_DOCS[name].splitlines())
+
+    cls.__doc__ = re.sub(r"^( *)\{(\w+)\}$", entry, cls.__doc__, flags=re.M)
+    return cls
