@@ -9,6 +9,8 @@ training regions.
 """
 
 import numbers
+import warnings
+from types import MappingProxyType
 
 import numpy as np
 from scipy.optimize import minimize
@@ -27,6 +29,7 @@ from connpredict.models._linalg import (
     thin_svd,
 )
 from connpredict.models._rules import fit_exponential_decay, pairwise_distances
+from connpredict.utils._checks import check_bool, check_choice, check_float, check_int
 from connpredict.utils._contract import COORD_COLUMNS, gene_columns, pair_indices
 from connpredict.utils._stats import draw_seed
 
@@ -46,108 +49,188 @@ def _fill_diagonal_with_column_means(Y):
     return Y
 
 
+def _check_n_components(nc, encoder):
+    """An int >= 1, or with PCA also a fraction of variance in (0, 1)."""
+    fraction_ok = encoder == "pca"
+    what = "an integer >= 1" + (
+        " (or, with encoder='pca', a fraction of variance in (0, 1))"
+        if fraction_ok
+        else ""
+    )
+    is_int = isinstance(nc, numbers.Integral) and not isinstance(nc, (bool, np.bool_))
+    if fraction_ok and not is_int and isinstance(nc, numbers.Real):
+        if isinstance(nc, (bool, np.bool_)):
+            raise TypeError(f"n_components must be {what}, got {nc!r}.")
+        if not 0 < nc < 1:
+            raise ValueError(f"n_components must be {what}, got {nc!r}.")
+        return
+    if not is_int:
+        raise TypeError(
+            f"n_components must be {what}, got {nc!r} of type {type(nc).__name__}."
+        )
+    if nc < 1:
+        raise ValueError(f"n_components must be {what}, got {nc!r}.")
+
+
+def _check_alpha(alpha, alphas):
+    """A ridge strength >= 0 or "gcv"/"cv", and a grid of values >= 0."""
+    if isinstance(alpha, str):
+        check_choice(alpha, "alpha (a float >= 0 or a name)", ("gcv", "cv"))
+    else:
+        check_float(alpha, "alpha", low=0)
+    if alphas is not None:
+        grid = np.asarray(alphas, dtype=float)
+        if grid.ndim != 1 or grid.size == 0 or np.any(grid < 0):
+            raise ValueError("alphas must be a non-empty 1-D array of values >= 0.")
+
+
+def _check_cv(cv):
+    """None, an int >= 2 or a cross-validator (an object with ``split``)."""
+    if cv is None or (hasattr(cv, "split") and not isinstance(cv, str)):
+        return
+    what = "None, an int >= 2 or a cross-validator"
+    if isinstance(cv, (bool, np.bool_)) or not isinstance(cv, numbers.Integral):
+        raise TypeError(f"cv must be {what}, got {cv!r}.")
+    if cv < 2:
+        raise ValueError(f"cv must be {what}, got {cv!r}.")
+
+
+def _closed_form(Z, Y_block, offsets, alpha, st):
+    """Ridge fit of ``W`` (and the offsets' coefficients) in closed form.
+
+    Returns the state entries ``V``, ``core``, ``intercept``, ``beta``,
+    ``alpha``, ``gcv_scores`` and ``n_iter``. With ``intercept="residual"``
+    ``W`` is fitted without an intercept and ``b`` is the mean residual.
+    """
+    residual_intercept = st["intercept"] == "residual"
+    res = fit_bilinear_ridge(
+        Z,
+        Y_block,
+        alpha=alpha,
+        alphas=st["alphas"],
+        penalty=st["penalty"],
+        diagonal=st["diagonal"],
+        offsets=offsets,
+        fit_intercept=not residual_intercept,
+    )
+    if residual_intercept:
+        # the research's b = mean(Y - Z W Z^T) after fitting W without it
+        A = Z @ res["V"]
+        fitted = A @ res["core"] @ A.T
+        for b, K in zip(res["beta"], offsets):
+            fitted = fitted + b * K
+        resid = Y_block - fitted
+        if st["diagonal"] == "impute":
+            resid = resid[~np.eye(len(resid), dtype=bool)]
+        res["intercept"] = float(np.mean(resid))
+    keys = ("V", "core", "intercept", "beta", "alpha", "gcv_scores", "n_iter")
+    return {key: res[key] for key in keys}
+
+
+def _refine_lowrank(state, Z, Y_block, offsets, st, *, n_lbfgs=None, monitor=None):
+    """Low-rank refinement of a closed-form ``state`` by L-BFGS.
+
+    ``W = P diag(signs) P^T`` starts from the best rank-r approximation of
+    the closed-form solution; ``monitor`` and ``n_lbfgs`` as in
+    ``_BilinearBase._fit_state``.
+    """
+    P, signs = lowrank_init(state["V"], state["core"], st["rank"])
+    n = Z.shape[0]
+    mask = np.ones((n, n))
+    if st["diagonal"] == "impute":
+        np.fill_diagonal(mask, 0.0)
+    target = Y_block - sum(
+        (b * K for b, K in zip(state["beta"], offsets)), np.zeros_like(Y_block)
+    )
+    n_norm = max(mask.sum(), 1.0)
+    d, r = P.shape
+
+    def to_state(theta):
+        s = dict(state)
+        s.update(V=theta[:-1].reshape(d, r), core=np.diag(signs), intercept=theta[-1])
+        return s
+
+    theta0 = np.concatenate([P.ravel(), [state["intercept"]]])
+    history = []
+    if monitor is not None:
+        history.append(monitor(to_state(theta0)))
+    maxiter = st["max_iter"] if n_lbfgs is None else n_lbfgs
+    theta = theta0
+    if maxiter > 0:
+        patience = st["n_iter_no_change"]
+
+        def callback(intermediate_result):
+            if monitor is None:
+                return
+            history.append(monitor(to_state(intermediate_result.x)))
+            best = int(np.argmin(history))
+            if patience is not None and len(history) - 1 - best >= patience:
+                raise StopIteration
+
+        opt = minimize(
+            lowrank_objective,
+            theta0,
+            args=(Z, target, mask, signs, state["alpha"], n_norm),
+            jac=True,
+            method="L-BFGS-B",
+            callback=callback,
+            options={"maxiter": maxiter},
+        )
+        theta = opt.x
+        state["n_iter"] = int(opt.nit)
+    else:
+        state["n_iter"] = 0
+    state = to_state(theta)
+    state["history"] = history
+    return state
+
+
 class _BilinearBase(BaseConnectomeRegressor):
     """Fitting engine shared by the bilinear and PLS-bilinear regressors.
 
-    Subclasses provide ``_settings()``, a dict with the keys ``encoder``,
-    ``n_components``, ``rank``, ``alpha``, ``alphas``, ``penalty``,
-    ``diagonal``, ``use_distance``, ``mirror``, ``pls_scale``, ``max_iter``,
-    ``n_iter_no_change``, ``validation_cv`` and ``random_state``.
+    Its settings are the estimator's parameters (``get_params()``, by the
+    names the user typed) completed by the class's ``_FIXED_SETTINGS``, the
+    settings that the class does not expose (e.g. ``PLSBilinearRegressor``
+    always has ``encoder="pls"`` and ``rank=None``). The keys are
+    ``encoder``, ``n_components``, ``rank``, ``alpha``, ``alphas``,
+    ``penalty``, ``diagonal``, ``linear_terms``, ``intercept``,
+    ``projection``, ``use_distance``, ``mirror``, ``scale``,
+    ``pls_max_iter``, ``max_iter``, ``n_iter_no_change``, ``validation_cv``,
+    ``cv``, ``random_state`` and ``coord_columns``.
     """
 
     _requires_genes = True
+    _FIXED_SETTINGS = MappingProxyType({})
 
     @property
     def _requires_coords(self):
         return bool(getattr(self, "use_distance", False))
 
-    # -- validation -------------------------------------------------------------
-    def _validated_settings(self):
-        st = dict(self._settings())
-        if st["encoder"] not in _ENCODERS:
-            raise ValueError(
-                f"encoder must be None, 'pca' or 'pls', got {st['encoder']!r}."
-            )
+    # -- parameters -------------------------------------------------------------
+    def _settings(self):
+        """The estimator's parameters, completed by the fixed settings."""
+        return {**self._FIXED_SETTINGS, **self.get_params(deep=False)}
+
+    def _check_params(self):
+        """Check the settings (see utils._checks) and return them."""
+        st = self._settings()
+        check_choice(st["encoder"], "encoder", _ENCODERS)
         if st["encoder"] is not None:
-            nc = st["n_components"]
-            fraction = (
-                st["encoder"] == "pca"
-                and isinstance(nc, numbers.Real)
-                and not isinstance(nc, (bool, numbers.Integral))
-                and 0 < nc < 1
-            )
-            if not fraction and (
-                isinstance(nc, bool) or not isinstance(nc, numbers.Integral) or nc < 1
-            ):
-                raise ValueError(
-                    f"n_components must be a positive int (or, with encoder='pca', "
-                    f"a fraction of variance in (0, 1)), got {nc!r}."
-                )
-        rank = st["rank"]
-        if rank is not None and (
-            isinstance(rank, bool) or not isinstance(rank, numbers.Integral) or rank < 1
+            _check_n_components(st["n_components"], st["encoder"])
+        check_int(st["rank"], "rank", low=1, none_ok=True)
+        _check_alpha(st["alpha"], st["alphas"])
+        for name, allowed in (
+            ("penalty", PENALTIES),
+            ("intercept", ("joint", "residual")),
+            ("projection", ("transform", "rotations")),
+            ("diagonal", ("impute", "include", "zero")),
         ):
-            raise ValueError(f"rank must be None or a positive int, got {rank!r}.")
-        alpha = st["alpha"]
-        if isinstance(alpha, str):
-            if alpha not in ("gcv", "cv"):
-                raise ValueError(
-                    f"alpha must be a float >= 0, 'gcv' or 'cv', got {alpha!r}."
-                )
-        elif (
-            isinstance(alpha, bool)
-            or not isinstance(alpha, numbers.Real)
-            or not alpha >= 0
-        ):
-            raise ValueError(
-                f"alpha must be a float >= 0, 'gcv' or 'cv', got {alpha!r}."
-            )
-        if st["alphas"] is not None:
-            grid = np.asarray(st["alphas"], dtype=float)
-            if grid.ndim != 1 or grid.size == 0 or np.any(grid < 0):
-                raise ValueError("alphas must be a non-empty 1-D array of values >= 0.")
-        if st["penalty"] not in PENALTIES:
-            raise ValueError(
-                f"penalty must be one of {PENALTIES}, got {st['penalty']!r}."
-            )
-        if st.get("intercept", "joint") not in ("joint", "residual"):
-            raise ValueError(
-                f"intercept must be 'joint' or 'residual', got {st['intercept']!r}."
-            )
-        if st.get("pls_projection", "transform") not in ("transform", "rotations"):
-            raise ValueError(
-                "projection must be 'transform' or 'rotations', got "
-                f"{st['pls_projection']!r}."
-            )
-        if st["diagonal"] not in ("impute", "include", "zero"):
-            raise ValueError(
-                "diagonal must be 'impute', 'include' or 'zero', got "
-                f"{st['diagonal']!r}."
-            )
-        for name in ("max_iter",):
-            v = st[name]
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
-                raise ValueError(f"{name} must be an int >= 0, got {v!r}.")
-        cv = st["cv"]
-        if not (
-            cv is None
-            or (hasattr(cv, "split") and not isinstance(cv, str))
-            or (
-                isinstance(cv, numbers.Integral)
-                and not isinstance(cv, bool)
-                and cv >= 2
-            )
-        ):
-            raise ValueError(
-                f"cv must be None, an int >= 2 or a cross-validator, got {cv!r}."
-            )
-        v = st["n_iter_no_change"]
-        if v is not None and (
-            isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1
-        ):
-            raise ValueError(
-                f"n_iter_no_change must be None or an int >= 1, got {v!r}."
-            )
+            check_choice(st[name], name, allowed)
+        check_int(st["max_iter"], "max_iter", low=0)
+        check_int(st["n_iter_no_change"], "n_iter_no_change", low=1, none_ok=True)
+        _check_cv(st["cv"])
+        for name in ("use_distance", "linear_terms", "scale", "mirror"):
+            st[name] = check_bool(st[name], name)
         return st
 
     # -- encoder ----------------------------------------------------------------
@@ -164,7 +247,7 @@ class _BilinearBase(BaseConnectomeRegressor):
         if st["encoder"] == "pca":
             return PCA(n_components=k, svd_solver="full").fit(genes)
         pls = PLSRegression(
-            n_components=k, scale=st["pls_scale"], max_iter=st["pls_max_iter"]
+            n_components=k, scale=st["scale"], max_iter=st["pls_max_iter"]
         )
         target = Y_block
         if st["diagonal"] == "impute":
@@ -174,7 +257,7 @@ class _BilinearBase(BaseConnectomeRegressor):
     def _encode(self, encoder, genes, const=None):
         if encoder is None:
             Z = genes
-        elif self._settings().get("pls_projection", "transform") == "rotations":
+        elif self._settings()["projection"] == "rotations":
             # the research's uncentred scores: raw genes times x_rotations_
             Z = genes @ encoder.x_rotations_
         else:
@@ -214,92 +297,12 @@ class _BilinearBase(BaseConnectomeRegressor):
         state["cv_scores"] = None
         if alpha == "cv":
             alpha, state["cv_scores"] = self._cv_alpha(X, Z, Y_block, offsets, st)
-        residual_intercept = st.get("intercept", "joint") == "residual"
-        res = fit_bilinear_ridge(
-            Z,
-            Y_block,
-            alpha=alpha,
-            alphas=st["alphas"],
-            penalty=st["penalty"],
-            diagonal=st["diagonal"],
-            offsets=offsets,
-            fit_intercept=not residual_intercept,
-        )
-        if residual_intercept:
-            # the research's b = mean(Y - Z W Z^T) after fitting W without it
-            A = Z @ res["V"]
-            fitted = A @ res["core"] @ A.T
-            for b, K in zip(res["beta"], offsets):
-                fitted = fitted + b * K
-            resid = Y_block - fitted
-            if st["diagonal"] == "impute":
-                resid = resid[~np.eye(len(resid), dtype=bool)]
-            res["intercept"] = float(np.mean(resid))
-        state.update(
-            V=res["V"],
-            core=res["core"],
-            intercept=res["intercept"],
-            beta=res["beta"],
-            alpha=res["alpha"],
-            gcv_scores=res["gcv_scores"],
-            n_iter=res["n_iter"],
-        )
+        state.update(_closed_form(Z, Y_block, offsets, alpha, st))
         if st["rank"] is None:
             return state
-
-        # low-rank refinement: W = P diag(signs) P^T, from the best rank-r
-        # approximation of the closed-form solution
-        P, signs = lowrank_init(res["V"], res["core"], st["rank"])
-        n = Z.shape[0]
-        mask = np.ones((n, n))
-        if st["diagonal"] == "impute":
-            np.fill_diagonal(mask, 0.0)
-        target = Y_block - sum(
-            (b * K for b, K in zip(res["beta"], offsets)), np.zeros_like(Y_block)
+        return _refine_lowrank(
+            state, Z, Y_block, offsets, st, n_lbfgs=n_lbfgs, monitor=monitor
         )
-        n_norm = max(mask.sum(), 1.0)
-        d, r = P.shape
-
-        def to_state(theta):
-            s = dict(state)
-            s.update(
-                V=theta[:-1].reshape(d, r), core=np.diag(signs), intercept=theta[-1]
-            )
-            return s
-
-        theta0 = np.concatenate([P.ravel(), [res["intercept"]]])
-        history = []
-        if monitor is not None:
-            history.append(monitor(to_state(theta0)))
-        maxiter = st["max_iter"] if n_lbfgs is None else n_lbfgs
-        theta = theta0
-        if maxiter > 0:
-            patience = st["n_iter_no_change"]
-
-            def callback(intermediate_result):
-                if monitor is None:
-                    return
-                history.append(monitor(to_state(intermediate_result.x)))
-                best = int(np.argmin(history))
-                if patience is not None and len(history) - 1 - best >= patience:
-                    raise StopIteration
-
-            opt = minimize(
-                lowrank_objective,
-                theta0,
-                args=(Z, target, mask, signs, state["alpha"], n_norm),
-                jac=True,
-                method="L-BFGS-B",
-                callback=callback,
-                options={"maxiter": maxiter},
-            )
-            theta = opt.x
-            state["n_iter"] = int(opt.nit)
-        else:
-            state["n_iter"] = 0
-        state = to_state(theta)
-        state["history"] = history
-        return state
 
     def _cv_alpha(self, X, Z, Y_block, offsets, st):
         """Ridge strength minimising the held-out-region MSE (inner CV).
@@ -368,7 +371,7 @@ class _BilinearBase(BaseConnectomeRegressor):
 
     # -- BaseConnectomeRegressor hooks ---------------------------------------------
     def _fit(self, X, Y_block):
-        st = self._validated_settings()
+        st = self._check_params()
         genes, _ = self._split(X)
         names = gene_columns(X, self._coord_columns())
         check_gene_magnitude(genes, names, f"the {type(self).__name__}")
@@ -675,24 +678,20 @@ class BilinearRegressor(_BilinearBase):
         self.random_state = random_state
         self.coord_columns = coord_columns
 
-    def _settings(self):
-        return {
-            "encoder": self.encoder,
-            "n_components": self.n_components,
-            "rank": self.rank,
-            "alpha": self.alpha,
-            "alphas": self.alphas,
-            "penalty": self.penalty,
-            "diagonal": self.diagonal,
-            "use_distance": bool(self.use_distance),
-            "mirror": self.mirror,
-            "linear_terms": bool(self.linear_terms),
-            "intercept": self.intercept,
-            "pls_scale": True,
-            "pls_max_iter": 500,
-            "max_iter": self.max_iter,
-            "n_iter_no_change": self.n_iter_no_change,
-            "validation_cv": self.validation_cv,
-            "cv": self.cv,
-            "random_state": self.random_state,
-        }
+    _FIXED_SETTINGS = MappingProxyType(
+        {"projection": "transform", "scale": True, "pls_max_iter": 500}
+    )
+
+    def _check_params(self):
+        st = super()._check_params()
+        if st["encoder"] == "pls":
+            warnings.warn(
+                "BilinearRegressor(encoder='pls') is deprecated in 0.1 and will "
+                "be removed in 0.3: its PLS settings are fixed (scale=True, "
+                "pls_max_iter=500, projection='transform'). Use "
+                "PLSBilinearRegressor(n_components=..., ...), which exposes them "
+                "and fits the same model.",
+                FutureWarning,
+                stacklevel=4,
+            )
+        return st

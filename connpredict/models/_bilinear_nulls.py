@@ -31,7 +31,7 @@ costs one full PLS fit per fold (see benchmarks/README.md, "Speed").
 
 The model offers this through its ``_spin_null_refitter`` method (the hook
 spin_test looks for); the settings come from the model's own
-``_validated_settings()``, the same ones its ``fit`` uses, so no parameter
+``_check_params()``, the same ones its ``fit`` uses, so no parameter
 list is kept here. spin_test checks the first permutation against a regular
 refit and refits every permutation if they disagree.
 """
@@ -67,13 +67,13 @@ def bilinear_null_refitter(estimator, coord_columns):
         parameters).
     """
     try:
-        st = estimator._validated_settings()
+        st = estimator._check_params()
     except (ValueError, TypeError):
         return None  # the regular refit reports the problem
     alpha = st["alpha"]
     supported = (
         st["rank"] is None
-        and st.get("intercept", "joint") == "joint"
+        and st["intercept"] == "joint"
         and (not isinstance(alpha, str) or alpha == "gcv")
         and st["encoder"] in (None, "pca")
         and tuple(estimator._coord_columns()) == tuple(coord_columns)

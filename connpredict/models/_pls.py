@@ -1,5 +1,7 @@
 """PLS encoder + bilinear decoder (the research system's best PLS model)."""
 
+from types import MappingProxyType
+
 import numpy as np
 
 from connpredict.models._bilinear import _BilinearBase
@@ -177,32 +179,20 @@ class PLSBilinearRegressor(_BilinearBase):
         self.random_state = random_state
         self.coord_columns = coord_columns
 
-    def _fit(self, X, Y_block):
-        check_pls_genes(X, self._coord_columns())
-        return super()._fit(X, Y_block)
-
-    def _settings(self):
-        return {
+    # the settings of the shared engine that this model does not expose
+    _FIXED_SETTINGS = MappingProxyType(
+        {
             "encoder": "pls",
-            "n_components": self.n_components,
             "rank": None,
-            "alpha": self.alpha,
-            "alphas": self.alphas,
-            "penalty": self.penalty,
-            "diagonal": self.diagonal,
-            "linear_terms": bool(self.linear_terms),
-            "intercept": self.intercept,
-            "pls_projection": self.projection,
-            "use_distance": bool(self.use_distance),
-            "mirror": self.mirror,
-            "pls_scale": bool(self.scale),
-            "pls_max_iter": self.pls_max_iter,
             "max_iter": 0,
             "n_iter_no_change": None,
             "validation_cv": None,
-            "cv": self.cv,
-            "random_state": self.random_state,
         }
+    )
+
+    def _fit(self, X, Y_block):
+        check_pls_genes(X, self._coord_columns())
+        return super()._fit(X, Y_block)
 
 
 def check_pls_genes(X, coord_columns=COORD_COLUMNS):

@@ -21,7 +21,7 @@ MODELS = [
     BilinearRegressor(encoder=None, alpha=1.0, linear_terms=True),
     BilinearRegressor(encoder="pca", n_components=4, alpha=0.5),
     BilinearRegressor(encoder="pca", n_components=5, alpha=0.5, rank=2, max_iter=5),
-    BilinearRegressor(encoder="pls", n_components=3, alpha=0.5),
+    PLSBilinearRegressor(n_components=3, alpha=0.5),
     PLSBilinearRegressor(n_components=3),
     PLSBilinearRegressor(n_components=3, projection="rotations"),
 ]

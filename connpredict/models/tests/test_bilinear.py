@@ -13,7 +13,7 @@ from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
 
 from connpredict.datasets import make_synthetic_connectome
 from connpredict.model_selection import SpatialSplit
-from connpredict.models import BilinearRegressor
+from connpredict.models import BilinearRegressor, PLSBilinearRegressor
 from connpredict.models._linalg import (
     fit_bilinear_ridge,
     lowrank_init,
@@ -314,7 +314,10 @@ CONFIGS = [
     {},
     {"alpha": "cv", "use_distance": True, "random_state": 0},
     {"encoder": None, "alpha": 1.0},
-    {"encoder": "pls", "n_components": 4, "use_distance": True},
+    pytest.param(
+        {"encoder": "pls", "n_components": 4, "use_distance": True},
+        marks=pytest.mark.filterwarnings("ignore:BilinearRegressor.encoder='pls'"),
+    ),
     {"rank": 2, "random_state": 0, "max_iter": 20},
     {"penalty": "separable", "diagonal": "include", "linear_terms": False},
 ]
@@ -350,27 +353,49 @@ def test_clone_and_pickle(params, data):
 
 
 @pytest.mark.parametrize(
-    "params, match",
+    "params, error, match",
     [
-        ({"encoder": "ica"}, "encoder"),
-        ({"n_components": 0}, "n_components"),
-        ({"n_components": 2.5}, "n_components"),
-        ({"rank": 0}, "rank"),
-        ({"alpha": -1.0}, "alpha"),
-        ({"alpha": "loo"}, "alpha"),
-        ({"alpha": "cv", "cv": "five"}, "cv"),
-        ({"alpha": "gcv", "alphas": [-1.0]}, "alphas"),
-        ({"penalty": "l1"}, "penalty"),
-        ({"diagonal": "drop"}, "diagonal"),
-        ({"n_components": 1.5}, "n_components"),
-        ({"encoder": "pls", "n_components": 0.5}, "n_components"),
-        ({"max_iter": -1}, "max_iter"),
-        ({"n_iter_no_change": 0}, "n_iter_no_change"),
+        ({"encoder": "ica"}, ValueError, "encoder"),
+        ({"n_components": 0}, ValueError, "n_components"),
+        ({"n_components": 2.5}, ValueError, "n_components"),
+        ({"n_components": "5"}, TypeError, "n_components"),
+        ({"rank": 0}, ValueError, "rank"),
+        ({"rank": 2.0}, TypeError, "rank"),
+        ({"alpha": -1.0}, ValueError, "alpha"),
+        ({"alpha": "loo"}, ValueError, "alpha"),
+        ({"alpha": [1.0]}, TypeError, "alpha"),
+        ({"alpha": "cv", "cv": "five"}, TypeError, "cv"),
+        ({"alpha": "cv", "cv": 1}, ValueError, "cv"),
+        ({"alpha": "gcv", "alphas": [-1.0]}, ValueError, "alphas"),
+        ({"penalty": "l1"}, ValueError, "penalty"),
+        ({"diagonal": "drop"}, ValueError, "diagonal"),
+        ({"n_components": 1.5}, ValueError, "n_components"),
+        ({"encoder": None, "linear_terms": 1}, TypeError, "linear_terms"),
+        ({"max_iter": -1}, ValueError, "max_iter"),
+        ({"n_iter_no_change": 0}, ValueError, "n_iter_no_change"),
     ],
 )
-def test_bad_parameters(params, match, data):
-    with pytest.raises(ValueError, match=match):
+def test_bad_parameters(params, error, match, data):
+    """A wrong type is a TypeError, a value out of range a ValueError."""
+    with pytest.raises(error, match=match):
         BilinearRegressor(**params).fit(data.X, data.Y)
+
+
+def test_pls_encoder_is_deprecated_for_plsbilinearregressor(data):
+    """encoder="pls" warns, and fits PLSBilinearRegressor's model."""
+    X, Y = data.X.iloc[:26], data.Y.iloc[:26]
+    with pytest.warns(FutureWarning, match="PLSBilinearRegressor"):
+        old = BilinearRegressor(encoder="pls", n_components=4, use_distance=True)
+        old.fit(X, Y)
+    new = PLSBilinearRegressor(n_components=4, use_distance=True).fit(X, Y)
+    np.testing.assert_allclose(
+        old.predict(data.X.iloc[26:]).to_numpy(),
+        new.predict(data.X.iloc[26:]).to_numpy(),
+    )
+    # a float n_components is the wrong type for a PLS: the deprecated path
+    # still checks its parameters
+    with pytest.raises(TypeError, match="n_components"):
+        BilinearRegressor(encoder="pls", n_components=0.5).fit(X, Y)
 
 
 def test_bad_input(data):

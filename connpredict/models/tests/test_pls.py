@@ -53,9 +53,10 @@ def test_decoder_is_the_closed_form_on_pls_scores(data):
     expected = A @ res["core"] @ A.T + res["intercept"]
     np.fill_diagonal(expected, 0.0)
     np.testing.assert_allclose(model.predict(X.iloc[26:]).to_numpy(), expected)
-    same = BilinearRegressor(
-        encoder="pls", n_components=4, alpha=0.5, linear_terms=False
-    ).fit(X.iloc[:26], Y.iloc[:26])
+    with pytest.warns(FutureWarning, match="deprecated"):
+        same = BilinearRegressor(
+            encoder="pls", n_components=4, alpha=0.5, linear_terms=False
+        ).fit(X.iloc[:26], Y.iloc[:26])
     np.testing.assert_allclose(
         same.predict(X.iloc[26:]).to_numpy(), model.predict(X.iloc[26:]).to_numpy()
     )

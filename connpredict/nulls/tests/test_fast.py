@@ -50,7 +50,8 @@ def test_fast_path_n_jobs_invariance(ds):
 
 def test_unsupported_settings_refit():
     assert not has_fast_path(BilinearRegressor(rank=2))
-    assert not has_fast_path(BilinearRegressor(encoder="pls"))
+    with pytest.warns(FutureWarning, match="encoder='pls'"):
+        assert not has_fast_path(BilinearRegressor(encoder="pls"))
     assert not has_fast_path(BilinearRegressor(alpha="cv"))
     assert not has_fast_path(BilinearRegressor(), scoring="spearman_r")
     assert not has_fast_path(BilinearRegressor(), scoring=lambda e, X, Y: 0.0)
