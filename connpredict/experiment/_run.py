@@ -16,6 +16,7 @@ from connpredict.experiment._schema import TABLES
 from connpredict.metrics._names import PRIMARY_METRIC
 from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
 from connpredict.utils import COORD_COLUMNS, gene_columns, import_optional
+from connpredict.utils._checks import MIN_REGIONS
 from connpredict.utils._memory import check_pair_memory
 from connpredict.utils._stats import pearson_r
 
@@ -24,7 +25,7 @@ logger = logging.getLogger("connpredict.experiment")
 #: default cross-validation schemes of the main job (names of SPLITTERS)
 CV_NAMES = ("spatial", "random")
 #: smallest test fold: 3 regions give 3 pairs, the fewest for a correlation
-MIN_FOLD_REGIONS = 3
+MIN_FOLD_REGIONS = MIN_REGIONS
 #: spin permutations under ``quick=True``
 QUICK_PERMUTATIONS = 20
 

@@ -26,6 +26,7 @@ from sklearn.utils import Bunch, check_random_state
 
 from connpredict.models._registry import cli_models
 from connpredict.utils import COORD_COLUMNS, import_optional
+from connpredict.utils._checks import MIN_REGIONS
 from connpredict.utils._stats import draw_seed
 
 logger = logging.getLogger("connpredict.inspection")
@@ -52,7 +53,6 @@ GRID_COLUMNS = (
     "estimator",
     "note",
 )
-_MIN_TEST_REGIONS = 3
 _EXCLUDED_TARGET = "excluded: the input holds the target connectome"
 
 
@@ -209,12 +209,12 @@ def _folds(cv, X_all, Y, inp, target):
     except ValueError as exc:
         raise _cell_error(inp, target, exc) from None
     small = min(len(te) for _, te in splits)
-    if small < _MIN_TEST_REGIONS:
+    if small < MIN_REGIONS:
         raise _cell_error(
             inp,
             target,
             f"{len(X_all)} regions give a test fold of {small} region(s); a "
-            f"Pearson r needs at least {_MIN_TEST_REGIONS} per fold: use fewer "
+            f"Pearson r needs at least {MIN_REGIONS} per fold: use fewer "
             "splits or a larger target.",
         )
     return splits

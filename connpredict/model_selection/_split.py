@@ -29,6 +29,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import _num_samples
 
 from connpredict.utils import import_optional
+from connpredict.utils._checks import MIN_REGIONS, check_int
 from connpredict.utils._contract import COORD_COLUMNS, train_block
 from connpredict.utils._stats import draw_seed
 
@@ -45,7 +46,8 @@ __all__ = [
 #: Fewest test regions for which a fold's test x test block defines a Pearson
 #: r: its upper triangle has ``m (m - 1) / 2`` pairs, so 2 regions give one
 #: pair (a correlation over one point is undefined) and 3 regions give 3.
-MIN_TEST_REGIONS = 3
+#: The package's one minimum (``connpredict.utils._checks.MIN_REGIONS``).
+MIN_TEST_REGIONS = MIN_REGIONS
 
 
 # ---------------------------------------------------------------------------
@@ -195,19 +197,7 @@ class _RegionSplitter(BaseCrossValidator):
 
 
 def _check_n_splits(n_splits, *, allow_none=False, name="n_splits"):
-    if n_splits is None and allow_none:
-        return None
-    if (
-        not isinstance(n_splits, numbers.Integral)
-        or isinstance(n_splits, bool)
-        or n_splits < 2
-    ):
-        raise ValueError(
-            f"{name} must be an integer >= 2"
-            + (" or None" if allow_none else "")
-            + f", got {n_splits!r}."
-        )
-    return int(n_splits)
+    return check_int(n_splits, name, low=2, none_ok=allow_none)
 
 
 def check_n_splits(n_splits, n_regions, *, min_test_regions=MIN_TEST_REGIONS):
@@ -236,10 +226,12 @@ def check_n_splits(n_splits, n_regions, *, min_test_regions=MIN_TEST_REGIONS):
 
     Raises
     ------
+    TypeError
+        When ``n_splits`` is not an integer.
     ValueError
-        When ``n_splits`` is not an integer >= 2 or leaves a test fold with
-        fewer than ``min_test_regions`` regions; the message gives the
-        largest ``n_splits`` that works.
+        When ``n_splits`` is < 2 or leaves a test fold with fewer than
+        ``min_test_regions`` regions; the message gives the largest
+        ``n_splits`` that works.
 
     See Also
     --------
@@ -257,15 +249,7 @@ def check_n_splits(n_splits, n_regions, *, min_test_regions=MIN_TEST_REGIONS):
     ValueError: n_splits=50 on 114 regions leaves test folds of 2 region(s), ...
     """
     k = _check_n_splits(n_splits)
-    minimum = min_test_regions
-    if (
-        isinstance(minimum, bool)
-        or not isinstance(minimum, numbers.Integral)
-        or minimum < 1
-    ):
-        raise ValueError(
-            f"min_test_regions must be an integer >= 1, got {min_test_regions!r}."
-        )
+    minimum = check_int(min_test_regions, "min_test_regions", low=1)
     n = int(n_regions)
     best = n // minimum
     if n // k < minimum:

@@ -14,11 +14,11 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from connpredict.utils._checks import MIN_REGIONS
+
 COORD_COLUMNS = ("x", "y", "z")
 # A region table's unit-sphere centroids (cortical spins, user atlases).
 SPHERE_COLUMNS = ("sphere_x", "sphere_y", "sphere_z")
-
-_MIN_REGIONS = 3
 
 
 def _as_frame(X, *, name="X"):
@@ -129,7 +129,7 @@ def check_regions_X(
     *,
     coord_columns=COORD_COLUMNS,
     require_coords=False,
-    min_regions=_MIN_REGIONS,
+    min_regions=MIN_REGIONS,
     name="X",
 ):
     """Validate a region feature table.

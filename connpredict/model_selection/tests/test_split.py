@@ -204,10 +204,20 @@ def test_set_params_rejects_unknown():
         cv.set_params(nsplits=3)
 
 
-@pytest.mark.parametrize("bad", [1, 0, 2.5, "3", True])
-def test_bad_n_splits(bad, data):
+@pytest.mark.parametrize(
+    "bad, error",
+    [
+        (1, ValueError),
+        (0, ValueError),
+        (2.5, TypeError),
+        ("3", TypeError),
+        (True, TypeError),
+    ],
+)
+def test_bad_n_splits(bad, error, data):
+    """A wrong type is a TypeError, an integer < 2 a ValueError."""
     X, _, _ = data
-    with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
+    with pytest.raises(error, match="n_splits must be an integer >= 2"):
         list(RandomSplit(bad).split(X))
 
 

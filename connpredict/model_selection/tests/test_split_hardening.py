@@ -75,8 +75,10 @@ def test_check_n_splits_messages():
         check_n_splits(50, 114)
     with pytest.raises(ValueError, match="5 regions are too few for 2 folds"):
         check_n_splits(2, 5)
-    for bad in (1, 2.0, "5", True, None):
-        with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
+    with pytest.raises(ValueError, match="n_splits must be an integer >= 2"):
+        check_n_splits(1, 114)
+    for bad in (2.0, "5", True, None):  # the wrong type
+        with pytest.raises(TypeError, match="n_splits must be an integer >= 2"):
             check_n_splits(bad, 114)
     assert check_n_splits(np.int64(10), 20, min_test_regions=2) == 10
     with pytest.raises(ValueError, match="min_test_regions"):
