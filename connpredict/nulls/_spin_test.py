@@ -3,10 +3,7 @@
 import logging
 import math
 import numbers
-import sys
-import threading
 import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,9 +13,7 @@ from sklearn.base import clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import check_cv, cross_val_score
 from sklearn.utils import check_random_state
-from threadpoolctl import threadpool_limits
 
-from connpredict.model_selection._split import MIN_TEST_REGIONS
 from connpredict.nulls._given import given_permutations
 from connpredict.nulls._regions import region_treatment
 from connpredict.nulls._spins import (
@@ -28,8 +23,10 @@ from connpredict.nulls._spins import (
 )
 from connpredict.nulls._validation import check_count
 from connpredict.utils import import_optional
+from connpredict.utils._checks import MIN_REGIONS
 from connpredict.utils._contract import COORD_COLUMNS, check_regions_X
 from connpredict.utils._stats import draw_seed
+from connpredict.utils._threads import one_thread_shared
 
 logger = logging.getLogger(__name__)
 
@@ -330,43 +327,6 @@ def _fit_seeds(root, n_fits):
     return [int(c.generate_state(1, dtype=np.uint32)[0]) for c in children]
 
 
-_THREADS_LOCK = threading.Lock()
-_THREADS_STATE = {"depth": 0, "saved": None}
-
-
-@contextmanager
-def _one_thread():
-    """Run BLAS, OpenMP and torch single-threaded, restoring them afterwards.
-
-    Floating-point reductions can depend on the number of threads; joblib's
-    workers get fewer threads than the main process, so fixing one thread for
-    every fit makes the scores independent of ``n_jobs``. The limits are
-    process-wide, so concurrent users (a threading or in-process Dask
-    backend) share one setting: the first sets it, the last restores it.
-    """
-    with _THREADS_LOCK:
-        if _THREADS_STATE["depth"] == 0:
-            limiter = threadpool_limits(limits=1)
-            torch = sys.modules.get("torch")
-            before = None
-            if torch is not None:
-                before = torch.get_num_threads()
-                torch.set_num_threads(1)
-            _THREADS_STATE["saved"] = (limiter, torch, before)
-        _THREADS_STATE["depth"] += 1
-    try:
-        yield
-    finally:
-        with _THREADS_LOCK:
-            _THREADS_STATE["depth"] -= 1
-            if _THREADS_STATE["depth"] == 0:
-                limiter, torch, before = _THREADS_STATE["saved"]
-                _THREADS_STATE["saved"] = None
-                if torch is not None:
-                    torch.set_num_threads(before)
-                limiter.restore_original_limits()
-
-
 def _cv_fold_scores(estimator, X, Y, splits, scorer, seed=None, seeded=()):
     model = clone(estimator)
     if seed is not None and seeded:
@@ -382,23 +342,24 @@ def _cv_fold_scores(estimator, X, Y, splits, scorer, seed=None, seeded=()):
     )
 
 
-def _null_batch(estimator, X, Y, splits, scorer, gene_pos, perms, seeds, seeded):
-    values = X.to_numpy(dtype=float)
+def _null_batch(fits, perms, seeds):
+    """Fold scores (n, n_splits) of refits of ``fits`` on permuted genes."""
+    values = fits.X.to_numpy(dtype=float)
     # A batch is one task: its folds run here, one after the other. Without
     # the sequential backend, joblib's Dask backend (which ignores n_jobs and
     # is inherited by nested calls inside a worker) would send every fold fit
     # back to the scheduler while this task waits for it.
-    with _one_thread(), parallel_config(backend="sequential"):
+    with one_thread_shared(), parallel_config(backend="sequential"):
         return np.vstack(
             [
                 _cv_fold_scores(
-                    estimator,
-                    _permuted_frame(X, values, gene_pos, p),
-                    Y,
-                    splits,
-                    scorer,
+                    fits.estimator,
+                    _permuted_frame(fits.X, values, fits.gene_pos, p),
+                    fits.Y,
+                    fits.splits,
+                    fits.scorer,
                     seed,
-                    seeded,
+                    fits.seeded,
                 )
                 for p, seed in zip(perms, seeds, strict=True)
             ]
@@ -592,24 +553,16 @@ default=None
     """
     n_permutations = check_count(n_permutations, "n_permutations")
     X = check_regions_X(X, coord_columns=coord_columns)
-    coord_set = set(coord_columns)
-    gene_pos = np.array(
-        [k for k, c in enumerate(X.columns) if c not in coord_set], dtype=np.intp
-    )
-    if gene_pos.size == 0:
-        raise ValueError(
-            "X has no gene columns to permute (only coordinates); spin_test "
-            "permutes gene expression, so pass X with its genes."
-        )
+    gene_pos = _gene_positions(X, coord_columns)
     rng = check_random_state(random_state)
     if surrogates is not None and permutations is not None:
         raise ValueError("Pass either permutations= or surrogates=, not both.")
     if surrogates is not None:
         perms = _surrogate_maps(surrogates, X, gene_pos, n_permutations, rng)
-        method_used = "surrogates"
+        method_used, treatment = "surrogates", None
         fast = False  # the closed-form path replays row permutations only
     elif permutations is not None:
-        perms, given_treatment = given_permutations(
+        perms, treatment = given_permutations(
             permutations,
             X,
             None if regions is None else _align_regions(regions, X),
@@ -621,36 +574,8 @@ default=None
         )
         method_used = "given"
     else:
-        if regions is None:
-            raise ValueError(
-                "spin_test needs the region table to draw spins: pass "
-                "`regions=` (e.g. `ds.regions` of `load_dataset(...)`, indexed "
-                "like X, with hemisphere, structure and sphere_x/y/z columns), or "
-                "precomputed `permutations=` (from `spin_permutations` or "
-                "`read_spin_table`)."
-            )
-        if method not in NULL_METHODS:
-            raise ValueError(
-                f"method must be one of {list(NULL_METHODS)}, got {method!r}."
-            )
-        reg = _align_regions(regions, X)
-        if method == "random":
-            perms = random_permutations(
-                reg,
-                n_permutations,
-                preserve="hemisphere_structure",
-                random_state=rng,
-            )
-        else:
-            perms = spin_permutations(
-                reg, n_permutations, method=method, random_state=rng
-            )
+        perms, treatment = _drawn_permutations(regions, X, method, n_permutations, rng)
         method_used = method
-    treatment = None
-    if method_used in SPIN_METHODS:
-        treatment = region_treatment(reg)
-    elif method_used == "given":
-        treatment = given_treatment
     scorer, scoring_name = _resolve_scorer(estimator, scoring)
     splits = [
         (np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X, Y, groups)
@@ -661,81 +586,18 @@ default=None
     seeds = _fit_seeds(draw_seed(rng), perms.shape[0] + 1)
     if not seeded:
         seeds = [None] * len(seeds)
-    with _one_thread():
+    with one_thread_shared():
         fold_scores = _cv_fold_scores(estimator, X, Y, splits, scorer, seeds[0], seeded)
     score = float(np.mean(fold_scores))
-
+    fits = _Refits(estimator, X, Y, splits, scorer, gene_pos, seeds, seeded)
     null_folds = None
-    fast_used = False
     if fast:
-        from connpredict.nulls._fast import fast_null_scores
-
-        null_folds = fast_null_scores(
-            estimator,
-            X,
-            Y,
-            splits,
-            perms,
-            scoring,
-            gene_pos,
-            coord_columns=coord_columns,
-            check=lambda p: _null_batch(
-                estimator,
-                X,
-                Y,
-                splits,
-                scorer,
-                gene_pos,
-                p[None, :],
-                seeds[1:2],
-                seeded,
-            )[0],
-            n_jobs=n_jobs,
-        )
-        fast_used = null_folds is not None
-        if fast_used:
-            logger.info("spin_test: closed-form fast path for %s", type(estimator))
+        null_folds = _fast_nulls(fits, perms, scoring, coord_columns, n_jobs)
+    fast_used = null_folds is not None
     if null_folds is None:
-        null_folds = _generic_nulls(
-            estimator,
-            X,
-            Y,
-            splits,
-            scorer,
-            gene_pos,
-            perms,
-            n_jobs,
-            verbose,
-            seeds[1:],
-            seeded,
-        )
+        null_folds = _generic_nulls(fits, perms, n_jobs, verbose)
     null_scores = null_folds.mean(axis=1)
-    if not np.isfinite(score):
-        small = sorted({len(te) for _, te in splits if len(te) < MIN_TEST_REGIONS})
-        hint = (
-            f" Some test folds have only {small} regions: a Pearson r over a "
-            f"test block needs at least {MIN_TEST_REGIONS} regions, so use fewer "
-            "splits."
-            if small
-            else ""
-        )
-        warnings.warn(
-            f"spin_test: the true score is {score} (fold scores "
-            f"{np.round(fold_scores, 4).tolist()}), so the p-value is NaN.{hint}",
-            RuntimeWarning,
-            stacklevel=2,
-        )
-        pvalue = float("nan")
-    else:
-        pvalue = permutation_pvalue(score, null_scores)
-    finite = null_scores[np.isfinite(null_scores)]
-    logger.info(
-        "spin_test: score %.4f, null mean %.4f, p = %.4g (%d permutations)",
-        score,
-        finite.mean() if finite.size else float("nan"),
-        pvalue,
-        null_scores.size,
-    )
+    pvalue = _pvalue(score, fold_scores, null_scores, splits)
     return SpinTestResult(
         score=score,
         null_scores=null_scores,
@@ -748,6 +610,114 @@ default=None
         fast_path=fast_used,
         region_treatment=treatment,
     )
+
+
+def _gene_positions(X, coord_columns):
+    """Positions of X's gene columns (those spin_test permutes)."""
+    coord_set = set(coord_columns)
+    gene_pos = np.array(
+        [k for k, c in enumerate(X.columns) if c not in coord_set], dtype=np.intp
+    )
+    if gene_pos.size == 0:
+        raise ValueError(
+            "X has no gene columns to permute (only coordinates); spin_test "
+            "permutes gene expression, so pass X with its genes."
+        )
+    return gene_pos
+
+
+def _drawn_permutations(regions, X, method, n_permutations, rng):
+    """``(permutations, region treatment)`` drawn from the region table."""
+    if regions is None:
+        raise ValueError(
+            "spin_test needs the region table to draw spins: pass "
+            "`regions=` (e.g. `ds.regions` of `load_dataset(...)`, indexed "
+            "like X, with hemisphere, structure and sphere_x/y/z columns), or "
+            "precomputed `permutations=` (from `spin_permutations` or "
+            "`read_spin_table`)."
+        )
+    if method not in NULL_METHODS:
+        raise ValueError(f"method must be one of {list(NULL_METHODS)}, got {method!r}.")
+    reg = _align_regions(regions, X)
+    if method == "random":
+        perms = random_permutations(
+            reg,
+            n_permutations,
+            preserve="hemisphere_structure",
+            random_state=rng,
+        )
+        return perms, None
+    perms = spin_permutations(reg, n_permutations, method=method, random_state=rng)
+    return perms, region_treatment(reg)
+
+
+@dataclass
+class _Refits:
+    """What every null refit shares: the data, folds, scorer and fit seeds.
+
+    ``seeds[0]`` is the true fit's, ``seeds[k + 1]`` permutation k's.
+    """
+
+    estimator: object
+    X: pd.DataFrame
+    Y: object
+    splits: list
+    scorer: object
+    gene_pos: np.ndarray
+    seeds: list
+    seeded: list
+
+
+def _fast_nulls(fits, perms, scoring, coord_columns, n_jobs):
+    """Null fold scores by the closed-form path, or None when none applies."""
+    from connpredict.nulls._fast import fast_null_scores
+
+    null_folds = fast_null_scores(
+        fits.estimator,
+        fits.X,
+        fits.Y,
+        fits.splits,
+        perms,
+        scoring,
+        fits.gene_pos,
+        coord_columns=coord_columns,
+        check=lambda p: _null_batch(fits, p[None, :], fits.seeds[1:2])[0],
+        n_jobs=n_jobs,
+    )
+    if null_folds is not None:
+        logger.info("spin_test: closed-form fast path for %s", type(fits.estimator))
+    return null_folds
+
+
+def _pvalue(score, fold_scores, null_scores, splits):
+    """The p-value of ``score``; NaN with a warning when it is undefined."""
+    if not np.isfinite(score):
+        small = sorted({len(te) for _, te in splits if len(te) < MIN_REGIONS})
+        hint = (
+            f" Some test folds have only {small} regions: a Pearson r over a "
+            f"test block needs at least {MIN_REGIONS} regions, so use fewer "
+            "splits."
+            if small
+            else ""
+        )
+        warnings.warn(
+            f"spin_test: the true score is {score} (fold scores "
+            f"{np.round(fold_scores, 4).tolist()}), so the p-value is NaN.{hint}",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+        pvalue = float("nan")
+    else:
+        pvalue = permutation_pvalue(score, null_scores)
+    finite = null_scores[np.isfinite(null_scores)]
+    logger.info(
+        "spin_test: score %.4f, null mean %.4f, p = %.4g (%d permutations)",
+        score,
+        finite.mean() if finite.size else float("nan"),
+        pvalue,
+        null_scores.size,
+    )
+    return pvalue
 
 
 def _surrogate_maps(surrogates, X, gene_pos, n_permutations, rng):
@@ -775,26 +745,16 @@ def _surrogate_maps(surrogates, X, gene_pos, n_permutations, rng):
     return maps
 
 
-def _generic_nulls(
-    estimator, X, Y, splits, scorer, gene_pos, perms, n_jobs, verbose, seeds, seeded
-):
+def _generic_nulls(fits, perms, n_jobs, verbose):
+    """Null fold scores (n_permutations, n_splits) by regular refits."""
     n = perms.shape[0]
     workers = max(1, effective_n_jobs(n_jobs))
     batch = max(1, min(_MAX_BATCH, math.ceil(n / (4 * workers))))
     starts = range(0, n, batch)
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
+    seeds = fits.seeds[1:]
     results = parallel(
-        delayed(_null_batch)(
-            estimator,
-            X,
-            Y,
-            splits,
-            scorer,
-            gene_pos,
-            perms[s : s + batch],
-            seeds[s : s + batch],
-            seeded,
-        )
+        delayed(_null_batch)(fits, perms[s : s + batch], seeds[s : s + batch])
         for s in starts
     )
     out = []

@@ -15,6 +15,7 @@ always use one thread each.
 
 import contextlib
 import os
+import threading
 
 #: Environment variable overriding the threads of a serial fit.
 ENV_THREADS = "CONNPREDICT_NUM_THREADS"
@@ -79,17 +80,19 @@ def fit_threads():
 
 
 @contextlib.contextmanager
-def limit_threads(n_threads=None, *, torch_threads=True):
+def limit_threads(n_threads=None, *, torch_threads=True, user_api="blas"):
     """Run a block with ``n_threads`` torch and BLAS threads, then restore them.
 
     Parameters
     ----------
     n_threads : int, default=None
-        Threads of torch's intra-op pool and of the BLAS libraries (through
-        threadpoolctl); None means :func:`fit_threads`.
+        Threads of torch's intra-op pool and of the native thread pools
+        (through threadpoolctl); None means :func:`fit_threads`.
     torch_threads : bool, default=True
         Also set torch's threads (only if torch is already imported: this
         never imports it).
+    user_api : {"blas", "openmp"} or None, default="blas"
+        Which threadpoolctl pools to limit; None limits BLAS and OpenMP.
 
     Examples
     --------
@@ -107,8 +110,46 @@ def limit_threads(n_threads=None, *, torch_threads=True):
     try:
         if torch is not None and before != n:
             torch.set_num_threads(n)
-        with threadpool_limits(limits=n, user_api="blas"):
+        with threadpool_limits(limits=n, user_api=user_api):
             yield n
     finally:
         if torch is not None and torch.get_num_threads() != before:
             torch.set_num_threads(before)
+
+
+_SHARED_LOCK = threading.Lock()
+_SHARED = {"depth": 0, "context": None}
+
+
+@contextlib.contextmanager
+def one_thread_shared():
+    """One torch, BLAS and OpenMP thread, shared by concurrent blocks.
+
+    :func:`limit_threads` (1 thread, every pool) entered by the first of
+    concurrent users and left by the last: the limits are process-wide, so
+    blocks running at once in threads of one process (a threading or
+    in-process Dask backend) must not restore them while another still
+    runs. Floating-point reductions can depend on the number of threads, so
+    running every fit of a computation this way makes its results
+    independent of how many run at once.
+
+    Examples
+    --------
+    >>> from connpredict.utils._threads import one_thread_shared
+    >>> with one_thread_shared():
+    ...     pass
+    """
+    with _SHARED_LOCK:
+        if _SHARED["depth"] == 0:
+            context = limit_threads(1, user_api=None)
+            context.__enter__()
+            _SHARED["context"] = context
+        _SHARED["depth"] += 1
+    try:
+        yield
+    finally:
+        with _SHARED_LOCK:
+            _SHARED["depth"] -= 1
+            if _SHARED["depth"] == 0:
+                context, _SHARED["context"] = _SHARED["context"], None
+                context.__exit__(None, None, None)
