@@ -10,8 +10,6 @@
   predictions to the genes (torch, imported lazily).
 """
 
-import numbers
-
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
@@ -27,6 +25,7 @@ from connpredict.utils import (
     import_optional,
     split_features,
 )
+from connpredict.utils._checks import check_int
 
 
 # -- bilinear ----------------------------------------------------------------------
@@ -169,14 +168,7 @@ def bilinear_attributions(estimator, X=None, *, n_interactions=100):
     if n_interactions is None:
         top = names
     else:
-        if (
-            isinstance(n_interactions, bool)
-            or not isinstance(n_interactions, numbers.Integral)
-            or n_interactions < 1
-        ):
-            raise ValueError(
-                f"n_interactions must be an int >= 1 or None, got {n_interactions!r}."
-            )
+        check_int(n_interactions, "n_interactions", low=1)
         top = list(scores.index[:n_interactions])
     pos = [names.index(g) for g in top]
     F = factor[pos]
@@ -273,12 +265,7 @@ def pls_loadings(
         raise ValueError(
             f"confidence_level must be in (0, 1), got {confidence_level!r}."
         )
-    if (
-        isinstance(n_bootstraps, bool)
-        or not isinstance(n_bootstraps, numbers.Integral)
-        or n_bootstraps < 2
-    ):
-        raise ValueError(f"n_bootstraps must be an int >= 2, got {n_bootstraps!r}.")
+    check_int(n_bootstraps, "n_bootstraps", low=2)
     target = Y.to_numpy(dtype=float).copy()
     n = len(target)
     np.fill_diagonal(target, 0.0)
@@ -373,12 +360,7 @@ def integrated_gradients(estimator, X, pairs=None, *, n_steps=50, batch_size=256
     torch = import_optional("torch", "integrated_gradients")
 
     check_is_fitted(estimator, "net_")
-    if (
-        isinstance(n_steps, bool)
-        or not isinstance(n_steps, numbers.Integral)
-        or (n_steps < 1)
-    ):
-        raise ValueError(f"n_steps must be an int >= 1, got {n_steps!r}.")
+    check_int(n_steps, "n_steps", low=1)
     coord_columns = tuple(getattr(estimator, "coord_columns", COORD_COLUMNS))
     X = check_regions_X(X, coord_columns=coord_columns)
     n = X.shape[0]

@@ -10,7 +10,6 @@ for a symmetric matrix ``R`` with zero diagonal.
 """
 
 import logging
-import numbers
 import os
 import warnings
 from collections.abc import Mapping
@@ -23,6 +22,7 @@ from sklearn.utils import check_random_state
 from connpredict.inspection._common import coordinates, draw_permutations
 from connpredict.nulls import permutation_pvalue
 from connpredict.utils import COORD_COLUMNS, check_connectome, check_regions_X
+from connpredict.utils._checks import check_int
 
 logger = logging.getLogger(__name__)
 
@@ -460,14 +460,8 @@ def gene_set_enrichment(
     """
     if score not in SCORES:
         raise ValueError(f"score must be one of {list(SCORES)}, got {score!r}.")
-    if (
-        isinstance(n_permutations, bool)
-        or not isinstance(n_permutations, numbers.Integral)
-        or n_permutations < 1
-    ):
-        raise ValueError(f"n_permutations must be an int >= 1, got {n_permutations!r}.")
-    if isinstance(min_size, bool) or not isinstance(min_size, numbers.Integral):
-        raise ValueError(f"min_size must be an int, got {min_size!r}.")
+    check_int(n_permutations, "n_permutations", low=1)
+    check_int(min_size, "min_size")
     X, Yv, genes, U, D = _prepare(X, Y, regions, coord_columns)
     members, table = _check_sets(gene_sets, genes, max(int(min_size), 1))
     rng = check_random_state(random_state)

@@ -1,7 +1,6 @@
 """Permutation importance of genes and gene groups on held-out region pairs."""
 
 import logging
-import numbers
 import warnings
 from collections.abc import Mapping
 
@@ -16,6 +15,7 @@ from sklearn.utils import Bunch, check_random_state
 from connpredict.inspection._common import draw_permutations
 from connpredict.nulls import permutation_pvalue
 from connpredict.utils import COORD_COLUMNS, check_connectome, check_regions_X
+from connpredict.utils._checks import check_int
 
 logger = logging.getLogger(__name__)
 
@@ -231,12 +231,7 @@ def permutation_importance(
     >>> res.importances.shape
     (6, 3)
     """
-    if (
-        isinstance(n_repeats, bool)
-        or not isinstance(n_repeats, numbers.Integral)
-        or n_repeats < 1
-    ):
-        raise ValueError(f"n_repeats must be an int >= 1, got {n_repeats!r}.")
+    check_int(n_repeats, "n_repeats", low=1)
     X = check_regions_X(X, coord_columns=coord_columns)
     labelled = isinstance(Y, pd.DataFrame)
     Y = check_connectome(Y)

@@ -1,7 +1,6 @@
 """Cross-validated connectome predictions: the held-out blocks as one matrix."""
 
 import logging
-import numbers
 
 import numpy as np
 import pandas as pd
@@ -10,6 +9,7 @@ from sklearn.base import clone
 from sklearn.model_selection import check_cv
 
 from connpredict.utils import import_optional
+from connpredict.utils._checks import check_int
 from connpredict.utils._contract import align_unlabelled, check_pair_target
 
 __all__ = ["cross_val_predict"]
@@ -105,12 +105,8 @@ def cross_val_predict(
     """
     if pairs not in _PAIRS:
         raise ValueError(f"pairs must be one of {list(_PAIRS)}, got {pairs!r}.")
-    if n_jobs is not None and (
-        isinstance(n_jobs, bool)
-        or not isinstance(n_jobs, numbers.Integral)
-        or n_jobs == 0
-    ):
-        raise ValueError(f"n_jobs must be None or a non-zero int, got {n_jobs!r}.")
+    if check_int(n_jobs, "n_jobs", none_ok=True) == 0:
+        raise ValueError("n_jobs must be None or a non-zero integer, got 0.")
     labelled = isinstance(X, pd.DataFrame) or isinstance(Y, pd.DataFrame)
     X = align_unlabelled(X, Y)
     Xv, Y_block = check_pair_target(X, Y)

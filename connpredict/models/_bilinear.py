@@ -29,7 +29,13 @@ from connpredict.models._linalg import (
     thin_svd,
 )
 from connpredict.models._rules import fit_exponential_decay, pairwise_distances
-from connpredict.utils._checks import check_bool, check_choice, check_float, check_int
+from connpredict.utils._checks import (
+    check_bool,
+    check_choice,
+    check_count_or_fraction,
+    check_float,
+    check_int,
+)
 from connpredict.utils._contract import COORD_COLUMNS, gene_columns, pair_indices
 from connpredict.utils._stats import draw_seed
 
@@ -47,29 +53,6 @@ def _fill_diagonal_with_column_means(Y):
         np.fill_diagonal(Y, 0.0)
         np.fill_diagonal(Y, Y.sum(axis=0) / (n - 1))
     return Y
-
-
-def _check_n_components(nc, encoder):
-    """An int >= 1, or with PCA also a fraction of variance in (0, 1)."""
-    fraction_ok = encoder == "pca"
-    what = "an integer >= 1" + (
-        " (or, with encoder='pca', a fraction of variance in (0, 1))"
-        if fraction_ok
-        else ""
-    )
-    is_int = isinstance(nc, numbers.Integral) and not isinstance(nc, (bool, np.bool_))
-    if fraction_ok and not is_int and isinstance(nc, numbers.Real):
-        if isinstance(nc, (bool, np.bool_)):
-            raise TypeError(f"n_components must be {what}, got {nc!r}.")
-        if not 0 < nc < 1:
-            raise ValueError(f"n_components must be {what}, got {nc!r}.")
-        return
-    if not is_int:
-        raise TypeError(
-            f"n_components must be {what}, got {nc!r} of type {type(nc).__name__}."
-        )
-    if nc < 1:
-        raise ValueError(f"n_components must be {what}, got {nc!r}.")
 
 
 def _check_alpha(alpha, alphas):
@@ -215,8 +198,10 @@ class _BilinearBase(BaseConnectomeRegressor):
         """Check the settings (see utils._checks) and return them."""
         st = self._settings()
         check_choice(st["encoder"], "encoder", _ENCODERS)
-        if st["encoder"] is not None:
-            _check_n_components(st["n_components"], st["encoder"])
+        if st["encoder"] == "pca":
+            check_count_or_fraction(st["n_components"], "n_components")
+        elif st["encoder"] == "pls":
+            check_int(st["n_components"], "n_components", low=1)
         check_int(st["rank"], "rank", low=1, none_ok=True)
         _check_alpha(st["alpha"], st["alphas"])
         for name, allowed in (

@@ -449,4 +449,3 @@ def check_gene_magnitude(genes, names, model):
             "large for their variance to be computed in float64; rescale them "
             f"(e.g. log-transform, or divide by a constant) before fitting {model}."
         )
-

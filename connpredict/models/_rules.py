@@ -11,6 +11,7 @@ from scipy.optimize import minimize_scalar
 from sklearn.decomposition import PCA
 
 from connpredict.models._base import BaseConnectomeRegressor
+from connpredict.utils._checks import check_bool
 from connpredict.utils._contract import COORD_COLUMNS, pair_indices
 
 __all__ = ["CGERegressor", "ExponentialDecayRegressor", "GaussianKernelRegressor"]
@@ -400,11 +401,7 @@ class CGERegressor(BaseConnectomeRegressor):
         y = Y_block[rows, cols]
         cc = cge - cge.mean()
         denom = np.dot(cc, cc)
-        if not isinstance(self.calibrate, (bool, np.bool_)):
-            raise ValueError(
-                f"calibrate must be True or False, got {self.calibrate!r}."
-            )
-        if not self.calibrate:
+        if not check_bool(self.calibrate, "calibrate"):
             self.coef_, self.intercept_ = 1.0, 0.0
             return
         self.coef_ = float(np.dot(cc, y - y.mean()) / denom) if denom > 0 else 0.0

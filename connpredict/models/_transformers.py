@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.decomposition import PCA
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from connpredict.utils._checks import check_count_or_fraction, check_int
 from connpredict.utils._contract import COORD_COLUMNS
 
 __all__ = ["TopVarianceGenes", "TranscriptomePCA"]
@@ -173,20 +174,12 @@ class TranscriptomePCA(_RegionTransformer):
 
     def _fit_genes(self, G, gene_idx):
         nc = self.n_components
-        if isinstance(nc, bool) or not isinstance(nc, numbers.Real):
+        check_count_or_fraction(nc, "n_components")
+        if isinstance(nc, numbers.Integral) and nc > min(G.shape):
             raise ValueError(
-                f"n_components must be an int >= 1 or a float in (0, 1), got {nc!r}."
+                f"n_components={nc} exceeds min(n_regions, n_genes) = "
+                f"{min(G.shape)} of the training regions."
             )
-        if isinstance(nc, numbers.Integral):
-            if nc < 1:
-                raise ValueError(f"n_components must be >= 1, got {nc}.")
-            if nc > min(G.shape):
-                raise ValueError(
-                    f"n_components={nc} exceeds min(n_regions, n_genes) = "
-                    f"{min(G.shape)} of the training regions."
-                )
-        elif not 0 < nc < 1:
-            raise ValueError(f"A float n_components must be in (0, 1), got {nc}.")
         self.pca_ = PCA(n_components=nc, svd_solver="full").fit(G)
         self.n_components_ = int(self.pca_.n_components_)
 
@@ -238,9 +231,7 @@ class TopVarianceGenes(_RegionTransformer):
         self.coord_columns = coord_columns
 
     def _fit_genes(self, G, gene_idx):
-        n = self.n_genes
-        if isinstance(n, bool) or not isinstance(n, numbers.Integral) or n < 1:
-            raise ValueError(f"n_genes must be a positive int, got {n!r}.")
+        n = check_int(self.n_genes, "n_genes", low=1)
         self.variances_ = G.var(axis=0)
         # stable: ties keep the earlier gene
         order = np.argsort(-self.variances_, kind="stable")[: min(n, G.shape[1])]

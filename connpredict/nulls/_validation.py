@@ -1,8 +1,8 @@
 """Input checks shared by the null models (counts, sphere centroids)."""
 
-import numbers
-
 import numpy as np
+
+from connpredict.utils._checks import check_int
 
 # Sphere centroids of a group must lie on one sphere about the origin: the
 # smallest norm at least this fraction of the largest (parcel centroids
@@ -13,17 +13,11 @@ _MIN_NORM_RATIO = 0.5
 def check_count(value, name="n_permutations", minimum=1):
     """Return ``value`` as an int, or raise if it is not an integer >= minimum.
 
-    Booleans, floats (even ``5.0``) and strings are refused: a count that is
-    silently cast (``2.7 -> 2``, ``True -> 1``) hides a mistake.
+    :func:`connpredict.utils._checks.check_int`: booleans, floats (even
+    ``5.0``) and strings are refused (TypeError), as a count that is silently
+    cast (``2.7 -> 2``, ``True -> 1``) hides a mistake.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an integer, got {value!r} of type "
-            f"{type(value).__name__}; pass e.g. {name}=1000."
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}.")
-    return int(value)
+    return check_int(value, name, low=minimum)
 
 
 def check_sphere_points(points, labels, columns):

@@ -150,6 +150,48 @@ def check_float(
     return v
 
 
+def check_count_or_fraction(value, name):
+    """Return an integer >= 1 as int, or a fraction in (0, 1) as float.
+
+    The two ways to size a reduction (``n_components=20``: 20 components;
+    ``n_components=0.95``: the fewest explaining 95% of the variance).
+
+    Parameters
+    ----------
+    value : object
+        The value passed by the user.
+    name : str
+        The parameter's name (used in messages).
+
+    Returns
+    -------
+    value : int or float
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a number (booleans and strings are refused).
+    ValueError
+        If it is an integer < 1 or a float outside (0, 1).
+
+    Examples
+    --------
+    >>> from connpredict.utils._checks import check_count_or_fraction
+    >>> check_count_or_fraction(0.95, "n_components")
+    0.95
+    """
+    what = "an integer >= 1 or a fraction in (0, 1)"
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {what}, got {_got(value)}.")
+    if isinstance(value, numbers.Integral):
+        if value < 1:
+            raise ValueError(f"{name} must be {what}, got {value}.")
+        return int(value)
+    if not 0 < value < 1:
+        raise ValueError(f"{name} must be {what}, got {value!r}.")
+    return float(value)
+
+
 def check_bool(value, name):
     """Return ``value`` as a bool; anything but True/False is a TypeError.
 
