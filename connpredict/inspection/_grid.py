@@ -26,7 +26,7 @@ from sklearn.utils import Bunch, check_random_state
 
 from connpredict.models._registry import cli_models
 from connpredict.utils import COORD_COLUMNS, import_optional
-from connpredict.utils._checks import MIN_REGIONS
+from connpredict.utils._checks import MIN_REGIONS, check_int
 from connpredict.utils._stats import draw_seed
 
 logger = logging.getLogger("connpredict.inspection")
@@ -418,14 +418,7 @@ def legibility_grid(
     if null not in (None, "spin"):
         raise ValueError(f"null must be None or 'spin', got {null!r}.")
     if null == "spin":
-        if isinstance(n_permutations, bool) or not isinstance(
-            n_permutations, numbers.Integral
-        ):
-            raise TypeError(
-                f"n_permutations must be an integer, got {n_permutations!r}."
-            )
-        if n_permutations < 1:
-            raise ValueError(f"n_permutations must be >= 1, got {n_permutations}.")
+        check_int(n_permutations, "n_permutations", low=1)
     if not isinstance(scoring, str):
         raise TypeError(f"scoring must be a scorer name, got {scoring!r}.")
     scorer = get_scorer(scoring)

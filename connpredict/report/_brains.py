@@ -11,6 +11,7 @@ import pandas as pd
 
 from connpredict.report._figures import _select_predictions, _splits, _style
 from connpredict.utils import import_optional
+from connpredict.utils._checks import check_int
 
 _NEEDS_PLOT = "The report's brain figures"
 
@@ -479,10 +480,7 @@ def plot_edges(
     """
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
-    if isinstance(n_edges, bool) or not isinstance(n_edges, (int, np.integer)):
-        raise TypeError(f"n_edges must be a positive integer, got {n_edges!r}.")
-    if n_edges < 1:
-        raise ValueError(f"n_edges must be at least 1, got {n_edges}.")
+    check_int(n_edges, "n_edges", low=1)
     pred = predictions.astype({"model": str, "split": str})
     pred = pred.astype({"region_i": str, "region_j": str})
     pred, split, seed, model = _select_predictions(pred, split, seed, model)

@@ -75,7 +75,7 @@ def test_brain_figures_draw(result):
         plt.close(fig)
     with pytest.raises(ValueError, match="kind must be"):
         plot_region_scores(result.region_scores, regions, kind="flat")
-    with pytest.raises(ValueError, match="n_edges must be at least 1"):
+    with pytest.raises(ValueError, match="n_edges must be an integer >= 1"):
         plot_edges(result.predictions, regions, n_edges=0)
     with pytest.raises(ValueError, match="lack coordinates"):
         plot_region_scores(result.region_scores, regions.iloc[:5])
