@@ -499,7 +499,9 @@ class BilinearRegressor(_BilinearBase):
     Parameters
     ----------
     encoder : {None, "pca", "pls"}, default="pca"
-        Region embedding.
+        Region embedding. ``"pls"`` is deprecated (a FutureWarning; removal
+        in 0.3): use :class:`PLSBilinearRegressor`, the same model with its
+        PLS settings (``scale``, ``pls_max_iter``, ``projection``) exposed.
     n_components : int or float, default=20
         Components of the PCA or PLS encoder (capped by the number of
         training regions and genes). For PCA a float in (0, 1) keeps the

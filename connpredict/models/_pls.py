@@ -23,7 +23,7 @@ class PLSBilinearRegressor(_BilinearBase):
     the genes with the training statistics; ``projection="rotations"``
     multiplies the raw genes by ``x_rotations_`` as the research code did)
     and fits ``y_ij = z_i^T W z_j + b`` on the training block in closed
-    form, as :class:`BilinearRegressor` with ``encoder="pls"`` does.
+    form, as :class:`BilinearRegressor` does on its embeddings.
 
     Gene columns that are constant over the training regions carry no
     information and are accepted (after centring they are zero, so they do
