@@ -21,9 +21,8 @@ from connpredict.nulls._spins import (
     random_permutations,
     spin_permutations,
 )
-from connpredict.nulls._validation import check_count
 from connpredict.utils import import_optional
-from connpredict.utils._checks import MIN_REGIONS
+from connpredict.utils._checks import MIN_REGIONS, check_int
 from connpredict.utils._contract import COORD_COLUMNS, check_regions_X
 from connpredict.utils._stats import draw_seed
 from connpredict.utils._threads import one_thread_shared
@@ -551,7 +550,7 @@ default=None
     >>> 0 < res.pvalue <= 1
     True
     """
-    n_permutations = check_count(n_permutations, "n_permutations")
+    n_permutations = check_int(n_permutations, "n_permutations", low=1)
     X = check_regions_X(X, coord_columns=coord_columns)
     gene_pos = _gene_positions(X, coord_columns)
     rng = check_random_state(random_state)

@@ -23,7 +23,8 @@ from sklearn.utils import check_random_state
 
 from connpredict.nulls import _assign, _vasa
 from connpredict.nulls._regions import needs_treatment, treated_spins
-from connpredict.nulls._validation import check_count, check_sphere_points
+from connpredict.nulls._validation import check_sphere_points
+from connpredict.utils._checks import check_int
 from connpredict.utils._contract import SPHERE_COLUMNS
 
 SPIN_METHODS = ("hungarian", "vasa", "nearest")
@@ -353,7 +354,7 @@ def spin_permutations(
     """
     if method not in _ASSIGN:
         raise ValueError(f"method must be one of {SPIN_METHODS}, got {method!r}.")
-    n_permutations = check_count(n_permutations, "n_permutations")
+    n_permutations = check_int(n_permutations, "n_permutations", low=1)
     if needs_treatment(regions):  # user atlases: see nulls/_regions.py
         return treated_spins(
             regions, n_permutations, spin_permutations, random_state=random_state,
@@ -442,7 +443,7 @@ default=None
     >>> bool(np.array_equal(np.sort(perms[0]), np.arange(6)))
     True
     """
-    n_permutations = check_count(n_permutations, "n_permutations")
+    n_permutations = check_int(n_permutations, "n_permutations", low=1)
     rng = check_random_state(random_state)
     if isinstance(regions, pd.DataFrame):
         n_regions = len(regions)

@@ -10,7 +10,7 @@ for any set of regions (subcortex included) and for volumetric data.
 import numpy as np
 from sklearn.utils import check_random_state
 
-from connpredict.nulls._validation import check_count
+from connpredict.utils._checks import check_int
 from connpredict.utils._contract import pair_indices
 
 
@@ -132,7 +132,7 @@ def variogram_surrogates(
         raise ValueError("values and distances must be finite.")
     if n < 4:
         raise ValueError("At least 4 regions are needed for a variogram.")
-    n_surrogates = check_count(n_surrogates, "n_surrogates")
+    n_surrogates = check_int(n_surrogates, "n_surrogates", low=1)
     rng = check_random_state(random_state)
     if n_neighbors is None:
         ks = np.unique(np.clip(np.linspace(0.1 * n, 0.9 * n, 9).astype(int), 2, n))

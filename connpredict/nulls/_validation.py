@@ -1,23 +1,14 @@
-"""Input checks shared by the null models (counts, sphere centroids)."""
+"""Input checks shared by the null models (sphere centroids).
+
+Counts are checked by :func:`connpredict.utils._checks.check_int`.
+"""
 
 import numpy as np
-
-from connpredict.utils._checks import check_int
 
 # Sphere centroids of a group must lie on one sphere about the origin: the
 # smallest norm at least this fraction of the largest (parcel centroids
 # averaged over a unit sphere sit a little inside it, never near the centre).
 _MIN_NORM_RATIO = 0.5
-
-
-def check_count(value, name="n_permutations", minimum=1):
-    """Return ``value`` as an int, or raise if it is not an integer >= minimum.
-
-    :func:`connpredict.utils._checks.check_int`: booleans, floats (even
-    ``5.0``) and strings are refused (TypeError), as a count that is silently
-    cast (``2.7 -> 2``, ``True -> 1``) hides a mistake.
-    """
-    return check_int(value, name, low=minimum)
 
 
 def check_sphere_points(points, labels, columns):
