@@ -104,10 +104,8 @@ def check_float(
 
     Parameters
     ----------
-    value : object
-        The value passed by the user.
-    name : str
-        The parameter's name, as the user typed it (used in messages).
+    value, name : object, str
+        The value passed and the parameter's name, as in :func:`check_int`.
     low, high : float or None, default=None
         Bounds; None means unbounded.
     low_open, high_open : bool, default=False
@@ -158,10 +156,8 @@ def check_count_or_fraction(value, name):
 
     Parameters
     ----------
-    value : object
-        The value passed by the user.
-    name : str
-        The parameter's name (used in messages).
+    value, name : object, str
+        The value passed and the parameter's name, as in :func:`check_int`.
 
     Returns
     -------
@@ -197,10 +193,8 @@ def check_bool(value, name):
 
     Parameters
     ----------
-    value : object
-        The value passed by the user.
-    name : str
-        The parameter's name (used in messages).
+    value, name : object, str
+        The value passed and the parameter's name, as in :func:`check_int`.
 
     Returns
     -------
@@ -227,10 +221,8 @@ def check_choice(value, name, choices):
 
     Parameters
     ----------
-    value : object
-        The value passed by the user.
-    name : str
-        The parameter's name (used in messages).
+    value, name : object, str
+        The value passed and the parameter's name, as in :func:`check_int`.
     choices : sequence
         The allowed values (compared with ``==``; None may be one).
 
