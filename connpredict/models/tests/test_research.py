@@ -453,7 +453,7 @@ def test_bad_options_raise(data):
         BilinearRegressor(intercept="after").fit(X, Y)
     with pytest.raises(ValueError, match="projection"):
         PLSBilinearRegressor(n_components=3, projection="raw").fit(X, Y)
-    with pytest.raises(ValueError, match="calibrate"):
+    with pytest.raises(TypeError, match="calibrate must be True or False"):
         CGERegressor(calibrate="no").fit(X, Y)
     with pytest.raises(ValueError, match="lowrank"):
         PairMLPRegressor("lowrank", use_distance=True).fit(X, Y)
