@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from connpredict.datasets._fetch import fetch_file
-from connpredict.datasets._registry import CELL_TYPES, GENE_LISTS
+from connpredict.datasets._registry import CELL_TYPE_PARCELS, CELL_TYPES, GENE_LISTS
 from connpredict.utils._genes import case_warning, match_gene_symbols, no_gene_hint
 
 logger = logging.getLogger(__name__)
@@ -121,15 +121,17 @@ def check_availability(n_parcels, *, features, subcortex):
     if "cell_types" in features:
         if n_parcels is None:
             return  # the synthetic dataset: refused in check_options
-        if n_parcels != 400:
+        if n_parcels != CELL_TYPE_PARCELS:
             raise ValueError(
                 "Cell-type features (Jorstad and Lake proportions) exist only for "
-                f"Schaefer-400; use 'hcp-schaefer400' or drop 'cell_types' (got "
+                f"Schaefer-{CELL_TYPE_PARCELS}; use "
+                f"'hcp-schaefer{CELL_TYPE_PARCELS}' or drop 'cell_types' (got "
                 f"Schaefer-{n_parcels})."
             )
         if subcortex:
             raise ValueError(
-                "Cell-type features cover the 400 cortical parcels only, not the "
+                f"Cell-type features cover the {CELL_TYPE_PARCELS} cortical parcels "
+                "only, not the "
                 "14 subcortical structures; pass subcortex=False with "
                 "features containing 'cell_types'."
             )

@@ -5,9 +5,9 @@ from importlib import resources
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch
 
 from connpredict.datasets import _features, _registry
+from connpredict.datasets._bunch import dataset_bunch
 from connpredict.datasets._descr import load_descr
 from connpredict.datasets._fetch import fetch_file, get_data_home
 from connpredict.datasets._synthetic import make_synthetic_connectome
@@ -258,7 +258,9 @@ def load_dataset(
         with no genomic position), ``missing_regions`` (labels without
         expression), ``name``, ``target``, ``features``, ``scale``,
         ``threshold`` (of ``binarize``; None without), ``genes_not_found``
-        and ``DESCR``.
+        and ``DESCR``. Every loader returns the same keys
+        (:data:`~connpredict.datasets.DATASET_KEYS`); those that do not apply
+        are None or empty.
 
     Examples
     --------
@@ -283,7 +285,8 @@ def load_dataset(
         binarize=binarize,
     )
     _features.check_availability(spec.n_parcels, features=features, subcortex=subcortex)
-    return LOADERS[spec.loader](
+    loader = spec.loader if callable(spec.loader) else LOADERS[spec.loader]
+    return loader(
         spec,
         scale=scale,
         features=features,
@@ -418,11 +421,10 @@ def _load_enigma_hcp(
         scale=scale,
         threshold=threshold,
     )
-    return Bunch(
-        X=X,
-        Y=Y,
-        regions=regions,
-        networks=regions["network"].copy(),
+    return dataset_bunch(
+        X,
+        Y,
+        regions,
         genes=genes,
         n_genes_unplaced=n_unplaced,
         missing_regions=missing_regions,

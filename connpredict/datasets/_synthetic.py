@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import check_random_state
 
+from connpredict.datasets._bunch import dataset_bunch
 from connpredict.datasets._descr import load_descr
 from connpredict.utils._contract import pair_indices, upper_triangle
 
@@ -106,7 +107,9 @@ def make_synthetic_connectome(
         ``sphere_x``, ``sphere_y``, ``sphere_z``), ``networks`` (Series),
         ``genes`` (gene names), ``ground_truth`` (dict of the generating
         terms: ``Z``, ``W``, ``gene_term``, ``distance_term``,
-        ``network_term``) and ``DESCR``.
+        ``network_term``) and ``DESCR``. Every loader returns the same keys
+        (:data:`~connpredict.datasets.DATASET_KEYS`); those that do not apply
+        are None or empty.
 
     Examples
     --------
@@ -219,11 +222,10 @@ def make_synthetic_connectome(
         index=index,
     )
     Y = pd.DataFrame(Y, index=index, columns=index.copy())
-    return Bunch(
-        X=X,
-        Y=Y,
-        regions=regions,
-        networks=regions["network"].copy(),
+    return dataset_bunch(
+        X,
+        Y,
+        regions,
         genes=genes,
         ground_truth={
             "Z": Z,

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from connpredict.datasets._bunch import dataset_bunch
 from connpredict.datasets._load import genomic_order
 from connpredict.datasets._networks import region_names
 from connpredict.utils._contract import COORD_COLUMNS, pairs_to_matrix
@@ -627,7 +628,9 @@ def make_dataset(
         None), ``missing_regions`` (labels dropped),
         ``imputed_regions`` (dict label -> the label its expression came
         from), ``connectome_form`` (how the connectome was read), ``name``
-        (``"user"``), ``target`` and ``DESCR``.
+        (``"user"``), ``target`` and ``DESCR``. Every loader returns the same keys
+        (:data:`~connpredict.datasets.DATASET_KEYS`); those that do not apply
+        are None or empty.
 
     See Also
     --------
@@ -724,14 +727,12 @@ def make_dataset(
     X = X.loc[keep]
     Y = Y.loc[keep, keep]
     table = table.loc[keep]
-    net_series = table["network"].copy() if "network" in table.columns else None
 
     descr = _describe(X, genes, form, has_xyz, dropped, imputed, table)
-    return Bunch(
-        X=X,
-        Y=Y,
-        regions=table,
-        networks=net_series,
+    return dataset_bunch(
+        X,
+        Y,
+        table,
         genes=genes,
         n_genes_unplaced=n_unplaced,
         missing_regions=dropped,
