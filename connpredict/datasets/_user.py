@@ -269,33 +269,7 @@ def _connectome_matrix(connectome, labels, reduction):
     n_off, n_diag = n * (n - 1) // 2, n * (n + 1) // 2
     connectome = _read_path(connectome, "connectome")
     if isinstance(connectome, pd.DataFrame):
-        if connectome.shape[0] != connectome.shape[1]:
-            raise ValueError(
-                f"The connectome table must be square (regions x regions), got "
-                f"shape {connectome.shape}; pass a vectorised connectome as an "
-                "array, not a table."
-            )
-        _check_unique(connectome.index, "connectome (rows)")
-        _check_unique(connectome.columns, "connectome (columns)")
-        axes = (("rows", connectome.index), ("columns", connectome.columns))
-        for axis, index in axes:
-            pos, absent = _positions(labels, index)
-            if absent or len(index) != n:
-                raise _mismatch(
-                    labels,
-                    index,
-                    "expression",
-                    f"connectome {axis}",
-                    "label the connectome's rows and columns with the expression's "
-                    "regions, or pass `connectome.to_numpy()` if its rows are "
-                    "already in the order of the expression rows.",
-                )
-            if axis == "rows":
-                rows = pos
-            else:
-                cols = pos
-        M = connectome.to_numpy(dtype=float)[np.ix_(rows, cols)]
-        return M, "labelled table"
+        return _labelled_connectome(connectome, labels)
     if isinstance(connectome, (list, tuple)):
         arr = _as_stack(connectome)
     else:
@@ -327,30 +301,64 @@ def _connectome_matrix(connectome, labels, reduction):
             "vectors."
         )
     if arr.ndim == 3:
-        if arr.shape[1] != arr.shape[2]:
-            hint = (
-                " If subjects are on the last axis, move them first with "
-                "`np.moveaxis(stack, -1, 0)`."
-                if arr.shape[:2] == (n, n)
-                else ""
-            )
-            raise ValueError(
-                f"The connectome stack has shape {arr.shape}; each subject matrix "
-                "must be square, with subjects on the first axis "
-                f"(n_subjects, n_regions, n_regions).{hint}"
-            )
-        if arr.shape[1] != n:
-            raise ValueError(
-                f"The connectome stack has shape {arr.shape} (subjects first) but "
-                f"the expression table has {n} regions; use the same regions."
-            )
-        return (
-            _reduce(arr, reduction),
-            f"stack of {arr.shape[0]} subject matrices, {reduction} reduction",
-        )
+        return _reduced_stack(arr, n, reduction)
     raise ValueError(
         f"The connectome must be a square matrix, a vector, a stack of vectors or "
         f"a 3-D stack of matrices, got {arr.ndim} dimensions."
+    )
+
+
+def _labelled_connectome(connectome, labels):
+    """A labelled square table, reordered like ``labels``."""
+    n = len(labels)
+    if connectome.shape[0] != connectome.shape[1]:
+        raise ValueError(
+            f"The connectome table must be square (regions x regions), got "
+            f"shape {connectome.shape}; pass a vectorised connectome as an "
+            "array, not a table."
+        )
+    _check_unique(connectome.index, "connectome (rows)")
+    _check_unique(connectome.columns, "connectome (columns)")
+    order = []
+    for axis, index in (("rows", connectome.index), ("columns", connectome.columns)):
+        pos, absent = _positions(labels, index)
+        if absent or len(index) != n:
+            raise _mismatch(
+                labels,
+                index,
+                "expression",
+                f"connectome {axis}",
+                "label the connectome's rows and columns with the expression's "
+                "regions, or pass `connectome.to_numpy()` if its rows are "
+                "already in the order of the expression rows.",
+            )
+        order.append(pos)
+    M = connectome.to_numpy(dtype=float)[np.ix_(*order)]
+    return M, "labelled table"
+
+
+def _reduced_stack(arr, n, reduction):
+    """A 3-D stack of subject matrices (subjects first), reduced to one."""
+    if arr.shape[1] != arr.shape[2]:
+        hint = (
+            " If subjects are on the last axis, move them first with "
+            "`np.moveaxis(stack, -1, 0)`."
+            if arr.shape[:2] == (n, n)
+            else ""
+        )
+        raise ValueError(
+            f"The connectome stack has shape {arr.shape}; each subject matrix "
+            "must be square, with subjects on the first axis "
+            f"(n_subjects, n_regions, n_regions).{hint}"
+        )
+    if arr.shape[1] != n:
+        raise ValueError(
+            f"The connectome stack has shape {arr.shape} (subjects first) but "
+            f"the expression table has {n} regions; use the same regions."
+        )
+    return (
+        _reduce(arr, reduction),
+        f"stack of {arr.shape[0]} subject matrices, {reduction} reduction",
     )
 
 
@@ -665,44 +673,7 @@ def make_dataset(
     expr = _check_expression(expression)
     labels = expr.index
 
-    if regions is not None:
-        table = _align_table(regions, labels, "regions")
-    else:
-        table = pd.DataFrame(index=pd.Index(labels))
-    table.index.name = "label"
-    has_xyz = set(COORD_COLUMNS) <= set(table.columns)
-    if coords is not None:
-        if has_xyz:
-            raise ValueError(
-                "Centroids were given twice (x, y, z in `regions` and `coords`); "
-                "pass only one of them."
-            )
-        xyz = _coords_frame(coords, labels)
-        for c in COORD_COLUMNS:
-            table[c] = xyz[c].to_numpy()
-        has_xyz = True
-    if has_xyz:
-        xyz_values = table[list(COORD_COLUMNS)].to_numpy(dtype=float)
-        if not np.all(np.isfinite(xyz_values)):
-            bad = labels[~np.isfinite(xyz_values).all(axis=1)]
-            raise ValueError(
-                f"Regions {_show(region_names(table, bad))} have no finite x, y, "
-                "z centroid; fix or drop them (an empty region in the atlas?)."
-            )
-
-    if networks is not None:
-        if isinstance(networks, pd.Series):
-            net = _align_table(networks.rename("network"), labels, "networks")
-            table["network"] = net["network"].to_numpy()
-        else:
-            arr = np.asarray(networks)
-            if arr.shape != (len(labels),):
-                raise ValueError(
-                    f"networks must have one label per expression row "
-                    f"({len(labels)}), got shape {arr.shape}."
-                )
-            table["network"] = arr
-
+    table, has_xyz = _region_table(regions, labels, coords, networks)
     M, form = _connectome_matrix(connectome, labels, reduction)
     _check_matrix(M)
     Y = pd.DataFrame(M, index=pd.Index(labels, name="label"), columns=labels.copy())
@@ -742,6 +713,51 @@ def make_dataset(
         target="user",
         DESCR=descr,
     )
+
+
+def _region_table(regions, labels, coords, networks):
+    """The region table aligned to ``labels``, with centroids and networks.
+
+    Returns the table and whether it holds finite ``x, y, z`` centroids.
+    """
+    if regions is not None:
+        table = _align_table(regions, labels, "regions")
+    else:
+        table = pd.DataFrame(index=pd.Index(labels))
+    table.index.name = "label"
+    has_xyz = set(COORD_COLUMNS) <= set(table.columns)
+    if coords is not None:
+        if has_xyz:
+            raise ValueError(
+                "Centroids were given twice (x, y, z in `regions` and `coords`); "
+                "pass only one of them."
+            )
+        xyz = _coords_frame(coords, labels)
+        for c in COORD_COLUMNS:
+            table[c] = xyz[c].to_numpy()
+        has_xyz = True
+    if has_xyz:
+        xyz_values = table[list(COORD_COLUMNS)].to_numpy(dtype=float)
+        if not np.all(np.isfinite(xyz_values)):
+            bad = labels[~np.isfinite(xyz_values).all(axis=1)]
+            raise ValueError(
+                f"Regions {_show(region_names(table, bad))} have no finite x, y, "
+                "z centroid; fix or drop them (an empty region in the atlas?)."
+            )
+
+    if networks is not None:
+        if isinstance(networks, pd.Series):
+            net = _align_table(networks.rename("network"), labels, "networks")
+            table["network"] = net["network"].to_numpy()
+        else:
+            arr = np.asarray(networks)
+            if arr.shape != (len(labels),):
+                raise ValueError(
+                    f"networks must have one label per expression row "
+                    f"({len(labels)}), got shape {arr.shape}."
+                )
+            table["network"] = arr
+    return table, has_xyz
 
 
 def _describe(X, genes, form, has_xyz, dropped, imputed, table):
