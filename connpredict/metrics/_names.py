@@ -174,6 +174,14 @@ def metric_spec(name):
     raise KeyError(name)
 
 
+def _spec_field(name, field, default):
+    """A field of the metric's entry; ``default`` for an unknown name."""
+    try:
+        return getattr(metric_spec(name), field)
+    except KeyError:
+        return default
+
+
 def greater_is_better(name):
     """Return the direction of ``name``; unknown names count as scores.
 
@@ -193,10 +201,7 @@ def greater_is_better(name):
     >>> greater_is_better("pearson_r"), greater_is_better("geodesic_distance")
     (True, False)
     """
-    try:
-        return metric_spec(name).greater_is_better
-    except KeyError:
-        return True
+    return _spec_field(name, "greater_is_better", True)
 
 
 def metric_label(name):
@@ -218,10 +223,7 @@ def metric_label(name):
     >>> metric_label("r2")
     'R²'
     """
-    try:
-        return metric_spec(name).label
-    except KeyError:
-        return str(name)
+    return _spec_field(name, "label", str(name))
 
 
 def format_value(value, name):
@@ -248,11 +250,7 @@ def format_value(value, name):
     value = float(value)
     if value != value or value in (float("inf"), float("-inf")):
         return "–"
-    try:
-        fmt = metric_spec(name).fmt
-    except KeyError:
-        fmt = ".3f"
-    return format(value, fmt)
+    return format(value, _spec_field(name, "fmt", ".3f"))
 
 
 def scorer_names():
