@@ -4,7 +4,9 @@ Every model predicts the connectivity between two regions from their
 features. :class:`BaseConnectomeRegressor` implements the data contract once
 (validation, the train x train block, labelled and symmetric predictions,
 scoring); a model implements ``_fit(X, Y_block)`` and
-``_predict_block(X_rows, X_cols)``.
+``_predict_block(X_rows, X_cols)``. The guards that refuse scikit-learn's
+per-sample callers (its string scorers, its ``cross_val_predict``), which
+``fit`` and ``predict`` call first, are in ``_sklearn_guards.py``.
 """
 
 import warnings
