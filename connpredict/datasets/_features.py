@@ -220,7 +220,7 @@ def select_genes(gene_columns, genes, *, data_home=None, download_if_missing=Tru
                 [(s, c) for c, s in by_case], "the dataset's genes", "symbol(s)"
             ),
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # load_dataset (via _load_enigma_hcp and _hcp_genes)
         )
     chosen = set(matched.values())
     kept = [g for g in gene_columns if g in chosen]
@@ -239,7 +239,7 @@ def select_genes(gene_columns, genes, *, data_home=None, download_if_missing=Tru
         if isinstance(genes, str):
             logger.info(msg)
         else:
-            warnings.warn(msg, UserWarning, stacklevel=3)
+            warnings.warn(msg, UserWarning, stacklevel=4)
     return kept, not_found
 
 
