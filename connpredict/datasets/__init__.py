@@ -6,6 +6,7 @@ the environment variable ``CONNPREDICT_DATA``, else ``~/connpredict_data``.
 
 from connpredict.datasets._abagen_compat import import_abagen
 from connpredict.datasets._atlas import atlas_regions
+from connpredict.datasets._bunch import DATASET_KEYS
 from connpredict.datasets._cache import cache_status
 from connpredict.datasets._features import load_gene_list
 from connpredict.datasets._fetch import fetch_file, get_data_home
@@ -21,6 +22,7 @@ from connpredict.datasets._synthetic import make_synthetic_connectome
 from connpredict.datasets._user import fill_missing_regions, make_dataset
 
 __all__ = [
+    "DATASET_KEYS",
     "assign_yeo_networks",
     "atlas_regions",
     "cache_status",

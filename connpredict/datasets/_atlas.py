@@ -221,6 +221,47 @@ def _read_surface_labels(value, side):
 
 
 def _surface_regions(pair, info, mesh, surface):
+    hemis = _read_surface_pair(pair)
+    n_vertices = hemis[0][0].size
+    meshes = _meshes_for(n_vertices, mesh, surface)
+    for key in ("surface", "sphere"):
+        if meshes[key] is not None:
+            for side, coords in zip(("left", "right"), meshes[key]):
+                if coords.shape[0] != n_vertices:
+                    raise ValueError(
+                        f"The {side} {key} mesh has {coords.shape[0]} vertices but "
+                        f"the labels have {n_vertices}; use the matching mesh."
+                    )
+    rows = []
+    for h, (hemi, (data, names, kind)) in enumerate(zip(("L", "R"), hemis)):
+        ids = _annot_ids(data, names, hemi, info) if kind == "annot" else None
+        for label, name, mask in _surface_parcels(data, names, ids, info):
+            row = {"label": label, "hemisphere": hemi, "name": name}
+            row["n_vertices"] = int(mask.sum())
+            if meshes["surface"] is not None:
+                row.update(
+                    zip(("x", "y", "z"), meshes["surface"][h][mask].mean(axis=0))
+                )
+            if meshes["sphere"] is not None:
+                row.update(zip(SPHERE_COLUMNS, _unit(meshes["sphere"][h][mask])))
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    dup = table["label"][table["label"].duplicated()]
+    if len(dup):
+        raise ValueError(
+            f"Atlas values {_show(dup.unique())} appear in both hemispheres; give "
+            "each region its own value."
+        )
+    table = table.set_index("label")
+    table["structure"] = "cortex"
+    if info is not None:
+        table = _surface_with_info(table, info, found=[row["label"] for row in rows])
+    table["sphere_source"] = np.where(_has_sphere(table), "surface", "none")
+    return table
+
+
+def _read_surface_pair(pair):
+    """The (left, right) label files: ``[(integer labels, names, kind), ...]``."""
     if len(pair) != 2:
         raise ValueError(
             "A surface atlas is a (left, right) pair of label files; got "
@@ -238,101 +279,75 @@ def _surface_regions(pair, info, mesh, surface):
             f"The left and right label files have different vertex counts "
             f"{sorted(sizes)}; they must be on the same mesh."
         )
-    n_vertices = sizes.pop()
-    meshes = _meshes_for(n_vertices, mesh, surface)
-    for key in ("surface", "sphere"):
-        if meshes[key] is not None:
-            for side, coords in zip(("left", "right"), meshes[key]):
-                if coords.shape[0] != n_vertices:
-                    raise ValueError(
-                        f"The {side} {key} mesh has {coords.shape[0]} vertices but "
-                        f"the labels have {n_vertices}; use the matching mesh."
-                    )
+    return hemis
 
-    rows = []
-    found = set()
-    for h, (hemi, (data, names, kind)) in enumerate(zip(("L", "R"), hemis)):
-        if kind == "annot":
-            # colour-table indices: identify regions by name
-            ids = {}
-            for idx, name in names.items():
-                if name.lower() in _BACKGROUND_NAMES:
-                    continue
-                if info is not None:
-                    hit = info.index[
-                        (info["label"].astype(str) == name)
-                        & (info["hemisphere"].astype(str) == hemi)
-                    ]
-                    if len(hit) != 1:
-                        if np.any(data == idx):
-                            raise ValueError(
-                                f"Region {name!r} of the {hemi} annot file has "
-                                f"{len(hit)} rows in info (matched by label and "
-                                "hemisphere); give it exactly one."
-                            )
-                        continue
-                    ids[idx] = int(hit[0])
-                else:
-                    ids[idx] = f"{hemi}_{name}"
-            values = data
-        else:
-            ids = None
-            values = data
-        uniq = np.unique(values)
-        for v in uniq:
-            v = int(v)
-            if ids is not None:
-                if v not in ids:
-                    continue
-                label = ids[v]
-                name = names[v]
-            else:
-                name = names.get(v, str(v))
-                if v <= 0 or (info is None and name.lower() in _BACKGROUND_NAMES):
-                    continue
-                label = v
-            mask = values == v
-            row = {"label": label, "hemisphere": hemi, "name": name}
-            row["n_vertices"] = int(mask.sum())
-            if meshes["surface"] is not None:
-                row.update(
-                    zip(("x", "y", "z"), meshes["surface"][h][mask].mean(axis=0))
+
+def _annot_ids(data, names, hemi, info):
+    """Colour-table index -> region label of an annot file (regions by name)."""
+    ids = {}
+    for idx, name in names.items():
+        if name.lower() in _BACKGROUND_NAMES:
+            continue
+        if info is None:
+            ids[idx] = f"{hemi}_{name}"
+            continue
+        hit = info.index[
+            (info["label"].astype(str) == name)
+            & (info["hemisphere"].astype(str) == hemi)
+        ]
+        if len(hit) != 1:
+            if np.any(data == idx):
+                raise ValueError(
+                    f"Region {name!r} of the {hemi} annot file has "
+                    f"{len(hit)} rows in info (matched by label and "
+                    "hemisphere); give it exactly one."
                 )
-            if meshes["sphere"] is not None:
-                row.update(zip(SPHERE_COLUMNS, _unit(meshes["sphere"][h][mask])))
-            rows.append(row)
-            found.add(label)
-    table = pd.DataFrame(rows)
-    dup = table["label"][table["label"].duplicated()]
-    if len(dup):
+            continue
+        ids[idx] = int(hit[0])
+    return ids
+
+
+def _surface_parcels(values, names, ids, info):
+    """``(label, name, vertex mask)`` of each region of one hemisphere's labels.
+
+    ``ids`` maps an annot file's colour-table indices to labels (None for
+    files whose values are the labels themselves).
+    """
+    for v in np.unique(values):
+        v = int(v)
+        if ids is not None:
+            if v not in ids:
+                continue
+            label, name = ids[v], names[v]
+        else:
+            name = names.get(v, str(v))
+            if v <= 0 or (info is None and name.lower() in _BACKGROUND_NAMES):
+                continue
+            label = v
+        yield label, name, values == v
+
+
+def _surface_with_info(table, info, found):
+    """Check the surface regions against info and take its columns."""
+    numeric = [v for v in found if isinstance(v, (int, np.integer))]
+    absent = _check_ids(numeric, info, "surface label files")
+    on_surface_struct = info.loc[absent, "structure"].astype(str)
+    cortical_absent = list(on_surface_struct.index[on_surface_struct == "cortex"])
+    if cortical_absent:
         raise ValueError(
-            f"Atlas values {_show(dup.unique())} appear in both hemispheres; give "
-            "each region its own value."
+            f"Cortical regions {_show(cortical_absent)} of info have no vertex "
+            "in the surface label files; remove them from info or use the "
+            "matching label files."
         )
-    table = table.set_index("label")
-    table["structure"] = "cortex"
-    if info is not None:
-        numeric = [v for v in found if isinstance(v, (int, np.integer))]
-        absent = _check_ids(numeric, info, "surface label files")
-        on_surface_struct = info.loc[absent, "structure"].astype(str)
-        cortical_absent = list(on_surface_struct.index[on_surface_struct == "cortex"])
-        if cortical_absent:
-            raise ValueError(
-                f"Cortical regions {_show(cortical_absent)} of info have no vertex "
-                "in the surface label files; remove them from info or use the "
-                "matching label files."
-            )
-        if absent:
-            logger.info(
-                "atlas_regions: %d non-cortical region(s) of info are not on the "
-                "surface and are left out.",
-                len(absent),
-            )
-        table = _with_info(table, info)
-        _check_sides(table)
-        table = table.drop(columns="hemisphere_file")
-    table["sphere_source"] = np.where(_has_sphere(table), "surface", "none")
-    return table
+    if absent:
+        logger.info(
+            "atlas_regions: %d non-cortical region(s) of info are not on the "
+            "surface and are left out.",
+            len(absent),
+        )
+    table = _with_info(table, info)
+    _check_sides(table)
+    return table.drop(columns="hemisphere_file")
 
 
 def _check_sides(table):

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from connpredict.datasets._fetch import fetch_file
-from connpredict.datasets._registry import CELL_TYPES, GENE_LISTS
+from connpredict.datasets._registry import CELL_TYPE_PARCELS, CELL_TYPES, GENE_LISTS
 from connpredict.utils._genes import case_warning, match_gene_symbols, no_gene_hint
 
 logger = logging.getLogger(__name__)
@@ -121,15 +121,17 @@ def check_availability(n_parcels, *, features, subcortex):
     if "cell_types" in features:
         if n_parcels is None:
             return  # the synthetic dataset: refused in check_options
-        if n_parcels != 400:
+        if n_parcels != CELL_TYPE_PARCELS:
             raise ValueError(
                 "Cell-type features (Jorstad and Lake proportions) exist only for "
-                f"Schaefer-400; use 'hcp-schaefer400' or drop 'cell_types' (got "
+                f"Schaefer-{CELL_TYPE_PARCELS}; use "
+                f"'hcp-schaefer{CELL_TYPE_PARCELS}' or drop 'cell_types' (got "
                 f"Schaefer-{n_parcels})."
             )
         if subcortex:
             raise ValueError(
-                "Cell-type features cover the 400 cortical parcels only, not the "
+                f"Cell-type features cover the {CELL_TYPE_PARCELS} cortical parcels "
+                "only, not the "
                 "14 subcortical structures; pass subcortex=False with "
                 "features containing 'cell_types'."
             )
@@ -218,7 +220,7 @@ def select_genes(gene_columns, genes, *, data_home=None, download_if_missing=Tru
                 [(s, c) for c, s in by_case], "the dataset's genes", "symbol(s)"
             ),
             UserWarning,
-            stacklevel=3,
+            stacklevel=4,  # load_dataset (via _load_enigma_hcp and _hcp_genes)
         )
     chosen = set(matched.values())
     kept = [g for g in gene_columns if g in chosen]
@@ -237,7 +239,7 @@ def select_genes(gene_columns, genes, *, data_home=None, download_if_missing=Tru
         if isinstance(genes, str):
             logger.info(msg)
         else:
-            warnings.warn(msg, UserWarning, stacklevel=3)
+            warnings.warn(msg, UserWarning, stacklevel=4)
     return kept, not_found
 
 

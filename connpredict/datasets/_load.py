@@ -1,13 +1,14 @@
 """Loaders of the real datasets (AHBA expression + HCP connectomes)."""
 
 import logging
+from functools import partial
 from importlib import resources
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch
 
 from connpredict.datasets import _features, _registry
+from connpredict.datasets._bunch import dataset_bunch
 from connpredict.datasets._descr import load_descr
 from connpredict.datasets._fetch import fetch_file, get_data_home
 from connpredict.datasets._synthetic import make_synthetic_connectome
@@ -258,7 +259,9 @@ def load_dataset(
         with no genomic position), ``missing_regions`` (labels without
         expression), ``name``, ``target``, ``features``, ``scale``,
         ``threshold`` (of ``binarize``; None without), ``genes_not_found``
-        and ``DESCR``.
+        and ``DESCR``. Every loader returns the same keys
+        (:data:`~connpredict.datasets.DATASET_KEYS`); those that do not apply
+        are None or empty.
 
     Examples
     --------
@@ -283,7 +286,8 @@ def load_dataset(
         binarize=binarize,
     )
     _features.check_availability(spec.n_parcels, features=features, subcortex=subcortex)
-    return LOADERS[spec.loader](
+    loader = spec.loader if callable(spec.loader) else LOADERS[spec.loader]
+    return loader(
         spec,
         scale=scale,
         features=features,
@@ -326,64 +330,20 @@ def _load_enigma_hcp(
     threshold,
 ):
     """AHBA expression + HCP connectome files of the ENIGMA Toolbox."""
-    gene_selection = genes
-    name, n = spec.name, spec.n_parcels
-    expr_key, matrix_key, labels_key = spec.files(target=target, stability=stability)
     home = get_data_home(data_home)
-    paths = [
-        fetch_file(k, data_home=home, download_if_missing=download_if_missing)
-        for k in (expr_key, matrix_key, labels_key)
-    ]
-    expression = pd.read_csv(paths[0]).set_index("label")
-    labels = pd.read_csv(paths[2], header=None).iloc[0].astype(str).tolist()
-    matrix = np.loadtxt(paths[1], delimiter=",")
-    if list(expression.index) != labels:
-        raise ValueError(
-            f"The region labels of {expr_key} and {labels_key} differ; the files "
-            "in the data home do not belong together."
-        )
-    Y = check_connectome(
-        pd.DataFrame(matrix, index=pd.Index(labels, name="label"), columns=labels),
-        name=matrix_key,
+    fetch = partial(fetch_file, data_home=home, download_if_missing=download_if_missing)
+    expression, Y, regions = _read_hcp_files(spec, target, stability, fetch)
+    labels = list(regions.index)
+    selected, genes_not_found, n_unplaced = _hcp_genes(
+        list(expression.columns), genes, gene_order, home, download_if_missing
     )
-    regions = load_region_table(n)
-    if list(regions.index) != labels:
-        raise ValueError(
-            f"The shipped region table of Schaefer-{n} does not match {labels_key}."
-        )
-    regions.index.name = "label"
-    genes, genes_not_found = list(expression.columns), []
-    if gene_selection is not None:
-        genes, genes_not_found = _features.select_genes(
-            genes,
-            gene_selection,
-            data_home=home,
-            download_if_missing=download_if_missing,
-        )
-    n_unplaced = 0
-    if gene_order == "genomic":
-        genes, n_unplaced = genomic_order(genes)
-    X = expression[genes].copy()
+    X = expression[selected].copy()
     X.index.name = "label"
     X[["x", "y", "z"]] = regions[["x", "y", "z"]].to_numpy()
-
-    keep = np.ones(len(labels), dtype=bool)
-    if not subcortex:
-        keep &= (regions["structure"] != "subcortex").to_numpy()
-    keep &= _features.hemisphere_mask(regions, hemisphere)
-    no_expr = expression.isna().all(axis=1).to_numpy()
-    missing_regions = [lab for lab, m, k in zip(labels, no_expr, keep) if m and k]
-    if missing == "drop":
-        keep &= ~no_expr
-        if missing_regions:
-            logger.info(
-                "Dropped %d region(s) without expression from %s.",
-                len(missing_regions),
-                name,
-            )
-    X = X.loc[keep]
-    Y = Y.loc[keep, keep]
-    regions = regions.loc[keep]
+    keep, missing_regions = _hcp_kept_regions(
+        spec.name, expression, regions, subcortex, hemisphere, missing
+    )
+    X, Y, regions = X.loc[keep], Y.loc[keep, keep], regions.loc[keep]
     X = _features.feature_blocks(
         X,
         features,
@@ -400,33 +360,31 @@ def _load_enigma_hcp(
     )
     Y = _features.binarize_connectome(_features.scale_connectome(Y, scale), threshold)
     descr = load_descr(spec.descr).format(
-        name=name,
-        n_parcels=n,
+        name=spec.name,
+        n_parcels=spec.n_parcels,
         n_regions=X.shape[0],
-        n_genes=len(genes),
+        n_genes=len(selected),
         n_unplaced=n_unplaced,
         stability=stability,
         target=target.upper(),
         n_missing=len(missing_regions),
         missing=missing,
-    )
-    descr += _features.describe(
+    ) + _features.describe(
         features=features,
-        genes=gene_selection,
-        n_genes=len(genes),
+        genes=genes,
+        n_genes=len(selected),
         hemisphere=hemisphere,
         scale=scale,
         threshold=threshold,
     )
-    return Bunch(
-        X=X,
-        Y=Y,
-        regions=regions,
-        networks=regions["network"].copy(),
-        genes=genes,
+    return dataset_bunch(
+        X,
+        Y,
+        regions,
+        genes=selected,
         n_genes_unplaced=n_unplaced,
         missing_regions=missing_regions,
-        name=name,
+        name=spec.name,
         target=target,
         features=features,
         scale=scale,
@@ -434,6 +392,73 @@ def _load_enigma_hcp(
         genes_not_found=genes_not_found,
         DESCR=descr,
     )
+
+
+def _read_hcp_files(spec, target, stability, fetch):
+    """The expression table, the labelled connectome and the region table.
+
+    Checks that the three files (and the shipped region table) list the same
+    regions in the same order.
+    """
+    expr_key, matrix_key, labels_key = spec.files(target=target, stability=stability)
+    paths = [fetch(k) for k in (expr_key, matrix_key, labels_key)]
+    expression = pd.read_csv(paths[0]).set_index("label")
+    labels = pd.read_csv(paths[2], header=None).iloc[0].astype(str).tolist()
+    matrix = np.loadtxt(paths[1], delimiter=",")
+    if list(expression.index) != labels:
+        raise ValueError(
+            f"The region labels of {expr_key} and {labels_key} differ; the files "
+            "in the data home do not belong together."
+        )
+    Y = check_connectome(
+        pd.DataFrame(matrix, index=pd.Index(labels, name="label"), columns=labels),
+        name=matrix_key,
+    )
+    regions = load_region_table(spec.n_parcels)
+    if list(regions.index) != labels:
+        raise ValueError(
+            f"The shipped region table of Schaefer-{spec.n_parcels} does not match "
+            f"{labels_key}."
+        )
+    regions.index.name = "label"
+    return expression, Y, regions
+
+
+def _hcp_genes(genes, selection, gene_order, home, download_if_missing):
+    """The selected genes in order, those not found, and the unplaced count."""
+    genes_not_found = []
+    if selection is not None:
+        genes, genes_not_found = _features.select_genes(
+            genes,
+            selection,
+            data_home=home,
+            download_if_missing=download_if_missing,
+        )
+    n_unplaced = 0
+    if gene_order == "genomic":
+        genes, n_unplaced = genomic_order(genes)
+    return genes, genes_not_found, n_unplaced
+
+
+def _hcp_kept_regions(name, expression, regions, subcortex, hemisphere, missing):
+    """Mask of the regions kept, and the kept labels without expression."""
+    keep = np.ones(len(regions), dtype=bool)
+    if not subcortex:
+        keep &= (regions["structure"] != "subcortex").to_numpy()
+    keep &= _features.hemisphere_mask(regions, hemisphere)
+    no_expr = expression.isna().all(axis=1).to_numpy()
+    missing_regions = [
+        lab for lab, m, k in zip(regions.index, no_expr, keep) if m and k
+    ]
+    if missing == "drop":
+        keep &= ~no_expr
+        if missing_regions:
+            logger.info(
+                "Dropped %d region(s) without expression from %s.",
+                len(missing_regions),
+                name,
+            )
+    return keep, missing_regions
 
 
 def _read_connectome(spec, target, labels, home, download_if_missing):

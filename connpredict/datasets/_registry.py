@@ -1,8 +1,9 @@
 """The dataset spec table: every dataset, its upstream files and its options.
 
 One entry of :data:`DATASETS` per dataset. An entry names the loader that
-builds it (a key of ``_load.LOADERS``), the options it accepts, and every
-upstream file it may read with its SHA-256 checksum. Nothing else in the
+builds it (a key of ``_load.LOADERS``, or the loader function itself), the
+options it accepts, and every upstream file it may read with its SHA-256
+checksum. Nothing else in the
 package branches on dataset names: :func:`~connpredict.datasets.load_dataset`,
 :func:`~connpredict.datasets.dataset_names`,
 :func:`~connpredict.datasets.dataset_files`,
@@ -101,8 +102,12 @@ class DatasetSpec:
     ----------
     name : str
         The name passed to ``load_dataset``.
-    loader : str
-        Key of the loader function in ``connpredict.datasets._load.LOADERS``.
+    loader : str or callable
+        Key of the loader function in ``connpredict.datasets._load.LOADERS``,
+        or the loader itself: ``loader(spec, **options)`` returning the
+        dataset Bunch (build it with ``connpredict.datasets._bunch.
+        dataset_bunch``); ``options`` are the checked options of
+        :func:`~connpredict.datasets.load_dataset`.
     summary : str
         One line for listings (``connpredict datasets``).
     targets : mapping of str to (str, str) or None
@@ -121,7 +126,7 @@ class DatasetSpec:
     """
 
     name: str
-    loader: str
+    loader: object
     summary: str
     targets: dict = field(default_factory=dict)
     expression: dict = field(default_factory=dict)
@@ -177,6 +182,9 @@ GENE_LISTS = MappingProxyType(
         ),
     }
 )
+#: the one atlas resolution with cell-type proportions: Schaefer-400 (the
+#: dataset entries and the feature checks both read this)
+CELL_TYPE_PARCELS = 400
 #: Schaefer-400 cell-type proportions (``features=("cell_types", ...)``):
 #: name -> (key, SHA-256, column prefix)
 CELL_TYPES = MappingProxyType(
@@ -218,7 +226,7 @@ def _hcp_schaefer(n, *, expression, fc, sc):
         checksums.update(zip(target_keys[target], shas))
     # option files: gene lists for all, cell types for Schaefer-400
     checksums.update(dict(GENE_LISTS.values()))
-    if n == 400:
+    if n == CELL_TYPE_PARCELS:
         checksums.update({key: sha for key, sha, _ in CELL_TYPES.values()})
     return DatasetSpec(
         name=f"hcp-schaefer{n}",

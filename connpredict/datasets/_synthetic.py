@@ -3,8 +3,9 @@
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import cdist
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import check_random_state
 
+from connpredict.datasets._bunch import dataset_bunch
 from connpredict.datasets._descr import load_descr
 from connpredict.utils._contract import pair_indices, upper_triangle
 
@@ -106,7 +107,9 @@ def make_synthetic_connectome(
         ``sphere_x``, ``sphere_y``, ``sphere_z``), ``networks`` (Series),
         ``genes`` (gene names), ``ground_truth`` (dict of the generating
         terms: ``Z``, ``W``, ``gene_term``, ``distance_term``,
-        ``network_term``) and ``DESCR``.
+        ``network_term``) and ``DESCR``. Every loader returns the same keys
+        (:data:`~connpredict.datasets.DATASET_KEYS`); those that do not apply
+        are None or empty.
 
     Examples
     --------
@@ -127,78 +130,20 @@ def make_synthetic_connectome(
         raise ValueError("weights must hold three numbers (gene, distance, network).")
     rng = check_random_state(random_state)
     n_regions, n_genes = int(n_regions), int(n_genes)
-    n_left = (n_regions + 1) // 2
-    n_right = n_regions - n_left
-
-    # --- positions: unit directions on each hemisphere's sphere -------------
-    u_left = rng.standard_normal((n_left, 3))
-    u_left /= np.linalg.norm(u_left, axis=1, keepdims=True)
-    u_right = u_left[:n_right] * np.array([-1.0, 1.0, 1.0])
-    u_right = u_right + 0.08 * rng.standard_normal(u_right.shape)
-    u_right /= np.linalg.norm(u_right, axis=1, keepdims=True)
-    sphere = np.vstack([u_left, u_right])
-    hemi = np.array(["L"] * n_left + ["R"] * n_right)
-    sign = np.where(hemi == "L", -1.0, 1.0)
-    centre = _CENTRE * np.column_stack([sign, np.ones(n_regions), np.ones(n_regions)])
-    coords = centre + sphere * _RADII
-    mirrored = coords.copy()
-    mirrored[:, 0] = np.abs(coords[:, 0])
-
-    # --- networks: spatial clusters shared by homotopic regions -------------
-    net_dirs = rng.standard_normal((n_networks, 3))
-    net_dirs /= np.linalg.norm(net_dirs, axis=1, keepdims=True)
-    # right-hemisphere directions folded onto the left one
-    folded = sphere * np.column_stack([-sign, np.ones((n_regions, 2))])
-    net_idx = np.argmax(folded @ net_dirs.T, axis=1)
-    names = (
-        YEO7[:n_networks]
-        if n_networks <= len(YEO7)
-        else tuple(f"Net{k + 1}" for k in range(n_networks))
-    )
-    network = np.array(names)[net_idx]
-
-    # --- gene expression ------------------------------------------------------
+    # the draws from ``rng`` happen in this order: positions, networks,
+    # expression, connectome (a fixed seed gives the same dataset as before)
+    hemi, sphere, coords, mirrored = _positions(rng, n_regions)
+    net_idx, network = _networks(rng, sphere, hemi, n_networks)
     D_mirror = cdist(mirrored, mirrored)
-    K = np.exp(-(D_mirror**2) / (2.0 * length_scale**2))
-    L = np.linalg.cholesky(K + 1e-6 * np.eye(n_regions))
-    smooth = L @ rng.standard_normal((n_regions, n_smooth_fields))
-    specific = rng.standard_normal((n_regions, gene_rank))
-    width = max(1, min(10, n_genes // 10))
-    load_smooth = _smooth_along_genes(
-        rng.standard_normal((n_smooth_fields, n_genes)), width
+    expression, smooth, specific = _expression(
+        rng, D_mirror, n_genes, length_scale, n_smooth_fields, gene_rank
     )
-    load_specific = _smooth_along_genes(
-        rng.standard_normal((gene_rank, n_genes)), width
+    Y, ground_truth = _connectome(
+        rng, smooth, specific, D_mirror, net_idx, decay_length, weights, noise
     )
-    latent_expr = smooth @ load_smooth + specific @ load_specific
-    latent_expr /= latent_expr.std(axis=0, keepdims=True) + 1e-12
-    latent_expr += 0.3 * rng.standard_normal((n_regions, n_genes))
-    expression = 1.0 / (1.0 + np.exp(-latent_expr))
-
-    # --- connectome -------------------------------------------------------------
-    Z = np.column_stack([np.tanh(1.5 * smooth[:, :3]), specific[:, :2]])
-    Z = (Z - Z.mean(axis=0)) / (Z.std(axis=0) + 1e-12)
-    A = rng.standard_normal((Z.shape[1], Z.shape[1]))
-    W = (A + A.T) / 2.0
-    gene_term = _standardise_offdiag(Z @ W @ Z.T)
-    distance_term = _standardise_offdiag(np.exp(-D_mirror / decay_length))
-    network_term = _standardise_offdiag(
-        (net_idx[:, None] == net_idx[None, :]).astype(float)
-    )
-    w_gene, w_dist, w_net = (float(w) for w in weights)
-    signal = w_gene * gene_term + w_dist * distance_term + w_net * network_term
-    iu = pair_indices(n_regions)
-    signal_sd = signal[iu].std()
-    E = rng.standard_normal((n_regions, n_regions))
-    E = (E + E.T) / np.sqrt(2.0)
-    Y = signal + noise * signal_sd * E
-    Y = 0.2 + 0.2 * (Y - Y[iu].mean()) / Y[iu].std()
-    Y = (Y + Y.T) / 2.0
-    np.fill_diagonal(Y, 0.0)
-
-    # --- tables -------------------------------------------------------------------
+    n_left = int(np.sum(hemi == "L"))
     labels = [f"LH_{k + 1:03d}" for k in range(n_left)] + [
-        f"RH_{k + 1:03d}" for k in range(n_right)
+        f"RH_{k + 1:03d}" for k in range(n_regions - n_left)
     ]
     index = pd.Index(labels, name="label")
     genes = [f"G{k + 1:04d}" for k in range(n_genes)]
@@ -218,20 +163,103 @@ def make_synthetic_connectome(
         },
         index=index,
     )
-    Y = pd.DataFrame(Y, index=index, columns=index.copy())
-    return Bunch(
-        X=X,
-        Y=Y,
-        regions=regions,
-        networks=regions["network"].copy(),
+    return dataset_bunch(
+        X,
+        pd.DataFrame(Y, index=index, columns=index.copy()),
+        regions,
         genes=genes,
-        ground_truth={
-            "Z": Z,
-            "W": W,
-            "gene_term": gene_term,
-            "distance_term": distance_term,
-            "network_term": network_term,
-        },
+        ground_truth=ground_truth,
         name="synthetic",
         DESCR=load_descr("synthetic"),
     )
+
+
+def _positions(rng, n_regions):
+    """Hemispheres, unit directions, MNI-like coordinates and their mirror.
+
+    Left regions take random directions on their sphere; right regions are
+    noisy mirror images of the first left ones.
+    """
+    n_left = (n_regions + 1) // 2
+    n_right = n_regions - n_left
+    u_left = rng.standard_normal((n_left, 3))
+    u_left /= np.linalg.norm(u_left, axis=1, keepdims=True)
+    u_right = u_left[:n_right] * np.array([-1.0, 1.0, 1.0])
+    u_right = u_right + 0.08 * rng.standard_normal(u_right.shape)
+    u_right /= np.linalg.norm(u_right, axis=1, keepdims=True)
+    sphere = np.vstack([u_left, u_right])
+    hemi = np.array(["L"] * n_left + ["R"] * n_right)
+    sign = np.where(hemi == "L", -1.0, 1.0)
+    centre = _CENTRE * np.column_stack([sign, np.ones(n_regions), np.ones(n_regions)])
+    coords = centre + sphere * _RADII
+    mirrored = coords.copy()
+    mirrored[:, 0] = np.abs(coords[:, 0])
+    return hemi, sphere, coords, mirrored
+
+
+def _networks(rng, sphere, hemi, n_networks):
+    """Network index and name of each region: spatial clusters, homotopic."""
+    sign = np.where(hemi == "L", -1.0, 1.0)
+    net_dirs = rng.standard_normal((n_networks, 3))
+    net_dirs /= np.linalg.norm(net_dirs, axis=1, keepdims=True)
+    # right-hemisphere directions folded onto the left one
+    folded = sphere * np.column_stack([-sign, np.ones((len(hemi), 2))])
+    net_idx = np.argmax(folded @ net_dirs.T, axis=1)
+    names = (
+        YEO7[:n_networks]
+        if n_networks <= len(YEO7)
+        else tuple(f"Net{k + 1}" for k in range(n_networks))
+    )
+    return net_idx, np.array(names)[net_idx]
+
+
+def _expression(rng, D_mirror, n_genes, length_scale, n_smooth_fields, gene_rank):
+    """Expression in (0, 1), with its smooth fields and region-specific factors."""
+    n_regions = len(D_mirror)
+    K = np.exp(-(D_mirror**2) / (2.0 * length_scale**2))
+    L = np.linalg.cholesky(K + 1e-6 * np.eye(n_regions))
+    smooth = L @ rng.standard_normal((n_regions, n_smooth_fields))
+    specific = rng.standard_normal((n_regions, gene_rank))
+    width = max(1, min(10, n_genes // 10))
+    load_smooth = _smooth_along_genes(
+        rng.standard_normal((n_smooth_fields, n_genes)), width
+    )
+    load_specific = _smooth_along_genes(
+        rng.standard_normal((gene_rank, n_genes)), width
+    )
+    latent_expr = smooth @ load_smooth + specific @ load_specific
+    latent_expr /= latent_expr.std(axis=0, keepdims=True) + 1e-12
+    latent_expr += 0.3 * rng.standard_normal((n_regions, n_genes))
+    return 1.0 / (1.0 + np.exp(-latent_expr)), smooth, specific
+
+
+def _connectome(rng, smooth, specific, D_mirror, net_idx, decay_length, weights, noise):
+    """The connectome (gene, distance and network terms plus noise) and its terms."""
+    n_regions = len(D_mirror)
+    Z = np.column_stack([np.tanh(1.5 * smooth[:, :3]), specific[:, :2]])
+    Z = (Z - Z.mean(axis=0)) / (Z.std(axis=0) + 1e-12)
+    A = rng.standard_normal((Z.shape[1], Z.shape[1]))
+    W = (A + A.T) / 2.0
+    gene_term = _standardise_offdiag(Z @ W @ Z.T)
+    distance_term = _standardise_offdiag(np.exp(-D_mirror / decay_length))
+    network_term = _standardise_offdiag(
+        (net_idx[:, None] == net_idx[None, :]).astype(float)
+    )
+    w_gene, w_dist, w_net = (float(w) for w in weights)
+    signal = w_gene * gene_term + w_dist * distance_term + w_net * network_term
+    iu = pair_indices(n_regions)
+    signal_sd = signal[iu].std()
+    E = rng.standard_normal((n_regions, n_regions))
+    E = (E + E.T) / np.sqrt(2.0)
+    Y = signal + noise * signal_sd * E
+    Y = 0.2 + 0.2 * (Y - Y[iu].mean()) / Y[iu].std()
+    Y = (Y + Y.T) / 2.0
+    np.fill_diagonal(Y, 0.0)
+    ground_truth = {
+        "Z": Z,
+        "W": W,
+        "gene_term": gene_term,
+        "distance_term": distance_term,
+        "network_term": network_term,
+    }
+    return Y, ground_truth

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from connpredict.datasets._bunch import dataset_bunch
 from connpredict.datasets._load import genomic_order
 from connpredict.datasets._networks import region_names
 from connpredict.utils._contract import COORD_COLUMNS, pairs_to_matrix
@@ -268,33 +269,7 @@ def _connectome_matrix(connectome, labels, reduction):
     n_off, n_diag = n * (n - 1) // 2, n * (n + 1) // 2
     connectome = _read_path(connectome, "connectome")
     if isinstance(connectome, pd.DataFrame):
-        if connectome.shape[0] != connectome.shape[1]:
-            raise ValueError(
-                f"The connectome table must be square (regions x regions), got "
-                f"shape {connectome.shape}; pass a vectorised connectome as an "
-                "array, not a table."
-            )
-        _check_unique(connectome.index, "connectome (rows)")
-        _check_unique(connectome.columns, "connectome (columns)")
-        axes = (("rows", connectome.index), ("columns", connectome.columns))
-        for axis, index in axes:
-            pos, absent = _positions(labels, index)
-            if absent or len(index) != n:
-                raise _mismatch(
-                    labels,
-                    index,
-                    "expression",
-                    f"connectome {axis}",
-                    "label the connectome's rows and columns with the expression's "
-                    "regions, or pass `connectome.to_numpy()` if its rows are "
-                    "already in the order of the expression rows.",
-                )
-            if axis == "rows":
-                rows = pos
-            else:
-                cols = pos
-        M = connectome.to_numpy(dtype=float)[np.ix_(rows, cols)]
-        return M, "labelled table"
+        return _labelled_connectome(connectome, labels)
     if isinstance(connectome, (list, tuple)):
         arr = _as_stack(connectome)
     else:
@@ -326,30 +301,64 @@ def _connectome_matrix(connectome, labels, reduction):
             "vectors."
         )
     if arr.ndim == 3:
-        if arr.shape[1] != arr.shape[2]:
-            hint = (
-                " If subjects are on the last axis, move them first with "
-                "`np.moveaxis(stack, -1, 0)`."
-                if arr.shape[:2] == (n, n)
-                else ""
-            )
-            raise ValueError(
-                f"The connectome stack has shape {arr.shape}; each subject matrix "
-                "must be square, with subjects on the first axis "
-                f"(n_subjects, n_regions, n_regions).{hint}"
-            )
-        if arr.shape[1] != n:
-            raise ValueError(
-                f"The connectome stack has shape {arr.shape} (subjects first) but "
-                f"the expression table has {n} regions; use the same regions."
-            )
-        return (
-            _reduce(arr, reduction),
-            f"stack of {arr.shape[0]} subject matrices, {reduction} reduction",
-        )
+        return _reduced_stack(arr, n, reduction)
     raise ValueError(
         f"The connectome must be a square matrix, a vector, a stack of vectors or "
         f"a 3-D stack of matrices, got {arr.ndim} dimensions."
+    )
+
+
+def _labelled_connectome(connectome, labels):
+    """A labelled square table, reordered like ``labels``."""
+    n = len(labels)
+    if connectome.shape[0] != connectome.shape[1]:
+        raise ValueError(
+            f"The connectome table must be square (regions x regions), got "
+            f"shape {connectome.shape}; pass a vectorised connectome as an "
+            "array, not a table."
+        )
+    _check_unique(connectome.index, "connectome (rows)")
+    _check_unique(connectome.columns, "connectome (columns)")
+    order = []
+    for axis, index in (("rows", connectome.index), ("columns", connectome.columns)):
+        pos, absent = _positions(labels, index)
+        if absent or len(index) != n:
+            raise _mismatch(
+                labels,
+                index,
+                "expression",
+                f"connectome {axis}",
+                "label the connectome's rows and columns with the expression's "
+                "regions, or pass `connectome.to_numpy()` if its rows are "
+                "already in the order of the expression rows.",
+            )
+        order.append(pos)
+    M = connectome.to_numpy(dtype=float)[np.ix_(*order)]
+    return M, "labelled table"
+
+
+def _reduced_stack(arr, n, reduction):
+    """A 3-D stack of subject matrices (subjects first), reduced to one."""
+    if arr.shape[1] != arr.shape[2]:
+        hint = (
+            " If subjects are on the last axis, move them first with "
+            "`np.moveaxis(stack, -1, 0)`."
+            if arr.shape[:2] == (n, n)
+            else ""
+        )
+        raise ValueError(
+            f"The connectome stack has shape {arr.shape}; each subject matrix "
+            "must be square, with subjects on the first axis "
+            f"(n_subjects, n_regions, n_regions).{hint}"
+        )
+    if arr.shape[1] != n:
+        raise ValueError(
+            f"The connectome stack has shape {arr.shape} (subjects first) but "
+            f"the expression table has {n} regions; use the same regions."
+        )
+    return (
+        _reduce(arr, reduction),
+        f"stack of {arr.shape[0]} subject matrices, {reduction} reduction",
     )
 
 
@@ -627,7 +636,9 @@ def make_dataset(
         None), ``missing_regions`` (labels dropped),
         ``imputed_regions`` (dict label -> the label its expression came
         from), ``connectome_form`` (how the connectome was read), ``name``
-        (``"user"``), ``target`` and ``DESCR``.
+        (``"user"``), ``target`` and ``DESCR``. Every loader returns the same keys
+        (:data:`~connpredict.datasets.DATASET_KEYS`); those that do not apply
+        are None or empty.
 
     See Also
     --------
@@ -662,6 +673,53 @@ def make_dataset(
     expr = _check_expression(expression)
     labels = expr.index
 
+    table, has_xyz = _region_table(regions, labels, coords, networks)
+    M, form = _connectome_matrix(connectome, labels, reduction)
+    _check_matrix(M)
+    Y = pd.DataFrame(M, index=pd.Index(labels, name="label"), columns=labels.copy())
+
+    # regions without expression
+    filled = fill_missing_regions(expr, table, missing=missing, stacklevel=3)
+    expr, dropped, imputed = filled.expression, filled.dropped, filled.imputed
+    keep = ~labels.isin(dropped)
+    if keep.sum() < 2:
+        raise ValueError("Fewer than 2 regions have expression; nothing to model.")
+
+    genes = [str(g) if not isinstance(g, str) else g for g in expr.columns]
+    X = pd.DataFrame(
+        expr.to_numpy(), index=pd.Index(labels, name="label"), columns=genes
+    )
+    n_unplaced = None
+    if gene_order == "genomic":
+        genes, n_unplaced = genomic_order(genes)
+        X = X[genes]
+    if has_xyz:
+        X[list(COORD_COLUMNS)] = table[list(COORD_COLUMNS)].to_numpy(dtype=float)
+    X = X.loc[keep]
+    Y = Y.loc[keep, keep]
+    table = table.loc[keep]
+
+    descr = _describe(X, genes, form, has_xyz, dropped, imputed, table)
+    return dataset_bunch(
+        X,
+        Y,
+        table,
+        genes=genes,
+        n_genes_unplaced=n_unplaced,
+        missing_regions=dropped,
+        imputed_regions=imputed,
+        connectome_form=form,
+        name="user",
+        target="user",
+        DESCR=descr,
+    )
+
+
+def _region_table(regions, labels, coords, networks):
+    """The region table aligned to ``labels``, with centroids and networks.
+
+    Returns the table and whether it holds finite ``x, y, z`` centroids.
+    """
     if regions is not None:
         table = _align_table(regions, labels, "regions")
     else:
@@ -699,48 +757,7 @@ def make_dataset(
                     f"({len(labels)}), got shape {arr.shape}."
                 )
             table["network"] = arr
-
-    M, form = _connectome_matrix(connectome, labels, reduction)
-    _check_matrix(M)
-    Y = pd.DataFrame(M, index=pd.Index(labels, name="label"), columns=labels.copy())
-
-    # regions without expression
-    filled = fill_missing_regions(expr, table, missing=missing, stacklevel=3)
-    expr, dropped, imputed = filled.expression, filled.dropped, filled.imputed
-    keep = ~labels.isin(dropped)
-    if keep.sum() < 2:
-        raise ValueError("Fewer than 2 regions have expression; nothing to model.")
-
-    genes = [str(g) if not isinstance(g, str) else g for g in expr.columns]
-    X = pd.DataFrame(
-        expr.to_numpy(), index=pd.Index(labels, name="label"), columns=genes
-    )
-    n_unplaced = None
-    if gene_order == "genomic":
-        genes, n_unplaced = genomic_order(genes)
-        X = X[genes]
-    if has_xyz:
-        X[list(COORD_COLUMNS)] = table[list(COORD_COLUMNS)].to_numpy(dtype=float)
-    X = X.loc[keep]
-    Y = Y.loc[keep, keep]
-    table = table.loc[keep]
-    net_series = table["network"].copy() if "network" in table.columns else None
-
-    descr = _describe(X, genes, form, has_xyz, dropped, imputed, table)
-    return Bunch(
-        X=X,
-        Y=Y,
-        regions=table,
-        networks=net_series,
-        genes=genes,
-        n_genes_unplaced=n_unplaced,
-        missing_regions=dropped,
-        imputed_regions=imputed,
-        connectome_form=form,
-        name="user",
-        target="user",
-        DESCR=descr,
-    )
+    return table, has_xyz
 
 
 def _describe(X, genes, form, has_xyz, dropped, imputed, table):

@@ -13,12 +13,11 @@ import pandas as pd
 
 from connpredict.experiment._result import ExperimentResult
 from connpredict.experiment._schema import TABLES
-from connpredict.metrics._names import PRIMARY_METRIC
+from connpredict.metrics import PRIMARY_METRIC, region_scores
 from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
 from connpredict.utils import COORD_COLUMNS, gene_columns, import_optional
 from connpredict.utils._checks import MIN_REGIONS
 from connpredict.utils._memory import check_pair_memory
-from connpredict.utils._stats import pearson_r
 
 logger = logging.getLogger("connpredict.experiment")
 
@@ -559,50 +558,6 @@ def _concat(name, frames):
     if not frames:
         return pd.DataFrame(columns=columns)
     return pd.concat(frames, ignore_index=True)[columns]
-
-
-def region_scores(Y_true, Y_pred):
-    """Per-region accuracy: r between a region's predicted and true profile.
-
-    For each region of a square block among held-out regions, the Pearson r
-    between its row of ``Y_pred`` and its row of ``Y_true`` over the *other*
-    regions of the block (the diagonal is left out). NaN for a constant row
-    or fewer than 3 other regions.
-
-    Parameters
-    ----------
-    Y_true, Y_pred : DataFrame of shape (n, n)
-        True and predicted connectivity among the same regions.
-
-    Returns
-    -------
-    scores : DataFrame
-        Indexed like ``Y_true``, columns ``r`` and ``n_pairs`` (other
-        regions).
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> from connpredict.experiment import region_scores
-    >>> labels = list("abcd")
-    >>> A = np.arange(16.0).reshape(4, 4)
-    >>> Y = pd.DataFrame(A + A.T, labels, labels)
-    >>> region_scores(Y, 2 * Y)["r"].round(3).tolist()
-    [1.0, 1.0, 1.0, 1.0]
-    """
-    t = np.asarray(Y_true, dtype=float)
-    p = np.asarray(Y_pred, dtype=float)
-    n = t.shape[0]
-    r = np.full(n, np.nan)
-    for i in range(n):
-        others = np.arange(n) != i
-        if n - 1 >= MIN_FOLD_REGIONS:
-            r[i] = pearson_r(t[i, others], p[i, others])
-    return pd.DataFrame(
-        {"r": r, "n_pairs": n - 1},
-        index=pd.Index(getattr(Y_true, "index", range(n)), name="region"),
-    )
 
 
 def _fit_fold(model, X, Y, regions, train, test):

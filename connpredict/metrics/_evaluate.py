@@ -1,12 +1,15 @@
 """``evaluate``: every metric that the inputs allow, as one labelled Series."""
 
+import functools
+
 import numpy as np
 import pandas as pd
 from sklearn import metrics as sk_metrics
 
+from connpredict.metrics import _names
 from connpredict.metrics._names import ALIASES, NETWORK_METRIC, metric_names
 from connpredict.metrics._pairs import _as_pairs, _pair_table
-from connpredict.metrics._regression import _spearman, geodesic_distance
+from connpredict.metrics._regression import geodesic_distance
 from connpredict.utils._contract import COORD_COLUMNS
 from connpredict.utils._stats import pearson_r
 
@@ -23,12 +26,12 @@ MIN_PAIRS = 10
 RESEARCH_MIN_PAIRS = {"distance": 51, "strength": 51, "hemisphere": 2, "network": 2}
 _MIN_PAIRS_GROUPS = tuple(RESEARCH_MIN_PAIRS)
 
-# the keys of each group come from the metric vocabulary (metrics/_names.py)
-_BASIC_KEYS = metric_names("basic")
+# the keys of each group come from the metric vocabulary (metrics/_names.py);
+# the metrics over all pairs (with a formula) are read from it at each call,
+# so that an entry added there is computed here
 _DISTANCE_KEYS = metric_names("distance")
 _STRENGTH_KEYS = metric_names("strength")
 _HEMI_KEYS = metric_names("hemisphere")
-_NETWORK_POOLED_KEYS = metric_names("network")
 _CLASSIFICATION_KEYS = metric_names("classification")
 
 _NEEDS = {
@@ -92,11 +95,9 @@ def _regression_metrics(pairs, tab, regions, min_pairs, geodesic_kwargs):
     t = tab["y_true"].to_numpy(dtype=float)
     p = tab["y_pred"].to_numpy(dtype=float)
     out = {
-        "mse": lambda: float(np.mean((t - p) ** 2)),
-        "mae": lambda: float(np.mean(np.abs(t - p))),
-        "r2": lambda: _r2(t, p),
-        "pearson_r": lambda: pearson_r(t, p),
-        "spearman_r": lambda: _spearman(t, p),
+        spec.name: functools.partial(spec.formula, t, p)
+        for spec in _names.METRICS
+        if spec.formula is not None
     }
     if pairs.kind == "square" and pairs.Y_true is not None:
         out["geodesic_distance"] = lambda: geodesic_distance(
@@ -141,13 +142,6 @@ def _bind(t, p, mask, min_pairs):
     return lambda: _subset_r(t, p, np.asarray(mask, dtype=bool), min_pairs)
 
 
-def _r2(t, p):
-    ss_tot = np.sum((t - t.mean()) ** 2)
-    if not ss_tot > 0:
-        return float("nan")
-    return float(1.0 - np.sum((t - p) ** 2) / ss_tot)
-
-
 def _is_binary(t):
     return bool(np.all((t == 0) | (t == 1)))
 
@@ -190,7 +184,7 @@ def _missing_reason(key, task):
     key = ALIASES.get(key, key)
     if key in _CLASSIFICATION_KEYS and task == "regression":
         return "a binary Y_true (task='classification')"
-    if key in (*_BASIC_KEYS, *_STRENGTH_KEYS, "geodesic_distance") and (
+    if key in (*metric_names("basic"), *_STRENGTH_KEYS, "geodesic_distance") and (
         task == "classification"
     ):
         return "a continuous Y_true (task='regression')"

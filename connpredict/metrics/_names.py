@@ -1,24 +1,30 @@
 """The metric vocabulary: every metric name, its group, direction and label.
 
 This table is the one place a metric is declared. :func:`evaluate` reads the
-keys of each group from it, the scorers derive their names and signs from the
-direction (a loss ``k`` is scored as ``neg_k``), the report takes labels,
-number formats and "best" directions from it, and the command line its
-printed columns. Adding a metric means one :class:`MetricSpec` entry here and
-its formula in :func:`connpredict.metrics.evaluate`.
+keys of each group from it (and, for the metrics over all pairs, the
+formula), the scorers derive their names and signs from the direction (a
+loss ``k`` is scored as ``neg_k``), the report takes labels, number formats
+and "best" directions from it, and the command line its printed columns.
 
-The pure-Python module imports nothing heavy, so the command line and the
-report can read it cheaply.
+Adding a metric over all pairs is one :class:`MetricSpec` entry in
+:data:`METRICS` with its ``formula`` (a function of two 1-D vectors of pair
+values): :func:`connpredict.metrics.evaluate`, :func:`get_scorer` and
+:func:`get_scorer_names` pick it up, since every lookup here reads
+:data:`METRICS` when called. Subset metrics (distance, strength, hemisphere,
+network bins) need their masks in ``metrics/_evaluate.py`` too.
 """
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
+
+from connpredict.metrics import _formulas
 
 
 class MetricSpec(NamedTuple):
-    """One metric of the vocabulary.
+    """One metric of the vocabulary (an entry of ``METRICS``).
 
-    Attributes
+    Parameters
     ----------
     name : str
         The key of :func:`connpredict.metrics.evaluate` and of ``results.csv``.
@@ -31,6 +37,19 @@ class MetricSpec(NamedTuple):
         Display label in figures and tables.
     fmt : str
         Format of a value in tables.
+    formula : callable or None
+        ``formula(y_true, y_pred) -> float`` on two 1-D vectors of pair
+        values, for the metrics over all pairs (group ``"basic"``); None for
+        the others (their masks and formulas are in ``metrics/_evaluate.py``).
+
+    Examples
+    --------
+    >>> from connpredict.metrics import MetricSpec, metric_spec
+    >>> metric_spec("mse").label
+    'MSE'
+    >>> spec = MetricSpec("max_error", "basic", False, "max error")
+    >>> spec.fmt
+    '.3f'
     """
 
     name: str
@@ -38,14 +57,15 @@ class MetricSpec(NamedTuple):
     greater_is_better: bool
     label: str
     fmt: str = ".3f"
+    formula: Callable | None = None
 
 
 METRICS = (
-    MetricSpec("mse", "basic", False, "MSE", ".4f"),
-    MetricSpec("mae", "basic", False, "MAE", ".4f"),
-    MetricSpec("r2", "basic", True, "R²"),
-    MetricSpec("pearson_r", "basic", True, "Pearson r"),
-    MetricSpec("spearman_r", "basic", True, "Spearman r"),
+    MetricSpec("mse", "basic", False, "MSE", ".4f", _formulas.mse),
+    MetricSpec("mae", "basic", False, "MAE", ".4f", _formulas.mae),
+    MetricSpec("r2", "basic", True, "R²", formula=_formulas.r2),
+    MetricSpec("pearson_r", "basic", True, "Pearson r", formula=_formulas.pearson),
+    MetricSpec("spearman_r", "basic", True, "Spearman r", formula=_formulas.spearman),
     MetricSpec("geodesic_distance", "geodesic", False, "geodesic distance"),
     MetricSpec("short_r", "distance", True, "short-range r"),
     MetricSpec("mid_r", "distance", True, "mid-range r"),
@@ -64,13 +84,23 @@ METRICS = (
     MetricSpec("f1", "classification", True, "F1"),
     MetricSpec("roc_auc", "classification", True, "ROC AUC"),
     MetricSpec("fit_predict_seconds", "timing", False, "fit + predict (s)", ".1f"),
+    # the per-region score: column ``r`` of ``region_scores.csv``, computed by
+    # :func:`connpredict.metrics.region_scores` (one value per region, not a
+    # score of a block, so it has no scorer)
+    MetricSpec("region_r", "region", True, "per-region accuracy (Pearson r)"),
 )
 
-_BY_NAME = {spec.name: spec for spec in METRICS}
+#: groups that are recorded but are not scores of a predicted block (no scorer)
+UNSCORED_GROUPS = ("timing", "region")
 
-#: other accepted names of a metric (alias -> name): the research system's
-#: spelling ``auc_roc``
-ALIASES = {"auc_roc": "roc_auc"}
+#: other accepted names of a metric (alias -> name), the one alias table: the
+#: research system's spelling ``auc_roc``, and scikit-learn's names of the
+#: losses (scored as ``neg_mean_squared_error`` and ``neg_mean_absolute_error``)
+ALIASES = {
+    "auc_roc": "roc_auc",
+    "mean_squared_error": "mse",
+    "mean_absolute_error": "mae",
+}
 
 #: per-network metrics ``intra_network_<N>_r`` / ``inter_network_<N>_r``
 NETWORK_METRIC = re.compile(r"^(intra|inter)_network_(.+)_r$")
@@ -92,10 +122,11 @@ def metric_names(group=None):
     Returns
     -------
     names : tuple of str
+        The names, in the order of the vocabulary.
 
     Examples
     --------
-    >>> from connpredict.metrics._names import metric_names
+    >>> from connpredict.metrics import metric_names
     >>> metric_names("distance")
     ('short_r', 'mid_r', 'long_r')
     """
@@ -104,20 +135,37 @@ def metric_names(group=None):
 
 
 def metric_spec(name):
-    """The :class:`MetricSpec` of ``name``; per-network metrics get one too.
+    """Return the :class:`MetricSpec` of ``name``; per-network metrics get one too.
+
+    Parameters
+    ----------
+    name : str
+        A metric name, an alias (``auc_roc``) or ``intra_network_<N>_r`` /
+        ``inter_network_<N>_r``.
+
+    Returns
+    -------
+    spec : MetricSpec
+        Its entry (an alias gets its metric's entry under the alias).
+
+    Raises
+    ------
+    KeyError
+        For an unknown name.
 
     Examples
     --------
-    >>> from connpredict.metrics._names import metric_spec
+    >>> from connpredict.metrics import metric_spec
     >>> metric_spec("mse").greater_is_better
     False
     >>> metric_spec("intra_network_Vis_r").label
     'Vis within-network r'
     """
-    if name in _BY_NAME:
-        return _BY_NAME[name]
+    by_name = {spec.name: spec for spec in METRICS}
+    if name in by_name:
+        return by_name[name]
     if name in ALIASES:
-        return _BY_NAME[ALIASES[name]]._replace(name=name)
+        return by_name[ALIASES[name]]._replace(name=name)
     match = NETWORK_METRIC.match(str(name))
     if match:
         kind, network = match.groups()
@@ -126,53 +174,83 @@ def metric_spec(name):
     raise KeyError(name)
 
 
+def _spec_field(name, field, default):
+    """A field of the metric's entry; ``default`` for an unknown name."""
+    try:
+        return getattr(metric_spec(name), field)
+    except KeyError:
+        return default
+
+
 def greater_is_better(name):
-    """Direction of ``name``; unknown names count as scores (greater is better).
+    """Return the direction of ``name``; unknown names count as scores.
+
+    Parameters
+    ----------
+    name : str
+        A metric name.
+
+    Returns
+    -------
+    greater : bool
+        False for a loss; True for a score and for an unknown name.
 
     Examples
     --------
-    >>> from connpredict.metrics._names import greater_is_better
+    >>> from connpredict.metrics import greater_is_better
     >>> greater_is_better("pearson_r"), greater_is_better("geodesic_distance")
     (True, False)
     """
-    try:
-        return metric_spec(name).greater_is_better
-    except KeyError:
-        return True
+    return _spec_field(name, "greater_is_better", True)
 
 
 def metric_label(name):
-    """Display label of ``name`` (the name itself when unknown).
+    """Return the display label of ``name`` (the name itself when unknown).
+
+    Parameters
+    ----------
+    name : str
+        A metric name.
+
+    Returns
+    -------
+    label : str
+        Its label in figures and tables.
 
     Examples
     --------
-    >>> from connpredict.metrics._names import metric_label
+    >>> from connpredict.metrics import metric_label
     >>> metric_label("r2")
     'R²'
     """
-    try:
-        return metric_spec(name).label
-    except KeyError:
-        return str(name)
+    return _spec_field(name, "label", str(name))
 
 
 def format_value(value, name):
     """Format a metric value for a table (``"–"`` for NaN).
 
+    Parameters
+    ----------
+    value : float
+        The value.
+    name : str
+        The metric name, whose number format is used (``.3f`` when unknown).
+
+    Returns
+    -------
+    text : str
+        The formatted value.
+
     Examples
     --------
-    >>> from connpredict.metrics._names import format_value
+    >>> from connpredict.metrics import format_value
     >>> format_value(0.12345, "mse"), format_value(float("nan"), "r2")
     ('0.1235', '–')
     """
     value = float(value)
     if value != value or value in (float("inf"), float("-inf")):
         return "–"
-    try:
-        fmt = metric_spec(name).fmt
-    except KeyError:
-        fmt = ".3f"
-    return format(value, fmt)
+    return format(value, _spec_field(name, "fmt", ".3f"))
 
 
 def scorer_names():
@@ -188,13 +266,17 @@ def scorer_names():
     """
     out = {}
     for spec in METRICS:
-        if spec.group == "timing":
+        if spec.group in UNSCORED_GROUPS:
             continue
-        if spec.greater_is_better:
-            out[spec.name] = (spec.name, 1)
-        else:
-            out[f"neg_{spec.name}"] = (spec.name, -1)
+        out[_scorer_name(spec.name, spec.greater_is_better)] = (
+            spec.name,
+            1 if spec.greater_is_better else -1,
+        )
     for alias, name in ALIASES.items():
-        key, sign = out[name if _BY_NAME[name].greater_is_better else f"neg_{name}"]
-        out[alias if sign > 0 else f"neg_{alias}"] = (key, sign)
+        scored = metric_spec(name).greater_is_better
+        out[_scorer_name(alias, scored)] = out[_scorer_name(name, scored)]
     return out
+
+
+def _scorer_name(name, greater):
+    return name if greater else f"neg_{name}"

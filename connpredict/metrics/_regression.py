@@ -12,17 +12,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import scipy.linalg
-import scipy.stats
 
+from connpredict.metrics import _formulas
 from connpredict.metrics._pairs import _align_frames, _as_pairs
-from connpredict.utils._stats import pearson_r
 
 
-def _spearman(a, b):
-    """Spearman rho (Pearson r of average ranks); NaN for constant input."""
-    if np.asarray(a).size < 2:
-        return float("nan")
-    return pearson_r(scipy.stats.rankdata(a), scipy.stats.rankdata(b))
+def _on_pairs(formula, Y_true, Y_pred):
+    p = _as_pairs(Y_true, Y_pred)
+    return formula(p.true, p.pred)
 
 
 def mean_squared_error(Y_true, Y_pred):
@@ -47,8 +44,7 @@ def mean_squared_error(Y_true, Y_pred):
     >>> float(mean_squared_error(Y, Y + 1.0))
     1.0
     """
-    p = _as_pairs(Y_true, Y_pred)
-    return float(np.mean((p.true - p.pred) ** 2))
+    return _on_pairs(_formulas.mse, Y_true, Y_pred)
 
 
 def mean_absolute_error(Y_true, Y_pred):
@@ -71,8 +67,7 @@ def mean_absolute_error(Y_true, Y_pred):
     >>> float(mean_absolute_error([0.1, 0.2, 0.3], [0.1, 0.4, 0.0]))
     0.16666666666666666
     """
-    p = _as_pairs(Y_true, Y_pred)
-    return float(np.mean(np.abs(p.true - p.pred)))
+    return _on_pairs(_formulas.mae, Y_true, Y_pred)
 
 
 def r2_score(Y_true, Y_pred):
@@ -96,11 +91,7 @@ def r2_score(Y_true, Y_pred):
     >>> float(r2_score([1.0, 2.0, 3.0], [1.0, 2.0, 4.0]))
     0.5
     """
-    p = _as_pairs(Y_true, Y_pred)
-    ss_tot = np.sum((p.true - p.true.mean()) ** 2)
-    if not ss_tot > 0:
-        return float("nan")
-    return float(1.0 - np.sum((p.true - p.pred) ** 2) / ss_tot)
+    return _on_pairs(_formulas.r2, Y_true, Y_pred)
 
 
 def pearson_corr(Y_true, Y_pred):
@@ -125,8 +116,7 @@ def pearson_corr(Y_true, Y_pred):
     >>> round(float(pearson_corr([1.0, 2.0, 3.0], [2.0, 4.0, 6.5])), 4)
     0.9979
     """
-    p = _as_pairs(Y_true, Y_pred)
-    return pearson_r(p.true, p.pred)
+    return _on_pairs(_formulas.pearson, Y_true, Y_pred)
 
 
 def spearman_corr(Y_true, Y_pred):
@@ -150,8 +140,7 @@ def spearman_corr(Y_true, Y_pred):
     >>> float(spearman_corr([1.0, 2.0, 3.0], [2.0, 4.0, 100.0]))
     1.0
     """
-    p = _as_pairs(Y_true, Y_pred)
-    return _spearman(p.true, p.pred)
+    return _on_pairs(_formulas.spearman, Y_true, Y_pred)
 
 
 def _square_blocks(Y_true, Y_pred):
@@ -306,3 +295,54 @@ def geodesic_distance(Y_true, Y_pred, *, method="spd", diagonal="auto", eps=1e-3
     lam = scipy.linalg.eigh(B, A, eigvals_only=True)
     lam = np.maximum(lam, np.finfo(float).tiny)
     return float(np.sqrt(np.sum(np.log(lam) ** 2)))
+
+
+#: fewest other regions for a per-region score (a Pearson r over fewer is NaN)
+_REGION_MIN_OTHERS = 3
+
+
+def region_scores(Y_true, Y_pred):
+    """Per-region accuracy: r between a region's predicted and true profile.
+
+    For each region of a square block among held-out regions, the Pearson r
+    between its row of ``Y_pred`` and its row of ``Y_true`` over the *other*
+    regions of the block (the diagonal is left out). NaN for a constant row
+    or fewer than 3 other regions. This is the metric ``region_r`` of the
+    metric vocabulary (label "per-region accuracy (Pearson r)"), the column
+    ``r`` of ``region_scores.csv``; it uses the same Pearson formula as
+    ``pearson_r``.
+
+    Parameters
+    ----------
+    Y_true, Y_pred : DataFrame of shape (n, n)
+        True and predicted connectivity among the same regions.
+
+    Returns
+    -------
+    scores : DataFrame
+        Indexed like ``Y_true``, columns ``r`` and ``n_pairs`` (other
+        regions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from connpredict.metrics import region_scores
+    >>> labels = list("abcd")
+    >>> A = np.arange(16.0).reshape(4, 4)
+    >>> Y = pd.DataFrame(A + A.T, labels, labels)
+    >>> region_scores(Y, 2 * Y)["r"].round(3).tolist()
+    [1.0, 1.0, 1.0, 1.0]
+    """
+    t = np.asarray(Y_true, dtype=float)
+    p = np.asarray(Y_pred, dtype=float)
+    n = t.shape[0]
+    r = np.full(n, np.nan)
+    for i in range(n):
+        others = np.arange(n) != i
+        if n - 1 >= _REGION_MIN_OTHERS:
+            r[i] = _formulas.pearson(t[i, others], p[i, others])
+    return pd.DataFrame(
+        {"r": r, "n_pairs": n - 1},
+        index=pd.Index(getattr(Y_true, "index", range(n)), name="region"),
+    )

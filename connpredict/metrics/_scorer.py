@@ -35,12 +35,10 @@ from connpredict.utils._contract import align_unlabelled, cross_block, train_blo
 
 _PAIRS_OPTIONS = ("test-test", "test-train", "test-all")
 
-# scorer name -> (evaluate key, sign), from the metric vocabulary: losses are
-# negated (greater is better) and named neg_<key>.
-_SCORERS = scorer_names()
-_LOSSES = {key: name for name, (key, sign) in _SCORERS.items() if sign < 0}
-
-_NETWORK_PATTERN = NETWORK_METRIC
+# scorer name -> (evaluate key, sign) comes from the metric vocabulary
+# (scorer_names(), read at each call): losses are negated (greater is better)
+# and named neg_<key>; aliases such as scikit-learn's
+# neg_mean_squared_error are in its one alias table.
 
 
 def _block(Y_pred, rows, X_cols):
@@ -48,14 +46,6 @@ def _block(Y_pred, rows, X_cols):
     if isinstance(Y_pred, pd.DataFrame):
         return Y_pred.loc[rows, X_cols.index].to_numpy(dtype=float)
     return np.asarray(Y_pred, dtype=float)
-
-
-# scikit-learn's regression scorer names -> the connectome scorer computing
-# the same metric over the region pairs (upper triangle of the scored block)
-_SKLEARN_ALIASES = {
-    "neg_mean_squared_error": "neg_mse",
-    "neg_mean_absolute_error": "neg_mae",
-}
 
 
 def _unwrap_pipeline(estimator, X):
@@ -354,8 +344,8 @@ def get_scorer_names():
     Network scorers ``intra_network_<N>_r`` and ``inter_network_<N>_r`` are
     accepted for any network ``N`` too (they need ``regions=``), and so are
     scikit-learn's ``neg_mean_squared_error`` and ``neg_mean_absolute_error``
-    (aliases of ``neg_mse`` and ``neg_mae``; ``r2`` is a connectome scorer
-    already).
+    (aliases of ``neg_mse`` and ``neg_mae``, listed here; ``r2`` is a
+    connectome scorer already).
 
     Returns
     -------
@@ -368,7 +358,7 @@ def get_scorer_names():
     >>> "pearson_r" in get_scorer_names(), "neg_mse" in get_scorer_names()
     (True, True)
     """
-    return sorted(_SCORERS)
+    return sorted(scorer_names())
 
 
 def get_scorer(scoring, *, pairs="test-test", regions=None, min_pairs=MIN_PAIRS):
@@ -465,25 +455,26 @@ def get_scorer(scoring, *, pairs="test-test", regions=None, min_pairs=MIN_PAIRS)
             f"scoring must be a string or a callable, got {type(scoring).__name__}."
         )
     common = {"pairs": pairs, "regions": regions, "min_pairs": min_pairs}
-    if scoring in _SCORERS:
-        key, sign = _SCORERS[scoring]
+    scorers = scorer_names()
+    if scoring in scorers:
+        key, sign = scorers[scoring]
         return ConnectomeScorer(key, sign=sign, **copy.deepcopy(common))
-    if scoring in _SKLEARN_ALIASES:
-        key, sign = _SCORERS[_SKLEARN_ALIASES[scoring]]
-        return ConnectomeScorer(key, sign=sign, **copy.deepcopy(common))
-    if _NETWORK_PATTERN.match(scoring):
+    if NETWORK_METRIC.match(scoring):
         return ConnectomeScorer(scoring, sign=1, **copy.deepcopy(common))
     if scoring in _sklearn_scorer_names():
         raise ValueError(
             f"{scoring!r} is a scikit-learn scorer, which compares predict(X) with "
             "Y row by row and does not apply to a regions x regions prediction. "
-            f"Use a connectome scorer: {get_scorer_names()} (scikit-learn's "
-            f"{sorted(_SKLEARN_ALIASES)} are accepted as aliases), or "
+            f"Use a connectome scorer: {get_scorer_names()}, or "
             "make_scorer(your_function) for another metric of the two blocks."
         )
     hint = ""
-    if scoring in _LOSSES:
-        hint = f" Losses are negated: use {_LOSSES[scoring]!r}."
+    losses = {}
+    for name, (key, sign) in scorers.items():
+        if sign < 0:
+            losses.setdefault(key, name)  # the metric's own name before aliases
+    if scoring in losses:
+        hint = f" Losses are negated: use {losses[scoring]!r}."
     raise ValueError(
         f"{scoring!r} is not a valid scoring value.{hint} Connectome scorers: "
         f"{get_scorer_names()}, plus 'intra_network_<N>_r' and "

@@ -11,38 +11,43 @@ import importlib.util
 
 from connpredict.models._registry import model_specs
 
-# public name -> private module defining it (from the model registry)
-_MODELS = {spec.name: spec.module for spec in model_specs()}
-# the neural models need the [neural] extra
-_NEURAL = {spec.name for spec in model_specs() if spec.family == "neural"}
 # public names that are not estimators
 _OTHER = {
     # the published research recipes: parameter dicts of the estimators above
     "RESEARCH_PARAMS": "connpredict.models._research",
 }
-_PUBLIC = {**_MODELS, **_OTHER}
+
+
+def _public():
+    """Public name -> private module defining it, from the model registry.
+
+    Read at each call, so that an estimator registered in
+    ``models/_registry.py`` (or patched into it by a test) is listed in
+    ``__all__`` and importable from here.
+    """
+    return {spec.name: spec.module for spec in model_specs()} | _OTHER
 
 
 def _module_exists(module):
     return importlib.util.find_spec(module) is not None
 
 
-__all__ = [name for name, mod in _PUBLIC.items() if _module_exists(mod)]
-
-
 def __getattr__(name):
-    if name in _PUBLIC and name in __all__:
-        if name in _NEURAL:
+    public = _public()
+    if name == "__all__":  # the available public names, from the registry
+        return [n for n, module in public.items() if _module_exists(module)]
+    if name in public and _module_exists(public[name]):
+        if name in {s.name for s in model_specs() if s.family == "neural"}:
             # imported here: importing this package stays free of numpy
             from connpredict.utils import import_optional
 
             import_optional("torch", name)
             import_optional("skorch", name)
-        value = getattr(importlib.import_module(_PUBLIC[name]), name)
+        value = getattr(importlib.import_module(public[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'connpredict.models' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(__all__))
+    return sorted(set(globals()) | set(__getattr__("__all__")))

@@ -4,10 +4,11 @@ Every model predicts the connectivity between two regions from their
 features. :class:`BaseConnectomeRegressor` implements the data contract once
 (validation, the train x train block, labelled and symmetric predictions,
 scoring); a model implements ``_fit(X, Y_block)`` and
-``_predict_block(X_rows, X_cols)``.
+``_predict_block(X_rows, X_cols)``. The guards that refuse scikit-learn's
+per-sample callers (its string scorers, its ``cross_val_predict``), which
+``fit`` and ``predict`` call first, are in ``_sklearn_guards.py``.
 """
 
-import sys
 import warnings
 
 import numpy as np
@@ -15,6 +16,10 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from connpredict.models._sklearn_guards import (
+    refuse_sklearn_per_sample_callers,
+    refuse_sklearn_scorer_in_fit,
+)
 from connpredict.utils._contract import (
     COORD_COLUMNS,
     align_unlabelled,
@@ -70,7 +75,7 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
         self : object
             The fitted estimator.
         """
-        _refuse_sklearn_scorer_in_fit(self)
+        refuse_sklearn_scorer_in_fit(self)
         # before any work: 20,000 regions would fail deep inside numpy
         check_pair_memory(len(X), what=f"{type(self).__name__}: fitting")
         X, Y_block = check_pair_target(
@@ -148,7 +153,7 @@ class BaseConnectomeRegressor(RegressorMixin, BaseEstimator):
             DataFrames. The square prediction is symmetric with a zero diagonal
             (self-pairs are never predicted).
         """
-        _refuse_sklearn_per_sample_callers(self)
+        refuse_sklearn_per_sample_callers(self)
         labelled = isinstance(X, pd.DataFrame)
         Xa = self._validate_predict_X(X)
         if X_other is None:
@@ -227,148 +232,3 @@ def _warn_standardised_coords(X, coord_columns):
             UserWarning,
             stacklevel=3,
         )
-
-
-# modules whose frames only forward a call to the estimator (a Pipeline's
-# predict, available_if wrappers): skipped when looking for the real caller
-_FORWARDING_MODULES = (
-    "sklearn.pipeline",
-    "sklearn.utils._available_if",
-    "sklearn.utils._set_output",
-    "sklearn.utils.metaestimators",
-    "sklearn.utils._metadata_requests",
-    "sklearn.compose",
-    "functools",
-)
-
-
-_OWN_PREDICT_METHODS = frozenset(
-    ("predict", "predict_proba", "predict_log_proba", "decision_function")
-)
-
-
-def _sklearn_caller(depth=12):
-    """Name the scikit-learn routine that called ``predict``, if it expects rows.
-
-    Returns ``"scorer"`` when the caller is a scikit-learn scorer (``scoring=
-    "r2"`` and the like, which compare ``predict(X)`` with ``y`` sample by
-    sample), ``"cross_val_predict"`` for
-    :func:`sklearn.model_selection.cross_val_predict` (which stacks the
-    per-fold predictions as rows), else None.
-    """
-    # frames: this function, _refuse_sklearn_per_sample_callers, predict
-    frame = sys._getframe(3)
-    for _ in range(depth):
-        if frame is None:
-            return None
-        module = frame.f_globals.get("__name__", "")
-        if module.startswith(_FORWARDING_MODULES) or (
-            # a classifier's predict / predict_proba / decision_function
-            module.startswith("connpredict.models")
-            and frame.f_code.co_name in _OWN_PREDICT_METHODS
-        ):
-            frame = frame.f_back
-            continue
-        if module in ("sklearn.utils._response", "sklearn.metrics._scorer"):
-            return "scorer"
-        if (
-            module == "sklearn.model_selection._validation"
-            and frame.f_code.co_name == "_fit_and_predict"
-        ):
-            return "cross_val_predict"
-        return None
-    return None
-
-
-def _is_sklearn_sample_scorer(scorer):
-    """True for scikit-learn's own scorers (``get_scorer("r2")`` and the like).
-
-    Those call ``predict`` and compare it with ``y`` sample by sample. The
-    pass-through scorer (``scoring=None``, i.e. ``estimator.score``) and
-    connpredict's scorers are fine.
-    """
-    cls = type(scorer)
-    if cls.__module__ != "sklearn.metrics._scorer":
-        return False
-    if cls.__name__ == "_MultimetricScorer":
-        return any(
-            _is_sklearn_sample_scorer(s)
-            for s in getattr(scorer, "_scorers", {}).values()
-        )
-    return cls.__name__ != "_PassthroughScorer"
-
-
-def _refuse_sklearn_scorer_in_fit(estimator, depth=16):
-    """Refuse up front a cross-validation that scores with scikit-learn's scorers.
-
-    ``cross_val_score(model, X, Y, scoring="r2")`` (and ``cross_validate``,
-    ``GridSearchCV``) resolve the string in scikit-learn's own registry; the
-    scorer would compare the predicted block with ``Y`` row by row and every
-    fold would score NaN. scikit-learn fits through ``_fit_and_score(...,
-    scorer=...)``; when that frame is found on the call stack with a
-    scikit-learn scorer, ``fit`` raises, so that the user gets one clear
-    error (scikit-learn raises when every fit fails) instead of NaN scores.
-    A fit from ``sklearn.model_selection.cross_val_predict``
-    (``_fit_and_predict``) is refused the same way.
-    """
-    frame = sys._getframe(2)  # the caller of fit
-    for _ in range(depth):
-        if frame is None:
-            return
-        module = frame.f_globals.get("__name__", "")
-        if (
-            module.startswith(_FORWARDING_MODULES)
-            or module == "sklearn.base"
-            or (
-                module.startswith("connpredict.models")
-                and frame.f_code.co_name == "fit"
-            )
-        ):
-            frame = frame.f_back
-            continue
-        if module == "sklearn.model_selection._validation":
-            if frame.f_code.co_name == "_fit_and_score":
-                scorer = frame.f_locals.get("scorer")
-                if _is_sklearn_sample_scorer(scorer):
-                    raise ValueError(_scorer_message(estimator))
-            elif frame.f_code.co_name == "_fit_and_predict":
-                raise ValueError(_cross_val_predict_message(estimator))
-        return
-
-
-def _scorer_message(estimator):
-    return (
-        f"{type(estimator).__name__}.predict returns a regions x regions block, "
-        "which scikit-learn's scorers (scoring='r2', 'neg_mean_squared_error', "
-        "...) compare with Y row by row. Pass a connectome scorer instead, e.g. "
-        "scoring=connpredict.metrics.get_scorer('r2') (or 'pearson_r', "
-        "'neg_mse'): it scores the upper triangle of the test x test block."
-    )
-
-
-def _refuse_sklearn_per_sample_callers(estimator):
-    """Raise when scikit-learn would read ``predict``'s output as one row per sample.
-
-    A connectome estimator predicts a regions x regions block. scikit-learn's
-    string scorers (``scoring="r2"``, ``"neg_mean_squared_error"``) compare
-    it with ``Y.iloc[test]`` row by row, and its ``cross_val_predict``
-    stacks the blocks of the folds as rows: both give meaningless numbers
-    (or NaN scores). Those two callers are recognised on the call stack and
-    refused with the connpredict equivalent.
-    """
-    caller = _sklearn_caller()
-    if caller is None:
-        return
-    if caller == "scorer":
-        raise ValueError(_scorer_message(estimator))
-    raise ValueError(_cross_val_predict_message(estimator))
-
-
-def _cross_val_predict_message(estimator):
-    return (
-        "sklearn.model_selection.cross_val_predict stacks per-region predictions, "
-        f"but {type(estimator).__name__}.predict returns a regions x regions "
-        "block. Use connpredict.model_selection.cross_val_predict(estimator, X, "
-        "Y, cv=...), which returns the labelled regions x regions matrix of "
-        "held-out blocks."
-    )

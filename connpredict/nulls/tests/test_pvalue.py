@@ -1,4 +1,4 @@
-"""Undefined scores, ties, counts, seeds and sphere checks of the null models."""
+"""Permutation p-values and spin_test on undefined scores, ties, counts and seeds."""
 
 import warnings
 
@@ -129,44 +129,6 @@ def test_n_permutations_positive_and_numpy_ints(ds):
         spin_permutations(ds.regions, 0)
     perms = spin_permutations(ds.regions, np.int64(3), random_state=0)
     assert perms.shape == (3, len(ds.regions))
-
-
-# -- sphere centroids -----------------------------------------------------------
-def _cortex_regions(ds):
-    return ds.regions[ds.regions["structure"] == "cortex"].copy()
-
-
-@pytest.mark.parametrize(
-    "kind, message",
-    [
-        ("zero", "are all zero"),
-        ("same", "are the same point"),
-        ("mni", "do not lie on one sphere"),
-    ],
-)
-def test_degenerate_sphere_centroids_refused(ds, kind, message):
-    reg = _cortex_regions(ds)
-    cols = ["sphere_x", "sphere_y", "sphere_z"]
-    if kind == "zero":
-        reg[cols] = 0.0
-    elif kind == "same":
-        reg[cols] = [0.0, 0.6, 0.8]
-    else:  # MNI coordinates pasted into the sphere columns
-        reg[cols] = reg[["x", "y", "z"]].to_numpy()
-    with pytest.raises(ValueError, match=message):
-        spin_permutations(reg, 2, random_state=0)
-    X = ds.X.loc[reg.index]
-    Y = ds.Y.loc[reg.index, reg.index]
-    with pytest.raises(ValueError, match=message):
-        spin_test(BilinearRegressor(), X, Y, cv=3, n_permutations=2, regions=reg)
-
-
-def test_sphere_centroids_slightly_inside_the_sphere_accepted(ds):
-    reg = _cortex_regions(ds)
-    cols = ["sphere_x", "sphere_y", "sphere_z"]
-    shrink = np.linspace(0.8, 1.0, len(reg))[:, None]  # averaged parcel centroids
-    reg[cols] = reg[cols].to_numpy() * shrink
-    assert spin_permutations(reg, 2, random_state=0).shape == (2, len(reg))
 
 
 # -- n_jobs independence of stochastic estimators --------------------------------
