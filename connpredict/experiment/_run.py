@@ -2,27 +2,25 @@
 
 import contextlib
 import logging
-import numbers
 import sys
 import time
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from connpredict.experiment._options import check_option, record_options
 from connpredict.experiment._result import ExperimentResult
 from connpredict.experiment._schema import TABLES
-from connpredict.metrics._names import PRIMARY_METRIC
-from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
-from connpredict.utils import COORD_COLUMNS, gene_columns, import_optional
+from connpredict.metrics import PRIMARY_METRIC
+from connpredict.model_selection import make_splitter
+from connpredict.models import DEFAULT_CLI_MODELS, cli_models
+from connpredict.utils import COORD_COLUMNS, gene_columns
 from connpredict.utils._memory import check_pair_memory
 from connpredict.utils._stats import pearson_r
 
 logger = logging.getLogger("connpredict.experiment")
 
-#: default cross-validation schemes of the main job (names of SPLITTERS)
-CV_NAMES = ("spatial", "random")
 #: smallest test fold: 3 regions give 3 pairs, the fewest for a correlation
 MIN_FOLD_REGIONS = 3
 #: spin permutations under ``quick=True``
@@ -33,57 +31,12 @@ def _fail(message):
     raise ValueError(message)
 
 
-def _check_int(value, name, *, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}.")
-    if minimum is not None and value < minimum:
-        _fail(f"{name} must be at least {minimum}, got {value}.")
-    return int(value)
-
-
-def _as_names(value, name):
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if not isinstance(value, (list, tuple)) or not all(
-        isinstance(v, str) for v in value
-    ):
-        raise TypeError(f"{name} must be a list of names, got {value!r}.")
-    if not value:
-        _fail(f"{name} is empty; name at least one.")
-    return list(value)
-
-
-def _check_device(device):
-    if not isinstance(device, str) or not device:
-        raise TypeError(
-            f"device must be a torch device name like 'cpu', got {device!r}."
-        )
-    if device in ("cpu", "auto"):  # "auto": CUDA when available, else CPU
-        return device
-    torch = import_optional("torch", f"device {device!r}")
-
-    try:
-        kind = torch.device(device).type
-    except (RuntimeError, ValueError):
-        _fail(f"unknown device {device!r}; use 'cpu' or 'cuda'.")
-    if kind == "cuda" and not torch.cuda.is_available():
-        _fail(
-            f"device {device!r} needs CUDA, which this torch build or machine "
-            "lacks; use device 'cpu'."
-        )
-    if kind == "mps" and not torch.backends.mps.is_available():
-        _fail(
-            f"device {device!r} needs Apple MPS, which is unavailable; use "
-            "device 'cpu'."
-        )
-    return device
-
-
 def _model_table(models, *, quick=False):
     """Name -> (estimator class or instance, params) of the requested models.
 
-    ``models=None`` takes the default set, without the neural models under
-    ``quick``.
+    ``models`` (checked by its option's checker) is None, a list of names or a
+    mapping name -> parameters or estimator; None takes the default set,
+    without the neural models under ``quick``.
     """
     registry = cli_models()
     if models is None:
@@ -95,33 +48,17 @@ def _model_table(models, *, quick=False):
             if registry[m].name in models_module.__all__
             and not (quick and registry[m].family == "neural")
         ]
-    if isinstance(models, str) or (
-        isinstance(models, (list, tuple)) and all(isinstance(m, str) for m in models)
-    ):
-        models = dict.fromkeys(_as_names(models, "models"))
     if not isinstance(models, dict):
-        raise TypeError(
-            "models must be a list of model names or a mapping name -> parameters "
-            f"(or estimator), got {models!r}."
-        )
-    if not models:
-        _fail("models is empty; name at least one model.")
+        models = dict.fromkeys(models)
     table = {}
     for name, params in models.items():
-        if not isinstance(name, str):
-            raise TypeError(f"model names must be strings, got {name!r}.")
         if params is not None and hasattr(params, "get_params"):
             table[name] = (params, {})
             continue
         if name not in registry:
             _fail(f"unknown model {name!r}; choose from {', '.join(registry)}.")
-        if params is None:
-            params = {}
-        if not isinstance(params, dict):
-            raise TypeError(
-                f"the parameters of model {name!r} must be a mapping, got {params!r}."
-            )
         cls = _model_class(registry[name])
+        params = dict(params or {})
         valid = cls().get_params()
         unknown = sorted(set(params) - set(valid))
         if unknown:
@@ -129,7 +66,7 @@ def _model_table(models, *, quick=False):
                 f"unknown parameter(s) {', '.join(map(str, unknown))} for model "
                 f"{name!r} ({cls.__name__}); valid: {', '.join(sorted(valid))}."
             )
-        table[name] = (cls, dict(params))
+        table[name] = (cls, params)
     return table
 
 
@@ -196,12 +133,6 @@ def _resolve_dataset(dataset):
     )
 
 
-def _make_cv(name, n_splits, seed):
-    from connpredict.model_selection import make_splitter
-
-    return make_splitter(name, n_splits, random_state=seed)
-
-
 def _cv_groups(name, ds):
     """The ``groups`` of a split: the network labels for ``"network"``."""
     if name != "network":
@@ -227,16 +158,14 @@ def _has_sphere(regions):
 
 
 def _resolve_null(null, models, regions):
-    if null is None or (isinstance(null, str) and null == "auto"):
+    """The models to spin-test, from the checked ``null`` option."""
+    if null == "auto":
         if "bilinear" in models and _has_sphere(regions):
             return ["bilinear"]
         if "bilinear" in models:
             logger.info("no spin test: the regions lack sphere_x/y/z coordinates")
         return []
-    if isinstance(null, str) and null == "none":
-        return []
-    null = [] if isinstance(null, (list, tuple)) and not null else null
-    names = [m for m in (_as_names(null, "null") if null else []) if m != "none"]
+    names = [] if null == "none" else [m for m in null if m != "none"]
     for name in names:
         if name not in models:
             _fail(
@@ -253,17 +182,9 @@ def _resolve_null(null, models, regions):
 
 def _resolve_inspect(inspect, models, regions):
     """``(model name, gene sets)`` to inspect, or ``(None, None)``."""
-    if inspect is None or inspect is False:
+    if inspect is False:
         return None, None
-    if inspect is True:
-        gene_sets = {}
-    elif isinstance(inspect, Mapping):
-        gene_sets = dict(inspect)
-    else:
-        raise TypeError(
-            "inspect must be False, True or a mapping of gene sets (name -> list "
-            f"of genes), got {type(inspect).__name__}."
-        )
+    gene_sets = {} if inspect is True else inspect
     if not _has_sphere(regions):
         _fail(
             "inspect spins the connectome and gene maps, which needs sphere "
@@ -302,7 +223,7 @@ def run_experiment(
     dataset="synthetic",
     models=None,
     *,
-    cv=CV_NAMES,
+    cv=("spatial", "random"),
     n_splits=4,
     seeds=(0,),
     null="auto",
@@ -406,36 +327,20 @@ def run_experiment(
     >>> sorted(result.folds["fold"].unique().tolist())
     [0, 1, 2]
     """
-    if not isinstance(quick, bool):
-        raise TypeError(f"quick must be True or False, got {quick!r}.")
-    table = _model_table(models, quick=quick)
-    cv = _as_names(cv, "cv")
-    for name in cv:
-        _make_cv(name, 2, None)  # an unknown name fails here, before any fit
-    n_splits = _check_int(n_splits, "n_splits", minimum=2)
-    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
-        seeds = [seeds]
-    if not isinstance(seeds, (list, tuple)) or not seeds:
-        raise TypeError(f"seeds must be a non-empty list of integers, got {seeds!r}.")
-    seeds = [_check_int(s, "each seed", minimum=0) for s in seeds]
-    n_permutations = _check_int(n_permutations, "n_permutations", minimum=1)
-    if quick is True:  # recorded as run: config.json holds the values used
-        n_permutations = min(n_permutations, QUICK_PERMUTATIONS)
-    n_jobs = _check_int(n_jobs, "n_jobs")
-    if n_jobs == 0:
-        _fail("n_jobs must not be 0; use 1 (serial) or -1 (all cores).")
-    device = _check_device(device)
+    # each keyword is checked by its entry in the option table
+    options = {
+        name: check_option(name, value)
+        for name, value in locals().items()
+        if name != "dataset"
+    }
+    table = _model_table(options["models"], quick=options["quick"])
+    if options["quick"]:  # recorded as run: config.json holds the values used
+        options["n_permutations"] = min(options["n_permutations"], QUICK_PERMUTATIONS)
     ds, dataset_name = _resolve_dataset(dataset)
-    n_regions = ds.X.shape[0]
-    if n_splits > n_regions // MIN_FOLD_REGIONS:
-        _fail(
-            f"n_splits={n_splits} leaves test folds of fewer than "
-            f"{MIN_FOLD_REGIONS} regions ({n_regions} regions); use at most "
-            f"{n_regions // MIN_FOLD_REGIONS}."
-        )
+    _check_fold_size(options["n_splits"], ds.X.shape[0])
     regions = ds.get("regions")
-    null_models = _resolve_null(null, table, regions)
-    inspect_model, gene_sets = _resolve_inspect(inspect, table, regions)
+    options["null"] = _resolve_null(options["null"], table, regions)
+    inspect_model, gene_sets = _resolve_inspect(options["inspect"], table, regions)
     config = {
         "dataset": dataset_name,
         "models": list(table),
@@ -443,15 +348,10 @@ def run_experiment(
             name: (p if isinstance(m, type) else repr(m))
             for name, (m, p) in table.items()
         },
-        "cv": cv,
-        "n_splits": n_splits,
-        "seeds": seeds,
-        "null": null_models,
-        "n_permutations": n_permutations,
-        "n_jobs": n_jobs,
-        "device": device,
-        "quick": quick,
-        "estimator_params": _estimator_params(table, quick, seeds[0], device),
+        **record_options(options),
+        "estimator_params": _estimator_params(
+            table, options["quick"], options["seeds"][0], options["device"]
+        ),
         # what Y holds, for the report's units ("fc", "sc"; None when unknown)
         "target": ds.get("target"),
         "scale": ds.get("scale"),
@@ -459,12 +359,21 @@ def run_experiment(
     if inspect_model is not None:
         config["inspect"] = {"model": inspect_model, "gene_sets": list(gene_sets)}
     start = time.perf_counter()
-    with _progress(verbose):
-        tables = _run(ds, dataset_name, table, config, show_progress=progress)
+    with _progress(options["verbose"]):
+        tables = _run(ds, dataset_name, table, config, options["progress"])
         if inspect_model is not None:
             tables["importances"] = _run_inspection(ds, table, config, gene_sets)
     config["elapsed_seconds"] = round(time.perf_counter() - start, 2)
     return ExperimentResult(**tables, regions=regions, config=config)
+
+
+def _check_fold_size(n_splits, n_regions):
+    if n_splits > n_regions // MIN_FOLD_REGIONS:
+        _fail(
+            f"n_splits={n_splits} leaves test folds of fewer than "
+            f"{MIN_FOLD_REGIONS} regions ({n_regions} regions); use at most "
+            f"{n_regions // MIN_FOLD_REGIONS}."
+        )
 
 
 def _run(ds, dataset_name, table, config, show_progress=False):
@@ -488,7 +397,9 @@ def _run(ds, dataset_name, table, config, show_progress=False):
         for seed in config["seeds"]:
             groups = _cv_groups(cv_name, ds)
             splits = list(
-                _make_cv(cv_name, config["n_splits"], seed).split(X, Y, groups)
+                make_splitter(cv_name, config["n_splits"], random_state=seed).split(
+                    X, Y, groups
+                )
             )
             sizes = [len(test) for _, test in splits]
             if min(sizes) < MIN_FOLD_REGIONS:
@@ -661,7 +572,7 @@ def _run_nulls(ds, table, config, bar):
             model,
             ds.X,
             ds.Y,
-            cv=_make_cv(cv_name, config["n_splits"], seed),
+            cv=make_splitter(cv_name, config["n_splits"], random_state=seed),
             regions=ds.regions,
             groups=_cv_groups(cv_name, ds),
             n_permutations=n_perm,
@@ -739,7 +650,7 @@ def _run_inspection(ds, table, config, gene_sets):
             model,
             X,
             Y,
-            cv=_make_cv(cv_name, config["n_splits"], seed),
+            cv=make_splitter(cv_name, config["n_splits"], random_state=seed),
             groups=groups,
             regions=regions,
             n_repeats=min(n_perm, 19),

@@ -6,6 +6,7 @@ rectangular block between two disjoint region sets.
 """
 
 from connpredict.metrics._evaluate import evaluate
+from connpredict.metrics._names import PRIMARY_METRIC as PRIMARY_METRIC
 from connpredict.metrics._pairs import pair_table
 from connpredict.metrics._regression import (
     geodesic_distance,
