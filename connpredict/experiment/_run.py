@@ -377,11 +377,9 @@ def _check_fold_size(n_splits, n_regions):
 
 
 def _run(ds, dataset_name, table, config, show_progress=False):
-    from joblib import Parallel, delayed
-
     from connpredict.utils._progress import Progress
 
-    X, Y, regions = ds.X, ds.Y, ds.get("regions")
+    X = ds.X
     n_fits = len(config["cv"]) * len(config["seeds"]) * config["n_splits"]
     steps = [name for _ in range(n_fits // config["n_splits"]) for name in table]
     steps = [name for name in steps for _ in range(config["n_splits"])]
@@ -392,72 +390,75 @@ def _run(ds, dataset_name, table, config, show_progress=False):
     )
     # the folds' fits use at most the train regions, the scores all pairs
     check_pair_memory(X.shape[0], what=f"The dataset {dataset_name}:")
-    rows, timing_rows, fold_rows, pred_frames, region_frames = [], [], [], [], []
+    rows = {"results": [], "timings": [], "folds": []}
+    frames = {"predictions": [], "region_scores": []}
     for cv_name in config["cv"]:
         for seed in config["seeds"]:
-            groups = _cv_groups(cv_name, ds)
-            splits = list(
-                make_splitter(cv_name, config["n_splits"], random_state=seed).split(
-                    X, Y, groups
-                )
-            )
-            sizes = [len(test) for _, test in splits]
-            if min(sizes) < MIN_FOLD_REGIONS:
-                _fail(
-                    f"the {cv_name} split (seed {seed}) made a test fold of "
-                    f"{min(sizes)} region(s); at least {MIN_FOLD_REGIONS} are needed "
-                    "to score region pairs: use fewer n_splits."
-                )
+            splits = _scheme_splits(ds, cv_name, seed, config["n_splits"])
             for fold, (_, test) in enumerate(splits):
-                fold_rows.extend(
+                rows["folds"].extend(
                     {"split": cv_name, "seed": seed, "region": lab, "fold": fold}
                     for lab in X.index[test]
                 )
             for name, entry in table.items():
-                model = _make_model(
-                    name,
-                    entry,
-                    quick=config["quick"],
-                    seed=seed,
-                    device=config["device"],
-                )
-                outcomes = Parallel(n_jobs=config["n_jobs"], return_as="generator")(
-                    delayed(_fit_fold)(model, X, Y, regions, train, test)
-                    for train, test in splits
-                )
                 keys = {"model": name, "split": cv_name, "seed": seed}
-                for fold, (metrics, seconds, pairs, per_region) in enumerate(outcomes):
-                    bar.advance(f"{name}, {cv_name} seed {seed} fold {fold}")
-                    rows.extend(
-                        dict(keys, fold=fold, metric=key, value=float(value))
-                        for key, value in metrics.items()
-                    )
-                    timing_rows.append(
-                        dict(keys, fold=fold, fit_predict_seconds=seconds)
-                    )
-                    pred_frames.append(pairs.assign(**keys, fold=fold))
-                    region_frames.append(per_region.assign(**keys, fold=fold))
-                    logger.info(
-                        "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
-                        cv_name,
-                        seed,
-                        fold,
-                        name,
-                        metrics.get(PRIMARY_METRIC, float("nan")),
-                        seconds,
-                    )
+                _fit_folds(ds, entry, splits, keys, config, bar, rows, frames)
     try:
         nulls = _run_nulls(ds, table, config, bar)
     finally:
         bar.close()
     return {
-        "results": _frame("results", rows),
-        "timings": _frame("timings", timing_rows),
-        "folds": _frame("folds", fold_rows),
-        "predictions": _concat("predictions", pred_frames),
-        "region_scores": _concat("region_scores", region_frames),
+        **{name: _frame(name, table_rows) for name, table_rows in rows.items()},
+        **{name: _concat(name, parts) for name, parts in frames.items()},
         "nulls": nulls,
     }
+
+
+def _scheme_splits(ds, cv_name, seed, n_splits):
+    """The (train, test) folds of one cv scheme and seed, checked."""
+    groups = _cv_groups(cv_name, ds)
+    splitter = make_splitter(cv_name, n_splits, random_state=seed)
+    splits = list(splitter.split(ds.X, ds.Y, groups))
+    smallest = min(len(test) for _, test in splits)
+    if smallest < MIN_FOLD_REGIONS:
+        _fail(
+            f"the {cv_name} split (seed {seed}) made a test fold of "
+            f"{smallest} region(s); at least {MIN_FOLD_REGIONS} are needed "
+            "to score region pairs: use fewer n_splits."
+        )
+    return splits
+
+
+def _fit_folds(ds, entry, splits, keys, config, bar, rows, frames):
+    """Fit one model on each fold of one scheme and seed; append its rows."""
+    from joblib import Parallel, delayed
+
+    name, cv_name, seed = keys["model"], keys["split"], keys["seed"]
+    model = _make_model(
+        name, entry, quick=config["quick"], seed=seed, device=config["device"]
+    )
+    X, Y, regions = ds.X, ds.Y, ds.get("regions")
+    outcomes = Parallel(n_jobs=config["n_jobs"], return_as="generator")(
+        delayed(_fit_fold)(model, X, Y, regions, train, test) for train, test in splits
+    )
+    for fold, (metrics, seconds, pairs, per_region) in enumerate(outcomes):
+        bar.advance(f"{name}, {cv_name} seed {seed} fold {fold}")
+        rows["results"].extend(
+            dict(keys, fold=fold, metric=key, value=float(value))
+            for key, value in metrics.items()
+        )
+        rows["timings"].append(dict(keys, fold=fold, fit_predict_seconds=seconds))
+        frames["predictions"].append(pairs.assign(**keys, fold=fold))
+        frames["region_scores"].append(per_region.assign(**keys, fold=fold))
+        logger.info(
+            "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
+            cv_name,
+            seed,
+            fold,
+            name,
+            metrics.get(PRIMARY_METRIC, float("nan")),
+            seconds,
+        )
 
 
 def _frame(name, rows):
