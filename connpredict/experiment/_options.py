@@ -598,7 +598,7 @@ def resolve_options(file_config=None, flags=None):
 
     Examples
     --------
-    >>> from connpredict.experiment._options import resolve_options
+    >>> from connpredict.experiment import resolve_options
     >>> opts = resolve_options({"n_splits": 3, "quick": "false"}, {"seeds": "1,2"})
     >>> opts["n_splits"], opts["quick"], opts["seeds"]
     (3, False, [1, 2])
