@@ -12,6 +12,16 @@ command line to ``run_experiment`` (:func:`run_keywords`) and the
 ``config.json`` record (:func:`record_options`). A test checks that
 ``run_experiment``'s signature agrees with the table.
 
+:data:`GRID_OPTIONS` is the same for the YAML file of ``connpredict grid``
+(:func:`read_grid_config`, :func:`grid_keywords`).
+
+Adding an option of ``connpredict run`` is one entry in :data:`RUN_OPTIONS`:
+a flag, a config key, its check and its help follow. When it is a keyword of
+``run_experiment`` (``keyword=True``, the default), give ``run_experiment``
+the same keyword and default (``connpredict/experiment/tests/test_options.py``
+fails until they agree), document it there and use ``options[name]``;
+``record=True`` also writes it to ``config.json``.
+
 Errors follow one policy: a value of the wrong type raises ``TypeError``, a
 value out of bounds or not among the choices ``ValueError``; the message
 names the option and what it must be, in the same words for Python and the
