@@ -264,8 +264,9 @@ def _inspect(value, name):
     )
 
 
-def _option(name, default, check, help="", **where):
-    return name, Option(name, default, check, help, **where)
+def _table(*options):
+    """Name -> option, in the given order."""
+    return {option.name: option for option in options}
 
 
 _FILES = {
@@ -275,174 +276,172 @@ _FILES = {
 _CLI = {"config": False, "keyword": False}  # the command line only
 _PYTHON = {"flag": False, "config": False}  # run_experiment only
 #: every option of the main job, in the order of ``--help`` and ``config.json``
-RUN_OPTIONS = dict(
-    (
-        _option(
-            "dataset",
-            None,
-            _text,
-            "registered dataset name (default: synthetic)",
-            keyword=False,
-        ),
-        _option(
-            "expression",
-            None,
-            _text,
-            "expression table: CSV/TSV, regions x genes, labels in column 1",
-            **_FILES,
-        ),
-        _option(
-            "connectome",
-            None,
-            _text,
-            "connectome, in expression row order unless labelled: a square "
-            "CSV/TSV labelled like the expression; or .npy: a square matrix, a "
-            "stack (subjects, regions, regions), or nilearn "
-            "ConnectivityMeasure(vectorize=True) vectors (one per subject row, "
-            "lower triangle with or without the diagonal)",
-            **_FILES,
-        ),
-        _option(
-            "regions",
-            None,
-            _text,
-            "region table CSV/TSV (x, y, z, hemisphere, network, sphere_*)",
-            **_FILES,
-        ),
-        _option(
-            "reduction",
-            None,
-            _choice("mean", "fisher_z"),
-            "how a subject stack in --connectome becomes one connectome: "
-            "element-wise mean, or fisher_z (tanh of the mean arctanh; needs "
-            "correlations) (default: mean)",
-            choices=("mean", "fisher_z"),
-            **_FILES,
-        ),
-        _option(
-            "missing",
-            None,
-            _choice("drop", "mirror", "nearest"),
-            "regions of --expression without expression (all-NaN rows): drop "
-            "them, or take the expression of the same region in the other "
-            "hemisphere (mirror; needs a hemisphere column in --regions) or of the "
-            "nearest region (nearest; needs x, y, z) (default: drop)",
-            choices=("drop", "mirror", "nearest"),
-            **_FILES,
-        ),
-        _option("models", None, _models, "comma-separated, from {models}"),
-        _option(
-            "cv",
-            ("spatial", "random"),
-            _splitters,
-            "comma-separated, from spatial, random, community (Louvain "
-            "communities of the connectome), network (one fold per network of "
-            "the regions' 'network' column) (default: {default})",
-            record=True,
-        ),
-        _option(
-            "n_splits",
-            4,
-            _integer(2),
-            "test folds ({default})",
-            record=True,
-            text=_int_text,
-        ),
-        _option(
-            "seeds",
-            (0,),
-            _seeds,
-            "comma-separated seeds ({default})",
-            record=True,
-            text=_ints_text,
-        ),
-        _option(
-            "null",
-            "auto",
-            _null,
-            "models to spin-test (default: bilinear; 'none' to skip)",
-            record=True,
-        ),
-        _option(
-            "n_permutations",
-            100,
-            _integer(1),
-            "spin permutations ({default})",
-            text=_int_text,
-            record=True,
-        ),
-        _option(
-            "n_jobs",
-            1,
-            _n_jobs,
-            "parallel jobs ({default}; -1 = all cores)",
-            text=_int_text,
-            record=True,
-        ),
-        _option(
-            "device",
-            "cpu",
-            _device,
-            "torch device of neural models ({default})",
-            record=True,
-        ),
-        _option(
-            "quick",
-            False,
-            _boolean,
-            "smoke test, quick even on a busy machine: skips the neural models "
-            "mlp and smt unless --models names them (then a few epochs), at most "
-            "20 spins",
-            text=_bool_text,
-            record=True,
-            switch=True,
-        ),
-        _option(
-            "output",
-            None,
-            _text,
-            "results folder (default: timestamped)",
-            keyword=False,
-        ),
-        _option(
-            "overwrite",
-            False,
-            _boolean,
-            "replace --output",
-            keyword=False,
-            switch=True,
-            text=_bool_text,
-        ),
-        _option(
-            "config",
-            None,
-            _text,
-            "YAML file with the same options (+ per-model parameters)",
-            **_CLI,
-        ),
-        _option(
-            "silent",
-            False,
-            _boolean,
-            "no progress lines and no progress bar (the bar, with the time left, "
-            "goes to stderr)",
-            text=_bool_text,
-            switch=True,
-            **_CLI,
-        ),
-        _option(
-            "no_report",
-            False,
-            _boolean,
-            "skip report.html (faster)",
-            text=_bool_text,
-            switch=True,
-            **_CLI,
-        ),
-        _option("verbose", 0, _any, **_PYTHON),
-        _option("inspect", False, _inspect, **_PYTHON),
-        _option("progress", False, _any, **_PYTHON),
-    )
+RUN_OPTIONS = _table(
+    Option(
+        "dataset",
+        None,
+        _text,
+        "registered dataset name (default: synthetic)",
+        keyword=False,
+    ),
+    Option(
+        "expression",
+        None,
+        _text,
+        "expression table: CSV/TSV, regions x genes, labels in column 1",
+        **_FILES,
+    ),
+    Option(
+        "connectome",
+        None,
+        _text,
+        "connectome, in expression row order unless labelled: a square "
+        "CSV/TSV labelled like the expression; or .npy: a square matrix, a "
+        "stack (subjects, regions, regions), or nilearn "
+        "ConnectivityMeasure(vectorize=True) vectors (one per subject row, "
+        "lower triangle with or without the diagonal)",
+        **_FILES,
+    ),
+    Option(
+        "regions",
+        None,
+        _text,
+        "region table CSV/TSV (x, y, z, hemisphere, network, sphere_*)",
+        **_FILES,
+    ),
+    Option(
+        "reduction",
+        None,
+        _choice("mean", "fisher_z"),
+        "how a subject stack in --connectome becomes one connectome: "
+        "element-wise mean, or fisher_z (tanh of the mean arctanh; needs "
+        "correlations) (default: mean)",
+        choices=("mean", "fisher_z"),
+        **_FILES,
+    ),
+    Option(
+        "missing",
+        None,
+        _choice("drop", "mirror", "nearest"),
+        "regions of --expression without expression (all-NaN rows): drop "
+        "them, or take the expression of the same region in the other "
+        "hemisphere (mirror; needs a hemisphere column in --regions) or of the "
+        "nearest region (nearest; needs x, y, z) (default: drop)",
+        choices=("drop", "mirror", "nearest"),
+        **_FILES,
+    ),
+    Option("models", None, _models, "comma-separated, from {models}"),
+    Option(
+        "cv",
+        ("spatial", "random"),
+        _splitters,
+        "comma-separated, from spatial, random, community (Louvain "
+        "communities of the connectome), network (one fold per network of "
+        "the regions' 'network' column) (default: {default})",
+        record=True,
+    ),
+    Option(
+        "n_splits",
+        4,
+        _integer(2),
+        "test folds ({default})",
+        record=True,
+        text=_int_text,
+    ),
+    Option(
+        "seeds",
+        (0,),
+        _seeds,
+        "comma-separated seeds ({default})",
+        record=True,
+        text=_ints_text,
+    ),
+    Option(
+        "null",
+        "auto",
+        _null,
+        "models to spin-test (default: bilinear; 'none' to skip)",
+        record=True,
+    ),
+    Option(
+        "n_permutations",
+        100,
+        _integer(1),
+        "spin permutations ({default})",
+        text=_int_text,
+        record=True,
+    ),
+    Option(
+        "n_jobs",
+        1,
+        _n_jobs,
+        "parallel jobs ({default}; -1 = all cores)",
+        text=_int_text,
+        record=True,
+    ),
+    Option(
+        "device",
+        "cpu",
+        _device,
+        "torch device of neural models ({default})",
+        record=True,
+    ),
+    Option(
+        "quick",
+        False,
+        _boolean,
+        "smoke test, quick even on a busy machine: skips the neural models "
+        "mlp and smt unless --models names them (then a few epochs), at most "
+        "20 spins",
+        text=_bool_text,
+        record=True,
+        switch=True,
+    ),
+    Option(
+        "output",
+        None,
+        _text,
+        "results folder (default: timestamped)",
+        keyword=False,
+    ),
+    Option(
+        "overwrite",
+        False,
+        _boolean,
+        "replace --output",
+        keyword=False,
+        switch=True,
+        text=_bool_text,
+    ),
+    Option(
+        "config",
+        None,
+        _text,
+        "YAML file with the same options (+ per-model parameters)",
+        **_CLI,
+    ),
+    Option(
+        "silent",
+        False,
+        _boolean,
+        "no progress lines and no progress bar (the bar, with the time left, "
+        "goes to stderr)",
+        text=_bool_text,
+        switch=True,
+        **_CLI,
+    ),
+    Option(
+        "no_report",
+        False,
+        _boolean,
+        "skip report.html (faster)",
+        text=_bool_text,
+        switch=True,
+        **_CLI,
+    ),
+    Option("verbose", 0, _any, **_PYTHON),
+    Option("inspect", False, _inspect, **_PYTHON),
+    Option("progress", False, _any, **_PYTHON),
 )
 
 
@@ -670,21 +669,19 @@ def _splitter(value, name):
 _GRID = {"flag": False}  # the grid's options are keys of its YAML file
 #: every key of the YAML file of ``connpredict grid``; ``keyword``: a keyword
 #: of :func:`~connpredict.inspection.legibility_grid` of the same name
-GRID_OPTIONS = dict(
-    (
-        _option("dataset", None, _dataset_name, keyword=False, **_GRID),
-        _option("inputs", ["genes", "coords", "genes+coords"], _any, **_GRID),
-        _option("targets", ["fc"], _any, **_GRID),
-        _option("models", ["decay", "cge", "bilinear"], _any, **_GRID),
-        _option("cv", "spatial", _splitter, keyword=False, **_GRID),
-        _option("n_splits", 4, _integer(), keyword=False, **_GRID),
-        _option("null", None, _grid_null, **_GRID),
-        _option("n_permutations", 100, _integer(), **_GRID),
-        _option("seed", 0, _integer(), keyword=False, **_GRID),
-        _option("n_jobs", 1, _integer(), **_GRID),
-        _option("scoring", "pearson_r", _any, **_GRID),
-        _option("dataset_options", None, _any, **_GRID),
-    )
+GRID_OPTIONS = _table(
+    Option("dataset", None, _dataset_name, keyword=False, **_GRID),
+    Option("inputs", ["genes", "coords", "genes+coords"], _any, **_GRID),
+    Option("targets", ["fc"], _any, **_GRID),
+    Option("models", ["decay", "cge", "bilinear"], _any, **_GRID),
+    Option("cv", "spatial", _splitter, keyword=False, **_GRID),
+    Option("n_splits", 4, _integer(), keyword=False, **_GRID),
+    Option("null", None, _grid_null, **_GRID),
+    Option("n_permutations", 100, _integer(), **_GRID),
+    Option("seed", 0, _integer(), keyword=False, **_GRID),
+    Option("n_jobs", 1, _integer(), **_GRID),
+    Option("scoring", "pearson_r", _any, **_GRID),
+    Option("dataset_options", None, _any, **_GRID),
 )
 
 
