@@ -34,7 +34,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from connpredict.utils import import_optional
+# imported with the command line's parser: no numpy, pandas or scikit-learn here
 
 _TRUE, _FALSE = ("true", "yes", "on", "1"), ("false", "no", "off", "0")
 
@@ -236,6 +236,8 @@ def _device(value, name):
         )
     if value in ("cpu", "auto"):  # "auto": CUDA when available, else CPU
         return value
+    from connpredict.utils import import_optional
+
     torch = import_optional("torch", f"device {value!r}")
     try:
         kind = torch.device(value).type
@@ -519,6 +521,8 @@ def read_mapping(path):
         except json.JSONDecodeError as exc:
             raise ValueError(f"config file {path} is not valid JSON: {exc}") from None
     else:
+        from connpredict.utils import import_optional
+
         yaml = import_optional("yaml", f"Reading the YAML config file {path}")
         try:
             config = yaml.safe_load(text)
