@@ -135,12 +135,12 @@ def make_model(name, seed, reduce):
     return cls(**params), note
 
 
-def _splitter(split, seed):
-    from connpredict.model_selection import RandomSplit, SpatialSplit
+def _folds(split, seed, ds):
+    """The 4 folds of a splitter named in connpredict.model_selection.SPLITTERS."""
+    from connpredict.model_selection import make_splitter
 
-    if split == "spatial":
-        return SpatialSplit(n_splits=4, random_state=seed)
-    return RandomSplit(n_splits=4, random_state=seed)
+    groups = ds.get("networks") if split == "network" else None
+    return make_splitter(split, 4, random_state=seed).split(ds.X, ds.Y, groups)
 
 
 def _done(path):
@@ -180,8 +180,7 @@ def run(args):
             for name in args.models:
                 for split in args.splits:
                     for seed in args.seeds:
-                        cv = _splitter(split, seed)
-                        for fold, (tr, te) in enumerate(cv.split(X)):
+                        for fold, (tr, te) in enumerate(_folds(split, seed, ds)):
                             model, note = make_model(name, seed, reduce)
                             key = (dataset, name, split, str(seed), str(fold), note)
                             if key in done:
@@ -358,10 +357,18 @@ def nested(args):
 
 
 def main(argv=None):
+    from connpredict.model_selection import SPLITTERS
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--splits", nargs="+", default=["spatial", "random"])
+    parser.add_argument(
+        "--splits",
+        nargs="+",
+        default=["spatial", "random"],
+        choices=list(SPLITTERS),
+        help="splitters by name (connpredict.model_selection.SPLITTERS)",
+    )
     parser.add_argument(
         "--models", nargs="+", default=model_names(), choices=model_names()
     )

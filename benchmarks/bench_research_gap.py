@@ -146,14 +146,14 @@ def make_model(key, variant, seed, reduce):
 
 
 def _data(variant, cache):
-    """(X, Y) of a variant: gene list, gene subset or unit diagonal."""
+    """(X, Y, networks) of a variant: gene list, gene subset or unit diagonal."""
     from connpredict.datasets import load_dataset
 
     stability = 0.8 if variant == "genes-0.8" else 0.6
     if stability not in cache:
         ds = load_dataset(DATASET, stability=stability)
-        cache[stability] = (ds.X, ds.Y)
-    X, Y = cache[stability]
+        cache[stability] = (ds.X, ds.Y, ds.get("networks"))
+    X, Y, networks = cache[stability]
     if variant.startswith("genes-") and variant != "genes-0.8":
         n = int(variant.split("-")[1])
         genes = [c for c in X.columns if c not in ("x", "y", "z")]
@@ -165,15 +165,15 @@ def _data(variant, cache):
         values = Y.to_numpy(copy=True)
         np.fill_diagonal(values, 1.0)
         Y.iloc[:, :] = values
-    return X, Y
+    return X, Y, networks
 
 
-def _splitter(split, seed):
-    from connpredict.model_selection import RandomSplit, SpatialSplit
+def _folds(split, seed, X, Y, networks):
+    """The 4 folds of a splitter named in connpredict.model_selection.SPLITTERS."""
+    from connpredict.model_selection import make_splitter
 
-    if split == "spatial":
-        return SpatialSplit(n_splits=4, random_state=seed)
-    return RandomSplit(n_splits=4, random_state=seed)
+    groups = networks if split == "network" else None
+    return list(make_splitter(split, 4, random_state=seed).split(X, Y, groups))
 
 
 def _done(path):
@@ -214,13 +214,13 @@ def run(args):
             variant = variant or "recipe"
             if variant not in variants_of(key):
                 raise SystemExit(f"unknown row {row!r}; see --list")
-            X, Y = _data(variant, cache)
+            X, Y, networks = _data(variant, cache)
             n_folds = args.folds
             if key not in NEURAL:
                 n_folds = 4  # classical rows always run in full
             for split in args.splits:
                 for seed in args.seeds:
-                    folds = list(_splitter(split, seed).split(X))[:n_folds]
+                    folds = _folds(split, seed, X, Y, networks)[:n_folds]
                     for fold, (tr, te) in enumerate(folds):
                         model, note = make_model(key, variant, seed, reduce)
                         mark = (key, variant, split, str(seed), str(fold), note)
@@ -372,9 +372,17 @@ def _gene_trend(cells, genes):
 
 
 def main(argv=None):
+    from connpredict.model_selection import SPLITTERS
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", nargs="+", default=[f"{k}" for k in CLASSICAL])
-    parser.add_argument("--splits", nargs="+", default=["random", "spatial"])
+    parser.add_argument(
+        "--splits",
+        nargs="+",
+        default=["random", "spatial"],
+        choices=list(SPLITTERS),
+        help="splitters by name (connpredict.model_selection.SPLITTERS)",
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument(
         "--folds", type=int, default=4, help="first N folds (neural rows only)"

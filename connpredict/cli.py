@@ -27,12 +27,14 @@ class UsageError(Exception):
 
 def resolve_run_options(args):
     """Options of ``connpredict run``: defaults < YAML file < flags, validated."""
-    from connpredict.experiment._options import OPTIONS, read_config, resolve_options
+    from connpredict.experiment import RUN_OPTIONS, read_config, resolve_options
 
     try:
         file_config = read_config(args.config) if args.config else {}
         flags = {
-            k: getattr(args, k) for k in OPTIONS if getattr(args, k, None) is not None
+            k: getattr(args, k)
+            for k in RUN_OPTIONS
+            if getattr(args, k, None) is not None
         }
         return resolve_options(file_config, flags)
     except (ValueError, TypeError) as exc:
@@ -42,22 +44,44 @@ def resolve_run_options(args):
 def _dataset(config):
     if not config["expression"]:
         return config["dataset"] or "synthetic"
-    from connpredict.experiment._files import load_user_dataset
+    from connpredict.experiment import load_user_dataset
 
     try:
         return load_user_dataset(
             config["expression"],
             config["connectome"],
             config["regions"],
-            reduction=config["reduction"] or "mean",
-            missing=config["missing"] or "drop",
+            **_file_policies(config),
         )
     except (OSError, ValueError, TypeError) as exc:
         raise UsageError(_cli_message(exc)) from None
 
 
+def _file_policies(config):
+    """--reduction and --missing, their defaults (the first choice) filled in."""
+    from connpredict.experiment import RUN_OPTIONS, file_options
+
+    return {
+        name: config[name] or RUN_OPTIONS[name].choices[0]
+        for name in file_options()
+        if RUN_OPTIONS[name].choices
+    }
+
+
+def _files_record(config):
+    """The user's files and the policies used on them, for config.json."""
+    from connpredict.experiment import RUN_OPTIONS, file_options
+
+    files = {
+        name: config[name]
+        for name in file_options()
+        if not RUN_OPTIONS[name].choices and config[name]
+    }
+    return {**files, **_file_policies(config)} if files else {}
+
+
 def _cmd_run(args):
-    from connpredict.experiment import check_output_dir, run_experiment
+    from connpredict.experiment import check_output_dir, run_experiment, run_keywords
 
     start = time.perf_counter()
     config = resolve_run_options(args)
@@ -67,23 +91,16 @@ def _cmd_run(args):
     try:
         check_output_dir(out, overwrite=config["overwrite"])
         result = run_experiment(
-            dataset,
-            config["models"],
-            **{k: config[k] for k in ("cv", "n_splits", "seeds", "null", "n_jobs")},
-            **{k: config[k] for k in ("n_permutations", "device", "quick")},
-            progress=not args.silent,
+            dataset, **run_keywords(config), progress=not config["silent"]
         )
         if not isinstance(dataset, str):
             result.config["dataset"] = None  # the files are recorded instead
-        extra = {
-            k: config[k] for k in ("expression", "connectome", "regions") if config[k]
-        }
-        if extra:  # the policies used on the files, defaults included
-            extra["reduction"] = config["reduction"] or "mean"
-            extra["missing"] = config["missing"] or "drop"
         print(result.summary())
         folder = result.save(
-            out, overwrite=config["overwrite"], report=not args.no_report, config=extra
+            out,
+            overwrite=config["overwrite"],
+            report=not config["no_report"],
+            config=_files_record(config),
         )
     except (ValueError, TypeError) as exc:
         raise UsageError(_cli_message(exc)) from None
@@ -131,15 +148,14 @@ def _cmd_predict(args):
     import pandas as pd
 
     from connpredict.datasets import fill_missing_regions
-    from connpredict.experiment import check_output_dir
-    from connpredict.experiment._files import read_table_or_array
+    from connpredict.experiment import check_output_dir, read_table_or_array
     from connpredict.pretrained import (
         combine_inputs,
+        gene_coverage,
         load_model,
         predict_connectome,
         write_prediction,
     )
-    from connpredict.pretrained._align import gene_coverage
     from connpredict.utils._units import connectivity_label
 
     try:
@@ -305,113 +321,79 @@ def _cli_message(exc):
     return text
 
 
-#: keys of the YAML file of ``connpredict grid`` and their defaults
-GRID_OPTIONS = {
-    "dataset": None,
-    "inputs": ["genes", "coords", "genes+coords"],
-    "targets": ["fc"],
-    "models": ["decay", "cge", "bilinear"],
-    "cv": "spatial",
-    "n_splits": 4,
-    "null": None,
-    "n_permutations": 100,
-    "seed": 0,
-    "n_jobs": 1,
-    "scoring": "pearson_r",
-    "dataset_options": None,
-}
-
-
 def read_grid_config(path):
     """Options of ``connpredict grid`` from its YAML file, with defaults."""
-    from connpredict.utils import import_optional
-
-    yaml = import_optional("yaml", f"Reading the grid's YAML file {path}")
+    from connpredict.experiment import read_grid_config as read
 
     try:
-        config = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise UsageError(f"cannot read config file {path}: {exc.strerror}") from None
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        problem = " ".join(str(exc).split())
-        raise UsageError(f"config file {path} is not valid YAML: {problem}") from None
-    if not isinstance(config, dict):
-        raise UsageError(f"config file {path} must hold a mapping of options")
-    # YAML reads the key `null:` as None: it is the option "null"
-    config = {
-        ("null" if k is None else str(k)).replace("-", "_"): v
-        for k, v in config.items()
-    }
-    unknown = sorted(set(config) - set(GRID_OPTIONS))
-    if unknown:
-        raise UsageError(
-            f"unknown option(s) {', '.join(unknown)} in {path}; "
-            f"allowed: {', '.join(GRID_OPTIONS)}"
-        )
-    options = dict(GRID_OPTIONS, **config)
-    if not isinstance(options["dataset"], str):
-        raise UsageError(f"{path} must name a registered dataset (dataset: ...)")
-    if options["null"] in ("none", False):
-        options["null"] = None
-    for key in ("n_splits", "n_permutations", "seed", "n_jobs"):
-        value = options[key]
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise UsageError(f"{key} must be an integer, got {value!r}")
-    if options["cv"] not in ("spatial", "random"):
-        raise UsageError(f"cv must be 'spatial' or 'random', got {options['cv']!r}")
-    return options
+        return read(path)
+    except (ValueError, TypeError) as exc:
+        raise UsageError(" ".join(str(exc).split())) from None
 
 
 def _cmd_grid(args):
-    import json
-    import warnings
-
-    import pandas as pd
-
-    from connpredict.experiment import check_output_dir
-    from connpredict.experiment._result import staged_folder
-    from connpredict.inspection import (
-        legibility_grid,
-        legibility_report,
-        plot_legibility_grid,
-    )
-    from connpredict.model_selection import RandomSplit, SpatialSplit
+    from connpredict.experiment import check_output_dir, grid_keywords
+    from connpredict.inspection import legibility_grid
+    from connpredict.model_selection import make_splitter
 
     options = read_grid_config(args.config)
-    splitter = SpatialSplit if options["cv"] == "spatial" else RandomSplit
-    log = logging.getLogger("connpredict.inspection")
-    handler = None
-    if not args.silent:
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        log.addHandler(handler)
-        log.propagate = False
+    seed = options["seed"]
     try:
         out = check_output_dir(args.output, overwrite=args.overwrite)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", UserWarning)
+        with _grid_progress(args.silent), _grid_notes():
             grid = legibility_grid(
                 options["dataset"],
-                inputs=options["inputs"],
-                targets=options["targets"],
-                models=options["models"],
-                cv=splitter(n_splits=options["n_splits"], random_state=options["seed"]),
-                null=options["null"],
-                n_permutations=options["n_permutations"],
-                scoring=options["scoring"],
-                dataset_options=options["dataset_options"],
-                random_state=options["seed"],
-                n_jobs=options["n_jobs"],
+                cv=make_splitter(options["cv"], options["n_splits"], random_state=seed),
+                random_state=seed,
                 verbose=0 if args.silent else 1,
+                **grid_keywords(options),
             )
-        for note in caught:
-            print(f"connpredict: note: {note.message}", file=sys.stderr)
     except (ValueError, TypeError) as exc:
         raise UsageError(" ".join(str(exc).split())) from None
+    _write_grid(grid, options, out)
+    _print_best_cells(grid)
+    seconds = grid.attrs["elapsed_seconds"]
+    print(f"\nGrid written to {out}/ ({seconds:.1f} s); page: {out / 'grid.html'}")
+    return 0
+
+
+@contextlib.contextmanager
+def _grid_progress(silent):
+    """The grid's progress lines (logger connpredict.inspection) on stdout."""
+    if silent:
+        yield
+        return
+    log = logging.getLogger("connpredict.inspection")
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        yield
     finally:
-        if handler is not None:
-            log.removeHandler(handler)
-            log.propagate = True
+        log.removeHandler(handler)
+        log.propagate = True
+
+
+@contextlib.contextmanager
+def _grid_notes():
+    """The grid's warnings (NaN cells...) as `connpredict: note:` lines."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        yield
+    for note in caught:
+        print(f"connpredict: note: {note.message}", file=sys.stderr)
+
+
+def _write_grid(grid, options, out):
+    """grid.csv, grid.html, heatmap.png and config.json, in one step."""
+    import json
+
+    from connpredict.experiment._result import staged_folder
+    from connpredict.inspection import legibility_report, plot_legibility_grid
+
     with staged_folder(out) as tmp:
         grid.to_csv(tmp / "grid.csv", index=False)
         legibility_report(grid, tmp / "grid.html")
@@ -425,6 +407,12 @@ def _cmd_grid(args):
             plt.close(ax.figure)
         config = dict(options, **grid.attrs, output=str(out))
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+
+
+def _print_best_cells(grid):
+    """The best model of each (input, target) cell, as a table."""
+    import pandas as pd
+
     best = grid.dropna(subset=["score_mean"]).sort_values("score_mean")
     best = best.groupby(["input", "target"]).tail(1)
     cells = best.set_index(["input", "target"])
@@ -440,12 +428,11 @@ def _cmd_grid(args):
     }
     print("best model per cell (mean score over folds):")
     print(pd.DataFrame(table, index=grid.attrs["inputs"]).to_string())
-    seconds = grid.attrs["elapsed_seconds"]
-    print(f"\nGrid written to {out}/ ({seconds:.1f} s); page: {out / 'grid.html'}")
-    return 0
 
 
 def _add_grid_parser(sub):
+    from connpredict.experiment import GRID_OPTIONS
+
     p_grid = sub.add_parser(
         "grid",
         help="legibility grid: every model on every input block x target",
@@ -465,14 +452,30 @@ def _add_grid_parser(sub):
 
 def build_parser():
     """Return the argument parser of the ``connpredict`` command."""
-    from connpredict.models._registry import cli_models
-
     parser = argparse.ArgumentParser(
         prog="connpredict",
         description="Predict brain connectivity from gene expression and space.",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log details")
     sub = parser.add_subparsers(dest="command")
+    _add_run_parser(sub)
+    p_rep = sub.add_parser("report", help="rebuild report.html of a results folder")
+    p_rep.add_argument("results_dir", help="folder written by `connpredict run`")
+    p_rep.set_defaults(func=_cmd_report)
+    _add_predict_parser(sub)
+    _add_models_parser(sub)
+    p_ds = sub.add_parser("datasets", help="list datasets and whether they are cached")
+    p_ds.add_argument("--data-home", dest="data_home", help="data home folder")
+    p_ds.set_defaults(func=_cmd_datasets)
+    _add_grid_parser(sub)
+    return parser
+
+
+def _add_run_parser(sub):
+    """`run`: its flags come from the option table (RUN_OPTIONS)."""
+    from connpredict.experiment import add_flags
+    from connpredict.models import cli_models
+
     p_run = sub.add_parser(
         "run",
         help="fit models under cross-validation and write a results folder",
@@ -483,60 +486,13 @@ def build_parser():
         "folder appears only when complete; an existing one is never overwritten "
         "without --overwrite. Ctrl-C stops the run (exit 130).",
     )
-    add = p_run.add_argument
-    add("--dataset", help="registered dataset name (default: synthetic)")
-    add(
-        "--expression",
-        help="expression table: CSV/TSV, regions x genes, labels in column 1",
-    )
-    add(
-        "--connectome",
-        help="connectome, in expression row order unless labelled: a square "
-        "CSV/TSV labelled like the expression; or .npy: a square matrix, a "
-        "stack (subjects, regions, regions), or nilearn "
-        "ConnectivityMeasure(vectorize=True) vectors (one per subject row, "
-        "lower triangle with or without the diagonal)",
-    )
-    add(
-        "--regions",
-        help="region table CSV/TSV (x, y, z, hemisphere, network, sphere_*)",
-    )
-    _add_user_file_options(add)
-    add("--models", help=f"comma-separated, from {', '.join(cli_models())}")
-    add(
-        "--cv",
-        help="comma-separated, from spatial, random, community (Louvain "
-        "communities of the connectome), network (one fold per network of the "
-        "regions' 'network' column) (default: spatial,random)",
-    )
-    add("--n-splits", dest="n_splits", help="test folds (4)")
-    add("--seeds", help="comma-separated seeds (0)")
-    add("--n-jobs", dest="n_jobs", help="parallel jobs (1; -1 = all cores)")
-    add("--device", help="torch device of neural models (cpu)")
-    add("--null", help="models to spin-test (default: bilinear; 'none' to skip)")
-    add("--n-permutations", dest="n_permutations", help="spin permutations (100)")
-    add("--output", help="results folder (default: timestamped)")
-    add("--overwrite", action="store_const", const=True, help="replace --output")
-    add("--config", help="YAML file with the same options (+ per-model parameters)")
-    add(
-        "--quick",
-        action="store_const",
-        const=True,
-        help="smoke test, quick even on a busy machine: skips the neural models "
-        "mlp and smt unless --models names them (then a few epochs), at most 20 "
-        "spins",
-    )
-    add(
-        "--silent",
-        action="store_true",
-        help="no progress lines and no progress bar (the bar, with the time "
-        "left, goes to stderr)",
-    )
-    add("--no-report", action="store_true", help="skip report.html (faster)")
+    add_flags(p_run, models=", ".join(cli_models()))
     p_run.set_defaults(func=_cmd_run)
-    p_rep = sub.add_parser("report", help="rebuild report.html of a results folder")
-    p_rep.add_argument("results_dir", help="folder written by `connpredict run`")
-    p_rep.set_defaults(func=_cmd_report)
+
+
+def _add_predict_parser(sub):
+    from connpredict.experiment import RUN_OPTIONS
+
     p_pr = sub.add_parser(
         "predict",
         help="predict the connectome of your parcellation with a pretrained model",
@@ -544,63 +500,32 @@ def build_parser():
         "centroids with a pretrained model; writes connectome.csv, regions.csv "
         "and prediction.html into --output.",
     )
-    p_pr.add_argument("--model", required=True, help="pretrained model name")
-    p_pr.add_argument("--expression", required=True, help="CSV/TSV regions x genes")
-    p_pr.add_argument("--regions", required=True, help="CSV/TSV with x, y, z (MNI)")
-    p_pr.add_argument("--output", required=True, help="folder to write")
-    p_pr.add_argument(
-        "--overwrite", action="store_true", help="replace a non-empty --output"
-    )
-    p_pr.add_argument(
+    add = p_pr.add_argument
+    add("--model", required=True, help="pretrained model name")
+    add("--expression", required=True, help="CSV/TSV regions x genes")
+    add("--regions", required=True, help="CSV/TSV with x, y, z (MNI)")
+    add("--output", required=True, help="folder to write")
+    add("--overwrite", action="store_true", help="replace a non-empty --output")
+    add(
         "--connectome",
         help="measured connectome (labelled square CSV/TSV) to score the "
         "prediction against",
     )
-    p_pr.add_argument(
+    add(
         "--min-coverage",
         dest="min_coverage",
         type=float,
         default=0.8,
         help="smallest fraction of the model's genes required (0.8)",
     )
-    _add_predict_policy_options(p_pr.add_argument)
-    p_pr.set_defaults(func=_cmd_predict)
-    _add_models_parser(sub)
-    p_ds = sub.add_parser("datasets", help="list datasets and whether they are cached")
-    p_ds.add_argument("--data-home", dest="data_home", help="data home folder")
-    p_ds.set_defaults(func=_cmd_datasets)
-    _add_grid_parser(sub)
-    return parser
-
-
-def _add_user_file_options(add):
-    """Options of `run` on a user's files (make_dataset's)."""
-    add(
-        "--reduction",
-        choices=("mean", "fisher_z"),
-        help="how a subject stack in --connectome becomes one connectome: "
-        "element-wise mean, or fisher_z (tanh of the mean arctanh; needs "
-        "correlations) (default: mean)",
-    )
+    choices = RUN_OPTIONS["missing"].choices  # as `connpredict run --missing`
     add(
         "--missing",
-        choices=("drop", "mirror", "nearest"),
-        help="regions of --expression without expression (all-NaN rows): drop "
-        "them, or take the expression of the same region in the other "
-        "hemisphere (mirror; needs a hemisphere column in --regions) or of the "
-        "nearest region (nearest; needs x, y, z) (default: drop)",
-    )
-
-
-def _add_predict_policy_options(add):
-    """Options of `predict` that match `run`'s, and its page switch."""
-    add(
-        "--missing",
-        choices=("drop", "mirror", "nearest"),
-        default="drop",
+        choices=choices,
+        default=choices[0],
         help="regions without expression (all-NaN rows), as in `connpredict "
         "run`: drop them, or impute from the other hemisphere (mirror) or the "
-        "nearest region (nearest) (default: drop)",
+        f"nearest region (nearest) (default: {choices[0]})",
     )
     add(
         "--no-html",
@@ -608,6 +533,7 @@ def _add_predict_policy_options(add):
         action="store_true",
         help="write the CSV files only, not prediction.html (faster)",
     )
+    p_pr.set_defaults(func=_cmd_predict)
 
 
 def _add_models_parser(sub):

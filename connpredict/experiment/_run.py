@@ -2,27 +2,25 @@
 
 import contextlib
 import logging
-import numbers
 import sys
 import time
 import warnings
-from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 
+from connpredict.experiment._options import check_option, record_options
 from connpredict.experiment._result import ExperimentResult
 from connpredict.experiment._schema import TABLES
 from connpredict.metrics import PRIMARY_METRIC, region_scores
-from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models
-from connpredict.utils import COORD_COLUMNS, gene_columns, import_optional
+from connpredict.model_selection import make_splitter
+from connpredict.models import DEFAULT_CLI_MODELS, cli_models
+from connpredict.utils import COORD_COLUMNS, gene_columns
 from connpredict.utils._checks import MIN_REGIONS
 from connpredict.utils._memory import check_pair_memory
 
 logger = logging.getLogger("connpredict.experiment")
 
-#: default cross-validation schemes of the main job (names of SPLITTERS)
-CV_NAMES = ("spatial", "random")
 #: smallest test fold: 3 regions give 3 pairs, the fewest for a correlation
 MIN_FOLD_REGIONS = MIN_REGIONS
 #: spin permutations under ``quick=True``
@@ -33,57 +31,12 @@ def _fail(message):
     raise ValueError(message)
 
 
-def _check_int(value, name, *, minimum=None):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}.")
-    if minimum is not None and value < minimum:
-        _fail(f"{name} must be at least {minimum}, got {value}.")
-    return int(value)
-
-
-def _as_names(value, name):
-    if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    if not isinstance(value, (list, tuple)) or not all(
-        isinstance(v, str) for v in value
-    ):
-        raise TypeError(f"{name} must be a list of names, got {value!r}.")
-    if not value:
-        _fail(f"{name} is empty; name at least one.")
-    return list(value)
-
-
-def _check_device(device):
-    if not isinstance(device, str) or not device:
-        raise TypeError(
-            f"device must be a torch device name like 'cpu', got {device!r}."
-        )
-    if device in ("cpu", "auto"):  # "auto": CUDA when available, else CPU
-        return device
-    torch = import_optional("torch", f"device {device!r}")
-
-    try:
-        kind = torch.device(device).type
-    except (RuntimeError, ValueError):
-        _fail(f"unknown device {device!r}; use 'cpu' or 'cuda'.")
-    if kind == "cuda" and not torch.cuda.is_available():
-        _fail(
-            f"device {device!r} needs CUDA, which this torch build or machine "
-            "lacks; use device 'cpu'."
-        )
-    if kind == "mps" and not torch.backends.mps.is_available():
-        _fail(
-            f"device {device!r} needs Apple MPS, which is unavailable; use "
-            "device 'cpu'."
-        )
-    return device
-
-
 def _model_table(models, *, quick=False):
     """Name -> (estimator class or instance, params) of the requested models.
 
-    ``models=None`` takes the default set, without the neural models under
-    ``quick``.
+    ``models`` (checked by its option's checker) is None, a list of names or a
+    mapping name -> parameters or estimator; None takes the default set,
+    without the neural models under ``quick``.
     """
     registry = cli_models()
     if models is None:
@@ -95,33 +48,17 @@ def _model_table(models, *, quick=False):
             if registry[m].name in models_module.__all__
             and not (quick and registry[m].family == "neural")
         ]
-    if isinstance(models, str) or (
-        isinstance(models, (list, tuple)) and all(isinstance(m, str) for m in models)
-    ):
-        models = dict.fromkeys(_as_names(models, "models"))
     if not isinstance(models, dict):
-        raise TypeError(
-            "models must be a list of model names or a mapping name -> parameters "
-            f"(or estimator), got {models!r}."
-        )
-    if not models:
-        _fail("models is empty; name at least one model.")
+        models = dict.fromkeys(models)
     table = {}
     for name, params in models.items():
-        if not isinstance(name, str):
-            raise TypeError(f"model names must be strings, got {name!r}.")
         if params is not None and hasattr(params, "get_params"):
             table[name] = (params, {})
             continue
         if name not in registry:
             _fail(f"unknown model {name!r}; choose from {', '.join(registry)}.")
-        if params is None:
-            params = {}
-        if not isinstance(params, dict):
-            raise TypeError(
-                f"the parameters of model {name!r} must be a mapping, got {params!r}."
-            )
         cls = _model_class(registry[name])
+        params = dict(params or {})
         valid = cls().get_params()
         unknown = sorted(set(params) - set(valid))
         if unknown:
@@ -129,7 +66,7 @@ def _model_table(models, *, quick=False):
                 f"unknown parameter(s) {', '.join(map(str, unknown))} for model "
                 f"{name!r} ({cls.__name__}); valid: {', '.join(sorted(valid))}."
             )
-        table[name] = (cls, dict(params))
+        table[name] = (cls, params)
     return table
 
 
@@ -196,12 +133,6 @@ def _resolve_dataset(dataset):
     )
 
 
-def _make_cv(name, n_splits, seed):
-    from connpredict.model_selection import make_splitter
-
-    return make_splitter(name, n_splits, random_state=seed)
-
-
 def _cv_groups(name, ds):
     """The ``groups`` of a split: the network labels for ``"network"``."""
     if name != "network":
@@ -227,16 +158,14 @@ def _has_sphere(regions):
 
 
 def _resolve_null(null, models, regions):
-    if null is None or (isinstance(null, str) and null == "auto"):
+    """The models to spin-test, from the checked ``null`` option."""
+    if null == "auto":
         if "bilinear" in models and _has_sphere(regions):
             return ["bilinear"]
         if "bilinear" in models:
             logger.info("no spin test: the regions lack sphere_x/y/z coordinates")
         return []
-    if isinstance(null, str) and null == "none":
-        return []
-    null = [] if isinstance(null, (list, tuple)) and not null else null
-    names = [m for m in (_as_names(null, "null") if null else []) if m != "none"]
+    names = [] if null == "none" else [m for m in null if m != "none"]
     for name in names:
         if name not in models:
             _fail(
@@ -253,17 +182,9 @@ def _resolve_null(null, models, regions):
 
 def _resolve_inspect(inspect, models, regions):
     """``(model name, gene sets)`` to inspect, or ``(None, None)``."""
-    if inspect is None or inspect is False:
+    if inspect is False:
         return None, None
-    if inspect is True:
-        gene_sets = {}
-    elif isinstance(inspect, Mapping):
-        gene_sets = dict(inspect)
-    else:
-        raise TypeError(
-            "inspect must be False, True or a mapping of gene sets (name -> list "
-            f"of genes), got {type(inspect).__name__}."
-        )
+    gene_sets = {} if inspect is True else inspect
     if not _has_sphere(regions):
         _fail(
             "inspect spins the connectome and gene maps, which needs sphere "
@@ -302,7 +223,7 @@ def run_experiment(
     dataset="synthetic",
     models=None,
     *,
-    cv=CV_NAMES,
+    cv=("spatial", "random"),
     n_splits=4,
     seeds=(0,),
     null="auto",
@@ -406,36 +327,20 @@ def run_experiment(
     >>> sorted(result.folds["fold"].unique().tolist())
     [0, 1, 2]
     """
-    if not isinstance(quick, bool):
-        raise TypeError(f"quick must be True or False, got {quick!r}.")
-    table = _model_table(models, quick=quick)
-    cv = _as_names(cv, "cv")
-    for name in cv:
-        _make_cv(name, 2, None)  # an unknown name fails here, before any fit
-    n_splits = _check_int(n_splits, "n_splits", minimum=2)
-    if isinstance(seeds, numbers.Integral) and not isinstance(seeds, bool):
-        seeds = [seeds]
-    if not isinstance(seeds, (list, tuple)) or not seeds:
-        raise TypeError(f"seeds must be a non-empty list of integers, got {seeds!r}.")
-    seeds = [_check_int(s, "each seed", minimum=0) for s in seeds]
-    n_permutations = _check_int(n_permutations, "n_permutations", minimum=1)
-    if quick is True:  # recorded as run: config.json holds the values used
-        n_permutations = min(n_permutations, QUICK_PERMUTATIONS)
-    n_jobs = _check_int(n_jobs, "n_jobs")
-    if n_jobs == 0:
-        _fail("n_jobs must not be 0; use 1 (serial) or -1 (all cores).")
-    device = _check_device(device)
+    # each keyword is checked by its entry in the option table
+    options = {
+        name: check_option(name, value)
+        for name, value in locals().items()
+        if name != "dataset"
+    }
+    table = _model_table(options["models"], quick=options["quick"])
+    if options["quick"]:  # recorded as run: config.json holds the values used
+        options["n_permutations"] = min(options["n_permutations"], QUICK_PERMUTATIONS)
     ds, dataset_name = _resolve_dataset(dataset)
-    n_regions = ds.X.shape[0]
-    if n_splits > n_regions // MIN_FOLD_REGIONS:
-        _fail(
-            f"n_splits={n_splits} leaves test folds of fewer than "
-            f"{MIN_FOLD_REGIONS} regions ({n_regions} regions); use at most "
-            f"{n_regions // MIN_FOLD_REGIONS}."
-        )
+    _check_fold_size(options["n_splits"], ds.X.shape[0])
     regions = ds.get("regions")
-    null_models = _resolve_null(null, table, regions)
-    inspect_model, gene_sets = _resolve_inspect(inspect, table, regions)
+    options["null"] = _resolve_null(options["null"], table, regions)
+    inspect_model, gene_sets = _resolve_inspect(options["inspect"], table, regions)
     config = {
         "dataset": dataset_name,
         "models": list(table),
@@ -443,15 +348,10 @@ def run_experiment(
             name: (p if isinstance(m, type) else repr(m))
             for name, (m, p) in table.items()
         },
-        "cv": cv,
-        "n_splits": n_splits,
-        "seeds": seeds,
-        "null": null_models,
-        "n_permutations": n_permutations,
-        "n_jobs": n_jobs,
-        "device": device,
-        "quick": quick,
-        "estimator_params": _estimator_params(table, quick, seeds[0], device),
+        **record_options(options),
+        "estimator_params": _estimator_params(
+            table, options["quick"], options["seeds"][0], options["device"]
+        ),
         # what Y holds, for the report's units ("fc", "sc"; None when unknown)
         "target": ds.get("target"),
         "scale": ds.get("scale"),
@@ -459,20 +359,27 @@ def run_experiment(
     if inspect_model is not None:
         config["inspect"] = {"model": inspect_model, "gene_sets": list(gene_sets)}
     start = time.perf_counter()
-    with _progress(verbose):
-        tables = _run(ds, dataset_name, table, config, show_progress=progress)
+    with _progress(options["verbose"]):
+        tables = _run(ds, dataset_name, table, config, options["progress"])
         if inspect_model is not None:
             tables["importances"] = _run_inspection(ds, table, config, gene_sets)
     config["elapsed_seconds"] = round(time.perf_counter() - start, 2)
     return ExperimentResult(**tables, regions=regions, config=config)
 
 
-def _run(ds, dataset_name, table, config, show_progress=False):
-    from joblib import Parallel, delayed
+def _check_fold_size(n_splits, n_regions):
+    if n_splits > n_regions // MIN_FOLD_REGIONS:
+        _fail(
+            f"n_splits={n_splits} leaves test folds of fewer than "
+            f"{MIN_FOLD_REGIONS} regions ({n_regions} regions); use at most "
+            f"{n_regions // MIN_FOLD_REGIONS}."
+        )
 
+
+def _run(ds, dataset_name, table, config, show_progress=False):
     from connpredict.utils._progress import Progress
 
-    X, Y, regions = ds.X, ds.Y, ds.get("regions")
+    X = ds.X
     n_fits = len(config["cv"]) * len(config["seeds"]) * config["n_splits"]
     steps = [name for _ in range(n_fits // config["n_splits"]) for name in table]
     steps = [name for name in steps for _ in range(config["n_splits"])]
@@ -483,70 +390,75 @@ def _run(ds, dataset_name, table, config, show_progress=False):
     )
     # the folds' fits use at most the train regions, the scores all pairs
     check_pair_memory(X.shape[0], what=f"The dataset {dataset_name}:")
-    rows, timing_rows, fold_rows, pred_frames, region_frames = [], [], [], [], []
+    rows = {"results": [], "timings": [], "folds": []}
+    frames = {"predictions": [], "region_scores": []}
     for cv_name in config["cv"]:
         for seed in config["seeds"]:
-            groups = _cv_groups(cv_name, ds)
-            splits = list(
-                _make_cv(cv_name, config["n_splits"], seed).split(X, Y, groups)
-            )
-            sizes = [len(test) for _, test in splits]
-            if min(sizes) < MIN_FOLD_REGIONS:
-                _fail(
-                    f"the {cv_name} split (seed {seed}) made a test fold of "
-                    f"{min(sizes)} region(s); at least {MIN_FOLD_REGIONS} are needed "
-                    "to score region pairs: use fewer n_splits."
-                )
+            splits = _scheme_splits(ds, cv_name, seed, config["n_splits"])
             for fold, (_, test) in enumerate(splits):
-                fold_rows.extend(
+                rows["folds"].extend(
                     {"split": cv_name, "seed": seed, "region": lab, "fold": fold}
                     for lab in X.index[test]
                 )
             for name, entry in table.items():
-                model = _make_model(
-                    name,
-                    entry,
-                    quick=config["quick"],
-                    seed=seed,
-                    device=config["device"],
-                )
-                outcomes = Parallel(n_jobs=config["n_jobs"], return_as="generator")(
-                    delayed(_fit_fold)(model, X, Y, regions, train, test)
-                    for train, test in splits
-                )
                 keys = {"model": name, "split": cv_name, "seed": seed}
-                for fold, (metrics, seconds, pairs, per_region) in enumerate(outcomes):
-                    bar.advance(f"{name}, {cv_name} seed {seed} fold {fold}")
-                    rows.extend(
-                        dict(keys, fold=fold, metric=key, value=float(value))
-                        for key, value in metrics.items()
-                    )
-                    timing_rows.append(
-                        dict(keys, fold=fold, fit_predict_seconds=seconds)
-                    )
-                    pred_frames.append(pairs.assign(**keys, fold=fold))
-                    region_frames.append(per_region.assign(**keys, fold=fold))
-                    logger.info(
-                        "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
-                        cv_name,
-                        seed,
-                        fold,
-                        name,
-                        metrics.get(PRIMARY_METRIC, float("nan")),
-                        seconds,
-                    )
+                _fit_folds(ds, entry, splits, keys, config, bar, rows, frames)
     try:
         nulls = _run_nulls(ds, table, config, bar)
     finally:
         bar.close()
     return {
-        "results": _frame("results", rows),
-        "timings": _frame("timings", timing_rows),
-        "folds": _frame("folds", fold_rows),
-        "predictions": _concat("predictions", pred_frames),
-        "region_scores": _concat("region_scores", region_frames),
+        **{name: _frame(name, table_rows) for name, table_rows in rows.items()},
+        **{name: _concat(name, parts) for name, parts in frames.items()},
         "nulls": nulls,
     }
+
+
+def _scheme_splits(ds, cv_name, seed, n_splits):
+    """The (train, test) folds of one cv scheme and seed, checked."""
+    groups = _cv_groups(cv_name, ds)
+    splitter = make_splitter(cv_name, n_splits, random_state=seed)
+    splits = list(splitter.split(ds.X, ds.Y, groups))
+    smallest = min(len(test) for _, test in splits)
+    if smallest < MIN_FOLD_REGIONS:
+        _fail(
+            f"the {cv_name} split (seed {seed}) made a test fold of "
+            f"{smallest} region(s); at least {MIN_FOLD_REGIONS} are needed "
+            "to score region pairs: use fewer n_splits."
+        )
+    return splits
+
+
+def _fit_folds(ds, entry, splits, keys, config, bar, rows, frames):
+    """Fit one model on each fold of one scheme and seed; append its rows."""
+    from joblib import Parallel, delayed
+
+    name, cv_name, seed = keys["model"], keys["split"], keys["seed"]
+    model = _make_model(
+        name, entry, quick=config["quick"], seed=seed, device=config["device"]
+    )
+    X, Y, regions = ds.X, ds.Y, ds.get("regions")
+    outcomes = Parallel(n_jobs=config["n_jobs"], return_as="generator")(
+        delayed(_fit_fold)(model, X, Y, regions, train, test) for train, test in splits
+    )
+    for fold, (metrics, seconds, pairs, per_region) in enumerate(outcomes):
+        bar.advance(f"{name}, {cv_name} seed {seed} fold {fold}")
+        rows["results"].extend(
+            dict(keys, fold=fold, metric=key, value=float(value))
+            for key, value in metrics.items()
+        )
+        rows["timings"].append(dict(keys, fold=fold, fit_predict_seconds=seconds))
+        frames["predictions"].append(pairs.assign(**keys, fold=fold))
+        frames["region_scores"].append(per_region.assign(**keys, fold=fold))
+        logger.info(
+            "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
+            cv_name,
+            seed,
+            fold,
+            name,
+            metrics.get(PRIMARY_METRIC, float("nan")),
+            seconds,
+        )
 
 
 def _frame(name, rows):
@@ -617,7 +529,7 @@ def _run_nulls(ds, table, config, bar):
             model,
             ds.X,
             ds.Y,
-            cv=_make_cv(cv_name, config["n_splits"], seed),
+            cv=make_splitter(cv_name, config["n_splits"], random_state=seed),
             regions=ds.regions,
             groups=_cv_groups(cv_name, ds),
             n_permutations=n_perm,
@@ -695,7 +607,7 @@ def _run_inspection(ds, table, config, gene_sets):
             model,
             X,
             Y,
-            cv=_make_cv(cv_name, config["n_splits"], seed),
+            cv=make_splitter(cv_name, config["n_splits"], random_state=seed),
             groups=groups,
             regions=regions,
             n_repeats=min(n_perm, 19),

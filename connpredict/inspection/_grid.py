@@ -24,7 +24,7 @@ from sklearn.base import clone
 from sklearn.model_selection import check_cv, cross_val_score
 from sklearn.utils import Bunch, check_random_state
 
-from connpredict.models._registry import cli_models
+from connpredict.models import cli_models
 from connpredict.utils import COORD_COLUMNS, import_optional
 from connpredict.utils._checks import MIN_REGIONS, check_int
 from connpredict.utils._stats import draw_seed
@@ -201,10 +201,23 @@ def _block_columns(ds, block):
     return [c for c in cols if c not in other and not str(c).startswith(("sc_", "fc_"))]
 
 
-def _folds(cv, X_all, Y, inp, target):
+def _cv_groups(cv, ds, X_all):
+    """The network of each region for a :class:`NetworkSplit`, else None."""
+    from connpredict.model_selection import NetworkSplit
+
+    if not isinstance(cv, NetworkSplit):
+        return None
+    networks = ds.get("networks")
+    if networks is None and ds.get("regions") is not None:
+        networks = ds.regions.get("network")
+    return None if networks is None else pd.Series(networks).reindex(X_all.index)
+
+
+def _folds(cv, X_all, Y, inp, target, groups=None):
     try:
         splits = [
-            (np.asarray(tr), np.asarray(te)) for tr, te in check_cv(cv).split(X_all, Y)
+            (np.asarray(tr), np.asarray(te))
+            for tr, te in check_cv(cv).split(X_all, Y, groups)
         ]
     except ValueError as exc:
         raise _cell_error(inp, target, exc) from None
@@ -410,11 +423,65 @@ def legibility_grid(
     >>> grid.loc[grid["model"] == "decay", "note"].tolist()
     ['not applicable: decay uses only the coordinates', '']
     """
-    from connpredict.metrics import get_scorer
-
     start = time.perf_counter()
     inputs = _as_list(inputs, "inputs")
     targets = _as_list(targets, "targets")
+    scorer, options = _check_settings(null, n_permutations, scoring, dataset_options)
+    _check_dataset(dataset)
+    if isinstance(random_state, numbers.Integral) and not isinstance(
+        random_state, bool
+    ):
+        seed = int(random_state)
+    else:
+        seed = draw_seed(check_random_state(random_state))
+    model_table = _resolve_models(models, seed)
+    if cv is None or isinstance(cv, numbers.Integral):
+        from connpredict.model_selection import SpatialSplit
+
+        cv = SpatialSplit(n_splits=4 if cv is None else int(cv), random_state=seed)
+    # every cell is parsed and its data checked before anything is fitted
+    parsed = {inp: _parse_input(inp, targets[0]) for inp in inputs}
+    per_target = _target_data_all(dataset, parsed, targets, options, cv, null)
+    jobs = _grid_jobs(per_target, parsed, model_table)
+    with _progress(verbose):
+        logger.info(
+            "legibility grid: %d inputs x %d targets x %d models = %d cells",
+            len(inputs),
+            len(targets),
+            len(model_table),
+            len(jobs),
+        )
+        decay = {
+            target: _baseline_score(data.X_all, data.Y, data.splits, scorer)
+            for target, data in per_target.items()
+        }
+        cell = {"scoring": scoring, "null": null, "n_permutations": n_permutations}
+        rows = _run_cells(jobs, per_target, n_jobs, seed=seed, **cell)
+    grid = _grid_table(rows, decay)
+    grid.attrs = {
+        "dataset": dataset if isinstance(dataset, str) else str(dataset.get("name")),
+        "inputs": inputs,
+        "targets": targets,
+        "models": list(model_table),
+        "cv": " ".join(repr(cv).split()),
+        "null": null,
+        "n_permutations": int(n_permutations) if null else None,
+        "scoring": scoring,
+        "random_state": seed,
+        "dataset_options": options,
+        "folds": {
+            target: [[str(v) for v in data.X_all.index[te]] for _, te in data.splits]
+            for target, data in per_target.items()
+        },
+        "elapsed_seconds": round(time.perf_counter() - start, 2),
+    }
+    return grid
+
+
+def _check_settings(null, n_permutations, scoring, dataset_options):
+    """``(scorer, load_dataset options)`` after checking the grid's settings."""
+    from connpredict.metrics import get_scorer
+
     if null not in (None, "spin"):
         raise ValueError(f"null must be None or 'spin', got {null!r}.")
     if null == "spin":
@@ -434,6 +501,10 @@ def legibility_grid(
             f"dataset_options may not set {fixed}: the grid sets them from "
             "inputs and targets."
         )
+    return scorer, options
+
+
+def _check_dataset(dataset):
     if not isinstance(dataset, (str, Bunch)) or (
         isinstance(dataset, Bunch) and not {"X", "Y"} <= set(dataset)
     ):
@@ -441,20 +512,11 @@ def legibility_grid(
             "dataset must be a registered dataset name or a dataset Bunch with X "
             f"and Y, got {type(dataset).__name__}."
         )
-    if isinstance(random_state, numbers.Integral) and not isinstance(
-        random_state, bool
-    ):
-        seed = int(random_state)
-    else:
-        seed = draw_seed(check_random_state(random_state))
-    model_table = _resolve_models(models, seed)
-    if cv is None or isinstance(cv, numbers.Integral):
-        from connpredict.model_selection import SpatialSplit
 
-        cv = SpatialSplit(n_splits=4 if cv is None else int(cv), random_state=seed)
 
-    # every cell is parsed and its data checked before anything is fitted
-    parsed = {inp: _parse_input(inp, targets[0]) for inp in inputs}
+def _target_data_all(dataset, parsed, targets, options, cv, null):
+    """Target -> Bunch(X_all, Y, regions, splits, cells): every cell's data."""
+    inputs = list(parsed)
     load_blocks = {"coords"} | {
         "genes" if b == "pcs" else b for blocks in parsed.values() for b in blocks
     }
@@ -479,13 +541,14 @@ def legibility_grid(
                 ) from None
         ds = loaded[conn, binary]
         X_all, Y, regions = _target_data(ds, inputs[0], target, network)
-        cells = {}
-        for inp, blocks in parsed.items():
-            if conn in blocks:
-                cells[inp] = None
-                continue
-            cells[inp] = X_all[_cell_columns(ds, inp, target, blocks)]
-        splits = _folds(cv, X_all, Y, inputs[0], target)
+        cells = {
+            inp: None
+            if conn in blocks
+            else X_all[_cell_columns(ds, inp, target, blocks)]
+            for inp, blocks in parsed.items()
+        }
+        groups = _cv_groups(cv, ds, X_all)
+        splits = _folds(cv, X_all, Y, inputs[0], target, groups)
         if null == "spin" and regions is None:
             raise _cell_error(
                 inputs[0],
@@ -496,7 +559,11 @@ def legibility_grid(
         per_target[target] = Bunch(
             X_all=X_all, Y=Y, regions=regions, splits=splits, cells=cells
         )
+    return per_target
 
+
+def _grid_jobs(per_target, parsed, model_table):
+    """One job per cell: (input, target, model name, model, from_registry, ...)."""
     jobs = []
     for target, data in per_target.items():
         for inp, blocks in parsed.items():
@@ -507,52 +574,47 @@ def legibility_grid(
                     else _applicable(name, from_registry, blocks)
                 )
                 jobs.append((inp, target, name, model, from_registry, blocks, note))
+    return jobs
+
+
+def _run_cells(jobs, per_target, n_jobs, **settings):
+    """Evaluate every cell (in parallel), logging each outcome as it comes."""
     from joblib import Parallel, delayed
 
-    with _progress(verbose):
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(
+        delayed(_evaluate_cell)(
+            *job,
+            X=per_target[job[1]].cells[job[0]],
+            Y=per_target[job[1]].Y,
+            regions=per_target[job[1]].regions,
+            splits=per_target[job[1]].splits,
+            **settings,
+        )
+        for job in jobs
+    )
+    rows = []
+    for row in results:
+        rows.append(row)
+        if row["note"]:
+            outcome = row["note"]
+        else:
+            outcome = f"{row['score_mean']:.3f} +- {row['score_sd']:.3f}"
+            if np.isfinite(row["spin_p"]):
+                outcome += f", spin p {row['spin_p']:.3g}"
         logger.info(
-            "legibility grid: %d inputs x %d targets x %d models = %d cells",
-            len(inputs),
-            len(targets),
-            len(model_table),
+            "[%d/%d] %s -> %s, %s: %s",
+            len(rows),
             len(jobs),
+            row["input"],
+            row["target"],
+            row["model"],
+            outcome,
         )
-        decay = {
-            target: _baseline_score(data.X_all, data.Y, data.splits, scorer)
-            for target, data in per_target.items()
-        }
-        results = Parallel(n_jobs=n_jobs, return_as="generator")(
-            delayed(_evaluate_cell)(
-                *job,
-                X=per_target[job[1]].cells[job[0]],
-                Y=per_target[job[1]].Y,
-                regions=per_target[job[1]].regions,
-                splits=per_target[job[1]].splits,
-                scoring=scoring,
-                null=null,
-                n_permutations=n_permutations,
-                seed=seed,
-            )
-            for job in jobs
-        )
-        rows = []
-        for row in results:
-            rows.append(row)
-            if row["note"]:
-                outcome = row["note"]
-            else:
-                outcome = f"{row['score_mean']:.3f} +- {row['score_sd']:.3f}"
-                if np.isfinite(row["spin_p"]):
-                    outcome += f", spin p {row['spin_p']:.3g}"
-            logger.info(
-                "[%d/%d] %s -> %s, %s: %s",
-                len(rows),
-                len(jobs),
-                row["input"],
-                row["target"],
-                row["model"],
-                outcome,
-            )
+    return rows
+
+
+def _grid_table(rows, decay):
+    """The grid's rows with the decay baseline; warns of NaN cells."""
     grid = pd.DataFrame(rows)
     grid["decay_score"] = grid["target"].map(decay).astype(float)
     grid["gain_over_decay"] = grid["score_mean"] - grid["decay_score"]
@@ -564,25 +626,8 @@ def legibility_grid(
             + "; ".join(sorted(set(nan_cells["note"])))
             + " (see the 'note' column).",
             UserWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    grid.attrs = {
-        "dataset": dataset if isinstance(dataset, str) else str(dataset.get("name")),
-        "inputs": inputs,
-        "targets": targets,
-        "models": list(model_table),
-        "cv": " ".join(repr(cv).split()),
-        "null": null,
-        "n_permutations": int(n_permutations) if null else None,
-        "scoring": scoring,
-        "random_state": seed,
-        "dataset_options": options,
-        "folds": {
-            target: [[str(v) for v in data.X_all.index[te]] for _, te in data.splits]
-            for target, data in per_target.items()
-        },
-        "elapsed_seconds": round(time.perf_counter() - start, 2),
-    }
     return grid
 
 

@@ -9,6 +9,8 @@ classifiers) import torch and skorch only when first used; without them
 import importlib
 import importlib.util
 
+from connpredict.models._registry import DEFAULT_CLI_MODELS as DEFAULT_CLI_MODELS
+from connpredict.models._registry import cli_models as cli_models
 from connpredict.models._registry import model_specs
 
 # public names that are not estimators

@@ -16,6 +16,9 @@ from connpredict.pretrained._align import (
     align_regions,
     check_mni_coordinates,
 )
+from connpredict.pretrained._align import (
+    gene_coverage as gene_coverage,
+)
 from connpredict.pretrained._io import (
     FORMAT_VERSION as FORMAT_VERSION,
 )

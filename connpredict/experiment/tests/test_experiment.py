@@ -127,7 +127,7 @@ def test_per_model_parameters_and_estimators():
         ({"n_splits": 1000}, ValueError, "at most 33"),
         ({"seeds": ["a"]}, TypeError, "integer"),
         ({"n_jobs": 0}, ValueError, "n_jobs must not be 0"),
-        ({"quick": "false"}, TypeError, "quick must be True or False"),
+        ({"quick": "false"}, TypeError, "quick must be true or false"),
         ({"n_permutations": 0}, ValueError, "at least 1"),
         ({"dataset": 3}, TypeError, "dataset must be"),
         ({"null": ["cge"]}, ValueError, "not among the models"),

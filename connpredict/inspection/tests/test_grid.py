@@ -436,3 +436,22 @@ def test_user_guide_grid_yaml_is_a_valid_config(tmp_path):
     options = read_grid_config(config)
     assert set(options["models"]) <= set(cli_models())
     assert options["null"] == "spin" and options["dataset"] == "hcp-schaefer100"
+
+
+def test_network_split_folds_are_the_dataset_networks():
+    """A NetworkSplit gets the dataset's networks as groups: one fold each."""
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import NetworkSplit
+
+    ds = load_dataset("synthetic")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        grid = legibility_grid(
+            "synthetic", inputs=["coords"], models=["decay"], cv=NetworkSplit()
+        )
+    expected = [
+        sorted(ds.X.index[test])
+        for _, test in NetworkSplit().split(ds.X, groups=ds.networks)
+    ]
+    assert grid["n_folds"].tolist() == [ds.networks.nunique()]
+    assert [sorted(fold) for fold in grid.attrs["folds"]["fc"]] == expected
