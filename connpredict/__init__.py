@@ -14,9 +14,8 @@ Examples
 
 import importlib
 
+from connpredict._version import __version__
 from connpredict.models._registry import model_specs
-
-__version__ = "0.1.0.dev0"
 
 # public name -> module that defines it
 _LAZY = {

@@ -57,7 +57,9 @@ def _dataset(config):
 
 
 def _cmd_run(args):
-    from connpredict.experiment import check_output_dir, run_experiment
+    from connpredict.experiment import run_experiment
+    from connpredict.report import build_report
+    from connpredict.utils import check_output_dir
 
     start = time.perf_counter()
     config = resolve_run_options(args)
@@ -82,9 +84,10 @@ def _cmd_run(args):
             extra["reduction"] = config["reduction"] or "mean"
             extra["missing"] = config["missing"] or "drop"
         print(result.summary())
-        folder = result.save(
-            out, overwrite=config["overwrite"], report=not args.no_report, config=extra
-        )
+        result.config.update(extra)
+        folder = result.save(out, overwrite=config["overwrite"])
+        if not args.no_report:
+            build_report(result, folder, errors="warn")
     except (ValueError, TypeError) as exc:
         raise UsageError(_cli_message(exc)) from None
     seconds = time.perf_counter() - start
@@ -131,7 +134,6 @@ def _cmd_predict(args):
     import pandas as pd
 
     from connpredict.datasets import fill_missing_regions
-    from connpredict.experiment import check_output_dir
     from connpredict.experiment._files import read_table_or_array
     from connpredict.pretrained import (
         combine_inputs,
@@ -140,6 +142,7 @@ def _cmd_predict(args):
         write_prediction,
     )
     from connpredict.pretrained._align import gene_coverage
+    from connpredict.utils import check_output_dir
     from connpredict.utils._units import connectivity_label
 
     try:
@@ -368,14 +371,13 @@ def _cmd_grid(args):
 
     import pandas as pd
 
-    from connpredict.experiment import check_output_dir
-    from connpredict.experiment._result import staged_folder
     from connpredict.inspection import (
         legibility_grid,
         legibility_report,
         plot_legibility_grid,
     )
     from connpredict.model_selection import RandomSplit, SpatialSplit
+    from connpredict.utils import check_output_dir, staged_folder
 
     options = read_grid_config(args.config)
     splitter = SpatialSplit if options["cv"] == "spatial" else RandomSplit
@@ -656,7 +658,7 @@ def _lock_output(stack, output):
     ``connpredict`` writing the same folder fails at once, before any work)."""
     if not output:
         return
-    from connpredict.experiment import check_output_dir, output_lock
+    from connpredict.utils import check_output_dir, output_lock
 
     try:
         # a file, a path under a file, an unwritable parent: the usual message

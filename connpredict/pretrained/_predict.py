@@ -297,7 +297,7 @@ def write_prediction(
     >>> sorted(paths)
     ['connectome', 'html', 'regions']
     """
-    from connpredict.experiment._result import check_output_dir, staged_folder
+    from connpredict.utils import check_output_dir, staged_folder
 
     out = check_output_dir(output, overwrite=overwrite)
     files = {

@@ -6,11 +6,15 @@ import html
 import io
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.utils import Bunch
 
+from connpredict._version import __version__
+from connpredict.experiment import REPORT_FILE, TABLES, ExperimentResult
 from connpredict.metrics._names import format_value, greater_is_better
 from connpredict.report._brains import plot_edges, plot_region_scores
 from connpredict.report._figures import (
@@ -30,8 +34,7 @@ from connpredict.report._figures import (
     primary_split,
     summarize_results,
 )
-from connpredict.report._io import load_results
-from connpredict.utils import import_optional
+from connpredict.utils import MissingDependencyError, import_optional
 from connpredict.utils._units import connectivity_label
 
 _NEEDS_PLOT = "The HTML report"
@@ -731,8 +734,6 @@ def _config_section(res, shown_path):
 
 
 def _header(res, shown_path):
-    from connpredict import __version__
-
     config, results = res.config, res.results
     chips = []
     dataset = config.get("dataset")
@@ -762,35 +763,46 @@ def _header(res, shown_path):
     )
 
 
-def build_report(results_dir, *, dataset=None, output=None):
-    """Write a self-contained HTML report of a results folder.
+def build_report(result, folder=None, *, dataset=None, output=None, errors="raise"):
+    """Write a self-contained HTML report of a run.
 
     The page embeds every figure as a PNG (no network needed) and shows the
-    sections whose files exist: headline numbers and a metrics table (mean
-    ± sd per model and split, from ``results.csv``), a bar plot of the
-    test Pearson r, the predicted vs true connectome of the best model
-    (``predictions.csv``), performance by distance bin and by network
-    (when those metrics were computed), the cross-validation folds on the
-    brain (``folds.csv`` and the dataset's region coordinates) and the
-    spin-null distribution (``nulls.csv``).
+    sections whose tables are not empty: headline numbers and a metrics
+    table (mean ± sd per model and split, from ``results``), a bar plot of
+    the test Pearson r, the predicted vs true connectome of the best model
+    (``predictions``), performance by distance bin and by network (when
+    those metrics were computed), the cross-validation folds on the brain
+    (``folds`` and the region coordinates) and the spin-null distribution
+    (``nulls``).
 
     Parameters
     ----------
-    results_dir : str or path-like
-        Folder written by ``connpredict run`` (at least ``results.csv``).
+    result : ExperimentResult or str or path-like
+        The run (:func:`connpredict.run_experiment`, or
+        :meth:`ExperimentResult.load <connpredict.experiment.ExperimentResult.load>`
+        of a saved folder), or a results folder to read with
+        ``ExperimentResult.load``.
+    folder : str or path-like, default=None
+        The results folder the report describes (its files are listed, and
+        ``report.html`` is written there). Required with a result; None with
+        a folder path.
     dataset : str, Bunch or DataFrame, default=None
         Where the region coordinates for the fold figure come from: a dataset
         name for :func:`connpredict.datasets.load_dataset`, a dataset Bunch
         (its ``regions``) or a region table with columns ``x``, ``y``,
-        ``z``. None loads the dataset named in ``config.json``; when that
-        fails, the fold figure is replaced by a note.
+        ``z``. None uses the result's region table, else loads the dataset
+        named in its config; when that fails, the fold figure is replaced by
+        a note.
     output : str or path-like, default=None
-        The HTML file; None writes ``report.html`` in ``results_dir``.
+        The HTML file; None writes ``report.html`` in ``folder``.
+    errors : {"raise", "warn"}, default="raise"
+        What a failure to draw the page does: raise, or log a warning and
+        return None (``connpredict run`` keeps its saved results).
 
     Returns
     -------
-    path : Path
-        The written HTML file.
+    path : Path or None
+        The written HTML file (None when ``errors="warn"`` and it failed).
 
     Raises
     ------
@@ -801,33 +813,62 @@ def build_report(results_dir, *, dataset=None, output=None):
     Examples
     --------
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import pandas as pd
+    >>> from connpredict import run_experiment
     >>> from connpredict.report import build_report
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> pd.DataFrame({"model": ["cge", "cge", "pls", "pls"],
-    ...               "split": "random", "seed": 0, "fold": [0, 1, 0, 1],
-    ...               "metric": "pearson_r", "value": [0.4, 0.5, 0.6, 0.7]}
-    ...              ).to_csv(folder / "results.csv", index=False)
-    >>> path = build_report(folder)
+    >>> result = run_experiment(models=["decay", "cge"], cv=["random"], n_splits=3)
+    >>> folder = result.save(tempfile.mkdtemp() + "/run")
+    >>> path = build_report(result, folder)
     >>> path.name, "Test Pearson r" in path.read_text()
     ('report.html', True)
     """
-    return _build_report(results_dir, dataset=dataset, output=output)
+    if errors not in ("raise", "warn"):
+        raise ValueError(f"errors must be 'raise' or 'warn', got {errors!r}.")
+    if not isinstance(result, ExperimentResult):
+        if folder is not None:
+            raise TypeError(
+                "pass a results folder alone, or an ExperimentResult and its folder; "
+                f"got {type(result).__name__} and folder={folder!r}."
+            )
+        folder = result
+        result = ExperimentResult.load(folder)
+    elif folder is None:
+        raise TypeError(
+            "build_report(result, folder) needs the results folder the result was "
+            "saved to (result.save returns it)."
+        )
+    if errors == "raise":
+        return _build_report(result, folder, dataset=dataset, output=output)
+    try:
+        return _build_report(result, folder, dataset=dataset, output=output)
+    except MissingDependencyError as exc:
+        logger.warning("report.html skipped (the results are saved): %s", exc)
+    except Exception as exc:  # the results are saved; a report failure is not fatal
+        logger.warning("the HTML report could not be built: %s", exc)
+        logger.debug("report failure", exc_info=True)
+    return None
 
 
-def _build_report(results_dir, *, dataset=None, output=None, shown_path=None):
-    """build_report, naming the folder ``shown_path`` (it may be built elsewhere)."""
+def _report_tables(result, folder):
+    """The result's tables as the sections read them: an empty table is None."""
+    res = Bunch(path=Path(folder), config=dict(result.config))
+    res.config.setdefault("output", str(folder))
+    for name in TABLES:
+        table = getattr(result, name)
+        res[name] = None if table is None or table.empty else table
+    return res
+
+
+def _build_report(result, folder, *, dataset=None, output=None):
     # checked first: without [plot] the page would be all "could not be
     # drawn" notes; better no page and a one-line reason
     import_optional("matplotlib", _NEEDS_PLOT)
     import_optional("nilearn", _NEEDS_PLOT)
-    res = load_results(results_dir)
-    shown_path = res.path if shown_path is None else Path(shown_path)
+    res = _report_tables(result, folder)
+    shown_path = Path(os.path.abspath(folder))
     regions = res.regions
     if dataset is not None or (regions is None and res.folds is not None):
         regions = _resolve_regions(dataset, res.config)
-    out = Path(output) if output is not None else res.path / "report.html"
+    out = Path(output) if output is not None else res.path / REPORT_FILE
 
     sections = _build_sections(res, regions)
     sections.append(_config_section(res, shown_path))

@@ -13,9 +13,9 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from connpredict.experiment import run_experiment
+from connpredict.experiment import ExperimentResult, run_experiment
 from connpredict.report import (
-    load_results,
+    build_report,
     plot_edges,
     plot_predicted_connectome,
     plot_region_scores,
@@ -144,7 +144,7 @@ def test_network_split_legend_names_networks(result):
 
 
 def test_report_has_a_brains_section_whose_images_decode(result, tmp_path):
-    report = result.report(tmp_path / "run")
+    report = build_report(result, result.save(tmp_path / "run"))
     page = report.read_text(encoding="utf-8")
     start = page.index('<section id="brains">')
     section = page[start : page.index("</section>", start)]
@@ -156,7 +156,7 @@ def test_report_has_a_brains_section_whose_images_decode(result, tmp_path):
         assert img.shape[0] > 100 and float(np.std(img)) > 0.01
     assert "could not be drawn" not in page
     # the folder keeps the region table, so a rebuilt report has its brains
-    res = load_results(tmp_path / "run")
+    res = ExperimentResult.load(tmp_path / "run")
     assert res.regions.index.tolist() == result.regions.index.tolist()
 
 
