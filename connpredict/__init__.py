@@ -15,7 +15,7 @@ Examples
 import importlib
 
 from connpredict._version import __version__
-from connpredict.models._registry import model_specs
+from connpredict.models import model_specs
 
 # public name -> module that defines it
 _LAZY = {
@@ -66,6 +66,7 @@ _SUBMODULES = (
     "model_selection",
     "models",
     "nulls",
+    "plotting",
     "pretrained",
     "report",
     "utils",

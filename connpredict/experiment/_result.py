@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from connpredict.experiment._schema import CONFIG_FILE, REPORT_FILE, TABLES
-from connpredict.metrics._names import SUMMARY_METRICS
+from connpredict.metrics import SUMMARY_METRICS
 from connpredict.utils._output import check_output_dir, staged_folder
 
 logger = logging.getLogger("connpredict.experiment")

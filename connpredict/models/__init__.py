@@ -9,7 +9,7 @@ classifiers) import torch and skorch only when first used; without them
 import importlib
 import importlib.util
 
-from connpredict.models._registry import model_specs
+from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models, model_specs
 
 # public name -> private module defining it (from the model registry)
 _MODELS = {spec.name: spec.module for spec in model_specs()}
@@ -21,6 +21,12 @@ _OTHER = {
     "RESEARCH_PARAMS": "connpredict.models._research",
 }
 _PUBLIC = {**_MODELS, **_OTHER}
+# for other connpredict subpackages, outside __all__ (not the user API):
+# name -> (private module, name there). PairNet is the skorch net of the
+# neural models, which connpredict.pretrained rebuilds from saved weights.
+_SHARED = {"PairNet": ("connpredict.models._torch_train", "_PairNet")}
+# the registry's helpers, also for other subpackages (imported above)
+_REGISTRY = (DEFAULT_CLI_MODELS, cli_models, model_specs)
 
 
 def _module_exists(module):
@@ -41,6 +47,13 @@ def __getattr__(name):
         value = getattr(importlib.import_module(_PUBLIC[name]), name)
         globals()[name] = value
         return value
+    if name in _SHARED:
+        from connpredict.utils import import_optional
+
+        import_optional("torch", name)
+        import_optional("skorch", name)
+        module, attribute = _SHARED[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'connpredict.models' has no attribute {name!r}")
 
 

@@ -7,11 +7,11 @@ Each figure of the report is also a function returning a matplotlib
 Figure, to reuse in your own figures.
 """
 
+from connpredict.plotting import figure_to_data_uri, plot_connectivity_matrices
 from connpredict.report._brains import plot_edges, plot_region_scores, region_accuracy
 from connpredict.report._figures import (
     best_model,
     network_names,
-    plot_connectivity_matrices,
     plot_distance_performance,
     plot_folds,
     plot_network_performance,
@@ -20,7 +20,7 @@ from connpredict.report._figures import (
     plot_scores,
     summarize_results,
 )
-from connpredict.report._html import build_report, figure_to_data_uri
+from connpredict.report._html import build_report
 from connpredict.report._io import load_results
 
 __all__ = [

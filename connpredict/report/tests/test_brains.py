@@ -21,7 +21,7 @@ from connpredict.report import (
     plot_region_scores,
     region_accuracy,
 )
-from connpredict.report._brains import _edge_matrix, _surface_texture
+from connpredict.report._brains import _surface_texture
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +52,6 @@ def test_surface_texture_takes_the_nearest_centroid():
     out = _surface_texture([0.5, -0.5], centroids, vertices, max_distance=20.0)
     np.testing.assert_array_equal(out[:3], [0.5, -0.5, -0.5])
     assert np.isnan(out[3])  # 70 mm from every centroid
-
-
-def test_edge_matrix_keeps_the_strongest_pairs():
-    i, j = np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3])
-    adj, kept = _edge_matrix(i, j, [0.1, -0.9, 0.5, 0.2], 4, 2)
-    assert kept == 2
-    expected = np.zeros((4, 4))
-    expected[0, 2] = expected[2, 0] = -0.9
-    expected[1, 2] = expected[2, 1] = 0.5
-    np.testing.assert_array_equal(adj, expected)
 
 
 def test_brain_figures_draw(result):
