@@ -9,14 +9,14 @@ draws the HTML page of a result.
 
 from connpredict.experiment._result import ExperimentResult
 from connpredict.experiment._run import region_scores, run_experiment
-from connpredict.experiment._schema import REPORT_FILE, TABLES
 
-# moved to connpredict.utils (one home for writing output folders)
-from connpredict.utils import check_output_dir, output_lock
-
-# importable, outside __all__: the report's file name (for connpredict.report)
-# and the two helpers that moved
-_REEXPORTED = (REPORT_FILE, check_output_dir, output_lock)
+# importable, outside __all__ (the "as" marks a re-export): the report's file
+# name, for connpredict.report, and two helpers that moved to
+# connpredict.utils (one home for writing output folders)
+from connpredict.experiment._schema import REPORT_FILE as REPORT_FILE
+from connpredict.experiment._schema import TABLES
+from connpredict.utils import check_output_dir as check_output_dir
+from connpredict.utils import output_lock as output_lock
 
 __all__ = [
     "TABLES",

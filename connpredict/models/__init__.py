@@ -9,7 +9,11 @@ classifiers) import torch and skorch only when first used; without them
 import importlib
 import importlib.util
 
-from connpredict.models._registry import DEFAULT_CLI_MODELS, cli_models, model_specs
+# the registry's helpers, for the rest of connpredict, outside __all__ (the
+# "as" marks a re-export)
+from connpredict.models._registry import DEFAULT_CLI_MODELS as DEFAULT_CLI_MODELS
+from connpredict.models._registry import cli_models as cli_models
+from connpredict.models._registry import model_specs as model_specs
 
 # public name -> private module defining it (from the model registry)
 _MODELS = {spec.name: spec.module for spec in model_specs()}
@@ -25,8 +29,6 @@ _PUBLIC = {**_MODELS, **_OTHER}
 # name -> (private module, name there). PairNet is the skorch net of the
 # neural models, which connpredict.pretrained rebuilds from saved weights.
 _SHARED = {"PairNet": ("connpredict.models._torch_train", "_PairNet")}
-# the registry's helpers, also for other subpackages (imported above)
-_REGISTRY = (DEFAULT_CLI_MODELS, cli_models, model_specs)
 
 
 def _module_exists(module):

@@ -343,6 +343,12 @@ def _build_sections(res, regions):
     return sections
 
 
+def _figure_section(sid, title, lead, draw, alt, caption):
+    """A section holding one figure (``draw()``); a failure becomes a note."""
+    body = _try(sid, lambda: _figure_html(draw(), alt, caption))
+    return [(sid, title, lead, body)]
+
+
 def _metrics_section(res, regions):
     results = res.results
     lead = (
@@ -360,21 +366,17 @@ def _scores_section(res, regions):
     if PRIMARY_METRIC not in set(results["metric"]):
         return []
     n_folds = int(results[["split", "seed", "fold"]].drop_duplicates().shape[0])
-    body = _try(
+    return _figure_section(
         "scores",
-        lambda: _figure_html(
-            plot_scores(results),
-            "bar plot of test Pearson r",
-            f"Pearson r between predicted and true connectivity over "
-            f"{n_folds} split × seed × fold test sets.",
-        ),
-    )
-    lead = (
+        "Test Pearson r per model and split",
         "Higher is better. Each dot is one test fold; bars are the mean, "
         "whiskers one standard deviation. A model that holds up on the "
-        "spatial split predicts regions it has never seen nearby."
+        "spatial split predicts regions it has never seen nearby.",
+        lambda: plot_scores(results),
+        "bar plot of test Pearson r",
+        f"Pearson r between predicted and true connectivity over "
+        f"{n_folds} split × seed × fold test sets.",
     )
-    return [("scores", "Test Pearson r per model and split", lead, body)]
 
 
 def _connectome_figure(res, regions):
@@ -421,40 +423,32 @@ def _distance_section(res, regions):
     results = res.results
     if not set(results["metric"]) & {"short_r", "mid_r", "long_r"}:
         return []
-    lead = (
+    return _figure_section(
+        "distance",
+        "Performance by distance",
         "Pearson r within bins of the distance between the two regions of a "
         "pair. Distance alone explains much of connectivity; a model whose r "
-        "stays up for long-range pairs has learned more than distance decay."
+        "stays up for long-range pairs has learned more than distance decay.",
+        lambda: plot_distance_performance(results),
+        "r by distance bin",
+        "Mean ± sd over folds; NaN bins (too few pairs) are left out.",
     )
-    body = _try(
-        "distance",
-        lambda: _figure_html(
-            plot_distance_performance(results),
-            "r by distance bin",
-            "Mean ± sd over folds; NaN bins (too few pairs) are left out.",
-        ),
-    )
-    return [("distance", "Performance by distance", lead, body)]
 
 
 def _network_section(res, regions):
     results = res.results
     if not network_names(results):
         return []
-    lead = (
+    return _figure_section(
+        "networks",
+        "Performance by network",
         "Pearson r over the pairs within each functional network (both "
         "regions in the network). Grey: too few held-out pairs in that "
-        "network."
+        "network.",
+        lambda: plot_network_performance(results),
+        "r per network",
+        "Mean over folds and seeds; colour scale symmetric about 0.",
     )
-    body = _try(
-        "networks",
-        lambda: _figure_html(
-            plot_network_performance(results),
-            "r per network",
-            "Mean over folds and seeds; colour scale symmetric about 0.",
-        ),
-    )
-    return [("networks", "Performance by network", lead, body)]
 
 
 def _folds_section(res, regions):
@@ -483,23 +477,19 @@ def _folds_section(res, regions):
 def _nulls_section(res, regions):
     if res.nulls is None or res.nulls.empty:
         return []
-    lead = (
+    return _figure_section(
+        "nulls",
+        "Spin test",
         "The true cross-validated score against scores of the same model "
         "refitted on spatially rotated (spun) gene expression, which keeps "
         "spatial autocorrelation but breaks the link between genes and "
         "connectivity. A small p says the model uses more than smooth spatial "
-        "gradients."
+        "gradients.",
+        lambda: plot_nulls(res.nulls),
+        "spin-null distribution",
+        "Histogram: null scores; red line: the true score; p "
+        "counts the nulls at least as high, (1 + #) / (1 + n).",
     )
-    body = _try(
-        "nulls",
-        lambda: _figure_html(
-            plot_nulls(res.nulls),
-            "spin-null distribution",
-            "Histogram: null scores; red line: the true score; p "
-            "counts the nulls at least as high, (1 + #) / (1 + n).",
-        ),
-    )
-    return [("nulls", "Spin test", lead, body)]
 
 
 def _inspection_sections(res, regions):
