@@ -11,7 +11,7 @@ import pandas as pd
 
 from connpredict.experiment._schema import CONFIG_FILE, REPORT_FILE, TABLES
 from connpredict.metrics import SUMMARY_METRICS
-from connpredict.utils._output import check_output_dir, staged_folder
+from connpredict.utils import check_output_dir, staged_folder
 
 logger = logging.getLogger("connpredict.experiment")
 

@@ -37,9 +37,14 @@ SHARED_PRIVATE = ("utils", "_version")
 # What remains outside w21a's area while the other helpers of issue 21 work
 # in parallel (exact entries; the lead empties this list at merge). Each is
 # (rule, file relative to the package's parent, what):
+#   ("edge", file, "imported.module") for an import left out of rule 1,
 #   ("private", file, "imported.module.name") for rule 2,
 #   ("long", file, "qualified.function") for rule 3.
 KNOWN_VIOLATIONS = {
+    # w21a: the deprecated ExperimentResult.save(report=True) and .report()
+    # reach connpredict.report at run time (importlib) until their removal in
+    # 0.3; the report imports experiment, never the other way round
+    ("edge", "connpredict/experiment/_result.py", "connpredict.report"),
     # w21b (cli.py, experiment/_run.py, inspection/_grid.py): the options,
     # the file readers and the model registry through public namespaces
     ("private", "connpredict/cli.py", "connpredict.experiment._options.OPTIONS"),
@@ -146,7 +151,23 @@ def module_imports(path, module):
         elif isinstance(node, ast.ImportFrom):
             source = _resolve(node, module, is_package)
             out.extend((node.lineno, source, alias.name) for alias in node.names)
+        elif _is_import_module(node):
+            out.append((node.lineno, node.args[0].value, None))
     return out
+
+
+def _is_import_module(node):
+    """``importlib.import_module("a.b")`` (or ``import_module``) with a literal."""
+    if not isinstance(node, ast.Call) or not node.args:
+        return False
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    first = node.args[0]
+    return (
+        name == "import_module"
+        and isinstance(first, ast.Constant)
+        and isinstance(first.value, str)
+    )
 
 
 def unit_of(module, package=PACKAGE):
@@ -201,10 +222,15 @@ def collect(root, package=PACKAGE):
 
 
 # ----------------------------------------------------------------- rule 1
-def find_cycle(rows):
-    """One cycle of the unit graph as a list of import rows, or [] if none."""
+def find_cycle(rows, allowed=()):
+    """One cycle of the unit graph as a list of import rows, or [] if none.
+
+    Imports listed in ``allowed`` as ("edge", file, module) are left out.
+    """
     edges = {}
     for row in rows:
+        if ("edge", row["file"], row["module"]) in allowed:
+            continue
         edges.setdefault(row["unit"], {}).setdefault(row["target"], row)
     state, stack = {}, []
 
@@ -368,6 +394,8 @@ def test_checker_finds_a_cycle_through_a_function_level_import(tmp_path):
             "b/__init__.py": "from ._y import g\n",
             "b/_y.py": "from connpredict.utils import h\n\ndef g():\n"
             "    from ..a import f\n    return f\n",
+            "c.py": "import importlib\n\ndef k():\n"
+            "    return importlib.import_module('connpredict.b')\n",
             "utils/__init__.py": "def h():\n    pass\n",
             "b/tests/test_y.py": "from connpredict.a._x import f\n",
         },
@@ -379,11 +407,20 @@ def test_checker_finds_a_cycle_through_a_function_level_import(tmp_path):
         ("connpredict/a/_x.py", 2),
         ("connpredict/b/_y.py", 4),
     }
-    assert unit_graph(rows) == {"a": ["b"], "b": ["a", "utils"]}
+    assert unit_graph(rows) == {"a": ["b"], "b": ["a", "utils"], "c": ["b"]}
     assert private_imports(rows) == []  # tests are not checked
+    allowed = {("edge", "connpredict/b/_y.py", "connpredict.a")}
+    assert find_cycle(rows, allowed) == []
 
     (root / "b/_y.py").write_text("def g():\n    return 1\n")
     assert find_cycle(collect(root)) == []
+    # an import_module call with a literal name counts as an import
+    (root / "b/_y.py").write_text(
+        "import importlib\n\ndef g():\n"
+        "    return importlib.import_module('connpredict.c')\n"
+    )
+    cycle = find_cycle(collect(root))
+    assert sorted((r["unit"], r["target"]) for r in cycle) == [("b", "c"), ("c", "b")]
 
 
 def test_checker_finds_private_imports(tmp_path):
@@ -450,7 +487,7 @@ def rows():
 
 
 def test_no_import_cycle_between_subpackages(rows):
-    cycle = find_cycle(rows)
+    cycle = find_cycle(rows, KNOWN_VIOLATIONS)
     assert not cycle, (
         "import cycle "
         + " -> ".join([cycle[0]["unit"]] + [r["target"] for r in cycle])
@@ -490,7 +527,8 @@ def test_no_function_over_max_lines():
 def test_known_violations_are_still_there(rows):
     private = {("private", file, name) for file, _, name, _ in private_imports(rows)}
     long = {("long", file, name) for file, _, name, _ in long_functions(ROOT)}
-    fixed = KNOWN_VIOLATIONS - private - long
+    edges = {("edge", row["file"], row["module"]) for row in rows}
+    fixed = KNOWN_VIOLATIONS - private - long - edges
     assert not fixed, (
         f"fixed, so remove from KNOWN_VIOLATIONS in {Path(__file__).name}: "
         f"{sorted(fixed)}"
