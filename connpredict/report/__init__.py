@@ -1,10 +1,12 @@
-"""The HTML report of a results folder, and its figures.
+"""The HTML report of a run, and its figures.
 
-:func:`build_report` turns a folder written by ``connpredict run``
-(``results.csv``, and when present ``folds.csv``, ``predictions.csv``,
-``nulls.csv``, ``config.json``) into one self-contained ``report.html``.
-Each figure of the report is also a function returning a matplotlib
-Figure, to reuse in your own figures.
+:func:`build_report` turns an :class:`~connpredict.experiment.ExperimentResult`
+and its results folder (or a folder written by ``connpredict run``, read with
+:meth:`ExperimentResult.load <connpredict.experiment.ExperimentResult.load>`)
+into one self-contained ``report.html``. Each figure of the report is also a
+function returning a matplotlib Figure, to reuse in your own figures; they
+are drawn with the primitives of :mod:`connpredict.plotting`. The report
+imports :mod:`connpredict.experiment`, never the other way round.
 """
 
 from connpredict.plotting import figure_to_data_uri, plot_connectivity_matrices
