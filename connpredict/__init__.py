@@ -14,9 +14,8 @@ Examples
 
 import importlib
 
-from connpredict.models._registry import model_specs
-
-__version__ = "0.1.0.dev0"
+from connpredict._version import __version__
+from connpredict.models import model_specs
 
 # public name -> module that defines it
 _LAZY = {
@@ -67,6 +66,7 @@ _SUBMODULES = (
     "model_selection",
     "models",
     "nulls",
+    "plotting",
     "pretrained",
     "report",
     "utils",

@@ -81,7 +81,9 @@ def _files_record(config):
 
 
 def _cmd_run(args):
-    from connpredict.experiment import check_output_dir, run_experiment, run_keywords
+    from connpredict.experiment import run_experiment, run_keywords
+    from connpredict.report import build_report
+    from connpredict.utils import check_output_dir
 
     start = time.perf_counter()
     config = resolve_run_options(args)
@@ -96,12 +98,10 @@ def _cmd_run(args):
         if not isinstance(dataset, str):
             result.config["dataset"] = None  # the files are recorded instead
         print(result.summary())
-        folder = result.save(
-            out,
-            overwrite=config["overwrite"],
-            report=not config["no_report"],
-            config=_files_record(config),
-        )
+        result.config.update(_files_record(config))
+        folder = result.save(out, overwrite=config["overwrite"])
+        if not config["no_report"]:
+            build_report(result, folder, errors="warn")
     except (ValueError, TypeError) as exc:
         raise UsageError(_cli_message(exc)) from None
     seconds = time.perf_counter() - start
@@ -148,7 +148,7 @@ def _cmd_predict(args):
     import pandas as pd
 
     from connpredict.datasets import fill_missing_regions
-    from connpredict.experiment import check_output_dir, read_table_or_array
+    from connpredict.experiment import read_table_or_array
     from connpredict.pretrained import (
         combine_inputs,
         gene_coverage,
@@ -156,6 +156,7 @@ def _cmd_predict(args):
         predict_connectome,
         write_prediction,
     )
+    from connpredict.utils import check_output_dir
     from connpredict.utils._units import connectivity_label
 
     try:
@@ -332,9 +333,10 @@ def read_grid_config(path):
 
 
 def _cmd_grid(args):
-    from connpredict.experiment import check_output_dir, grid_keywords
+    from connpredict.experiment import grid_keywords
     from connpredict.inspection import legibility_grid
     from connpredict.model_selection import make_splitter
+    from connpredict.utils import check_output_dir
 
     options = read_grid_config(args.config)
     seed = options["seed"]
@@ -391,8 +393,8 @@ def _write_grid(grid, options, out):
     """grid.csv, grid.html, heatmap.png and config.json, in one step."""
     import json
 
-    from connpredict.experiment._result import staged_folder
     from connpredict.inspection import legibility_report, plot_legibility_grid
+    from connpredict.utils import staged_folder
 
     with staged_folder(out) as tmp:
         grid.to_csv(tmp / "grid.csv", index=False)
@@ -582,7 +584,7 @@ def _lock_output(stack, output):
     ``connpredict`` writing the same folder fails at once, before any work)."""
     if not output:
         return
-    from connpredict.experiment import check_output_dir, output_lock
+    from connpredict.utils import check_output_dir, output_lock
 
     try:
         # a file, a path under a file, an unwritable parent: the usual message

@@ -44,6 +44,12 @@ API_SECTIONS = (
     ("connpredict.metrics", "Metrics", "Metric functions, ``evaluate`` and scorers."),
     ("connpredict.nulls", "Null models", "Spin permutations and spin tests."),
     (
+        "connpredict.plotting",
+        "Plotting",
+        "The drawing primitives every figure of connpredict uses: glass brains of\n"
+        "folds and edges, network-ordered matrices, null distributions.",
+    ),
+    (
         "connpredict.pretrained",
         "Saved and pretrained models",
         "Pickle-free, checksummed model files; the pretrained models shipped with the\n"

@@ -58,7 +58,7 @@ metrics[["pearson_r", "spearman_r", "r2", "short_r", "mid_r", "long_r"]].round(3
 # the 99th percentile of the absolute values).
 import matplotlib.pyplot as plt
 
-from connpredict.report import plot_connectivity_matrices
+from connpredict.plotting import plot_connectivity_matrices
 
 fig = plot_connectivity_matrices(
     {"true": Y_true, "predicted": Y_pred},

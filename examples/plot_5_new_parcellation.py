@@ -77,7 +77,7 @@ for name, model in models.items():
 # :class:`~connpredict.model_selection.SpatialSplit` for that.
 import matplotlib.pyplot as plt
 
-from connpredict.report import plot_connectivity_matrices
+from connpredict.plotting import plot_connectivity_matrices
 
 Y_pred = models["bilinear (genes + coordinates)"].predict(X_b)
 fig = plot_connectivity_matrices(

@@ -65,6 +65,7 @@ fig = plot_predicted_connectome(
 # %%
 # The results folder
 # ------------------
-# ``result.report("results/")`` writes every table, ``config.json`` and the
-# HTML report with these figures, as ``connpredict run`` does; the folder
-# appears only once complete.
+# ``folder = result.save("results/")`` writes every table and ``config.json``
+# (the folder appears only once complete), and
+# ``connpredict.report.build_report(result, folder)`` the HTML report with
+# these figures, as ``connpredict run`` does.

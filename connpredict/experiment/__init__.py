@@ -3,7 +3,8 @@
 ``connpredict run`` parses its options and calls :func:`run_experiment`, which
 returns an :class:`ExperimentResult`; :meth:`ExperimentResult.save` writes the
 results folder whose files are declared once in :data:`TABLES` (and read back
-by :func:`connpredict.report.load_results`).
+by :meth:`ExperimentResult.load`); :func:`connpredict.report.build_report`
+draws the HTML page of a result.
 """
 
 import importlib
@@ -25,8 +26,10 @@ from connpredict.experiment._options import run_keywords as run_keywords
 _LAZY = {
     "TABLES": "connpredict.experiment._schema",
     "ExperimentResult": "connpredict.experiment._result",
-    "check_output_dir": "connpredict.experiment._result",
-    "output_lock": "connpredict.experiment._result",
+    "REPORT_FILE": "connpredict.experiment._schema",
+    # moved to connpredict.utils (one home for writing output folders)
+    "check_output_dir": "connpredict.utils",
+    "output_lock": "connpredict.utils",
     "region_scores": "connpredict.experiment._run",
     "run_experiment": "connpredict.experiment._run",
     # the command line's file readers, public to connpredict, not in __all__
@@ -37,8 +40,6 @@ _LAZY = {
 __all__ = [
     "TABLES",
     "ExperimentResult",
-    "check_output_dir",
-    "output_lock",
     "region_scores",
     "run_experiment",
 ]

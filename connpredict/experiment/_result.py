@@ -1,266 +1,22 @@
 """``ExperimentResult``: the tables of one run and the results folder."""
 
-import contextlib
-import errno
+import importlib
 import json
 import logging
 import os
-import shutil
-import threading
+import warnings
 from pathlib import Path
 
+import pandas as pd
+
 from connpredict.experiment._schema import CONFIG_FILE, REPORT_FILE, TABLES
-from connpredict.metrics._names import SUMMARY_METRICS
+from connpredict.metrics import SUMMARY_METRICS
+from connpredict.utils import check_output_dir, staged_folder
 
 logger = logging.getLogger("connpredict.experiment")
 
 #: metrics of the printed summary (all metrics are in results.csv)
 SHOWN_METRICS = tuple(m for m in SUMMARY_METRICS if m != "geodesic_distance")
-
-
-def check_output_dir(directory, *, overwrite=False):
-    """Check up front that a results folder can be written at ``directory``.
-
-    Parameters
-    ----------
-    directory : str or path-like
-        The results folder to be (re)created.
-    overwrite : bool, default=False
-        Whether an existing non-empty folder may be replaced.
-
-    Returns
-    -------
-    path : Path
-        The checked output folder.
-
-    Raises
-    ------
-    ValueError
-        When ``directory`` is a file, lies under a file, is a non-empty
-        folder (without ``overwrite``) or cannot be written.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from connpredict.experiment import check_output_dir
-    >>> root = Path(tempfile.mkdtemp())
-    >>> check_output_dir(root / "new" / "results").name
-    'results'
-    >>> (root / "afile").write_text("x")
-    1
-    >>> check_output_dir(root / "afile" / "sub")
-    Traceback (most recent call last):
-    ...
-    ValueError: cannot create the results folder .../afile/sub: ...
-    """
-    path = Path(directory)
-    if path.exists() and not path.is_dir():
-        raise ValueError(
-            f"the output {path} is an existing file; choose a folder path."
-        )
-    if path.is_dir() and any(path.iterdir()) and not overwrite:
-        raise ValueError(
-            f"the output folder {path} exists and is not empty; choose another "
-            "output folder or pass overwrite (--overwrite) to replace it."
-        )
-    ancestor = path.parent
-    while not ancestor.exists():
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise ValueError(
-            f"cannot create the results folder {path}: {ancestor} is a file; "
-            "choose another output folder."
-        )
-    if not os.access(ancestor, os.W_OK | os.X_OK):
-        raise ValueError(
-            f"cannot create the results folder {path}: {ancestor} is not writable."
-        )
-    return path
-
-
-_FULL = (errno.ENOSPC, errno.EDQUOT)
-# lock files this process holds: path -> [thread id, depth]
-_HELD = {}
-_HELD_GUARD = threading.Lock()
-
-
-def _lock_file(path):
-    path = Path(os.path.abspath(path))
-    return path.parent / f".{path.name}.lock"
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True
-    return True
-
-
-def _take(lock):
-    """Create ``lock`` exclusively; False if another live owner holds it."""
-    try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-    except FileExistsError:
-        try:
-            pid = int(lock.read_text().strip() or 0)
-        except (OSError, ValueError):
-            return False
-        if pid and pid != os.getpid() and not _pid_alive(pid):
-            # left by a process that died (kill -9, power cut): take it over
-            with contextlib.suppress(FileNotFoundError):
-                lock.unlink()
-            return _take(lock)
-        return False
-    with os.fdopen(fd, "w") as f:
-        f.write(f"{os.getpid()}\n")
-    return True
-
-
-@contextlib.contextmanager
-def output_lock(directory):
-    """Hold an exclusive lock on an output folder while writing it.
-
-    A lock file ``.<name>.lock`` beside ``directory`` is created with
-    ``O_CREAT | O_EXCL`` (atomic on local file systems) and holds the
-    owner's process id; it is removed on exit. A second writer of the same
-    folder, in another process or another thread, fails at once instead of
-    replacing the first one's results. Re-entrant in the thread holding it.
-    A lock left by a process that no longer runs is taken over.
-
-    Parameters
-    ----------
-    directory : str or path-like
-        The output folder (it need not exist; its parent is created).
-
-    Yields
-    ------
-    lock : Path
-        The lock file.
-
-    Raises
-    ------
-    ValueError
-        When another process or thread holds the lock.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from connpredict.experiment import output_lock
-    >>> out = Path(tempfile.mkdtemp()) / "results"
-    >>> with output_lock(out) as lock:
-    ...     lock.exists()
-    True
-    >>> lock.exists()
-    False
-    """
-    lock = _lock_file(directory)
-    me = threading.get_ident()
-    with _HELD_GUARD:
-        held = _HELD.get(lock)
-        if held is not None and held[0] == me:
-            held[1] += 1
-            reentered = True
-        else:
-            reentered = False
-    if not reentered:
-        lock.parent.mkdir(parents=True, exist_ok=True)
-        with _HELD_GUARD:
-            busy = lock in _HELD or not _take(lock)
-            if not busy:
-                _HELD[lock] = [me, 1]
-        if busy:
-            try:
-                owner = lock.read_text().strip()
-            except OSError:
-                owner = "?"
-            raise ValueError(
-                f"another connpredict process (pid {owner}) is writing the output "
-                f"folder {Path(directory)}; wait for it to finish or choose another "
-                f"output folder (if no such process runs, delete {lock})."
-            )
-    try:
-        yield lock
-    finally:
-        with _HELD_GUARD:
-            _HELD[lock][1] -= 1
-            if _HELD[lock][1] == 0:
-                del _HELD[lock]
-                with contextlib.suppress(FileNotFoundError):
-                    lock.unlink()
-
-
-@contextlib.contextmanager
-def staged_folder(path, *, overwrite=False):
-    """Write a folder atomically: yield a temporary sibling, rename it at the end.
-
-    The caller checks ``path`` first (:func:`check_output_dir`). Files are
-    written into a hidden sibling folder, which replaces ``path`` only when
-    the ``with`` block ends without an error; on any error or interrupt the
-    sibling is removed, so no folder that looks complete is left behind.
-    The folder is locked (:func:`output_lock`) while it is written, and
-    checked again before the rename: a folder another writer filled in the
-    meantime is never replaced without ``overwrite``. A write that fails
-    (a full disk, ``ENOSPC``) raises a one-line ``OSError`` naming the
-    folder, after removing the sibling.
-
-    Parameters
-    ----------
-    path : str or path-like
-        The final folder (its parents are created).
-    overwrite : bool, default=False
-        Replace ``path`` when it is a non-empty folder at the end.
-
-    Yields
-    ------
-    tmp : Path
-        The folder to write into.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> from connpredict.experiment._result import staged_folder
-    >>> out = Path(tempfile.mkdtemp()) / "run"
-    >>> with staged_folder(out) as tmp:
-    ...     _ = (tmp / "a.txt").write_text("done")
-    >>> (out / "a.txt").read_text()
-    'done'
-    """
-    path = Path(os.path.abspath(path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with output_lock(path):
-        tmp = path.parent / f".{path.name}.partial-{os.getpid()}"
-        if tmp.exists():
-            shutil.rmtree(tmp)
-        try:
-            tmp.mkdir()
-            yield tmp
-            if path.is_dir() and any(path.iterdir()) and not overwrite:
-                raise ValueError(
-                    f"the output folder {path} was filled by another writer while "
-                    "this one ran; its files are kept. Choose another output "
-                    "folder or pass overwrite (--overwrite) to replace it."
-                )
-            _move_into_place(tmp, path)
-        except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
-            if exc.errno is None:
-                raise
-            hint = "free some space or " if exc.errno in _FULL else ""
-            raise OSError(
-                exc.errno,
-                f"could not write the output folder {path}: "
-                f"{exc.strerror or os.strerror(exc.errno)}; nothing was written "
-                f"({hint}choose another output folder)",
-            ) from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
 
 
 class ExperimentResult:
@@ -389,13 +145,83 @@ class ExperimentResult:
             )
         return out
 
-    def save(self, directory, *, overwrite=False, report=False, config=None):
+    @classmethod
+    def load(cls, folder):
+        """Read a results folder written by :meth:`save` (or ``connpredict run``).
+
+        Only ``results.csv`` is required; every other file of :data:`TABLES`
+        is read when present. A table whose file is absent is empty
+        (``importances`` and ``regions``: None).
+
+        Parameters
+        ----------
+        folder : str or path-like
+            The results folder.
+
+        Returns
+        -------
+        result : ExperimentResult
+            The tables, and ``config`` from ``config.json`` (empty when
+            absent).
+
+        Raises
+        ------
+        FileNotFoundError
+            When the folder or its ``results.csv`` does not exist.
+        ValueError
+            When a table lacks a required column.
+
+        Examples
+        --------
+        >>> import tempfile
+        >>> from connpredict import run_experiment
+        >>> from connpredict.experiment import ExperimentResult
+        >>> result = run_experiment(models=["decay"], cv=["random"], n_splits=3)
+        >>> folder = result.save(tempfile.mkdtemp() + "/run")
+        >>> back = ExperimentResult.load(folder)
+        >>> back.results.equals(result.results), back.config["models"]
+        (True, ['decay'])
+        """
+        path = Path(folder)
+        if not path.is_dir():
+            raise FileNotFoundError(
+                f"results folder {path} does not exist; pass the folder written by "
+                "`connpredict run`."
+            )
+        tables = {}
+        for name, schema in TABLES.items():
+            file = path / schema.file
+            if file.exists():
+                tables[name] = _read_table(file, schema)
+            elif name == "results":
+                raise FileNotFoundError(
+                    f"{file} not found; is {path} a folder written by "
+                    "`connpredict run`?"
+                )
+            elif name in ("importances", "regions"):
+                tables[name] = None
+            else:
+                logger.info("%s not found", file)
+                tables[name] = pd.DataFrame(columns=list(schema.columns))
+        if tables["regions"] is not None:
+            tables["regions"] = tables["regions"].set_index("region")
+        config_file = path / CONFIG_FILE
+        config = (
+            json.loads(config_file.read_text(encoding="utf-8"))
+            if config_file.exists()
+            else {}
+        )
+        return cls(**tables, config=config)
+
+    def save(self, directory, *, overwrite=False, report="deprecated", config=None):
         """Write the results folder, atomically.
 
         Everything is written into a temporary sibling folder, which is
         renamed to ``directory`` at the end: an interrupted or failed save
         leaves no folder that looks complete, and an existing folder is only
-        replaced with ``overwrite=True``.
+        replaced with ``overwrite=True``. The HTML report is drawn by
+        :func:`connpredict.report.build_report` (``connpredict run`` calls it
+        after the save).
 
         Parameters
         ----------
@@ -403,10 +229,13 @@ class ExperimentResult:
             The results folder (created; its parents too).
         overwrite : bool, default=False
             Replace an existing non-empty folder.
-        report : bool, default=False
-            Also write ``report.html`` (a failure to draw it, or matplotlib
-            and nilearn missing, is logged as a warning, not raised: the
-            results are kept).
+        report : bool, default="deprecated"
+            Also write ``report.html`` (False when not given).
+
+            .. deprecated:: 0.1
+               ``report`` is deprecated and will be removed in 0.3; call
+               ``connpredict.report.build_report(result, folder,
+               errors="warn")`` after the save.
         config : dict, default=None
             Extra entries for ``config.json`` (e.g. the input files).
 
@@ -415,17 +244,31 @@ class ExperimentResult:
         path : Path
             The folder.
         """
+        if report != "deprecated":
+            warnings.warn(
+                "ExperimentResult.save(report=...) is deprecated since 0.1 and will "
+                "be removed in 0.3; call connpredict.report.build_report(result, "
+                "folder, errors='warn') after the save.",
+                FutureWarning,
+                stacklevel=2,
+            )
         shown = check_output_dir(directory, overwrite=overwrite)
         path = Path(os.path.abspath(shown))  # "." and "a/.." have a real name
         with staged_folder(path, overwrite=overwrite) as tmp:
             self._write(tmp, dict(self.config, **(config or {}), output=str(shown)))
-            if report:
-                self._write_report(tmp, shown_path=path)
         logger.debug("results written to %s", path)
+        if report is True:
+            saved = dict(self.config, **(config or {}))
+            _deprecated_report(ExperimentResult(**self._tables(), config=saved), shown)
         return shown
 
     def report(self, directory, *, overwrite=False):
         """Write the results folder and its HTML report; return the report's path.
+
+        .. deprecated:: 0.1
+           ``report`` is deprecated and will be removed in 0.3; call
+           :meth:`save`, then ``connpredict.report.build_report(result,
+           folder)``.
 
         Parameters
         ----------
@@ -439,8 +282,19 @@ class ExperimentResult:
         path : Path
             ``directory / "report.html"``.
         """
-        folder = self.save(directory, overwrite=overwrite, report=True)
+        warnings.warn(
+            "ExperimentResult.report is deprecated since 0.1 and will be removed in "
+            "0.3; call result.save(folder), then "
+            "connpredict.report.build_report(result, folder).",
+            FutureWarning,
+            stacklevel=2,
+        )
+        folder = self.save(directory, overwrite=overwrite)
+        _deprecated_report(self, folder)
         return folder / REPORT_FILE
+
+    def _tables(self):
+        return {name: getattr(self, name) for name in TABLES}
 
     def _write(self, folder, config):
         for name, table in self.tables().items():
@@ -452,26 +306,24 @@ class ExperimentResult:
             json.dumps(config, indent=2, default=str) + "\n", encoding="utf-8"
         )
 
-    def _write_report(self, folder, *, shown_path):
-        from connpredict.report._html import _build_report
-        from connpredict.utils import MissingDependencyError
 
-        try:
-            _build_report(folder, shown_path=shown_path)
-        except MissingDependencyError as exc:
-            logger.warning("report.html skipped (the results are saved): %s", exc)
-        except Exception as exc:  # the results are saved; a report failure is not fatal
-            logger.warning("the HTML report could not be built: %s", exc)
-            logger.debug("report failure", exc_info=True)
+def _deprecated_report(result, folder):
+    """The report of the deprecated ``save(report=True)`` and ``report()``.
+
+    ``experiment`` does not import ``report`` (the report reads results, not
+    the other way round); this transitional path, removed with them in 0.3,
+    looks the function up at run time.
+    """
+    build_report = importlib.import_module("connpredict.report").build_report
+    build_report(result, folder, errors="warn")
 
 
-def _move_into_place(tmp, path):
-    if path.is_dir() and not any(path.iterdir()):
-        path.rmdir()
-    if not path.exists():
-        tmp.rename(path)
-        return
-    old = path.parent / f".{path.name}.old-{os.getpid()}"
-    path.rename(old)
-    tmp.rename(path)
-    shutil.rmtree(old, ignore_errors=True)
+def _read_table(path, schema):
+    table = pd.read_csv(path, dtype={c: str for c in schema.text})
+    missing = [c for c in schema.required if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{path} lacks the column(s) {', '.join(missing)}; it must have "
+            f"{', '.join(schema.required)} (as written by `connpredict run`)."
+        )
+    return table

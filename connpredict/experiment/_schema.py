@@ -1,8 +1,8 @@
 """The files of a results folder: declared once, used by writer and reader.
 
-:meth:`connpredict.experiment.ExperimentResult.save` writes these tables and
-:func:`connpredict.report.load_results` reads them back; both take the file
-names and columns from :data:`TABLES`.
+:meth:`connpredict.experiment.ExperimentResult.save` writes these tables
+and :meth:`connpredict.experiment.ExperimentResult.load` reads them back;
+both take the file names and columns from :data:`TABLES`.
 """
 
 from typing import NamedTuple

@@ -3,6 +3,7 @@
 import numpy as np
 
 from connpredict.model_selection._split import _get_coords
+from connpredict.plotting import fold_colors, plot_glass_folds
 from connpredict.utils import import_optional
 from connpredict.utils._contract import COORD_COLUMNS
 
@@ -49,13 +50,6 @@ def _fold_names(X, labels, n_folds, groups):
         if len(shared) == 1:
             names[f] = shared.pop()
     return names
-
-
-def _fold_colors(n_folds):
-    colormaps = import_optional("matplotlib", _NEEDS_PLOT).colormaps
-
-    cmap = colormaps["tab10" if n_folds <= 10 else "tab20"]
-    return [cmap(i % cmap.N) for i in range(n_folds)]
 
 
 def plot_splits(
@@ -121,12 +115,14 @@ def plot_splits(
 
     coords = _get_coords(X, coord_columns, "plot_splits")
     labels, n_folds = _fold_assignment(X, cv, y=y, groups=groups)
-    colors = _fold_colors(n_folds)
+    colors = fold_colors(n_folds)
     name = type(cv).__name__
     fold_names = _fold_names(X, labels, n_folds, groups)
 
     if kind == "glass":
-        return _plot_glass(coords, labels, colors, name, fold_names)
+        return plot_glass_folds(
+            coords, labels, colors, title=f"Test folds of {name}", fold_names=fold_names
+        )
     if kind != "scatter":
         raise ValueError(f"kind must be 'scatter' or 'glass', got {kind!r}.")
 
@@ -170,43 +166,4 @@ def plot_splits(
         loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize="small", frameon=False
     )
     fig.suptitle(f"Test folds of {name}")
-    return fig
-
-
-def _plot_glass(coords, labels, colors, name, fold_names=None, title=None):
-    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
-    ListedColormap = import_optional("matplotlib.colors", _NEEDS_PLOT).ListedColormap
-    Patch = import_optional("matplotlib.patches", _NEEDS_PLOT).Patch
-    plot_markers = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_markers
-
-    n_folds = len(colors)
-    fold_names = fold_names or [f"fold {f}" for f in range(n_folds)]
-    cmap = ListedColormap(["lightgrey", *colors])
-    fig = plt.figure(figsize=(11, 4))
-    plot_markers(
-        labels.astype(float) + 1.0,
-        coords,
-        node_size=25,
-        node_cmap=cmap,
-        node_vmin=-0.5,
-        node_vmax=n_folds + 0.5,
-        display_mode="ortho",
-        figure=fig,
-        title=title or f"Test folds of {name}",
-        colorbar=False,
-        annotate=True,
-    )
-    handles = [
-        Patch(color=colors[f], label=f"{fold_names[f]} ({(labels == f).sum()})")
-        for f in range(n_folds)
-    ]
-    if (labels < 0).any():
-        handles.append(Patch(color="lightgrey", label="never tested"))
-    fig.legend(
-        handles=handles,
-        loc="lower center",
-        ncol=min(len(handles), 6),
-        fontsize="small",
-        frameon=False,
-    )
     return fig

@@ -11,7 +11,7 @@ import importlib.util
 
 from connpredict.models._registry import DEFAULT_CLI_MODELS as DEFAULT_CLI_MODELS
 from connpredict.models._registry import cli_models as cli_models
-from connpredict.models._registry import model_specs
+from connpredict.models._registry import model_specs as model_specs
 
 # public names that are not estimators
 _OTHER = {
@@ -28,6 +28,12 @@ def _public():
     ``__all__`` and importable from here.
     """
     return {spec.name: spec.module for spec in model_specs()} | _OTHER
+
+
+# for other connpredict subpackages, outside __all__ (not the user API):
+# name -> (private module, name there). PairNet is the skorch net of the
+# neural models, which connpredict.pretrained rebuilds from saved weights.
+_SHARED = {"PairNet": ("connpredict.models._torch_train", "_PairNet")}
 
 
 def _module_exists(module):
@@ -48,6 +54,13 @@ def __getattr__(name):
         value = getattr(importlib.import_module(public[name]), name)
         globals()[name] = value
         return value
+    if name in _SHARED:
+        from connpredict.utils import import_optional
+
+        import_optional("torch", name)
+        import_optional("skorch", name)
+        module, attribute = _SHARED[name]
+        return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'connpredict.models' has no attribute {name!r}")
 
 

@@ -148,6 +148,38 @@ def check_mni_coordinates(coords):
         )
 
 
+def _check_unique_labels(X):
+    """Refuse duplicated region labels or column names."""
+    dup = X.index[X.index.duplicated()].unique()
+    if len(dup):
+        raise ValueError(
+            f"Region labels must be unique; duplicated: {list(dup[:5])}. Merge "
+            "or rename those regions."
+        )
+    if X.columns.duplicated().any():
+        dup = list(X.columns[X.columns.duplicated()].unique()[:5])
+        raise ValueError(f"Column names must be unique; duplicated: {dup}.")
+
+
+def _check_expression_values(X, genes):
+    """Refuse regions without expression, or with missing values, in ``genes``."""
+    values = X.loc[:, genes].apply(pd.to_numeric, errors="coerce")
+    all_nan = values.isna().all(axis=1)
+    if all_nan.any():
+        raise ValueError(
+            f"{int(all_nan.sum())} region(s) have no expression values (all "
+            f"NaN), e.g. {list(X.index[all_nan][:5])}: drop those regions "
+            "(they had no tissue samples)."
+        )
+    some_nan = values.isna().any(axis=1)
+    if some_nan.any():
+        raise ValueError(
+            f"{int(some_nan.sum())} region(s) have missing (NaN) or "
+            f"non-numeric values in the model's genes, e.g. "
+            f"{list(X.index[some_nan][:5])}: fill or drop them first."
+        )
+
+
 def align_regions(model, X, *, min_coverage=MIN_COVERAGE):
     """Match a region table to a fitted model's columns, by gene name.
 
@@ -204,15 +236,7 @@ def align_regions(model, X, *, min_coverage=MIN_COVERAGE):
     if not 0 < min_coverage <= 1:
         raise ValueError(f"min_coverage must be in (0, 1]; got {min_coverage!r}.")
     genes, coords = _model_columns(model)
-    dup = X.index[X.index.duplicated()].unique()
-    if len(dup):
-        raise ValueError(
-            f"Region labels must be unique; duplicated: {list(dup[:5])}. Merge "
-            "or rename those regions."
-        )
-    if X.columns.duplicated().any():
-        dup = list(X.columns[X.columns.duplicated()].unique()[:5])
-        raise ValueError(f"Column names must be unique; duplicated: {dup}.")
+    _check_unique_labels(X)
     matched, by_case, missing = match_gene_symbols(
         genes, [c for c in X.columns if c not in COORD_COLUMNS]
     )
@@ -243,21 +267,7 @@ def align_regions(model, X, *, min_coverage=MIN_COVERAGE):
             extra[:5],
         )
     if present:
-        values = X.loc[:, present].apply(pd.to_numeric, errors="coerce")
-        all_nan = values.isna().all(axis=1)
-        if all_nan.any():
-            raise ValueError(
-                f"{int(all_nan.sum())} region(s) have no expression values (all "
-                f"NaN), e.g. {list(X.index[all_nan][:5])}: drop those regions "
-                "(they had no tissue samples)."
-            )
-        some_nan = values.isna().any(axis=1)
-        if some_nan.any():
-            raise ValueError(
-                f"{int(some_nan.sum())} region(s) have missing (NaN) or "
-                f"non-numeric values in the model's genes, e.g. "
-                f"{list(X.index[some_nan][:5])}: fill or drop them first."
-            )
+        _check_expression_values(X, present)
     if coords:
         check_mni_coordinates(X)
     means = _training_means(model) if missing else None

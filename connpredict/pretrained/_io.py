@@ -60,7 +60,7 @@ _NEURAL_SKIP = ("nets_", "net_", "history_")
 
 
 def _registry_classes():
-    from connpredict.models._registry import model_specs
+    from connpredict.models import model_specs
 
     return {spec.name: spec.module for spec in model_specs()}
 
@@ -278,11 +278,11 @@ class _Reader:
 def _rebuild_nets(est, modules, arrays):
     torch = import_optional("torch", "Loading a neural model")
 
-    from connpredict.models._torch_train import _PairNet
+    from connpredict.models import PairNet
 
     nets = []
     for module_state in modules:
-        net = _PairNet(
+        net = PairNet(
             module=est._module_class,
             criterion=est._criterion,
             device=est.device,
@@ -382,7 +382,7 @@ def save_estimator(
     >>> np.array_equal(load_estimator(path).predict(ds.X), est.predict(ds.X))
     True
     """
-    from connpredict import __version__
+    from connpredict._version import __version__
 
     key = _class_key(estimator)
     if key is None or key.startswith("sklearn."):

@@ -156,8 +156,13 @@ def region_summary(Y):
 def _figures(Y, X, n_edges, units, measured=None):
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
-    from connpredict.report import figure_to_data_uri, plot_connectivity_matrices
-    from connpredict.report._brains import _draw_edges, _edge_matrix, _limit
+    from connpredict.plotting import (
+        figure_to_data_uri,
+        plot_connectivity_matrices,
+        plot_glass_edges,
+        strongest_edges,
+        symmetric_limit,
+    )
 
     matrices = {f"predicted ({len(Y)} regions)": Y}
     if measured is not None:
@@ -169,11 +174,11 @@ def _figures(Y, X, n_edges, units, measured=None):
         plot_connectivity_matrices(matrices, networks=networks, units=units)
     )
     A = Y.to_numpy(dtype=float)
-    vmax = _limit(A)
+    vmax = symmetric_limit(A)
     i, j = pair_indices(len(A))
-    adj, kept = _edge_matrix(i, j, A[i, j], len(A), n_edges)
+    adj, kept = strongest_edges(i, j, A[i, j], len(A), n_edges)
     fig = plt.figure(figsize=(10, 3.6))
-    _draw_edges(
+    plot_glass_edges(
         fig,
         adj,
         X.loc[:, list(COORD_COLUMNS)].to_numpy(dtype=float),
@@ -297,54 +302,76 @@ def write_prediction(
     >>> sorted(paths)
     ['connectome', 'html', 'regions']
     """
-    from connpredict.experiment._result import check_output_dir, staged_folder
+    from connpredict.utils import check_output_dir
 
     out = check_output_dir(output, overwrite=overwrite)
-    files = {
-        "connectome": "connectome.csv",
-        "regions": "regions.csv",
-        "html": "prediction.html",
-    }
-    summary = region_summary(Y)
-    def _tables_only():
-        with staged_folder(out, overwrite=overwrite) as tmp:
-            Y.to_csv(tmp / files["connectome"], index_label="label")
-            summary.to_csv(tmp / files["regions"], index_label="label")
-        paths = {k: str(Path(out) / name) for k, name in files.items()}
-        return {**paths, "html": None}
-
+    tables = {"connectome": Y, "regions": region_summary(Y)}
     if not html_page:
-        return _tables_only()
+        return _write_files(out, tables, None, overwrite=overwrite)
     try:
         matrix, brain, kept = _figures(Y, X, n_edges, units, measured)
     except MissingDependencyError as exc:
         warnings.warn(f"prediction.html skipped: {exc}", UserWarning, stacklevel=2)
-        return _tables_only()
-    extra = ""
-    if coverage is not None:
-        missing = coverage["missing"]
-        shown = ", ".join(html.escape(g) for g in missing[:40])
-        more = f" and {len(missing) - 40} more" if len(missing) > 40 else ""
-        extra += (
-            f'<h2>Gene coverage</h2><p data-genes-matched="{coverage["matched"]}" '
-            f'data-genes-required="{coverage["required"]}">Matched '
-            f"<b>{coverage['matched']} / {coverage['required']}</b> of the model's "
-            f"genes ({coverage['matched'] / max(coverage['required'], 1):.1%})."
-            + (
-                f" Missing (filled with their training mean): {shown}{more}."
-                if missing
-                else " None missing."
-            )
-            + "</p>"
-        )
+        return _write_files(out, tables, None, overwrite=overwrite)
+    extra = _coverage_html(coverage) if coverage is not None else ""
     if measured is not None:
-        r, n_common = score_prediction(Y, measured)
-        extra += (
-            f'<h2>Against the measured connectome</h2><p data-score-r="{r:.6g}">'
-            f"Pearson r = <b>{r:.3f}</b> between predicted and measured "
-            f"connectivity over the {n_common * (n_common - 1) // 2} region pairs "
-            f"of the {n_common} regions both share.</p>"
+        extra += _measured_html(Y, measured)
+    page = _page_html(Y, model_name, notes, extra, units, (matrix, brain, kept))
+    return _write_files(out, tables, page, overwrite=overwrite)
+
+
+#: file of each output of write_prediction
+_FILES = {
+    "connectome": "connectome.csv",
+    "regions": "regions.csv",
+    "html": "prediction.html",
+}
+
+
+def _write_files(out, tables, page, *, overwrite):
+    """Write the tables (and the page unless None) into ``out``, atomically."""
+    from connpredict.utils import staged_folder
+
+    with staged_folder(out, overwrite=overwrite) as tmp:
+        for key, table in tables.items():
+            table.to_csv(tmp / _FILES[key], index_label="label")
+        if page is not None:
+            (tmp / _FILES["html"]).write_text(page, encoding="utf-8")
+    paths = {k: str(Path(out) / name) for k, name in _FILES.items()}
+    return paths if page is not None else {**paths, "html": None}
+
+
+def _coverage_html(coverage):
+    missing = coverage["missing"]
+    shown = ", ".join(html.escape(g) for g in missing[:40])
+    more = f" and {len(missing) - 40} more" if len(missing) > 40 else ""
+    return (
+        f'<h2>Gene coverage</h2><p data-genes-matched="{coverage["matched"]}" '
+        f'data-genes-required="{coverage["required"]}">Matched '
+        f"<b>{coverage['matched']} / {coverage['required']}</b> of the model's "
+        f"genes ({coverage['matched'] / max(coverage['required'], 1):.1%})."
+        + (
+            f" Missing (filled with their training mean): {shown}{more}."
+            if missing
+            else " None missing."
         )
+        + "</p>"
+    )
+
+
+def _measured_html(Y, measured):
+    r, n_common = score_prediction(Y, measured)
+    return (
+        f'<h2>Against the measured connectome</h2><p data-score-r="{r:.6g}">'
+        f"Pearson r = <b>{r:.3f}</b> between predicted and measured "
+        f"connectivity over the {n_common * (n_common - 1) // 2} region pairs "
+        f"of the {n_common} regions both share.</p>"
+    )
+
+
+def _page_html(Y, model_name, notes, extra, units, figures):
+    """The prediction page: notes, ``extra`` sections, figures, top edges."""
+    matrix, brain, kept = figures
     A = Y.to_numpy(dtype=float)
     i, j = pair_indices(len(A))
     order = np.argsort(-A[i, j], kind="stable")[:10]
@@ -354,7 +381,7 @@ def write_prediction(
         for k in order
     )
     note_html = "".join(f"<li>{html.escape(n)}</li>" for n in notes)
-    page = f"""<!DOCTYPE html>
+    return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>connpredict prediction: {html.escape(model_name)}</title>
 <style>body{{font-family:sans-serif;max-width:1000px;margin:2em auto}}
@@ -375,8 +402,3 @@ img{{max-width:100%}}</style></head><body>
 <p>Predictions are group-level estimates from expression and position; see
 the model card for intended use and limits.</p></body></html>
 """
-    with staged_folder(out, overwrite=overwrite) as tmp:
-        Y.to_csv(tmp / files["connectome"], index_label="label")
-        summary.to_csv(tmp / files["regions"], index_label="label")
-        (tmp / files["html"]).write_text(page, encoding="utf-8")
-    return {k: str(Path(out) / name) for k, name in files.items()}

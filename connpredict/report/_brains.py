@@ -9,7 +9,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from connpredict.report._figures import _select_predictions, _splits, _style
+from connpredict.plotting import (
+    figure_style,
+    label_colorbar,
+    plot_glass_edges,
+    strongest_edges,
+    symmetric_limit,
+)
+from connpredict.report._figures import _select_predictions, _splits
 from connpredict.utils import import_optional
 from connpredict.utils._checks import check_int
 
@@ -150,20 +157,13 @@ def plot_region_scores(
     raise ValueError(f"kind must be 'glass' or 'surface', got {kind!r}.")
 
 
-def _limit(values):
-    finite = np.abs(np.asarray(values, dtype=float))
-    finite = finite[np.isfinite(finite)]
-    vmax = float(finite.max()) if finite.size else 1.0
-    return vmax if vmax > 0 else 1.0
-
-
 def _glass_markers(r, table):
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
     plot_markers = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_markers
 
     ok = np.isfinite(r.to_numpy(dtype=float))
-    vmax = _limit(r)
-    with _style():
+    vmax = symmetric_limit(r)
+    with figure_style():
         fig = plt.figure(figsize=(11, 4))
         display = plot_markers(
             r.to_numpy(dtype=float)[ok],
@@ -177,7 +177,7 @@ def _glass_markers(r, table):
             title=f"Per-region accuracy (r): {r.name}",
             colorbar=True,
         )
-        _label_colorbar(display, "per-region accuracy (Pearson r)")
+        label_colorbar(display, "per-region accuracy (Pearson r)")
         if not ok.all():
             fig.text(0.01, 0.02, f"{(~ok).sum()} region(s) undefined (NaN) not shown")
     return fig
@@ -317,10 +317,10 @@ def _surface(r, table, atlas=None):
     mesh = load_fsaverage("fsaverage5")
     sulc = load_fsaverage_data("fsaverage5", data_type="sulcal", mesh_type="inflated")
     textures, how = _surface_textures(r, table, mesh, atlas)
-    vmax = _limit(r)
+    vmax = symmetric_limit(r)
     # four equal panels in a 2 x 2 grid (lateral row, medial row) and a colour bar
     width, height = 0.44, 0.43
-    with _style():
+    with figure_style():
         fig = plt.figure(figsize=(8.6, 6.4))
         for k, (part, h, view) in enumerate(_SURFACE_VIEWS):
             row, col = divmod(k, 2)
@@ -373,54 +373,6 @@ def _surface_texture(values, centroids, vertices, max_distance=SURFACE_MAX_DISTA
         texture = np.asarray(values, dtype=float)[idx]
         texture[dist > max_distance] = np.nan
     return texture
-
-
-def _edge_matrix(i, j, values, n, n_edges):
-    """Symmetric n x n matrix of the ``n_edges`` pairs largest in absolute value."""
-    values = np.asarray(values, dtype=float)
-    keep = np.argsort(-np.abs(np.nan_to_num(values)), kind="stable")[:n_edges]
-    adj = np.zeros((n, n))
-    adj[i[keep], j[keep]] = values[keep]
-    return adj + adj.T, len(keep)
-
-
-def _label_colorbar(display, label):
-    """Name the colour bar of a nilearn display (when it has one)."""
-    cax = getattr(display, "_colorbar_ax", None)
-    if cax is not None:
-        # nilearn puts the ticks left of the bar and the bar at the figure's
-        # edge: the label goes left of the tick labels
-        cax.yaxis.set_label_position("left")
-        cax.set_ylabel(label, fontsize=9, labelpad=2)
-        cax.set_label("<colorbar>")
-
-
-def _draw_edges(figure, adj, coords, *, vmax, title, axes=None, units=None):
-    """Draw the non-zero edges of ``adj`` on an orthogonal glass brain.
-
-    Only regions with at least one edge are drawn; red edges are positive,
-    blue negative, on the colour range ``[-vmax, vmax]``.
-    """
-    plot_connectome = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_connectome
-
-    used = np.flatnonzero(np.abs(adj).sum(axis=0) > 0)
-    display = plot_connectome(
-        adj[np.ix_(used, used)],
-        coords[used],
-        node_size=12,
-        node_color="0.25",
-        edge_cmap="RdBu_r",
-        edge_vmin=-vmax,
-        edge_vmax=vmax,
-        display_mode="ortho",
-        axes=axes,
-        figure=figure,
-        title=title,
-        colorbar=True,
-        annotate=True,
-    )
-    if units:
-        _label_colorbar(display, units)
 
 
 def plot_edges(
@@ -490,14 +442,14 @@ def plot_edges(
     i = pred["region_i"].map(index).to_numpy()
     j = pred["region_j"].map(index).to_numpy()
     coords = table[["x", "y", "z"]].to_numpy(dtype=float)
-    vmax = _limit(np.r_[pred["y_true"], pred["y_pred"]])
-    with _style():
+    vmax = symmetric_limit(np.r_[pred["y_true"], pred["y_pred"]])
+    with figure_style():
         fig = plt.figure(figsize=(12, 6.6))
         for row, (col, title) in enumerate(
             (("y_true", "true"), ("y_pred", f"predicted ({model})"))
         ):
-            adj, kept = _edge_matrix(i, j, pred[col], len(labels), n_edges)
-            _draw_edges(
+            adj, kept = strongest_edges(i, j, pred[col], len(labels), n_edges)
+            plot_glass_edges(
                 fig,
                 adj,
                 coords,

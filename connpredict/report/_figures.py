@@ -1,13 +1,29 @@
 """Figures and tables of a results folder, as matplotlib objects."""
 
-import contextlib
 import re
 
 import numpy as np
 import pandas as pd
 
-from connpredict.metrics._evaluate import DISTANCE_EDGES, MIN_PAIRS
-from connpredict.metrics._names import SUMMARY_METRICS, metric_label, metric_names
+from connpredict.metrics import (
+    DISTANCE_EDGES,
+    MIN_PAIRS,
+    PRIMARY_METRIC,
+    SUMMARY_METRICS,
+    metric_label,
+    metric_names,
+)
+from connpredict.plotting import (
+    draw_matrix,
+    figure_style,
+    fold_colors,
+    matrix_colorbar,
+    matrix_limit,
+    network_sequence,
+    network_ticks,
+    plot_glass_folds,
+    plot_null_distribution,
+)
 from connpredict.utils import import_optional
 
 _NEEDS_PLOT = "The report's figures"
@@ -16,36 +32,6 @@ _NEEDS_PLOT = "The report's figures"
 TABLE_METRICS = SUMMARY_METRICS
 _DISTANCE_KEYS = metric_names("distance")
 _NETWORK_RE = re.compile(r"^intra_network_(.+)_r$")
-#: Yeo-7 networks in their usual order; other network names follow as first seen
-NETWORK_ORDER = (
-    "Vis",
-    "SomMot",
-    "DorsAttn",
-    "SalVentAttn",
-    "Limbic",
-    "Cont",
-    "Default",
-    "Subcortical",
-)
-_STYLE = {
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.titleweight": "bold",
-    "axes.titlesize": 11,
-    "axes.labelsize": 10,
-    "xtick.labelsize": 9,
-    "ytick.labelsize": 9,
-    "legend.fontsize": 9,
-    "figure.dpi": 100,
-}
-
-
-@contextlib.contextmanager
-def _style():
-    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
-
-    with plt.rc_context(_STYLE):
-        yield
 
 
 def _check_results(results):
@@ -100,7 +86,7 @@ def primary_split(results):
     return _splits(results)[0]
 
 
-def _model_order(results, metric="pearson_r"):
+def _model_order(results, metric=PRIMARY_METRIC):
     """Models by descending mean ``metric`` on the primary split."""
     sub = results[results["metric"] == metric]
     if sub.empty:
@@ -180,7 +166,7 @@ def summarize_results(results, *, metrics=None):
     return summary.reset_index(drop=True)
 
 
-def best_model(results, *, metric="pearson_r", split=None):
+def best_model(results, *, metric=PRIMARY_METRIC, split=None):
     """The model with the highest mean ``metric`` on ``split``.
 
     Parameters
@@ -219,7 +205,7 @@ def best_model(results, *, metric="pearson_r", split=None):
     return str(sub.groupby("model")["value"].mean().idxmax())
 
 
-def plot_scores(results, *, metric="pearson_r", ax=None):
+def plot_scores(results, *, metric=PRIMARY_METRIC, ax=None):
     """Bar plot of a test metric per model and split, with the folds as dots.
 
     Bars are the mean over folds and seeds, error bars one standard
@@ -263,7 +249,7 @@ def plot_scores(results, *, metric="pearson_r", ax=None):
     splits = _splits(sub)
     colors = _split_colors(splits)
     rng = np.random.RandomState(0)  # jitter of the fold dots only
-    with _style():
+    with figure_style():
         if ax is None:
             fig, ax = plt.subplots(
                 figsize=(max(5.0, 1.1 * len(models) + 2.0), 3.8), layout="constrained"
@@ -381,7 +367,7 @@ def plot_distance_performance(results, *, models=None):
 
     if not any(filled(split) for split in splits):
         raise ValueError("every distance bin is NaN (too few pairs in each).")
-    with _style():
+    with figure_style():
         fig, axes = plt.subplots(
             1,
             len(splits),
@@ -429,20 +415,6 @@ def plot_distance_performance(results, *, models=None):
             handles, labels, title="model", loc="outside right center", frameon=False
         )
     return fig
-
-
-def network_sequence(names):
-    """Network names in one order for every figure: Yeo-7 order, then as first seen.
-
-    Examples
-    --------
-    >>> from connpredict.report._figures import network_sequence
-    >>> network_sequence(["Default", "Other", "Vis", "Default"])
-    ['Vis', 'Default', 'Other']
-    """
-    names = list(dict.fromkeys(str(n) for n in names))
-    rank = {n: k for k, n in enumerate(NETWORK_ORDER)}
-    return sorted(names, key=lambda n: (rank.get(n, len(rank)), names.index(n)))
 
 
 def _model_colors(models):
@@ -554,7 +526,7 @@ def plot_network_performance(results, *, models=None):
     finite = np.concatenate([m.to_numpy(dtype=float).ravel() for m in means.values()])
     finite = finite[np.isfinite(finite)]
     vmax = max(0.1, float(np.max(np.abs(finite)))) if finite.size else 1.0
-    with _style():
+    with figure_style():
         fig, axes = plt.subplots(
             len(splits),
             1,
@@ -685,6 +657,54 @@ def plot_predicted_connectome(
     """
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
+    pred = _checked_predictions(predictions)
+    pred, split, seed, model = _select_predictions(pred, split, seed, model)
+    if order not in ("fold", "network"):
+        raise ValueError(f"order must be 'fold' or 'network', got {order!r}.")
+    if order == "network" and (networks is None or folds is None):
+        raise ValueError("order='network' needs `networks` and `folds`.")
+    by = order
+    order = _connectome_order(pred, folds, split, seed, networks, by)
+    true, predicted = _pair_matrices(pred, order["region"])
+    n = len(true)
+    vmax = matrix_limit(np.r_[pred["y_true"].to_numpy(float), pred["y_pred"]])
+    groups = order["network"] if by == "network" else order["fold"]
+    codes = pd.factorize(groups.to_numpy())[0]
+    bounds = np.flatnonzero(np.diff(codes)) + 0.5
+    edges = np.r_[-0.5, bounds, n - 0.5]
+    names = list(dict.fromkeys(groups.astype(str))) if by == "network" else []
+
+    with figure_style():
+        fig, axes = plt.subplots(
+            1,
+            3,
+            figsize=(13.5, 4.5),
+            layout="constrained",
+            gridspec_kw={"width_ratios": [1, 1, 0.9]},
+        )
+        image = None
+        for ax, mat, title in (
+            (axes[0], true, "true"),
+            (axes[1], predicted, f"predicted ({model})"),
+        ):
+            image = draw_matrix(ax, mat, vmax=vmax, title=title)
+            for b in bounds:
+                lw = 0.9 if by == "network" else 0.6
+                ax.axhline(b, color="0.2" if by == "network" else "0.35", lw=lw)
+                ax.axvline(b, color="0.2" if by == "network" else "0.35", lw=lw)
+            network_ticks(ax, edges if names else np.array([]), names)
+            ax.set_xlabel(f"{n} test regions, ordered by {by}")
+            for spine in ax.spines.values():
+                spine.set_visible(True)
+                spine.set_color("0.6")
+        matrix_colorbar(fig, image, axes[:2].tolist(), units=units, vmax=vmax)
+        _draw_pair_scatter(axes[2], pred, units)
+        fig.suptitle(f"{model}: held-out regions of the {split} split (seed {seed})")
+    return fig
+
+
+def _checked_predictions(predictions):
+    """A copy of the predictions table with text labels; its columns checked."""
     required = {"split", "seed", "model", "region_i", "region_j", "y_true", "y_pred"}
     missing = required - set(predictions.columns)
     if missing:
@@ -695,13 +715,12 @@ def plot_predicted_connectome(
     pred = predictions.copy()
     for col in ("split", "model", "region_i", "region_j"):
         pred[col] = pred[col].astype(str)
-    pred, split, seed, model = _select_predictions(pred, split, seed, model)
+    return pred
 
-    if order not in ("fold", "network"):
-        raise ValueError(f"order must be 'fold' or 'network', got {order!r}.")
-    if order == "network" and (networks is None or folds is None):
-        raise ValueError("order='network' needs `networks` and `folds`.")
-    by = order
+
+def _connectome_order(pred, folds, split, seed, networks, by):
+    """Regions of the connectome figure in order: a frame of region, fold
+    (and network); regions without a fold come last (fold -1)."""
     order = None
     if folds is not None:
         frame = _ordered_regions(
@@ -711,14 +730,18 @@ def plot_predicted_connectome(
             order = frame
     labels_seen = list(dict.fromkeys([*pred["region_i"], *pred["region_j"]]))
     if order is None:
-        order = pd.DataFrame({"region": labels_seen, "fold": 0})
-    else:
-        extra = [lab for lab in labels_seen if lab not in set(order["region"])]
-        if extra:
-            order = pd.concat(
-                [order, pd.DataFrame({"region": extra, "fold": -1})], ignore_index=True
-            )
-    index = {lab: k for k, lab in enumerate(order["region"])}
+        return pd.DataFrame({"region": labels_seen, "fold": 0})
+    extra = [lab for lab in labels_seen if lab not in set(order["region"])]
+    if extra:
+        order = pd.concat(
+            [order, pd.DataFrame({"region": extra, "fold": -1})], ignore_index=True
+        )
+    return order
+
+
+def _pair_matrices(pred, regions):
+    """True and predicted matrices over ``regions`` (NaN where no pair)."""
+    index = {lab: k for k, lab in enumerate(regions)}
     n = len(index)
     true = np.full((n, n), np.nan)
     predicted = np.full((n, n), np.nan)
@@ -729,190 +752,35 @@ def plot_predicted_connectome(
         mat[j, i] = pred[col].to_numpy(dtype=float)
     np.fill_diagonal(true, np.nan)
     np.fill_diagonal(predicted, np.nan)
+    return true, predicted
 
-    both = np.concatenate(
-        [pred["y_true"].to_numpy(float), pred["y_pred"].to_numpy(float)]
-    )
-    both = both[np.isfinite(both)]
-    vmax = float(np.quantile(np.abs(both), 0.99)) if both.size else 1.0
-    vmax = vmax if vmax > 0 else 1.0
-    groups = order["network"] if by == "network" else order["fold"]
-    codes = pd.factorize(groups.to_numpy())[0]
-    bounds = np.flatnonzero(np.diff(codes)) + 0.5
-    edges = np.r_[-0.5, bounds, n - 0.5]
-    names = list(dict.fromkeys(groups.astype(str))) if by == "network" else []
 
-    with _style():
-        fig, axes = plt.subplots(
-            1,
-            3,
-            figsize=(13.5, 4.5),
-            layout="constrained",
-            gridspec_kw={"width_ratios": [1, 1, 0.9]},
-        )
-        cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#f4f4f4")
-        image = None
-        for ax, mat, title in (
-            (axes[0], true, "true"),
-            (axes[1], predicted, f"predicted ({model})"),
-        ):
-            image = ax.imshow(
-                np.ma.masked_invalid(mat),
-                cmap=cmap,
-                vmin=-vmax,
-                vmax=vmax,
-                interpolation="nearest",
+def _draw_pair_scatter(ax, pred, units):
+    """Predicted against true values of the pairs, with the pooled r."""
+    t = pred["y_true"].to_numpy(float)
+    p = pred["y_pred"].to_numpy(float)
+    ok = np.isfinite(t) & np.isfinite(p)
+    t, p = t[ok], p[ok]
+    if t.size > 400:
+        ax.hexbin(t, p, gridsize=35, cmap="Greys", mincnt=1, bins="log")
+    else:
+        ax.scatter(t, p, s=8, color="0.3", alpha=0.6, linewidths=0)
+    if t.size:
+        lims = [min(t.min(), p.min()), max(t.max(), p.max())]
+        ax.plot(lims, lims, color="C3", lw=1, ls="--", label="y = x")
+        r = np.corrcoef(t, p)[0, 1] if t.size > 2 else np.nan
+        text = f"r = {r:.3f}\n{t.size} pairs"
+        fold_r = _mean_fold_r(pred)
+        if np.isfinite(fold_r) and round(fold_r, 3) != round(r, 3):
+            text = (
+                f"r = {r:.3f}, pooled over the\npairs of all folds; mean of "
+                f"per-fold\nr (metrics table) = {fold_r:.3f}\n{t.size} pairs"
             )
-            for b in bounds:
-                lw = 0.9 if by == "network" else 0.6
-                ax.axhline(b, color="0.2" if by == "network" else "0.35", lw=lw)
-                ax.axvline(b, color="0.2" if by == "network" else "0.35", lw=lw)
-            ax.set_title(title)
-            _network_ticks(ax, edges if names else np.array([]), names)
-            ax.set_xlabel(f"{n} test regions, ordered by {by}")
-            for spine in ax.spines.values():
-                spine.set_visible(True)
-                spine.set_color("0.6")
-        fig.colorbar(
-            image,
-            ax=axes[:2].tolist(),
-            shrink=0.8,
-            label=f"{units}\nrange ±{vmax:.2f}: 99th pct of |values|",
-        )
-
-        ax = axes[2]
-        t = pred["y_true"].to_numpy(float)
-        p = pred["y_pred"].to_numpy(float)
-        ok = np.isfinite(t) & np.isfinite(p)
-        t, p = t[ok], p[ok]
-        if t.size > 400:
-            ax.hexbin(t, p, gridsize=35, cmap="Greys", mincnt=1, bins="log")
-        else:
-            ax.scatter(t, p, s=8, color="0.3", alpha=0.6, linewidths=0)
-        if t.size:
-            lims = [min(t.min(), p.min()), max(t.max(), p.max())]
-            ax.plot(lims, lims, color="C3", lw=1, ls="--", label="y = x")
-            r = np.corrcoef(t, p)[0, 1] if t.size > 2 else np.nan
-            text = f"r = {r:.3f}\n{t.size} pairs"
-            fold_r = _mean_fold_r(pred)
-            if np.isfinite(fold_r) and round(fold_r, 3) != round(r, 3):
-                text = (
-                    f"r = {r:.3f}, pooled over the\npairs of all folds; mean of "
-                    f"per-fold\nr (metrics table) = {fold_r:.3f}\n{t.size} pairs"
-                )
-            ax.text(
-                0.04,
-                0.96,
-                text,
-                transform=ax.transAxes,
-                va="top",
-                fontsize=9,
-            )
-        ax.set_xlabel(f"true {units}")
-        ax.set_ylabel(f"predicted {units}")
-        ax.set_title("test pairs")
-        ax.set_aspect("equal", adjustable="datalim")
-        fig.suptitle(f"{model}: held-out regions of the {split} split (seed {seed})")
-    return fig
-
-
-def plot_connectivity_matrices(matrices, *, networks=None, units="connectivity"):
-    """Connectivity matrices side by side, grouped by network, one colour scale.
-
-    Parameters
-    ----------
-    matrices : dict of str to DataFrame
-        Title -> labelled square connectome; all are drawn in the regions and
-        order of the first (missing values are grey).
-    networks : Series, default=None
-        Network of each region (index = region labels): regions are grouped
-        by network (Yeo-7 order, then as first seen), with the boundaries
-        drawn and the names on the axes (small networks' names staggered).
-    units : str, default="connectivity"
-        What the values are, for the colour bar (e.g. ``"FC (Fisher z)"``).
-
-    Returns
-    -------
-    fig : matplotlib Figure
-        The figure. The colour range is symmetric about 0, at the 99th
-        percentile of the absolute values (stated on the colour bar).
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import numpy as np
-    >>> import pandas as pd
-    >>> from connpredict.report import plot_connectivity_matrices
-    >>> labels = list("abcd")
-    >>> Y = pd.DataFrame(np.eye(4), labels, labels)
-    >>> nets = pd.Series(["Default", "Vis", "Vis", "Default"], index=labels)
-    >>> fig = plot_connectivity_matrices({"true": Y, "predicted": Y / 2},
-    ...                                  networks=nets, units="FC (Fisher z)")
-    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    ['Vis', 'Default']
-    """
-    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
-
-    if not isinstance(matrices, dict) or not matrices:
-        raise TypeError("matrices must be a non-empty dict title -> DataFrame.")
-    labels = [str(lab) for lab in next(iter(matrices.values())).index]
-    names = None
-    if networks is not None:
-        net = pd.Series(networks.to_numpy(), index=networks.index.astype(str))
-        net = net.reindex(labels).fillna("?").astype(str)
-        rank = {n: k for k, n in enumerate(network_sequence(net))}
-        order = sorted(range(len(labels)), key=lambda k: (rank[net.iloc[k]], k))
-        labels = [labels[k] for k in order]
-        names = net.iloc[order].to_numpy()
-    mats = []
-    for Y in matrices.values():
-        Y = Y.copy()
-        Y.index, Y.columns = Y.index.astype(str), Y.columns.astype(str)
-        A = Y.reindex(index=labels, columns=labels).to_numpy(dtype=float, copy=True)
-        np.fill_diagonal(A, np.nan)
-        mats.append(A)
-    values = np.concatenate([np.abs(A[np.isfinite(A)]) for A in mats])
-    vmax = float(np.quantile(values, 0.99)) if values.size else 1.0
-    vmax = vmax if vmax > 0 else 1.0
-    n = len(labels)
-    with _style():
-        fig, axes = plt.subplots(
-            1,
-            len(mats),
-            figsize=(4.8 * len(mats) + 1.4, 4.8),
-            layout="constrained",
-            squeeze=False,
-        )
-        cmap = plt.get_cmap("RdBu_r").with_extremes(bad="#f4f4f4")
-        image = None
-        for ax, A, title in zip(axes[0], mats, matrices):
-            image = ax.imshow(
-                np.ma.masked_invalid(A),
-                cmap=cmap,
-                vmin=-vmax,
-                vmax=vmax,
-                interpolation="nearest",
-            )
-            ax.set_title(title)
-            if names is not None:
-                codes = pd.factorize(names)[0]
-                bounds = np.flatnonzero(np.diff(codes)) + 0.5
-                for b in bounds:
-                    ax.axhline(b, color="0.2", lw=0.8)
-                    ax.axvline(b, color="0.2", lw=0.8)
-                edges = np.r_[-0.5, bounds, n - 0.5]
-                _network_ticks(ax, edges, list(dict.fromkeys(names)))
-                ax.set_xlabel(f"{n} regions, ordered by network")
-            else:
-                ax.set_xlabel(f"{n} regions")
-        fig.colorbar(
-            image,
-            ax=axes[0].tolist(),
-            shrink=0.8,
-            label=f"{units}\nrange ±{vmax:.2f}: 99th pct of |values|",
-        )
-    return fig
+        ax.text(0.04, 0.96, text, transform=ax.transAxes, va="top", fontsize=9)
+    ax.set_xlabel(f"true {units}")
+    ax.set_ylabel(f"predicted {units}")
+    ax.set_title("test pairs")
+    ax.set_aspect("equal", adjustable="datalim")
 
 
 def _mean_fold_r(pred):
@@ -925,36 +793,6 @@ def _mean_fold_r(pred):
         if len(t) > 2
     ]
     return float(np.nanmean(per_fold)) if per_fold else np.nan
-
-
-def _network_ticks(ax, edges, names, *, fontsize=7):
-    """Network names centred on their blocks; names of small blocks staggered.
-
-    A name closer to the previous one than a line of text is pushed one
-    level further from the axis, by the length of the longest name (up to
-    two extra levels), so none overlap.
-    """
-    centres = (edges[:-1] + edges[1:]) / 2 if len(names) else []
-    ax.set_xticks(centres, names, rotation=90, fontsize=fontsize)
-    ax.set_yticks(centres, names, fontsize=fontsize)
-    ax.tick_params(length=0)
-    if not len(names):
-        return
-    bbox = ax.get_position()
-    fig_w, fig_h = ax.figure.get_size_inches()
-    n = edges[-1] - edges[0]
-    longest = 0.6 * fontsize * max(len(str(name)) for name in names)  # points
-    for inches, ticks in (
-        (bbox.width * fig_w, ax.xaxis.get_major_ticks()),
-        (bbox.height * fig_h, ax.yaxis.get_major_ticks()),
-    ):
-        gap = 1.3 * fontsize / 72 * n / max(inches, 1e-6)  # one line, in rows
-        level, last = 0, -np.inf
-        for tick, centre in zip(ticks, centres):
-            level = (level + 1) % 3 if centre - last < gap else 0
-            if level:
-                tick.set_pad(2 + level * (longest + 4))
-            last = centre
 
 
 def plot_folds(folds, regions, *, splits=None, seed=None, kind="scatter"):
@@ -1023,17 +861,14 @@ def plot_folds(folds, regions, *, splits=None, seed=None, kind="scatter"):
             )
         return fold_of.reindex(coords.index).fillna(-1).astype(int).to_numpy()
 
-    with _style():
+    with figure_style():
         if kind == "glass":
-            from connpredict.model_selection._plot import _fold_colors, _plot_glass
-
             split = splits[0]
             labels = assignment(split)
-            return _plot_glass(
+            return plot_glass_folds(
                 coords.to_numpy(dtype=float),
                 labels,
-                _fold_colors(int(labels.max()) + 1),
-                "",
+                fold_colors(int(labels.max()) + 1),
                 title=f"Test folds: {split} split (seed {seed})",
             )
         fig = plt.figure(figsize=(12.5, 3.9 * len(splits)), layout="constrained")
@@ -1078,7 +913,6 @@ def plot_nulls(nulls):
     """
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
 
-    from connpredict.nulls import plot_null_distribution
 
     required = {"model", "score", "null_score", "pvalue"}
     missing = required - set(nulls.columns)
@@ -1089,7 +923,7 @@ def plot_nulls(nulls):
         )
     keys = ["model", "split"] if "split" in nulls.columns else ["model"]
     groups = list(nulls.groupby(keys, sort=False))
-    with _style():
+    with figure_style():
         fig, axes = plt.subplots(
             1,
             len(groups),

@@ -1,17 +1,20 @@
 """``build_report``: one self-contained HTML page from a results folder."""
 
-import base64
 import datetime
 import html
-import io
 import json
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.utils import Bunch
 
-from connpredict.metrics._names import format_value, greater_is_better
+from connpredict._version import __version__
+from connpredict.experiment import REPORT_FILE, TABLES, ExperimentResult
+from connpredict.metrics import PRIMARY_METRIC, format_value, greater_is_better
+from connpredict.plotting import DPI, figure_to_data_uri
 from connpredict.report._brains import plot_edges, plot_region_scores
 from connpredict.report._figures import (
     TABLE_METRICS,
@@ -30,15 +33,12 @@ from connpredict.report._figures import (
     primary_split,
     summarize_results,
 )
-from connpredict.report._io import load_results
-from connpredict.utils import import_optional
+from connpredict.utils import MissingDependencyError, import_optional
 from connpredict.utils._units import connectivity_label
 
 _NEEDS_PLOT = "The HTML report"
 
 logger = logging.getLogger(__name__)
-
-_DPI = 96
 
 _CSS = """
 :root { --ink:#1d2433; --muted:#5b6475; --line:#e3e7ee; --bg:#f6f7fb;
@@ -119,45 +119,7 @@ _SCRIPT = """
 """
 
 
-def figure_to_data_uri(fig, *, dpi=_DPI):
-    """Encode a matplotlib figure as a ``data:image/png;base64`` URI and close it.
-
-    Parameters
-    ----------
-    fig : matplotlib Figure
-        The figure; it is closed afterwards.
-    dpi : int, default=96
-        Resolution. The figure is saved at its own size (drawn once; lay
-        it out with ``layout="constrained"`` or explicit axes positions).
-
-    Returns
-    -------
-    uri : str
-        The data URI, usable as the ``src`` of an ``<img>``.
-
-    Examples
-    --------
-    >>> import matplotlib
-    >>> matplotlib.use("Agg")
-    >>> import matplotlib.pyplot as plt
-    >>> from connpredict.report import figure_to_data_uri
-    >>> fig, ax = plt.subplots()
-    >>> _ = ax.plot([0, 1], [0, 1])
-    >>> figure_to_data_uri(fig).startswith("data:image/png;base64,")
-    True
-    """
-    plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
-
-    buf = io.BytesIO()
-    try:
-        # drawn once: a "tight" bounding box would draw every figure twice
-        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
-    finally:
-        plt.close(fig)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _figure_meta(fig, dpi=_DPI):
+def _figure_meta(fig, dpi=DPI):
     """What a program can check of a figure: colour-bar labels, 3-D panel sizes."""
     colorbars = [
         " ".join((ax.get_ylabel() or ax.get_xlabel()).split())
@@ -188,7 +150,7 @@ def _figure_html(fig, alt, caption, *, model=None):
 
 def _report_model(results):
     """The one model every figure shows: highest mean test r on the primary split."""
-    if "pearson_r" not in set(results["metric"]):
+    if PRIMARY_METRIC not in set(results["metric"]):
         return None
     return best_model(results)
 
@@ -234,7 +196,7 @@ def _metrics_table(results):
                 s = sd.at[model, m] if m in sd.columns else np.nan
                 cls = ' class="best"' if best.get(m) == model else ""
                 bar = ""
-                if m == "pearson_r" and np.isfinite(v):
+                if m == PRIMARY_METRIC and np.isfinite(v):
                     width = round(60 * min(max(float(v), 0.0), 1.0))
                     bar = f'<span class="bar" style="width:{width}px"></span>'
                 spread = (
@@ -260,7 +222,7 @@ def _with_timings(res):
 def _cards(res):
     results = res.results
     cards = []
-    r = results[results["metric"] == "pearson_r"]
+    r = results[results["metric"] == PRIMARY_METRIC]
     if r.empty:
         return ""
     model = _report_model(results)
@@ -364,169 +326,175 @@ def _try(title, func):
 
 
 def _build_sections(res, regions):
-    results = res.results
-    present = set(results["metric"])
+    """Every section of the page, in order, as (id, title, lead, body) tuples."""
     sections = []
-    n_folds = int(results[["split", "seed", "fold"]].drop_duplicates().shape[0])
-
-    sections.append(
-        (
-            "metrics",
-            "Metrics",
-            "Mean ± standard deviation over test folds (and seeds) of each metric, "
-            "computed on the test × test region pairs of each fold. Bold: best per "
-            "split. Models are ordered by Pearson r on the "
-            f"{html.escape(primary_split(results))} split.",
-            _try("metrics", lambda: _metrics_table(_with_timings(res))),
-        )
-    )
-    if "pearson_r" in present:
-        sections.append(
-            (
-                "scores",
-                "Test Pearson r per model and split",
-                "Higher is better. Each dot is one test fold; bars are the mean, "
-                "whiskers one standard deviation. A model that holds up on the "
-                "spatial split predicts regions it has never seen nearby.",
-                _try(
-                    "scores",
-                    lambda: _figure_html(
-                        plot_scores(results),
-                        "bar plot of test Pearson r",
-                        f"Pearson r between predicted and true connectivity over "
-                        f"{n_folds} split × seed × fold test sets.",
-                    ),
-                ),
-            )
-        )
-    if res.predictions is not None and not res.predictions.empty:
-
-        def connectome():
-            pred = res.predictions
-            model = _report_model(results)
-            if model is not None and model not in set(pred["model"]):
-                model = None
-            networks = _networks(regions)
-            by_network = networks is not None and res.folds is not None
-            fig = plot_predicted_connectome(
-                pred,
-                model=model,
-                split=primary_split(pred),
-                folds=res.folds,
-                networks=networks,
-                order="network" if by_network else "fold",
-                units=_units(res),
-            )
-            caption = (
-                "Regions grouped by network (lines: network boundaries). Only pairs "
-                "of regions held out together (in the same test fold) are "
-                "predicted; grey pairs cross folds. Same colour scale in both "
-                "matrices."
-                if by_network
-                else "Only pairs of regions held out together are predicted (blocks "
-                "on the diagonal, one per fold); grey pairs cross folds. Same "
-                "colour scale in both matrices."
-            )
-            return _figure_html(
-                fig, "true and predicted connectome", caption, model=model
-            )
-
-        sections.append(
-            (
-                "connectome",
-                "Predicted vs true connectome (best model)",
-                "The connectivity among held-out regions, as measured and as "
-                "predicted by the best model.",
-                _try("connectome", connectome),
-            )
-        )
-    sections.extend(_brain_sections(res, regions))
-    if present & {"short_r", "mid_r", "long_r"}:
-        sections.append(
-            (
-                "distance",
-                "Performance by distance",
-                "Pearson r within bins of the distance between the two regions of a "
-                "pair. Distance alone explains much of connectivity; a model whose r "
-                "stays up for long-range pairs has learned more than distance decay.",
-                _try(
-                    "distance",
-                    lambda: _figure_html(
-                        plot_distance_performance(results),
-                        "r by distance bin",
-                        "Mean ± sd over folds; NaN bins (too few pairs) are left out.",
-                    ),
-                ),
-            )
-        )
-    if network_names(results):
-        sections.append(
-            (
-                "networks",
-                "Performance by network",
-                "Pearson r over the pairs within each functional network (both "
-                "regions in the network). Grey: too few held-out pairs in that "
-                "network.",
-                _try(
-                    "networks",
-                    lambda: _figure_html(
-                        plot_network_performance(results),
-                        "r per network",
-                        "Mean over folds and seeds; colour scale symmetric about 0.",
-                    ),
-                ),
-            )
-        )
-    if res.folds is not None and not res.folds.empty:
-        if regions is not None:
-            body = _try(
-                "folds",
-                lambda: _figure_html(
-                    plot_folds(res.folds, regions),
-                    "test folds on the brain",
-                    "Region centroids (MNI mm) coloured by the fold in which they were "
-                    "tested. Spatial folds are compact, random folds are scattered.",
-                ),
-            )
-        else:
-            body = (
-                '<p class="note">The region coordinates are unavailable (dataset '
-                "not found); rebuild with <code>build_report(..., dataset=...)"
-                "</code> to draw the folds.</p>"
-            )
-        sections.append(
-            (
-                "folds",
-                "Cross-validation folds on the brain",
-                "Which regions were held out together in each split.",
-                body,
-            )
-        )
-    if res.nulls is not None and not res.nulls.empty:
-        sections.append(
-            (
-                "nulls",
-                "Spin test",
-                "The true cross-validated score against scores of the same model "
-                "refitted on spatially rotated (spun) gene expression, which keeps "
-                "spatial autocorrelation but breaks the link between genes and "
-                "connectivity. A small p says the model uses more than smooth spatial "
-                "gradients.",
-                _try(
-                    "nulls",
-                    lambda: _figure_html(
-                        plot_nulls(res.nulls),
-                        "spin-null distribution",
-                        "Histogram: null scores; red line: the true score; p "
-                        "counts the nulls at least as high, (1 + #) / (1 + n).",
-                    ),
-                ),
-            )
-        )
-    inspection = _inspection_section(res)
-    if inspection is not None:
-        sections.append(inspection)
+    for builder in (
+        _metrics_section,
+        _scores_section,
+        _connectome_section,
+        _brain_sections,
+        _distance_section,
+        _network_section,
+        _folds_section,
+        _nulls_section,
+        _inspection_sections,
+    ):
+        sections.extend(builder(res, regions))
     return sections
+
+
+def _figure_section(sid, title, lead, draw, alt, caption):
+    """A section holding one figure (``draw()``); a failure becomes a note."""
+    body = _try(sid, lambda: _figure_html(draw(), alt, caption))
+    return [(sid, title, lead, body)]
+
+
+def _metrics_section(res, regions):
+    results = res.results
+    lead = (
+        "Mean ± standard deviation over test folds (and seeds) of each metric, "
+        "computed on the test × test region pairs of each fold. Bold: best per "
+        "split. Models are ordered by Pearson r on the "
+        f"{html.escape(primary_split(results))} split."
+    )
+    body = _try("metrics", lambda: _metrics_table(_with_timings(res)))
+    return [("metrics", "Metrics", lead, body)]
+
+
+def _scores_section(res, regions):
+    results = res.results
+    if PRIMARY_METRIC not in set(results["metric"]):
+        return []
+    n_folds = int(results[["split", "seed", "fold"]].drop_duplicates().shape[0])
+    return _figure_section(
+        "scores",
+        "Test Pearson r per model and split",
+        "Higher is better. Each dot is one test fold; bars are the mean, "
+        "whiskers one standard deviation. A model that holds up on the "
+        "spatial split predicts regions it has never seen nearby.",
+        lambda: plot_scores(results),
+        "bar plot of test Pearson r",
+        f"Pearson r between predicted and true connectivity over "
+        f"{n_folds} split × seed × fold test sets.",
+    )
+
+
+def _connectome_figure(res, regions):
+    pred = res.predictions
+    model = _report_model(res.results)
+    if model is not None and model not in set(pred["model"]):
+        model = None
+    networks = _networks(regions)
+    by_network = networks is not None and res.folds is not None
+    fig = plot_predicted_connectome(
+        pred,
+        model=model,
+        split=primary_split(pred),
+        folds=res.folds,
+        networks=networks,
+        order="network" if by_network else "fold",
+        units=_units(res),
+    )
+    caption = (
+        "Regions grouped by network (lines: network boundaries). Only pairs "
+        "of regions held out together (in the same test fold) are "
+        "predicted; grey pairs cross folds. Same colour scale in both "
+        "matrices."
+        if by_network
+        else "Only pairs of regions held out together are predicted (blocks "
+        "on the diagonal, one per fold); grey pairs cross folds. Same "
+        "colour scale in both matrices."
+    )
+    return _figure_html(fig, "true and predicted connectome", caption, model=model)
+
+
+def _connectome_section(res, regions):
+    if res.predictions is None or res.predictions.empty:
+        return []
+    lead = (
+        "The connectivity among held-out regions, as measured and as "
+        "predicted by the best model."
+    )
+    body = _try("connectome", lambda: _connectome_figure(res, regions))
+    return [("connectome", "Predicted vs true connectome (best model)", lead, body)]
+
+
+def _distance_section(res, regions):
+    results = res.results
+    if not set(results["metric"]) & {"short_r", "mid_r", "long_r"}:
+        return []
+    return _figure_section(
+        "distance",
+        "Performance by distance",
+        "Pearson r within bins of the distance between the two regions of a "
+        "pair. Distance alone explains much of connectivity; a model whose r "
+        "stays up for long-range pairs has learned more than distance decay.",
+        lambda: plot_distance_performance(results),
+        "r by distance bin",
+        "Mean ± sd over folds; NaN bins (too few pairs) are left out.",
+    )
+
+
+def _network_section(res, regions):
+    results = res.results
+    if not network_names(results):
+        return []
+    return _figure_section(
+        "networks",
+        "Performance by network",
+        "Pearson r over the pairs within each functional network (both "
+        "regions in the network). Grey: too few held-out pairs in that "
+        "network.",
+        lambda: plot_network_performance(results),
+        "r per network",
+        "Mean over folds and seeds; colour scale symmetric about 0.",
+    )
+
+
+def _folds_section(res, regions):
+    if res.folds is None or res.folds.empty:
+        return []
+    if regions is not None:
+        body = _try(
+            "folds",
+            lambda: _figure_html(
+                plot_folds(res.folds, regions),
+                "test folds on the brain",
+                "Region centroids (MNI mm) coloured by the fold in which they were "
+                "tested. Spatial folds are compact, random folds are scattered.",
+            ),
+        )
+    else:
+        body = (
+            '<p class="note">The region coordinates are unavailable (dataset '
+            "not found); rebuild with <code>build_report(..., dataset=...)"
+            "</code> to draw the folds.</p>"
+        )
+    lead = "Which regions were held out together in each split."
+    return [("folds", "Cross-validation folds on the brain", lead, body)]
+
+
+def _nulls_section(res, regions):
+    if res.nulls is None or res.nulls.empty:
+        return []
+    return _figure_section(
+        "nulls",
+        "Spin test",
+        "The true cross-validated score against scores of the same model "
+        "refitted on spatially rotated (spun) gene expression, which keeps "
+        "spatial autocorrelation but breaks the link between genes and "
+        "connectivity. A small p says the model uses more than smooth spatial "
+        "gradients.",
+        lambda: plot_nulls(res.nulls),
+        "spin-null distribution",
+        "Histogram: null scores; red line: the true score; p "
+        "counts the nulls at least as high, (1 + #) / (1 + n).",
+    )
+
+
+def _inspection_sections(res, regions):
+    section = _inspection_section(res)
+    return [] if section is None else [section]
 
 
 # -- "What predicts connectivity" (run_experiment(inspect=...)) ------------------
@@ -731,8 +699,6 @@ def _config_section(res, shown_path):
 
 
 def _header(res, shown_path):
-    from connpredict import __version__
-
     config, results = res.config, res.results
     chips = []
     dataset = config.get("dataset")
@@ -762,35 +728,46 @@ def _header(res, shown_path):
     )
 
 
-def build_report(results_dir, *, dataset=None, output=None):
-    """Write a self-contained HTML report of a results folder.
+def build_report(result, folder=None, *, dataset=None, output=None, errors="raise"):
+    """Write a self-contained HTML report of a run.
 
     The page embeds every figure as a PNG (no network needed) and shows the
-    sections whose files exist: headline numbers and a metrics table (mean
-    ± sd per model and split, from ``results.csv``), a bar plot of the
-    test Pearson r, the predicted vs true connectome of the best model
-    (``predictions.csv``), performance by distance bin and by network
-    (when those metrics were computed), the cross-validation folds on the
-    brain (``folds.csv`` and the dataset's region coordinates) and the
-    spin-null distribution (``nulls.csv``).
+    sections whose tables are not empty: headline numbers and a metrics
+    table (mean ± sd per model and split, from ``results``), a bar plot of
+    the test Pearson r, the predicted vs true connectome of the best model
+    (``predictions``), performance by distance bin and by network (when
+    those metrics were computed), the cross-validation folds on the brain
+    (``folds`` and the region coordinates) and the spin-null distribution
+    (``nulls``).
 
     Parameters
     ----------
-    results_dir : str or path-like
-        Folder written by ``connpredict run`` (at least ``results.csv``).
+    result : ExperimentResult or str or path-like
+        The run (:func:`connpredict.run_experiment`, or
+        :meth:`ExperimentResult.load <connpredict.experiment.ExperimentResult.load>`
+        of a saved folder), or a results folder to read with
+        ``ExperimentResult.load``.
+    folder : str or path-like, default=None
+        The results folder the report describes (its files are listed, and
+        ``report.html`` is written there). Required with a result; None with
+        a folder path.
     dataset : str, Bunch or DataFrame, default=None
         Where the region coordinates for the fold figure come from: a dataset
         name for :func:`connpredict.datasets.load_dataset`, a dataset Bunch
         (its ``regions``) or a region table with columns ``x``, ``y``,
-        ``z``. None loads the dataset named in ``config.json``; when that
-        fails, the fold figure is replaced by a note.
+        ``z``. None uses the result's region table, else loads the dataset
+        named in its config; when that fails, the fold figure is replaced by
+        a note.
     output : str or path-like, default=None
-        The HTML file; None writes ``report.html`` in ``results_dir``.
+        The HTML file; None writes ``report.html`` in ``folder``.
+    errors : {"raise", "warn"}, default="raise"
+        What a failure to draw the page does: raise, or log a warning and
+        return None (``connpredict run`` keeps its saved results).
 
     Returns
     -------
-    path : Path
-        The written HTML file.
+    path : Path or None
+        The written HTML file (None when ``errors="warn"`` and it failed).
 
     Raises
     ------
@@ -801,33 +778,62 @@ def build_report(results_dir, *, dataset=None, output=None):
     Examples
     --------
     >>> import tempfile
-    >>> from pathlib import Path
-    >>> import pandas as pd
+    >>> from connpredict import run_experiment
     >>> from connpredict.report import build_report
-    >>> folder = Path(tempfile.mkdtemp())
-    >>> pd.DataFrame({"model": ["cge", "cge", "pls", "pls"],
-    ...               "split": "random", "seed": 0, "fold": [0, 1, 0, 1],
-    ...               "metric": "pearson_r", "value": [0.4, 0.5, 0.6, 0.7]}
-    ...              ).to_csv(folder / "results.csv", index=False)
-    >>> path = build_report(folder)
+    >>> result = run_experiment(models=["decay", "cge"], cv=["random"], n_splits=3)
+    >>> folder = result.save(tempfile.mkdtemp() + "/run")
+    >>> path = build_report(result, folder)
     >>> path.name, "Test Pearson r" in path.read_text()
     ('report.html', True)
     """
-    return _build_report(results_dir, dataset=dataset, output=output)
+    if errors not in ("raise", "warn"):
+        raise ValueError(f"errors must be 'raise' or 'warn', got {errors!r}.")
+    if not isinstance(result, ExperimentResult):
+        if folder is not None:
+            raise TypeError(
+                "pass a results folder alone, or an ExperimentResult and its folder; "
+                f"got {type(result).__name__} and folder={folder!r}."
+            )
+        folder = result
+        result = ExperimentResult.load(folder)
+    elif folder is None:
+        raise TypeError(
+            "build_report(result, folder) needs the results folder the result was "
+            "saved to (result.save returns it)."
+        )
+    if errors == "raise":
+        return _build_report(result, folder, dataset=dataset, output=output)
+    try:
+        return _build_report(result, folder, dataset=dataset, output=output)
+    except MissingDependencyError as exc:
+        logger.warning("report.html skipped (the results are saved): %s", exc)
+    except Exception as exc:  # the results are saved; a report failure is not fatal
+        logger.warning("the HTML report could not be built: %s", exc)
+        logger.debug("report failure", exc_info=True)
+    return None
 
 
-def _build_report(results_dir, *, dataset=None, output=None, shown_path=None):
-    """build_report, naming the folder ``shown_path`` (it may be built elsewhere)."""
+def _report_tables(result, folder):
+    """The result's tables as the sections read them: an empty table is None."""
+    res = Bunch(path=Path(folder), config=dict(result.config))
+    res.config.setdefault("output", str(folder))
+    for name in TABLES:
+        table = getattr(result, name)
+        res[name] = None if table is None or table.empty else table
+    return res
+
+
+def _build_report(result, folder, *, dataset=None, output=None):
     # checked first: without [plot] the page would be all "could not be
     # drawn" notes; better no page and a one-line reason
     import_optional("matplotlib", _NEEDS_PLOT)
     import_optional("nilearn", _NEEDS_PLOT)
-    res = load_results(results_dir)
-    shown_path = res.path if shown_path is None else Path(shown_path)
+    res = _report_tables(result, folder)
+    shown_path = Path(os.path.abspath(folder))
     regions = res.regions
     if dataset is not None or (regions is None and res.folds is not None):
         regions = _resolve_regions(dataset, res.config)
-    out = Path(output) if output is not None else res.path / "report.html"
+    out = Path(output) if output is not None else res.path / REPORT_FILE
 
     sections = _build_sections(res, regions)
     sections.append(_config_section(res, shown_path))

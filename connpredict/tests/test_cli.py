@@ -239,13 +239,32 @@ def test_ctrl_c_exits_130_without_a_results_folder(
 
     if where == "run":
         monkeypatch.setattr(connpredict.experiment, "run_experiment", interrupt)
-    else:  # while the report is drawn, after the tables were written
-        monkeypatch.setattr(ExperimentResult, "_write_report", interrupt)
+    else:  # while the tables are written
+        monkeypatch.setattr(ExperimentResult, "_write", interrupt)
     out = tmp_path / "res"
     argv = ["run", "--models", "decay", "--cv", "random", "--n-splits", "3"]
     assert main([*argv, "--output", str(out), "--silent"]) == 130
     assert "interrupted" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_the_report_is_drawn_keeps_the_saved_tables(
+    tmp_path, capsys, monkeypatch
+):
+    import connpredict.report
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(connpredict.report, "build_report", interrupt)
+    out = tmp_path / "res"
+    argv = ["run", "--models", "decay", "--cv", "random", "--n-splits", "3"]
+    assert main([*argv, "--output", str(out), "--silent"]) == 130
+    assert "interrupted" in capsys.readouterr().err
+    # the results were saved before the report: a complete folder without
+    # report.html (`connpredict report` draws it), no temporary sibling
+    assert [p.name for p in tmp_path.iterdir()] == ["res"]
+    assert (out / "results.csv").exists() and not (out / "report.html").exists()
 
 
 def test_ctrl_c_inside_a_fit_exits_130(tmp_path, capsys, monkeypatch):

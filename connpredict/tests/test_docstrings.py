@@ -32,6 +32,7 @@ SUBPACKAGES = (
     "connpredict.model_selection",
     "connpredict.models",
     "connpredict.nulls",
+    "connpredict.plotting",
     "connpredict.report",
     "connpredict.utils",
 )

@@ -15,7 +15,6 @@ from connpredict.experiment import (
     run_experiment,
 )
 from connpredict.models import BilinearRegressor
-from connpredict.report import load_results
 
 _SMALL = {"models": ["decay", "bilinear"], "cv": ["spatial", "random"], "n_splits": 3}
 
@@ -37,14 +36,14 @@ def test_library_and_command_give_identical_results_csv(small_result, tmp_path):
 
 def test_tables_follow_the_schema(small_result, tmp_path):
     folder = small_result.save(tmp_path / "out")
-    res = load_results(folder)
+    res = ExperimentResult.load(folder)
     for name, schema in TABLES.items():
         optional = ("nulls", "importances")  # only with a spin test / inspect
         written = pd.read_csv(folder / schema.file) if name not in optional else None
         if written is not None:
             assert list(written.columns[: len(schema.columns)]) == list(schema.columns)
     assert res.regions.index.tolist() == small_result.regions.index.astype(str).tolist()
-    assert not (folder / "report.html").exists()  # report=False
+    assert not (folder / "report.html").exists()  # save writes no report
     # 2 splits x 3 folds x 2 models timings, none of them in results.csv
     assert len(res.timings) == 12
     assert "fit_predict_seconds" not in set(res.results["metric"])
@@ -168,13 +167,63 @@ def test_save_is_atomic_and_never_overwrites_silently(small_result, tmp_path):
 
 
 def test_interrupted_save_leaves_no_folder(small_result, tmp_path, monkeypatch):
-    def interrupt(self, folder, **kwargs):
+    def interrupt(self, folder, config):
+        (folder / "results.csv").write_text("half")
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(ExperimentResult, "_write_report", interrupt)
+    monkeypatch.setattr(ExperimentResult, "_write", interrupt)
     with pytest.raises(KeyboardInterrupt):
-        small_result.save(tmp_path / "res", report=True)
+        small_result.save(tmp_path / "res")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_load_reads_back_what_save_wrote(small_result, tmp_path):
+    folder = small_result.save(tmp_path / "res", config={"note": "x"})
+    back = ExperimentResult.load(folder)
+    for name in ("results", "folds", "predictions", "region_scores", "timings"):
+        mine, read = getattr(small_result, name), getattr(back, name)
+        assert list(read.columns) == list(mine.columns)
+        for column in mine.columns:
+            if column == "fit_predict_seconds":
+                continue
+            expected = mine[column].to_numpy()
+            if mine[column].dtype.kind in "fi":
+                np.testing.assert_allclose(read[column], expected, rtol=1e-15)
+            else:
+                assert read[column].astype(str).tolist() == [str(v) for v in expected]
+    assert back.nulls.empty
+    assert list(back.nulls.columns) == list(TABLES["nulls"].columns)
+    assert back.importances is None
+    labels = small_result.regions.index.astype(str).tolist()
+    assert back.regions.index.tolist() == labels
+    assert back.config == dict(small_result.config, note="x", output=str(folder))
+    assert back.summary() == small_result.summary()
+
+
+def test_load_errors(tmp_path):
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        ExperimentResult.load(tmp_path / "missing")
+    with pytest.raises(FileNotFoundError, match=r"results\.csv"):
+        ExperimentResult.load(tmp_path)
+    pd.DataFrame({"model": ["a"], "value": [1.0]}).to_csv(
+        tmp_path / "results.csv", index=False
+    )
+    with pytest.raises(ValueError, match="split, seed, fold, metric"):
+        ExperimentResult.load(tmp_path)
+
+
+def test_report_on_save_and_report_method_are_deprecated(small_result, tmp_path):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("nilearn")
+    with pytest.warns(FutureWarning, match="build_report"):
+        folder = small_result.save(tmp_path / "a", report=True)
+    assert (folder / "report.html").exists()
+    with pytest.warns(FutureWarning, match="build_report"):
+        path = small_result.report(tmp_path / "b")
+    assert path == tmp_path / "b" / "report.html" and path.exists()
+    with pytest.warns(FutureWarning, match="build_report"):
+        folder = small_result.save(tmp_path / "c", report=False)
+    assert not (folder / "report.html").exists()
 
 
 def test_output_under_a_file_is_refused_up_front(small_result, tmp_path):

@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 from connpredict.cli import main
-from connpredict.experiment import output_lock, run_experiment
-from connpredict.experiment._result import staged_folder
+from connpredict.experiment import run_experiment
+from connpredict.utils import output_lock, staged_folder
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_second_process_fails_and_the_first_results_survive(tmp_path, capsys):
     script = textwrap.dedent(
         f"""
         import sys
-        from connpredict.experiment._result import staged_folder
+        from connpredict.utils import staged_folder
         with staged_folder({str(out)!r}) as tmp:
             (tmp / "results.csv").write_text("first run")
             print("writing", flush=True)

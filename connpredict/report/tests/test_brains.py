@@ -13,15 +13,15 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 
-from connpredict.experiment import run_experiment
+from connpredict.experiment import ExperimentResult, run_experiment
 from connpredict.report import (
-    load_results,
+    build_report,
     plot_edges,
     plot_predicted_connectome,
     plot_region_scores,
     region_accuracy,
 )
-from connpredict.report._brains import _edge_matrix, _surface_texture
+from connpredict.report._brains import _surface_texture
 
 
 @pytest.fixture(scope="module")
@@ -52,16 +52,6 @@ def test_surface_texture_takes_the_nearest_centroid():
     out = _surface_texture([0.5, -0.5], centroids, vertices, max_distance=20.0)
     np.testing.assert_array_equal(out[:3], [0.5, -0.5, -0.5])
     assert np.isnan(out[3])  # 70 mm from every centroid
-
-
-def test_edge_matrix_keeps_the_strongest_pairs():
-    i, j = np.array([0, 0, 1, 2]), np.array([1, 2, 2, 3])
-    adj, kept = _edge_matrix(i, j, [0.1, -0.9, 0.5, 0.2], 4, 2)
-    assert kept == 2
-    expected = np.zeros((4, 4))
-    expected[0, 2] = expected[2, 0] = -0.9
-    expected[1, 2] = expected[2, 1] = 0.5
-    np.testing.assert_array_equal(adj, expected)
 
 
 def test_brain_figures_draw(result):
@@ -144,7 +134,7 @@ def test_network_split_legend_names_networks(result):
 
 
 def test_report_has_a_brains_section_whose_images_decode(result, tmp_path):
-    report = result.report(tmp_path / "run")
+    report = build_report(result, result.save(tmp_path / "run"))
     page = report.read_text(encoding="utf-8")
     start = page.index('<section id="brains">')
     section = page[start : page.index("</section>", start)]
@@ -156,7 +146,7 @@ def test_report_has_a_brains_section_whose_images_decode(result, tmp_path):
         assert img.shape[0] > 100 and float(np.std(img)) > 0.01
     assert "could not be drawn" not in page
     # the folder keeps the region table, so a rebuilt report has its brains
-    res = load_results(tmp_path / "run")
+    res = ExperimentResult.load(tmp_path / "run")
     assert res.regions.index.tolist() == result.regions.index.tolist()
 
 

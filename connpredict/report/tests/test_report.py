@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from connpredict.experiment import ExperimentResult
 from connpredict.report import (
     best_model,
     build_report,
@@ -160,16 +161,61 @@ def test_unknown_dataset_gives_a_note(tmp_path, make_results_folder):
     assert "region coordinates are unavailable" in html
 
 
-def test_load_results_errors(tmp_path):
-    with pytest.raises(FileNotFoundError, match="does not exist"):
+def test_load_results_is_deprecated_and_reads_through_the_result(tmp_path):
+    pd.DataFrame(
+        {
+            "model": ["a"],
+            "split": ["random"],
+            "seed": [0],
+            "fold": [0],
+            "metric": ["pearson_r"],
+            "value": [0.5],
+        }
+    ).to_csv(tmp_path / "results.csv", index=False)
+    with pytest.warns(FutureWarning, match="ExperimentResult.load"):
+        res = load_results(tmp_path)
+    assert res.results.equals(ExperimentResult.load(tmp_path).results)
+    assert res.folds is None and res.regions is None and res.config == {}
+    assert res.path == tmp_path
+    with pytest.warns(FutureWarning), pytest.raises(FileNotFoundError):
         load_results(tmp_path / "missing")
-    with pytest.raises(FileNotFoundError, match=r"results\.csv"):
-        load_results(tmp_path)
-    pd.DataFrame({"model": ["a"], "value": [1.0]}).to_csv(
-        tmp_path / "results.csv", index=False
-    )
-    with pytest.raises(ValueError, match="split, seed, fold, metric"):
-        load_results(tmp_path)
+
+
+def test_build_report_takes_a_result_and_its_folder(tmp_path):
+    from connpredict.experiment import run_experiment
+
+    result = run_experiment(models=["decay"], cv=["random"], n_splits=3)
+    folder = result.save(tmp_path / "run")
+    page = build_report(result, folder).read_text(encoding="utf-8")
+    # the same page as from the folder read back (the build time aside)
+    (folder / "report.html").unlink()
+    again = build_report(folder, output=tmp_path / "again.html").read_text("utf-8")
+    stamp = r"built \d{4}-\d\d-\d\d \d\d:\d\d"
+    assert re.sub(stamp, "", page) == re.sub(stamp, "", again)
+    with pytest.raises(TypeError, match="needs the results folder"):
+        build_report(result)
+    with pytest.raises(TypeError, match="folder alone"):
+        build_report(folder, folder)
+    with pytest.raises(ValueError, match="errors must be"):
+        build_report(result, folder, errors="ignore")
+
+
+def test_build_report_can_warn_instead_of_raising(tmp_path, caplog, monkeypatch):
+    import connpredict.report._html as page
+    from connpredict.experiment import run_experiment
+
+    def fail(*args):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(page, "_build_sections", fail)
+    result = run_experiment(models=["decay"], cv=["random"], n_splits=3)
+    folder = result.save(tmp_path / "run")
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        build_report(result, folder)
+    with caplog.at_level("WARNING", logger="connpredict"):
+        assert build_report(result, folder, errors="warn") is None
+    assert "could not be built: drawing failed" in caplog.text
+    assert not (folder / "report.html").exists()
 
 
 def test_summary_and_best_model_match_direct_computation():
@@ -289,7 +335,7 @@ def test_plot_nulls_one_panel_per_model_and_split():
 def test_fake_models_rank_as_built(full_report, fake_models):
     # the fabricated predictions have increasing noise: smt < bilinear < decay
     folder, _, _ = full_report
-    results = load_results(folder).results
+    results = ExperimentResult.load(folder).results
     r = results[results["metric"] == "pearson_r"].groupby("model")["value"].mean()
     assert list(r.sort_values(ascending=False).index) == sorted(
         fake_models, key=fake_models.get
