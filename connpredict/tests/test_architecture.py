@@ -34,75 +34,17 @@ MAX_LINES = 80
 #: private modules anyone may import (their non-underscore names)
 SHARED_PRIVATE = ("utils", "_version")
 
-# What remains outside w21a's area while the other helpers of issue 21 work
-# in parallel (exact entries; the lead empties this list at merge). Each is
+# Accepted exceptions to the rules, each with its reason (exact entries; a
+# fixed one must be removed, which a test checks). Each is
 # (rule, file relative to the package's parent, what):
 #   ("edge", file, "imported.module") for an import left out of rule 1,
 #   ("private", file, "imported.module.name") for rule 2,
 #   ("long", file, "qualified.function") for rule 3.
 KNOWN_VIOLATIONS = {
-    # w21a: the deprecated ExperimentResult.save(report=True) and .report()
+    # the deprecated ExperimentResult.save(report=True) and .report()
     # reach connpredict.report at run time (importlib) until their removal in
     # 0.3; the report imports experiment, never the other way round
     ("edge", "connpredict/experiment/_result.py", "connpredict.report"),
-    # w21b (cli.py, experiment/_run.py, inspection/_grid.py): the options,
-    # the file readers and the model registry through public namespaces
-    ("private", "connpredict/cli.py", "connpredict.experiment._options.OPTIONS"),
-    ("private", "connpredict/cli.py", "connpredict.experiment._options.read_config"),
-    (
-        "private",
-        "connpredict/cli.py",
-        "connpredict.experiment._options.resolve_options",
-    ),
-    (
-        "private",
-        "connpredict/cli.py",
-        "connpredict.experiment._files.load_user_dataset",
-    ),
-    (
-        "private",
-        "connpredict/cli.py",
-        "connpredict.experiment._files.read_table_or_array",
-    ),
-    ("private", "connpredict/cli.py", "connpredict.pretrained._align.gene_coverage"),
-    ("private", "connpredict/cli.py", "connpredict.models._registry.cli_models"),
-    (
-        "private",
-        "connpredict/experiment/_run.py",
-        "connpredict.metrics._names.PRIMARY_METRIC",
-    ),
-    (
-        "private",
-        "connpredict/experiment/_run.py",
-        "connpredict.models._registry.DEFAULT_CLI_MODELS",
-    ),
-    (
-        "private",
-        "connpredict/experiment/_run.py",
-        "connpredict.models._registry.cli_models",
-    ),
-    (
-        "private",
-        "connpredict/inspection/_grid.py",
-        "connpredict.models._registry.cli_models",
-    ),
-    ("long", "connpredict/cli.py", "build_parser"),
-    ("long", "connpredict/inspection/_grid.py", "legibility_grid"),
-    # w21c (nulls, models): the minimum-regions constant, the bilinear hooks
-    (
-        "private",
-        "connpredict/nulls/_spin_test.py",
-        "connpredict.model_selection._split.MIN_TEST_REGIONS",
-    ),
-    ("long", "connpredict/nulls/_spin_test.py", "spin_test"),
-    ("long", "connpredict/models/_bilinear.py", "_BilinearBase._validated_settings"),
-    ("long", "connpredict/models/_bilinear.py", "_BilinearBase._fit_state"),
-    # w21d (datasets)
-    ("long", "connpredict/datasets/_atlas.py", "_surface_regions"),
-    ("long", "connpredict/datasets/_load.py", "_load_enigma_hcp"),
-    ("long", "connpredict/datasets/_synthetic.py", "make_synthetic_connectome"),
-    ("long", "connpredict/datasets/_user.py", "_connectome_matrix"),
-    ("long", "connpredict/datasets/_user.py", "make_dataset"),
 }
 
 
