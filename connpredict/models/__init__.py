@@ -19,6 +19,9 @@ _NEURAL = {spec.name for spec in model_specs() if spec.family == "neural"}
 _OTHER = {
     # the published research recipes: parameter dicts of the estimators above
     "RESEARCH_PARAMS": "connpredict.models._research",
+    # gradients of a connectome (region positions of the neural models)
+    "diffusion_map_embedding": "connpredict.models._gradients",
+    "region_gradients": "connpredict.models._gradients",
 }
 _PUBLIC = {**_MODELS, **_OTHER}
 

@@ -1,11 +1,12 @@
 """Pair MLP regressor: region pairs decoded symmetrically from region features."""
 
 from connpredict.models._torch_modules import PairMLPModule
+from connpredict.models._positioning import RegionPositionMixin
 from connpredict.models._torch_train import NeuralConnectomeRegressor
 from connpredict.utils._contract import COORD_COLUMNS
 
 
-class PairMLPRegressor(NeuralConnectomeRegressor):
+class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
     """Multi-layer perceptron on region pairs, symmetric by construction.
 
     ``architecture="concat"`` (default) is the research MLP made symmetric
@@ -62,6 +63,29 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         ``"auto"``: when ``X`` has the coordinate columns. Distance is the
         strongest single predictor of functional connectivity, so this
         matters on spatial splits.
+    region_position : {"xyz", "gradients", "both"}, default="xyz"
+        What positions a region wherever the network uses position (the input of ``use_coords``
+        and the pair distance of the decoder): its MNI coordinates
+        (``"xyz"``, the original model), its values on the top
+        ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
+        both side by side, with one pair distance in space and one in
+        gradient space (``"both"``). Gradients are never computed from the
+        target connectome (see :func:`connpredict.models.region_gradients`).
+    gradients : {"lemon-fc", "lemon-fc-183", "hcp-sc", "expression"} or DataFrame, default="lemon-fc"
+        Source of the gradients (unused with ``region_position="xyz"``).
+        ``"lemon-fc"``/``"lemon-fc-183"``: diffusion-map gradients of the
+        MPI-LEMON functional connectome, ``"hcp-sc"``: of the HCP structural
+        connectome, carried onto the regions by their MNI coordinates
+        (nearest reference region; needs the coordinate columns and the
+        reference files in the data home).
+        ``"expression"``: transcriptomic gradients, the diffusion map of the
+        Pearson similarity of the training regions' standardised expression,
+        fitted in ``fit`` on the training regions only; other regions are
+        placed by its Nystrom extension, without refitting. A DataFrame:
+        your own gradient values, one row per region label (its first
+        ``n_gradients`` columns).
+    n_gradients : int, default=3
+        Number of gradients used.
     max_iter : int, default=60
         Maximum number of epochs (passes over the training pairs), as
         ``max_iter`` of scikit-learn's ``MLPRegressor``.
@@ -233,6 +257,9 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         verbose=0,
         random_state=None,
         coord_columns=COORD_COLUMNS,
+        region_position="xyz",
+        gradients="lemon-fc",
+        n_gradients=3,
     ):
         self.architecture = architecture
         self.hidden_dims = hidden_dims
@@ -265,6 +292,9 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.verbose = verbose
         self.random_state = random_state
         self.coord_columns = coord_columns
+        self.region_position = region_position
+        self.gradients = gradients
+        self.n_gradients = n_gradients
 
     def _uses_coords(self):
         return bool(self.use_coords or self.use_distance_)
@@ -306,4 +336,5 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
             "use_distance": bool(self.use_distance_),
             "symmetric": bool(self.symmetric),
             "clamp": self._clamp_standardized(),
+            **self._position_module_kwargs(),
         }

@@ -4,6 +4,7 @@ import numpy as np
 import torch
 
 from connpredict.models._torch_modules import SMTModule, flash_available
+from connpredict.models._positioning import RegionPositionMixin
 from connpredict.models._torch_train import (
     NeuralConnectomeRegressor,
     _autocast,
@@ -16,7 +17,7 @@ _POOLING = ("mean", "attention", "cls", "flatten")
 _BACKENDS = ("auto", "sdpa", "manual", "flash")
 
 
-class SMTRegressor(NeuralConnectomeRegressor):
+class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
     """Spatiomolecular Transformer: attention over gene tokens, pairs decoded.
 
     Each region's gene vector, in the column order of ``X`` (genomic order
@@ -106,6 +107,29 @@ class SMTRegressor(NeuralConnectomeRegressor):
         the ``[flash]`` extra). ``"manual"``: explicit softmax (reference).
         ``"auto"``: flash when the device is CUDA and flash-attn imports,
         else sdpa. All use the same weights.
+    region_position : {"xyz", "gradients", "both"}, default="xyz"
+        What positions a region wherever the network uses position (the [CLS] token of ``cls="coords"``
+        and the pair distance of the decoder): its MNI coordinates
+        (``"xyz"``, the original model), its values on the top
+        ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
+        both side by side, with one pair distance in space and one in
+        gradient space (``"both"``). Gradients are never computed from the
+        target connectome (see :func:`connpredict.models.region_gradients`).
+    gradients : {"lemon-fc", "lemon-fc-183", "hcp-sc", "expression"} or DataFrame, default="lemon-fc"
+        Source of the gradients (unused with ``region_position="xyz"``).
+        ``"lemon-fc"``/``"lemon-fc-183"``: diffusion-map gradients of the
+        MPI-LEMON functional connectome, ``"hcp-sc"``: of the HCP structural
+        connectome, carried onto the regions by their MNI coordinates
+        (nearest reference region; needs the coordinate columns and the
+        reference files in the data home).
+        ``"expression"``: transcriptomic gradients, the diffusion map of the
+        Pearson similarity of the training regions' standardised expression,
+        fitted in ``fit`` on the training regions only; other regions are
+        placed by its Nystrom extension, without refitting. A DataFrame:
+        your own gradient values, one row per region label (its first
+        ``n_gradients`` columns).
+    n_gradients : int, default=3
+        Number of gradients used.
     max_iter : int, default=60
         Maximum number of epochs (passes over the training pairs), as
         ``max_iter`` of scikit-learn's ``MLPRegressor``.
@@ -286,6 +310,9 @@ class SMTRegressor(NeuralConnectomeRegressor):
         verbose=0,
         random_state=None,
         coord_columns=COORD_COLUMNS,
+        region_position="xyz",
+        gradients="lemon-fc",
+        n_gradients=3,
     ):
         self.token_size = token_size
         self.d_model = d_model
@@ -328,6 +355,9 @@ class SMTRegressor(NeuralConnectomeRegressor):
         self.verbose = verbose
         self.random_state = random_state
         self.coord_columns = coord_columns
+        self.region_position = region_position
+        self.gradients = gradients
+        self.n_gradients = n_gradients
 
     def _uses_coords(self):
         return bool(self.cls == "coords" or self.use_distance_)
@@ -428,6 +458,7 @@ class SMTRegressor(NeuralConnectomeRegressor):
             if self.embedding_dropout is None
             else float(self.embedding_dropout),
             "clamp": self._clamp_standardized(),
+            **self._position_module_kwargs(),
         }
 
     def attention_maps(self, X, layer=-1):
