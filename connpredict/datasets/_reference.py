@@ -87,7 +87,9 @@ def reference_names():
     return list(REFERENCES)
 
 
-def load_reference_connectome(name="lemon-fc", *, data_home=None, download_if_missing=True):
+def load_reference_connectome(
+    name="lemon-fc", *, data_home=None, download_if_missing=True
+):
     """Load a reference connectome and the MNI coordinates of its regions.
 
     Reference connectomes come from other people and scans than the
@@ -137,8 +139,7 @@ def load_reference_connectome(name="lemon-fc", *, data_home=None, download_if_mi
     """
     if name not in REFERENCES:
         raise ValueError(
-            f"Unknown reference connectome {name!r}; choose one of "
-            f"{reference_names()}."
+            f"Unknown reference connectome {name!r}; choose one of {reference_names()}."
         )
     spec = REFERENCES[name]
     paths = {}

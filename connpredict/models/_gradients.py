@@ -138,8 +138,9 @@ class DiffusionMap:
         if A.ndim != 2 or A.shape[0] != A.shape[1]:
             raise ValueError(f"A must be a square matrix, got shape {A.shape}.")
         if not np.all(np.isfinite(A)):
-            raise ValueError("A contains NaN or infinite values; gradients need a "
-                             "finite connectome.")
+            raise ValueError(
+                "A contains NaN or infinite values; gradients need a finite connectome."
+            )
         n = A.shape[0]
         k = self.n_components
         if not isinstance(k, (int, np.integer)) or not 1 <= k <= n - 2:

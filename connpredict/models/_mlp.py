@@ -1,7 +1,7 @@
 """Pair MLP regressor: region pairs decoded symmetrically from region features."""
 
-from connpredict.models._torch_modules import PairMLPModule
 from connpredict.models._positioning import RegionPositionMixin
+from connpredict.models._torch_modules import PairMLPModule
 from connpredict.models._torch_train import NeuralConnectomeRegressor
 from connpredict.utils._contract import COORD_COLUMNS
 
@@ -64,15 +64,18 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         strongest single predictor of functional connectivity, so this
         matters on spatial splits.
     region_position : {"xyz", "gradients", "both"}, default="xyz"
-        What positions a region wherever the network uses position (the input of ``use_coords``
+        What positions a region wherever the network uses position (the input
+        of ``use_coords``
         and the pair distance of the decoder): its MNI coordinates
         (``"xyz"``, the original model), its values on the top
         ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
         both side by side, with one pair distance in space and one in
         gradient space (``"both"``). Gradients are never computed from the
         target connectome (see :func:`connpredict.models.region_gradients`).
-    gradients : {"lemon-fc", "lemon-fc-183", "hcp-sc", "expression"} or DataFrame, default="lemon-fc"
-        Source of the gradients (unused with ``region_position="xyz"``).
+    gradients : str or DataFrame, default="lemon-fc"
+        Source of the gradients (unused with ``region_position="xyz"``):
+        ``"lemon-fc"``, ``"lemon-fc-183"``, ``"hcp-sc"``, ``"expression"`` or
+        a DataFrame.
         ``"lemon-fc"``/``"lemon-fc-183"``: diffusion-map gradients of the
         MPI-LEMON functional connectome, ``"hcp-sc"``: of the HCP structural
         connectome, carried onto the regions by their MNI coordinates
@@ -194,6 +197,14 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         Number of columns of ``X`` in ``fit``.
     feature_names_in_ : ndarray of str
         Column names of ``X`` in ``fit``.
+    position_dims_ : tuple of int
+        Widths of the blocks of the region position: ``(3,)`` for
+        coordinates, ``(n_gradients,)`` for gradients, ``(3, n_gradients)``
+        for both.
+    gradient_model_ : DiffusionMap or None
+        With ``gradients="expression"``: the diffusion map fitted on the
+        training regions' expression similarity (its ``embedding_`` are their
+        gradients); else None.
 
     See Also
     --------

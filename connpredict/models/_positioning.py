@@ -48,7 +48,8 @@ class RegionPositionMixin:
 
     Hooks into ``_resolve_distance`` (validation), ``_fit_scalers`` (gradients
     and position statistics, fitted on the training regions), ``_tensors``
-    (positions of any regions) and ``_position_module_kwargs`` (block widths, merged into the subclass's ``_module_kwargs``). With
+    (positions of any regions) and ``_position_module_kwargs`` (block widths,
+    merged into the subclass's ``_module_kwargs``). With
     ``region_position="xyz"`` every hook defers to the base class, so the
     original models run unchanged.
     """
@@ -72,7 +73,11 @@ class RegionPositionMixin:
                 f"{source!r}."
             )
         k = self.n_gradients
-        if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k < 1:
+        if (
+            isinstance(k, (bool, np.bool_))
+            or not isinstance(k, (int, np.integer))
+            or k < 1
+        ):
             raise ValueError(f"n_gradients must be a positive integer, got {k!r}.")
         if isinstance(source, pd.DataFrame) and source.shape[1] < k:
             raise ValueError(

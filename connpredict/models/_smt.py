@@ -3,8 +3,8 @@
 import numpy as np
 import torch
 
-from connpredict.models._torch_modules import SMTModule, flash_available
 from connpredict.models._positioning import RegionPositionMixin
+from connpredict.models._torch_modules import SMTModule, flash_available
 from connpredict.models._torch_train import (
     NeuralConnectomeRegressor,
     _autocast,
@@ -108,15 +108,18 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         ``"auto"``: flash when the device is CUDA and flash-attn imports,
         else sdpa. All use the same weights.
     region_position : {"xyz", "gradients", "both"}, default="xyz"
-        What positions a region wherever the network uses position (the [CLS] token of ``cls="coords"``
+        What positions a region wherever the network uses position (the [CLS]
+        token of ``cls="coords"``
         and the pair distance of the decoder): its MNI coordinates
         (``"xyz"``, the original model), its values on the top
         ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
         both side by side, with one pair distance in space and one in
         gradient space (``"both"``). Gradients are never computed from the
         target connectome (see :func:`connpredict.models.region_gradients`).
-    gradients : {"lemon-fc", "lemon-fc-183", "hcp-sc", "expression"} or DataFrame, default="lemon-fc"
-        Source of the gradients (unused with ``region_position="xyz"``).
+    gradients : str or DataFrame, default="lemon-fc"
+        Source of the gradients (unused with ``region_position="xyz"``):
+        ``"lemon-fc"``, ``"lemon-fc-183"``, ``"hcp-sc"``, ``"expression"`` or
+        a DataFrame.
         ``"lemon-fc"``/``"lemon-fc-183"``: diffusion-map gradients of the
         MPI-LEMON functional connectome, ``"hcp-sc"``: of the HCP structural
         connectome, carried onto the regions by their MNI coordinates
@@ -227,6 +230,14 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         Number of columns of ``X`` in ``fit``.
     feature_names_in_ : ndarray of str
         Column names of ``X`` in ``fit``.
+    position_dims_ : tuple of int
+        Widths of the blocks of the region position: ``(3,)`` for
+        coordinates, ``(n_gradients,)`` for gradients, ``(3, n_gradients)``
+        for both.
+    gradient_model_ : DiffusionMap or None
+        With ``gradients="expression"``: the diffusion map fitted on the
+        training regions' expression similarity (its ``embedding_`` are their
+        gradients); else None.
 
     See Also
     --------

@@ -185,7 +185,13 @@ class ConcatPairHead(nn.Module):
 
 
 def _make_head(
-    kind, emb_dim, hidden_dims, dropout, use_distance, symmetric=True, position_dims=None
+    kind,
+    emb_dim,
+    hidden_dims,
+    dropout,
+    use_distance,
+    symmetric=True,
+    position_dims=None,
 ):
     if kind == "symmetric":
         return SymmetricPairHead(
@@ -693,7 +699,13 @@ class SMTModule(_Decoded):
             dropout if embedding_dropout is None else embedding_dropout
         )
         self.head = _make_head(
-            head, emb_dim, head_dims, dropout, use_distance, symmetric, self.position_dims
+            head,
+            emb_dim,
+            head_dims,
+            dropout,
+            use_distance,
+            symmetric,
+            self.position_dims,
         )
 
     def tokens(self, genes, coords=None):
