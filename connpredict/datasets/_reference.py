@@ -71,7 +71,7 @@ REFERENCES = MappingProxyType(
 
 
 def reference_names():
-    """Names accepted by :func:`load_reference_connectome`.
+    """Return the names accepted by :func:`load_reference_connectome`.
 
     Returns
     -------

@@ -242,6 +242,7 @@ class DiffusionMap:
         Returns
         -------
         gradients : ndarray of shape (m, n_components)
+            One row per new point.
         """
         rows = np.atleast_2d(np.asarray(rows, dtype=float))
         if rows.shape[1] != self._rows.shape[0]:
@@ -269,7 +270,7 @@ def diffusion_map_embedding(
     random_state=None,
     return_eigenvalues=False,
 ):
-    """Gradients of a connectome: its diffusion-map embedding.
+    """Compute the gradients of a connectome: its diffusion-map embedding.
 
     The method and defaults of BrainSpace's ``GradientMaps`` (diffusion maps,
     normalised-angle kernel, 90 % of each row sparsified, ``alpha=0.5``,
@@ -308,8 +309,9 @@ def diffusion_map_embedding(
     Returns
     -------
     gradients : ndarray of shape (n, n_components)
+        One row per point (row of ``A``), one column per gradient.
     lambdas : ndarray of shape (n_components,)
-        Only with ``return_eigenvalues=True``.
+        The eigenvalue factors, only with ``return_eigenvalues=True``.
 
     Examples
     --------
@@ -357,7 +359,7 @@ def region_gradients(
     coord_columns=("x", "y", "z"),
     data_home=None,
 ):
-    """Gradients of a reference connectome, carried onto regions by position.
+    """Carry the gradients of a reference connectome onto regions by position.
 
     The reference connectome (MPI-LEMON functional, or HCP structural
     connectivity: :func:`connpredict.datasets.load_reference_connectome`) is

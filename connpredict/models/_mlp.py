@@ -63,32 +63,6 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         ``"auto"``: when ``X`` has the coordinate columns. Distance is the
         strongest single predictor of functional connectivity, so this
         matters on spatial splits.
-    region_position : {"xyz", "gradients", "both"}, default="xyz"
-        What positions a region wherever the network uses position (the input
-        of ``use_coords``
-        and the pair distance of the decoder): its MNI coordinates
-        (``"xyz"``, the original model), its values on the top
-        ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
-        both side by side, with one pair distance in space and one in
-        gradient space (``"both"``). Gradients are never computed from the
-        target connectome (see :func:`connpredict.models.region_gradients`).
-    gradients : str or DataFrame, default="lemon-fc"
-        Source of the gradients (unused with ``region_position="xyz"``):
-        ``"lemon-fc"``, ``"lemon-fc-183"``, ``"hcp-sc"``, ``"expression"`` or
-        a DataFrame.
-        ``"lemon-fc"``/``"lemon-fc-183"``: diffusion-map gradients of the
-        MPI-LEMON functional connectome, ``"hcp-sc"``: of the HCP structural
-        connectome, carried onto the regions by their MNI coordinates
-        (nearest reference region; needs the coordinate columns and the
-        reference files in the data home).
-        ``"expression"``: transcriptomic gradients, the diffusion map of the
-        Pearson similarity of the training regions' standardised expression,
-        fitted in ``fit`` on the training regions only; other regions are
-        placed by its Nystrom extension, without refitting. A DataFrame:
-        your own gradient values, one row per region label (its first
-        ``n_gradients`` columns).
-    n_gradients : int, default=3
-        Number of gradients used.
     max_iter : int, default=60
         Maximum number of epochs (passes over the training pairs), as
         ``max_iter`` of scikit-learn's ``MLPRegressor``.
@@ -177,6 +151,32 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         were).
     coord_columns : tuple of str, default=("x", "y", "z")
         Names of the coordinate columns; other columns are genes.
+    region_position : {"xyz", "gradients", "both"}, default="xyz"
+        What positions a region wherever the network uses position (the input
+        of ``use_coords``
+        and the pair distance of the decoder): its MNI coordinates
+        (``"xyz"``, the original model), its values on the top
+        ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
+        both side by side, with one pair distance in space and one in
+        gradient space (``"both"``). Gradients are never computed from the
+        target connectome (see :func:`connpredict.models.region_gradients`).
+    gradients : str or DataFrame, default="lemon-fc"
+        Source of the gradients (unused with ``region_position="xyz"``):
+        ``"lemon-fc"``, ``"lemon-fc-183"``, ``"hcp-sc"``, ``"expression"`` or
+        a DataFrame.
+        ``"lemon-fc"``/``"lemon-fc-183"``: diffusion-map gradients of the
+        MPI-LEMON functional connectome, ``"hcp-sc"``: of the HCP structural
+        connectome, carried onto the regions by their MNI coordinates
+        (nearest reference region; needs the coordinate columns and the
+        reference files in the data home).
+        ``"expression"``: transcriptomic gradients, the diffusion map of the
+        Pearson similarity of the training regions' standardised expression,
+        fitted in ``fit`` on the training regions only; other regions are
+        placed by its Nystrom extension, without refitting. A DataFrame:
+        your own gradient values, one row per region label (its first
+        ``n_gradients`` columns).
+    n_gradients : int, default=3
+        Number of gradients used.
 
     Attributes
     ----------

@@ -219,6 +219,16 @@ class RegionPositionMixin:
             return int(self._encode(g, c).shape[1])
 
     def save_weights(self, f):
+        """Save the trained weights and preprocessing statistics to ``f``.
+
+        Only for coordinate positions (``region_position="xyz"``); models
+        positioned by gradients are saved with pickle or joblib.
+
+        Parameters
+        ----------
+        f : str, path-like or file object
+            Where to write.
+        """
         if self._position_mode() != "xyz":
             raise ValueError(
                 f"save_weights stores coordinate positions only; this "
@@ -226,4 +236,4 @@ class RegionPositionMixin:
                 f"(region_position={self._position_mode()!r}). Persist it with "
                 "pickle or joblib.dump instead."
             )
-        return super().save_weights(f)
+        super().save_weights(f)
