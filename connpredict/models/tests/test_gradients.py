@@ -354,3 +354,21 @@ def test_reference_gradients_on_real_atlas():
     emb = diffusion_map_embedding(ref.connectome.to_numpy(), 3)
     for c in range(3):
         assert np.corrcoef(emb[:, c], gm.gradients_[:, c])[0, 1] > 0.999
+
+
+def test_classifiers_take_gradient_positions(ds):
+    from connpredict.models import PairMLPClassifier
+
+    Yb = (ds.Y > 0.3).astype(float)
+    clf = PairMLPClassifier(
+        hidden_dims=(8,),
+        max_iter=2,
+        n_ensemble=1,
+        random_state=0,
+        region_position="both",
+        gradients="expression",
+        n_gradients=2,
+    ).fit(ds.X.iloc[:26], Yb.iloc[:26])
+    assert clf.position_dims_ == (3, 2)
+    proba = clf.predict_proba(ds.X.iloc[26:]).to_numpy()
+    assert proba.shape == (8, 8) and np.all((proba >= 0) & (proba <= 1))
