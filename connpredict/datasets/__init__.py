@@ -18,6 +18,10 @@ from connpredict.datasets._load import (
     load_region_table,
 )
 from connpredict.datasets._networks import assign_yeo_networks
+from connpredict.datasets._reference import (
+    load_reference_connectome,
+    reference_names,
+)
 from connpredict.datasets._synthetic import make_synthetic_connectome
 from connpredict.datasets._user import fill_missing_regions, make_dataset
 
@@ -35,7 +39,9 @@ __all__ = [
     "import_abagen",
     "load_dataset",
     "load_gene_list",
+    "load_reference_connectome",
     "load_region_table",
     "make_dataset",
     "make_synthetic_connectome",
+    "reference_names",
 ]

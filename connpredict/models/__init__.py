@@ -17,6 +17,9 @@ from connpredict.models._registry import model_specs as model_specs
 _OTHER = {
     # the published research recipes: parameter dicts of the estimators above
     "RESEARCH_PARAMS": "connpredict.models._research",
+    # gradients of a connectome (region positions of the neural models)
+    "diffusion_map_embedding": "connpredict.models._gradients",
+    "region_gradients": "connpredict.models._gradients",
 }
 
 

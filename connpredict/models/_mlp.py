@@ -1,6 +1,7 @@
 """Pair MLP regressor: region pairs decoded symmetrically from region features."""
 
 from connpredict.models._param_docs import fill_param_docs
+from connpredict.models._positioning import RegionPositionMixin
 from connpredict.models._torch_modules import PairMLPModule
 from connpredict.models._torch_train import NeuralConnectomeRegressor
 from connpredict.utils._checks import check_choice
@@ -8,7 +9,7 @@ from connpredict.utils._contract import COORD_COLUMNS
 
 
 @fill_param_docs
-class PairMLPRegressor(NeuralConnectomeRegressor):
+class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
     """Multi-layer perceptron on region pairs, symmetric by construction.
 
     ``architecture="concat"`` (default) is the research MLP made symmetric
@@ -106,6 +107,17 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         split (within ``fit`` only; global random states are left as they
         were).
     {coord_columns}
+    region_position : {"xyz", "gradients", "both"}, default="xyz"
+        What positions a region wherever the network uses position (the input
+        of ``use_coords``
+        and the pair distance of the decoder): its MNI coordinates
+        (``"xyz"``, the original model), its values on the top
+        ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
+        both side by side, with one pair distance in space and one in
+        gradient space (``"both"``). Gradients are never computed from the
+        target connectome (see :func:`connpredict.models.region_gradients`).
+    {gradients}
+    {n_gradients}
 
     Attributes
     ----------
@@ -126,6 +138,14 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         Number of columns of ``X`` in ``fit``.
     feature_names_in_ : ndarray of str
         Column names of ``X`` in ``fit``.
+    position_dims_ : tuple of int
+        Widths of the blocks of the region position: ``(3,)`` for
+        coordinates, ``(n_gradients,)`` for gradients, ``(3, n_gradients)``
+        for both.
+    gradient_model_ : DiffusionMap or None
+        With ``gradients="expression"``: the diffusion map fitted on the
+        training regions' expression similarity (its ``embedding_`` are their
+        gradients); else None.
 
     See Also
     --------
@@ -189,6 +209,9 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         verbose=0,
         random_state=None,
         coord_columns=COORD_COLUMNS,
+        region_position="xyz",
+        gradients="lemon-fc",
+        n_gradients=3,
     ):
         self.architecture = architecture
         self.hidden_dims = hidden_dims
@@ -221,6 +244,9 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.verbose = verbose
         self.random_state = random_state
         self.coord_columns = coord_columns
+        self.region_position = region_position
+        self.gradients = gradients
+        self.n_gradients = n_gradients
 
     def _uses_coords(self):
         return bool(self.use_coords or self.use_distance_)
@@ -255,4 +281,5 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
             "use_distance": bool(self.use_distance_),
             "symmetric": bool(self.symmetric),
             "clamp": self._clamp_standardized(),
+            **self._position_module_kwargs(),
         }

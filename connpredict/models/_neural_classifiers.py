@@ -51,7 +51,7 @@ class PairMLPClassifier(_NeuralClassifierMixin, PairMLPRegressor):
     architecture, hidden_dims, embedding_dim, head, head_dims, use_coords, \
 use_distance, max_iter, lr, batch_size, weight_decay, dropout, input_dropout, \
 validation_cv, n_iter_no_change, n_ensemble, sampler, callbacks, device, \
-verbose, random_state, coord_columns
+verbose, random_state, coord_columns, region_position, gradients, n_gradients
         As in :class:`PairMLPRegressor`.
 
     Attributes

@@ -90,6 +90,25 @@ verbose : int, default=0
     "coord_columns": """\
 coord_columns : tuple of str, default=("x", "y", "z")
     Names of the coordinate columns; other columns are genes.""",
+    "gradients": """\
+gradients : str or DataFrame, default="lemon-fc"
+    Source of the gradients (unused with ``region_position="xyz"``):
+    ``"lemon-fc"``, ``"lemon-fc-183"``, ``"hcp-sc"``, ``"expression"`` or
+    a DataFrame.
+    ``"lemon-fc"``/``"lemon-fc-183"``: diffusion-map gradients of the
+    MPI-LEMON functional connectome, ``"hcp-sc"``: of the HCP structural
+    connectome, carried onto the regions by their MNI coordinates
+    (nearest reference region; needs the coordinate columns and the
+    reference files in the data home).
+    ``"expression"``: transcriptomic gradients, the diffusion map of the
+    Pearson similarity of the training regions' standardised expression,
+    fitted in ``fit`` on the training regions only; other regions are
+    placed by its Nystrom extension, without refitting. A DataFrame:
+    your own gradient values, one row per region label (its first
+    ``n_gradients`` columns).""",
+    "n_gradients": """\
+n_gradients : int, default=3
+    Number of gradients used.""",
 }
 
 

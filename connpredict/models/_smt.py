@@ -3,6 +3,7 @@
 import torch
 
 from connpredict.models._param_docs import fill_param_docs
+from connpredict.models._positioning import RegionPositionMixin
 from connpredict.models._torch_modules import SMTModule, flash_available
 from connpredict.models._torch_train import (
     NeuralConnectomeRegressor,
@@ -18,7 +19,7 @@ _BACKENDS = ("auto", "sdpa", "manual", "flash")
 
 
 @fill_param_docs
-class SMTRegressor(NeuralConnectomeRegressor):
+class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
     """Spatiomolecular Transformer: attention over gene tokens, pairs decoded.
 
     Each region's gene vector, in the column order of ``X`` (genomic order
@@ -139,6 +140,17 @@ class SMTRegressor(NeuralConnectomeRegressor):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, batch order, dropout and the inner split.
     {coord_columns}
+    region_position : {"xyz", "gradients", "both"}, default="xyz"
+        What positions a region wherever the network uses position (the [CLS]
+        token of ``cls="coords"``
+        and the pair distance of the decoder): its MNI coordinates
+        (``"xyz"``, the original model), its values on the top
+        ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
+        both side by side, with one pair distance in space and one in
+        gradient space (``"both"``). Gradients are never computed from the
+        target connectome (see :func:`connpredict.models.region_gradients`).
+    {gradients}
+    {n_gradients}
 
     Attributes
     ----------
@@ -158,6 +170,14 @@ class SMTRegressor(NeuralConnectomeRegressor):
         Number of columns of ``X`` in ``fit``.
     feature_names_in_ : ndarray of str
         Column names of ``X`` in ``fit``.
+    position_dims_ : tuple of int
+        Widths of the blocks of the region position: ``(3,)`` for
+        coordinates, ``(n_gradients,)`` for gradients, ``(3, n_gradients)``
+        for both.
+    gradient_model_ : DiffusionMap or None
+        With ``gradients="expression"``: the diffusion map fitted on the
+        training regions' expression similarity (its ``embedding_`` are their
+        gradients); else None.
 
     See Also
     --------
@@ -241,6 +261,9 @@ class SMTRegressor(NeuralConnectomeRegressor):
         verbose=0,
         random_state=None,
         coord_columns=COORD_COLUMNS,
+        region_position="xyz",
+        gradients="lemon-fc",
+        n_gradients=3,
     ):
         self.token_size = token_size
         self.d_model = d_model
@@ -283,6 +306,9 @@ class SMTRegressor(NeuralConnectomeRegressor):
         self.verbose = verbose
         self.random_state = random_state
         self.coord_columns = coord_columns
+        self.region_position = region_position
+        self.gradients = gradients
+        self.n_gradients = n_gradients
 
     def _uses_coords(self):
         return bool(self.cls == "coords" or self.use_distance_)
@@ -367,6 +393,7 @@ class SMTRegressor(NeuralConnectomeRegressor):
             if self.embedding_dropout is None
             else float(self.embedding_dropout),
             "clamp": self._clamp_standardized(),
+            **self._position_module_kwargs(),
         }
 
     def attention_maps(self, X, layer=-1):

@@ -85,9 +85,26 @@ def _relu_bn_layers(in_dim, hidden_dims, dropout):
     return layers
 
 
-def _pair_distance(coords_a, coords_b):
-    """Euclidean distance between paired coordinate rows, shape (P, 1)."""
-    return torch.linalg.vector_norm(coords_a - coords_b, dim=-1, keepdim=True)
+def _pair_distance(coords_a, coords_b, position_dims=None):
+    """Euclidean distance between paired coordinate rows, shape (P, 1).
+
+    With ``position_dims`` of several blocks (e.g. ``(3, 2)``: coordinates
+    and gradients), one distance per block, shape (P, n_blocks).
+    """
+    if position_dims is None or len(position_dims) == 1:
+        return torch.linalg.vector_norm(coords_a - coords_b, dim=-1, keepdim=True)
+    diff = coords_a - coords_b
+    parts = torch.split(diff, list(position_dims), dim=-1)
+    return torch.cat(
+        [torch.linalg.vector_norm(p, dim=-1, keepdim=True) for p in parts], dim=-1
+    )
+
+
+def _n_distances(use_distance, position_dims):
+    """Distance features the decoder receives: 0, or one per position block."""
+    if not use_distance:
+        return 0
+    return 1 if position_dims is None else len(position_dims)
 
 
 class SymmetricPairHead(nn.Module):
@@ -98,10 +115,18 @@ class SymmetricPairHead(nn.Module):
     Euclidean distance between the regions' (standardised) coordinates.
     """
 
-    def __init__(self, emb_dim, hidden_dims=(64,), dropout=0.0, use_distance=False):
+    def __init__(
+        self,
+        emb_dim,
+        hidden_dims=(64,),
+        dropout=0.0,
+        use_distance=False,
+        position_dims=None,
+    ):
         super().__init__()
         self.use_distance = bool(use_distance)
-        in_dim = 3 * emb_dim + int(self.use_distance)
+        self.position_dims = position_dims
+        in_dim = 3 * emb_dim + _n_distances(self.use_distance, position_dims)
         self.norm = nn.LayerNorm(emb_dim)
         self.mlp = _mlp(in_dim, hidden_dims, 1, dropout)
 
@@ -110,7 +135,9 @@ class SymmetricPairHead(nn.Module):
         b = self.norm(emb_b)
         feats = [a + b, a * b, (a - b).abs()]
         if self.use_distance:
-            feats.append(_pair_distance(coords_a, coords_b).to(a.dtype))
+            feats.append(
+                _pair_distance(coords_a, coords_b, self.position_dims).to(a.dtype)
+            )
         return self.mlp(torch.cat(feats, dim=-1)).squeeze(-1)
 
 
@@ -131,18 +158,22 @@ class ConcatPairHead(nn.Module):
         dropout=0.0,
         use_distance=False,
         symmetric=True,
+        position_dims=None,
     ):
         super().__init__()
         self.use_distance = bool(use_distance)
         self.symmetric = bool(symmetric)
-        in_dim = 2 * emb_dim + int(self.use_distance)
+        self.position_dims = position_dims
+        in_dim = 2 * emb_dim + _n_distances(self.use_distance, position_dims)
         self.mlp = nn.Sequential(*_relu_bn_layers(in_dim, hidden_dims, dropout))
 
     def forward(self, emb_a, emb_b, coords_a=None, coords_b=None):
         ab = [emb_a, emb_b]
         ba = [emb_b, emb_a]
         if self.use_distance:
-            dist = _pair_distance(coords_a, coords_b).to(emb_a.dtype)
+            dist = _pair_distance(coords_a, coords_b, self.position_dims).to(
+                emb_a.dtype
+            )
             ab.append(dist)
             ba.append(dist)
         if not self.symmetric:
@@ -153,12 +184,22 @@ class ConcatPairHead(nn.Module):
         return 0.5 * (out[:n] + out[n:])
 
 
-def _make_head(kind, emb_dim, hidden_dims, dropout, use_distance, symmetric=True):
+def _make_head(
+    kind,
+    emb_dim,
+    hidden_dims,
+    dropout,
+    use_distance,
+    symmetric=True,
+    position_dims=None,
+):
     if kind == "symmetric":
-        return SymmetricPairHead(emb_dim, tuple(hidden_dims), dropout, use_distance)
+        return SymmetricPairHead(
+            emb_dim, tuple(hidden_dims), dropout, use_distance, position_dims
+        )
     if kind == "concat":
         return ConcatPairHead(
-            emb_dim, tuple(hidden_dims), dropout, use_distance, symmetric
+            emb_dim, tuple(hidden_dims), dropout, use_distance, symmetric, position_dims
         )
     raise ValueError(f"unknown head {kind!r}")
 
@@ -222,6 +263,10 @@ class PairMLPModule(_Decoded):
         ``"concat"``: average both orders (True) or decode ``(i, j)`` only.
     clamp : tuple of float or None
         Clamp the (standardised) output to ``(low, high)``.
+    position_dims : tuple of int or None
+        Widths of the blocks of the region position vector (``coords``);
+        None is ``(3,)``, the coordinates. Each block gets its own pair
+        distance (``region_position="both"``: space and gradients).
 
     ``architecture="lowrank"`` is the research's low-rank bilinear model:
     ``encode(x) = W x`` (``W`` of shape ``(embedding_dim, n_inputs)``, no
@@ -242,15 +287,18 @@ class PairMLPModule(_Decoded):
         input_dropout=0.0,
         symmetric=True,
         clamp=None,
+        position_dims=None,
     ):
         super().__init__()
         self.input_drop = Dropout(input_dropout)
         self.architecture = architecture
+        self.position_dims = None if position_dims is None else tuple(position_dims)
+        n_position = 3 if position_dims is None else int(sum(position_dims))
         self.use_coords = bool(use_coords)
         self.use_distance = bool(use_distance)
         self.symmetric = bool(symmetric)
         self.clamp = None if clamp is None else tuple(float(c) for c in clamp)
-        in_dim = n_genes + 3 * int(self.use_coords)
+        in_dim = n_genes + n_position * int(self.use_coords)
         hidden_dims = tuple(hidden_dims)
         if architecture == "lowrank":
             if self.use_distance:
@@ -259,7 +307,13 @@ class PairMLPModule(_Decoded):
         elif architecture == "shared":
             self.encoder = _mlp(in_dim, hidden_dims, embedding_dim, dropout)
             self.head = _make_head(
-                head, embedding_dim, head_dims, dropout, use_distance, symmetric
+                head,
+                embedding_dim,
+                head_dims,
+                dropout,
+                use_distance,
+                symmetric,
+                self.position_dims,
             )
         elif architecture == "concat":
             if not hidden_dims:
@@ -269,7 +323,8 @@ class PairMLPModule(_Decoded):
             h1 = hidden_dims[0]
             # first layer split into the halves acting on region i and region j
             self.first = nn.Linear(in_dim, 2 * h1)
-            self.dist_proj = nn.Linear(1, h1, bias=False) if use_distance else None
+            n_dist = _n_distances(use_distance, self.position_dims)
+            self.dist_proj = nn.Linear(n_dist, h1, bias=False) if n_dist else None
             self.rest = nn.Sequential(
                 *_relu_bn_dropout(h1, dropout),
                 *_relu_bn_layers(h1, hidden_dims[1:], dropout),
@@ -301,7 +356,9 @@ class PairMLPModule(_Decoded):
         ab = emb_a[:, :h1] + emb_b[:, h1:] - bias
         ba = emb_b[:, :h1] + emb_a[:, h1:] - bias
         if self.dist_proj is not None:
-            dist = self.dist_proj(_pair_distance(coords_a, coords_b).to(ab.dtype))
+            dist = self.dist_proj(
+                _pair_distance(coords_a, coords_b, self.position_dims).to(ab.dtype)
+            )
             ab = ab + dist
             ba = ba + dist
         if not self.symmetric:
@@ -566,6 +623,10 @@ class SMTModule(_Decoded):
         ``head="concat"``: average both orders, or decode ``(i, j)`` only.
     clamp : tuple of float or None
         Clamp the (standardised) output to ``(low, high)``.
+    position_dims : tuple of int or None
+        Widths of the blocks of the region position vector (``coords``);
+        None is ``(3,)``, the coordinates. Each block gets its own pair
+        distance (``region_position="both"``: space and gradients).
     """
 
     def __init__(
@@ -593,10 +654,13 @@ class SMTModule(_Decoded):
         embedding_dropout=None,
         symmetric=True,
         clamp=None,
+        position_dims=None,
     ):
         super().__init__()
         self.clamp = None if clamp is None else tuple(float(c) for c in clamp)
         self.input_drop = Dropout(input_dropout)
+        self.position_dims = None if position_dims is None else tuple(position_dims)
+        n_position = 3 if position_dims is None else int(sum(position_dims))
         self.token_size = int(token_size)
         self.n_tokens = math.ceil(n_genes / self.token_size)
         self.pad = self.n_tokens * self.token_size - n_genes
@@ -606,7 +670,7 @@ class SMTModule(_Decoded):
         self.pooling = pooling
         self.attention_backend = attention_backend
         self.token_embed = nn.Linear(self.token_size, d_model)
-        self.cls_embed = nn.Linear(3, d_model) if self.use_cls else None
+        self.cls_embed = nn.Linear(n_position, d_model) if self.use_cls else None
         if positional == "learned":
             self.pos_embed = nn.Parameter(torch.randn(self.seq_len, d_model) * 0.02)
         else:
@@ -636,7 +700,13 @@ class SMTModule(_Decoded):
             dropout if embedding_dropout is None else embedding_dropout
         )
         self.head = _make_head(
-            head, emb_dim, head_dims, dropout, use_distance, symmetric
+            head,
+            emb_dim,
+            head_dims,
+            dropout,
+            use_distance,
+            symmetric,
+            self.position_dims,
         )
 
     def tokens(self, genes, coords=None):
