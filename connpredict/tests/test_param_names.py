@@ -85,7 +85,8 @@ def test_pls_max_iter_reaches_the_pls_encoder():
 def test_torch_modules_take_the_estimators_parameter_names(name):
     """A torch module's parameters are spelled as its estimator's.
 
-    Every argument of the module (``n_genes`` aside, read from the data) is
+    Every argument of the module (``n_genes`` and ``position_dims``
+    aside, read from the data) is
     an estimator parameter of the same name and meaning, and the estimator
     builds the module by those names only.
     """
@@ -94,16 +95,19 @@ def test_torch_modules_take_the_estimators_parameter_names(name):
     from connpredict.datasets import make_synthetic_connectome
 
     cls = getattr(models, name)
-    module_params = set(inspect.signature(cls._module_class).parameters) - {"n_genes"}
+    # read from the data: the gene count, and the width of the position input
+    # (from region_position and n_gradients)
+    derived = {"n_genes", "position_dims"}
+    module_params = set(inspect.signature(cls._module_class).parameters) - derived
     estimator_params = set(cls().get_params())
     assert module_params <= estimator_params, module_params - estimator_params
     ds = make_synthetic_connectome(n_regions=8, n_genes=6, random_state=0)
     est = cls(max_iter=1, n_ensemble=1, n_iter_no_change=None, random_state=0)
     est.fit(ds.X, ds.Y)
     kwargs = est._module_kwargs(est.n_genes_)
-    assert set(kwargs) - {"n_genes"} == module_params
+    assert set(kwargs) - derived == module_params
     for key, value in kwargs.items():
-        if key in ("n_genes", "use_distance", "attention_backend", "clamp"):
+        if key in derived | {"use_distance", "attention_backend", "clamp"}:
             continue  # resolved from the data or the device, or standardised
         expected = est.get_params()[key]
         if isinstance(expected, tuple):
