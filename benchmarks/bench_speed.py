@@ -181,6 +181,40 @@ def previous_training_setup():
         ) = saved
 
 
+@contextlib.contextmanager
+def session4_module_code():
+    """The module code of main at e3d6ba6 (after issue 22's first session).
+
+    Its dropout mask ``x * (rand_like(x) >= p) * scale``, pair gathers by
+    advanced indexing, and the concat MLP decoding gathered whole rows.
+    """
+    import torch
+
+    from connpredict.models import _torch_modules as tm
+
+    def dropout_forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.rand_like(x) >= self.p
+        return x * keep * (1.0 / (1.0 - self.p))
+
+    def decoded_forward(self, genes, coords, left, right):
+        emb = self.encode(genes, coords)
+        ca = cb = None
+        if coords is not None:
+            ca, cb = coords[left], coords[right]
+        return self.decode(emb[left], emb[right], ca, cb)
+
+    saved = (tm.Dropout.forward, tm._Decoded.forward, tm.PairMLPModule.forward)
+    tm.Dropout.forward = dropout_forward
+    tm._Decoded.forward = decoded_forward
+    tm.PairMLPModule.forward = decoded_forward
+    try:
+        yield
+    finally:
+        tm.Dropout.forward, tm._Decoded.forward, tm.PairMLPModule.forward = saved
+
+
 def bench_neural(epochs, repeats):
     import torch
 
@@ -189,18 +223,32 @@ def bench_neural(epochs, repeats):
     from connpredict.models import PairMLPRegressor, SMTRegressor
 
     ds = load_dataset("hcp-schaefer100")
-    tr, _ = next(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
+    tr, te = next(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
     default_threads = torch.get_num_threads()
     print(
         f"\n## Neural training: {epochs} epochs, one member, no early stopping, "
-        f"{len(tr)} training regions of hcp-schaefer100; torch default threads "
-        f"{default_threads}; load {_load()}"
+        f"{len(tr)} training regions of hcp-schaefer100 (fold 0 of SpatialSplit(4, "
+        f"random_state=42)); torch default threads {default_threads}; load {_load()}"
     )
     print(
-        f"{'model':<8}{'old cpu s':>10}{'old 1-thread':>13}{'new cpu s':>10}"
-        f"{'x less CPU':>11}{'x vs 1-thread':>14}"
+        "old: 34217ab's set-up (default threads, nn.Dropout, per-parameter AdamW);"
+        " old1: the same on one thread; e3d6ba6: the previous session's code (one"
+        " thread); new: this tree. CPU seconds (median of repeats), then test r."
     )
-    labels = ("old", "old1", "new")
+    print(
+        f"{'model':<6}{'old':>8}{'old1':>8}{'e3d6ba6':>9}{'new':>8}"
+        f"{'old/new':>9}{'old1/new':>10}{'e3d/new':>9}{'r e3d':>8}{'r new':>8}"
+    )
+    labels = ("old", "old1", "e3d6ba6", "new")
+
+    def context(label):
+        stack = contextlib.ExitStack()
+        if label != "new":
+            stack.enter_context(session4_module_code())
+        if label in ("old", "old1"):
+            stack.enter_context(previous_training_setup())
+        return stack
+
     for name, cls in (("mlp", PairMLPRegressor), ("smt", SMTRegressor)):
         # warm-up: the first optimiser of a process imports torch._dynamo
         # (seconds of CPU), which no timed fit should pay
@@ -208,29 +256,27 @@ def bench_neural(epochs, repeats):
             ds.X.iloc[tr[:20]], ds.Y.iloc[tr[:20]]
         )
         times = {k: [] for k in labels}
+        scores = {}
         for _ in range(repeats):
             for label in labels:
                 est = cls(
                     max_iter=epochs, n_iter_no_change=None, n_ensemble=1, random_state=0
                 )
-                ctx = (
-                    previous_training_setup()
-                    if label != "new"
-                    else contextlib.nullcontext()
-                )
-                # "old1": the previous set-up with torch limited to one thread,
-                # to separate the thread policy from the code changes
-                threads = 1 if label == "old1" else default_threads
-                with ctx:
+                # "old1": the 34217ab set-up limited to one thread, to separate
+                # the thread policy from the code changes
+                threads = default_threads if label == "old" else 1
+                with context(label):
                     torch.set_num_threads(threads)
                     c0 = time.process_time()
                     est.fit(ds.X.iloc[tr], ds.Y.iloc[tr])
                     times[label].append(time.process_time() - c0)
                     torch.set_num_threads(default_threads)
-        old, old1, new = (np.median(times[k]) for k in labels)
+                    scores[label] = est.score(ds.X.iloc[te], ds.Y.iloc[te])
+        old, old1, e3d, new = (np.median(times[k]) for k in labels)
         print(
-            f"{name:<8}{old:10.1f}{old1:13.1f}{new:10.1f}{old / new:11.2f}"
-            f"{old1 / new:14.2f}",
+            f"{name:<6}{old:8.2f}{old1:8.2f}{e3d:9.2f}{new:8.2f}{old / new:9.2f}"
+            f"{old1 / new:10.2f}{e3d / new:9.2f}{scores['e3d6ba6']:8.4f}"
+            f"{scores['new']:8.4f}",
             flush=True,
         )
     print(f"load {_load()}")
