@@ -473,17 +473,78 @@ def _run(ds, dataset_name, table, config, show_progress=False):
     from connpredict.utils._progress import Progress
 
     X, Y, regions = ds.X, ds.Y, ds.get("regions")
-    n_fits = len(config["cv"]) * len(config["seeds"]) * config["n_splits"]
-    steps = [name for _ in range(n_fits // config["n_splits"]) for name in table]
-    steps = [name for name in steps for _ in range(config["n_splits"])]
-    steps += [f"spin test of {name}" for name in config["null"]]
-    bar = Progress(steps, enabled=show_progress)
     logger.info(
         "dataset %s: %d regions, %d features", dataset_name, X.shape[0], X.shape[1]
     )
     # the folds' fits use at most the train regions, the scores all pairs
     check_pair_memory(X.shape[0], what=f"The dataset {dataset_name}:")
-    rows, timing_rows, fold_rows, pred_frames, region_frames = [], [], [], [], []
+    tasks, fold_rows = _fit_tasks(ds, table, config)
+    # one pool over every fit of every model, split and seed, longest first
+    # (longest-processing-time order): no barrier after each model's folds,
+    # and the short classical fits fill the gaps at the end. Each fit is
+    # seeded on its own, so the order changes no result.
+    order = list(range(len(tasks)))
+    if config["n_jobs"] != 1:
+        order.sort(key=lambda i: -tasks[i]["cost"])
+    steps = [tasks[i]["name"] for i in order]
+    steps += [f"spin test of {name}" for name in config["null"]]
+    bar = Progress(steps, enabled=show_progress)
+    outcomes = {}
+    for i, outcome in Parallel(
+        n_jobs=config["n_jobs"], return_as="generator_unordered"
+    )(
+        delayed(_indexed_fit)(i, tasks[i]["model"], X, Y, regions, *tasks[i]["split"])
+        for i in order
+    ):
+        outcomes[i] = outcome
+        t = tasks[i]
+        bar.advance(f"{t['name']}, {t['cv']} seed {t['seed']} fold {t['fold']}")
+    rows, timing_rows, pred_frames, region_frames = [], [], [], []
+    for i, t in enumerate(tasks):  # the tables in the serial order
+        metrics, seconds, pairs, per_region = outcomes.pop(i)
+        keys = {"model": t["name"], "split": t["cv"], "seed": t["seed"]}
+        fold = t["fold"]
+        rows.extend(
+            dict(keys, fold=fold, metric=key, value=float(value))
+            for key, value in metrics.items()
+        )
+        timing_rows.append(dict(keys, fold=fold, fit_predict_seconds=seconds))
+        pred_frames.append(pairs.assign(**keys, fold=fold))
+        region_frames.append(per_region.assign(**keys, fold=fold))
+        logger.info(
+            "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
+            t["cv"],
+            t["seed"],
+            fold,
+            t["name"],
+            metrics.get(PRIMARY_METRIC, float("nan")),
+            seconds,
+        )
+    try:
+        nulls = _run_nulls(ds, table, config, bar)
+    finally:
+        bar.close()
+    return {
+        "results": _frame("results", rows),
+        "timings": _frame("timings", timing_rows),
+        "folds": _frame("folds", fold_rows),
+        "predictions": _concat("predictions", pred_frames),
+        "region_scores": _concat("region_scores", region_frames),
+        "nulls": nulls,
+    }
+
+
+def _fit_tasks(ds, table, config):
+    """Every fold fit of the run, in the serial order, and the fold table rows.
+
+    Each task holds the model, the split, its keys and ``cost``, a rough
+    estimate of its time used only to order the work of parallel runs: the
+    neural models' fits take about a hundred times longer than the others',
+    and a fit's time grows with its training regions.
+    """
+    X, Y = ds.X, ds.Y
+    registry = cli_models()
+    tasks, fold_rows = [], []
     for cv_name in config["cv"]:
         for seed in config["seeds"]:
             groups = _cv_groups(cv_name, ds)
@@ -510,43 +571,26 @@ def _run(ds, dataset_name, table, config, show_progress=False):
                     seed=seed,
                     device=config["device"],
                 )
-                outcomes = Parallel(n_jobs=config["n_jobs"], return_as="generator")(
-                    delayed(_fit_fold)(model, X, Y, regions, train, test)
-                    for train, test in splits
-                )
-                keys = {"model": name, "split": cv_name, "seed": seed}
-                for fold, (metrics, seconds, pairs, per_region) in enumerate(outcomes):
-                    bar.advance(f"{name}, {cv_name} seed {seed} fold {fold}")
-                    rows.extend(
-                        dict(keys, fold=fold, metric=key, value=float(value))
-                        for key, value in metrics.items()
+                spec = registry.get(name)
+                weight = 100 if spec is not None and spec.family == "neural" else 1
+                for fold, (train, test) in enumerate(splits):
+                    tasks.append(
+                        {
+                            "name": name,
+                            "cv": cv_name,
+                            "seed": seed,
+                            "fold": fold,
+                            "model": model,
+                            "split": (train, test),
+                            "cost": weight * len(train),
+                        }
                     )
-                    timing_rows.append(
-                        dict(keys, fold=fold, fit_predict_seconds=seconds)
-                    )
-                    pred_frames.append(pairs.assign(**keys, fold=fold))
-                    region_frames.append(per_region.assign(**keys, fold=fold))
-                    logger.info(
-                        "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
-                        cv_name,
-                        seed,
-                        fold,
-                        name,
-                        metrics.get(PRIMARY_METRIC, float("nan")),
-                        seconds,
-                    )
-    try:
-        nulls = _run_nulls(ds, table, config, bar)
-    finally:
-        bar.close()
-    return {
-        "results": _frame("results", rows),
-        "timings": _frame("timings", timing_rows),
-        "folds": _frame("folds", fold_rows),
-        "predictions": _concat("predictions", pred_frames),
-        "region_scores": _concat("region_scores", region_frames),
-        "nulls": nulls,
-    }
+    return tasks, fold_rows
+
+
+def _indexed_fit(i, model, X, Y, regions, train, test):
+    """:func:`_fit_fold`, returned with the task's position ``i``."""
+    return i, _fit_fold(model, X, Y, regions, train, test)
 
 
 def _frame(name, rows):
