@@ -408,6 +408,12 @@ def run_experiment(
     """
     if not isinstance(quick, bool):
         raise TypeError(f"quick must be True or False, got {quick!r}.")
+    n_jobs = _check_int(n_jobs, "n_jobs")
+    if n_jobs == 0:
+        _fail("n_jobs must not be 0; use 1 (serial) or -1 (all cores).")
+    # parallel runs start their worker processes now, so that the workers'
+    # imports overlap this process's set-up instead of the first fits
+    warm = _warm_workers(n_jobs, _neural(models, quick)) if n_jobs != 1 else None
     table = _model_table(models, quick=quick)
     cv = _as_names(cv, "cv")
     for name in cv:
@@ -421,9 +427,6 @@ def run_experiment(
     n_permutations = _check_int(n_permutations, "n_permutations", minimum=1)
     if quick is True:  # recorded as run: config.json holds the values used
         n_permutations = min(n_permutations, QUICK_PERMUTATIONS)
-    n_jobs = _check_int(n_jobs, "n_jobs")
-    if n_jobs == 0:
-        _fail("n_jobs must not be 0; use 1 (serial) or -1 (all cores).")
     device = _check_device(device)
     ds, dataset_name = _resolve_dataset(dataset)
     n_regions = ds.X.shape[0]
@@ -459,6 +462,8 @@ def run_experiment(
     if inspect_model is not None:
         config["inspect"] = {"model": inspect_model, "gene_sets": list(gene_sets)}
     start = time.perf_counter()
+    if warm is not None:
+        warm.join()
     with _progress(verbose):
         tables = _run(ds, dataset_name, table, config, show_progress=progress)
         if inspect_model is not None:
@@ -586,6 +591,61 @@ def _fit_tasks(ds, table, config):
                         }
                     )
     return tasks, fold_rows
+
+
+def _neural(models, quick):
+    """Whether ``models`` (as given to run_experiment) names a neural model."""
+    registry = cli_models()
+    if models is None:
+        names = [] if quick else DEFAULT_CLI_MODELS
+    elif isinstance(models, str):
+        names = [m.strip() for m in models.split(",")]
+    else:
+        names = [m for m in models if isinstance(m, str)]
+    return any(name in registry and registry[name].family == "neural" for name in names)
+
+
+def _warm_worker(neural):
+    """Import what a fold fit needs (in a joblib worker); True when done.
+
+    With ``neural``, torch and the training code too: the first optimiser of
+    a process also imports ``torch._dynamo``.
+    """
+    import importlib.util
+
+    from connpredict import metrics  # noqa: F401
+
+    if not neural or importlib.util.find_spec("torch") is None:
+        return True
+    import torch
+
+    from connpredict.models import _torch_train  # noqa: F401
+
+    torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+    return True
+
+
+def _warm_workers(n_jobs, neural):
+    """Start ``n_jobs`` joblib workers and their imports in a background thread.
+
+    Returns the thread; join it before the first parallel call. A failure
+    here is left to that call to report.
+    """
+    import threading
+
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    n = effective_n_jobs(n_jobs)
+
+    def warm():
+        try:
+            Parallel(n_jobs=n_jobs)(delayed(_warm_worker)(neural) for _ in range(n))
+        except Exception:  # the real run reports it
+            logger.debug("warming the workers failed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="connpredict-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def _indexed_fit(i, model, X, Y, regions, train, test):

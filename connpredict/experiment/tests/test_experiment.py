@@ -243,3 +243,19 @@ def test_parallel_runs_order_the_fits_longest_first():
     assert costs["mlp"] > 50 * max(costs["decay"], costs["bilinear"])
     for t in tasks:
         assert t["cost"] % len(t["split"][0]) == 0
+
+
+def test_parallel_runs_warm_their_workers_for_the_models_asked():
+    from connpredict.experiment._run import _neural, _warm_worker, _warm_workers
+
+    # torch is imported in the workers only when a neural model will run
+    assert _neural(None, quick=False)
+    assert not _neural(None, quick=True)
+    assert _neural(["decay", "mlp"], quick=True)
+    assert not _neural("bilinear,pls", quick=False)
+    assert _neural("bilinear, smt", quick=False)
+    assert not _neural({"custom": object()}, quick=False)
+    assert _warm_worker(False) is True
+    thread = _warm_workers(2, neural=False)
+    thread.join(timeout=120)
+    assert not thread.is_alive()
