@@ -34,8 +34,10 @@ Parts:
     folder, run in a child process) against this tree (another child),
     CPU time of each child and mean test r.
 ``njobs``
-    ``connpredict run --quick`` with ``--n-jobs 1`` and ``2`` (children):
-    wall and CPU time, and whether ``results.csv`` is identical.
+    ``connpredict run`` (the default job, or ``--run-args``) with
+    ``--n-jobs 1`` and ``2`` (children): wall and CPU time, the serial part
+    (wall minus the run's "fitting" seconds) and whether ``results.csv`` is
+    identical. Only meaningful on an idle machine.
 ``dask``
     Spin-test nulls per second of a small PairMLPRegressor on a local Dask
     cluster of 1 and 2 worker processes set up by
@@ -341,39 +343,58 @@ def bench_cv(old_tree, models):
 
 
 # -- connpredict run --n-jobs 1 vs 2 --------------------------------------------------
-def bench_njobs(tree, dataset):
+def bench_njobs(tree, run_args):
+    """``connpredict run RUN_ARGS --n-jobs 1`` then ``2``: wall, CPU, phases.
+
+    The phases come from the run's own last line ("T s in all; fitting F s")
+    and ``timings.csv`` (the fits' summed seconds): ``T - F`` is the serial
+    part that n_jobs does not touch (start-up, tables, report).
+    """
+    import re
+
+    import pandas as pd
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n_jobs in (1, 2):
             out = os.path.join(tmp, f"run{n_jobs}")
             c0, t0 = _child_cpu(), time.perf_counter()
-            subprocess.run(
+            proc = subprocess.run(
                 [
                     sys.executable,
-                    "-c",
-                    "from connpredict.cli import main; main()",
-                    "run",
-                    "--quick",
-                    "--dataset",
-                    dataset,
-                    "--n-jobs",
-                    str(n_jobs),
-                    "--output",
-                    out,
-                    "--no-report",
+                    *("-m", "connpredict", "run", "--silent", *run_args.split()),
+                    *("--n-jobs", str(n_jobs), "--output", out),
                 ],
                 env=dict(os.environ, PYTHONPATH=tree),
+                cwd=tempfile.gettempdir(),
                 check=True,
                 capture_output=True,
+                text=True,
             )
-            rows.append((n_jobs, time.perf_counter() - t0, _child_cpu() - c0, out))
-        same = _same_results(rows[0][3], rows[1][3])
-    print(f"\n## connpredict run --quick --dataset {dataset} ({tree}); load {_load()}")
-    print(f"{'n_jobs':>7}{'wall s':>8}{'cpu s':>8}")
-    for n_jobs, wall, cpu, _ in rows:
-        print(f"{n_jobs:7d}{wall:8.1f}{cpu:8.1f}")
+            wall, cpu = time.perf_counter() - t0, _child_cpu() - c0
+            m = re.search(r"\(([\d.]+) s in all; fitting ([\d.]+) s\)", proc.stdout)
+            total, fitting = (float(v) for v in m.groups())
+            fits = pd.read_csv(os.path.join(out, "timings.csv"))
+            rows.append(
+                (n_jobs, wall, cpu, total, fitting, fits.fit_predict_seconds.sum(), out)
+            )
+        same = _same_results(rows[0][-1], rows[1][-1])
     print(
-        f"wall ratio 2/1: {rows[1][1] / rows[0][1]:.2f}; identical results.csv: {same}"
+        f"\n## connpredict run {run_args or '(default job)'} --silent, "
+        f"--n-jobs 1 then 2 ({tree}); load {_load()}"
+    )
+    print(
+        f"{'n_jobs':>7}{'wall s':>8}{'cpu s':>8}{'in all':>8}{'fitting':>8}"
+        f"{'serial':>8}{'sum of fits':>12}"
+    )
+    for n_jobs, wall, cpu, total, fitting, fits, _ in rows:
+        print(
+            f"{n_jobs:7d}{wall:8.1f}{cpu:8.1f}{total:8.1f}{fitting:8.1f}"
+            f"{wall - fitting:8.1f}{fits:12.1f}"
+        )
+    print(
+        f"wall ratio 2/1: {rows[1][1] / rows[0][1]:.2f}; fitting ratio 2/1: "
+        f"{rows[1][4] / rows[0][4]:.2f}; identical results.csv: {same}"
     )
 
 
@@ -463,7 +484,12 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--models", default="mlp,smt")
-    parser.add_argument("--dataset", default="hcp-schaefer100")
+    parser.add_argument(
+        "--run-args",
+        default="",
+        help="options of the njobs part's `connpredict run` (default: the "
+        "default job), e.g. '--quick --dataset hcp-schaefer100'",
+    )
     parser.add_argument("--n-null-dask", type=int, default=8)
     args = parser.parse_args()
     parts = args.parts.split(",")
@@ -477,7 +503,7 @@ def main():
     if "cv" in parts:
         bench_cv(args.old_tree, args.models.split(","))
     if "njobs" in parts:
-        bench_njobs(ROOT, args.dataset)
+        bench_njobs(ROOT, args.run_args)
     if "dask" in parts:
         bench_dask(args.n_null_dask, [1, 2])
 
