@@ -482,18 +482,24 @@ class _StackedProjection:
             scores[:, a0 : a0 + step] = (rss / n**2) / denom**2
         return alphas[np.arange(B), np.argmin(scores, axis=1)]
 
-    def _fitted_diagonal(self, idx, H, G_pinv, M_v, KY_v):
+    def _rows(self, idx):
+        """``U`` of the permutations ``idx`` (no copy when they are all)."""
+        return self.U if len(idx) == len(self.U) else self.U[idx]
+
+    def _fitted_diagonal(self, idx, H, G_pinv, M_v, KY_v, U=None):
         """linalg._solve_diagonal's ``fitted_diagonal`` for the rows ``idx``."""
         M_k = self.M_k[idx]
         beta = (G_pinv @ self._rhs(H, M_v, KY_v, M_k)[..., None])[..., 0]
         M = self.residual(beta, M_v, M_k)
-        U = self.U[idx]
+        U = self._rows(idx) if U is None else U
         return np.sum((U @ (H * M)) * U, axis=2) + beta @ self.fold["diag_k"]
 
     def _matvec(self, idx, H, G_pinv, v):
-        U = self.U[idx]
-        M_v = self.Ut[idx] @ (U * v[:, :, None])
-        return v - self._fitted_diagonal(idx, H, G_pinv, M_v, v @ self.fold["diag_k"].T)
+        U = self._rows(idx)
+        # U^T diag(v) U; the transposed view goes to BLAS without a copy
+        M_v = np.swapaxes(U, 1, 2) @ (U * v[:, :, None])
+        KY_v = v @ self.fold["diag_k"].T
+        return v - self._fitted_diagonal(idx, H, G_pinv, M_v, KY_v, U)
 
     def solve_diagonal(self, H, max_iter=500, tol=1e-10):
         """linalg._solve_diagonal for every permutation: conjugate gradients
