@@ -341,23 +341,28 @@ def _stacked_hat(s, keep, alpha, penalty):
     return np.where(both, H, 0.0)
 
 
-def _gcv_weights(ss, alpha, penalty, upper):
+def _gcv_weights(ss, alpha, penalty, upper, out=None):
     """Hat factors ``H`` and ``(1 - H)^2`` of the entries ``a <= b``, per penalty.
 
     ``upper`` holds the index arrays ``(a, b)`` of those entries; ``ss`` is
     ``(B, 1, len(a))`` squared products of singular values (``"frobenius"``)
     or ``(B, 1, k)`` squared singular values (``"separable"``); ``alpha`` is
     ``(B, n_alphas)``. Dropped directions (``s = 0``) get ``H = 0`` (and
-    ``(1 - H)^2 = 1``), as in ``_stacked_hat``.
+    ``(1 - H)^2 = 1``), as in ``_stacked_hat``. ``out``: two arrays of the
+    result's shape to write ``H`` and ``(1 - H)^2`` into.
     """
     a = alpha[:, :, None]
+    H, D2 = out if out is not None else (None, None)
     with np.errstate(divide="ignore", invalid="ignore"):
-        f = ss + a
-        np.divide(ss, f, out=f)
-        if not np.all(alpha > 0):  # 0 / 0 for a dropped direction
-            f = np.where(ss > 0, f, 0.0)
-        H = f if penalty == "frobenius" else f[..., upper[0]] * f[..., upper[1]]
-    D2 = np.subtract(1.0, H)
+        if penalty == "frobenius":
+            H = np.add(ss, a, out=H)
+            np.divide(ss, H, out=H)
+            if not np.all(alpha > 0):  # 0 / 0 for a dropped direction
+                np.copyto(H, 0.0, where=~(ss > 0))
+        else:
+            f = np.where(ss > 0, ss / (ss + a), 0.0)
+            H = np.multiply(f[..., upper[0]], f[..., upper[1]], out=H)
+    D2 = np.subtract(1.0, H, out=D2)
     np.square(D2, out=D2)
     return H, D2
 
@@ -449,10 +454,15 @@ class _StackedProjection:
         else:
             ss = s[:, None, :] ** 2
         scores = np.empty(alphas.shape)
-        step = max(1, _GCV_BLOCK // max(B * len(upper), 1))
+        step = min(max(1, _GCV_BLOCK // max(B * len(upper), 1)), alphas.shape[1])
+        # two buffers for every block: fresh arrays this large are mapped and
+        # faulted in by the allocator at each block
+        bufs = np.empty((2, B, step, len(upper)))
         for a0 in range(0, alphas.shape[1], step):
             al = alphas[:, a0 : a0 + step]
-            H, D2 = _gcv_weights(ss, al, penalty, (iu, ju))
+            H, D2 = _gcv_weights(
+                ss, al, penalty, (iu, ju), out=bufs[:, :, : al.shape[1]]
+            )
             on_H = H @ P
             on_D2 = D2 @ P
             G = np.empty((*al.shape, m, m))
