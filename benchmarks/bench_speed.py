@@ -33,6 +33,10 @@ Parts:
     code (``--old-tree``, a copy of the main branch's ``connpredict``
     folder, run in a child process) against this tree (another child),
     CPU time of each child and mean test r.
+``cvpair``
+    The same 4-fold CV in this process: the previous session's module code
+    (e3d6ba6, restored by monkeypatching) against this tree, one thread,
+    CPU time and mean test r (``--n-ensemble`` members).
 ``njobs``
     ``connpredict run`` (the default job, or ``--run-args``) with
     ``--n-jobs 1`` and ``2`` (children): wall and CPU time, the serial part
@@ -342,6 +346,52 @@ def bench_cv(old_tree, models):
     print(f"load {_load()}")
 
 
+def bench_cv_pair(models, n_ensemble):
+    """4-fold CV, the previous session's module code and this tree, one process.
+
+    Same folds and seeds; ``session4_module_code`` restores e3d6ba6's
+    dropout, gathers and concat decoding; one thread for both.
+    """
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import PairMLPRegressor, SMTRegressor
+
+    ds = load_dataset("hcp-schaefer100")
+    splits = list(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
+    print(
+        f"\n## 4-fold SpatialSplit(random_state=42) CV on hcp-schaefer100, "
+        f"n_ensemble={n_ensemble}, random_state=0, e3d6ba6 module code vs this "
+        f"tree in one process; load {_load()}"
+    )
+    print(
+        f"{'model':<6}{'e3d cpu s':>10}{'new cpu s':>10}{'x less':>8}{'e3d r':>8}{'new r':>8}"
+    )
+    classes = {"mlp": PairMLPRegressor, "smt": SMTRegressor}
+    for name in models:
+        cls = classes[name]
+        cls(max_iter=1, n_iter_no_change=None, n_ensemble=1).fit(
+            ds.X.iloc[:20], ds.Y.iloc[:20]
+        )  # warm-up (torch._dynamo import)
+        out = {}
+        for label in ("e3d", "new"):
+            ctx = session4_module_code() if label == "e3d" else contextlib.nullcontext()
+            scores = []
+            with ctx:
+                c0 = time.process_time()
+                for tr, te in splits:
+                    est = cls(n_ensemble=n_ensemble, random_state=0)
+                    est.fit(ds.X.iloc[tr], ds.Y.iloc[tr])
+                    scores.append(est.score(ds.X.iloc[te], ds.Y.iloc[te]))
+                out[label] = (time.process_time() - c0, float(np.mean(scores)))
+        (c_old, r_old), (c_new, r_new) = out["e3d"], out["new"]
+        print(
+            f"{name:<6}{c_old:10.1f}{c_new:10.1f}{c_old / c_new:8.2f}"
+            f"{r_old:8.4f}{r_new:8.4f}",
+            flush=True,
+        )
+    print(f"load {_load()}")
+
+
 # -- connpredict run --n-jobs 1 vs 2 --------------------------------------------------
 def bench_njobs(tree, run_args):
     """``connpredict run RUN_ARGS --n-jobs 1`` then ``2``: wall, CPU, phases.
@@ -485,6 +535,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--models", default="mlp,smt")
     parser.add_argument(
+        "--n-ensemble", type=int, default=5, help="members in the cvpair part"
+    )
+    parser.add_argument(
         "--run-args",
         default="",
         help="options of the njobs part's `connpredict run` (default: the "
@@ -502,6 +555,8 @@ def main():
         bench_neural(args.epochs, args.repeats)
     if "cv" in parts:
         bench_cv(args.old_tree, args.models.split(","))
+    if "cvpair" in parts:
+        bench_cv_pair(args.models.split(","), args.n_ensemble)
     if "njobs" in parts:
         bench_njobs(ROOT, args.run_args)
     if "dask" in parts:
