@@ -364,7 +364,8 @@ def bench_cv_pair(models, n_ensemble):
         f"tree in one process; load {_load()}"
     )
     print(
-        f"{'model':<6}{'e3d cpu s':>10}{'new cpu s':>10}{'x less':>8}{'e3d r':>8}{'new r':>8}"
+        f"{'model':<6}{'e3d cpu s':>10}{'new cpu s':>10}{'x less':>8}"
+        f"{'e3d r':>8}{'new r':>8}"
     )
     classes = {"mlp": PairMLPRegressor, "smt": SMTRegressor}
     for name in models:
