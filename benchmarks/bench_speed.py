@@ -33,9 +33,15 @@ Parts:
     code (``--old-tree``, a copy of the main branch's ``connpredict``
     folder, run in a child process) against this tree (another child),
     CPU time of each child and mean test r.
+``cvpair``
+    The same 4-fold CV in this process: the previous session's module code
+    (e3d6ba6, restored by monkeypatching) against this tree, one thread,
+    CPU time and mean test r (``--n-ensemble`` members).
 ``njobs``
-    ``connpredict run --quick`` with ``--n-jobs 1`` and ``2`` (children):
-    wall and CPU time, and whether ``results.csv`` is identical.
+    ``connpredict run`` (the default job, or ``--run-args``) with
+    ``--n-jobs 1`` and ``2`` (children): wall and CPU time, the serial part
+    (wall minus the run's "fitting" seconds) and whether ``results.csv`` is
+    identical. Only meaningful on an idle machine.
 ``dask``
     Spin-test nulls per second of a small PairMLPRegressor on a local Dask
     cluster of 1 and 2 worker processes set up by
@@ -181,6 +187,40 @@ def previous_training_setup():
         ) = saved
 
 
+@contextlib.contextmanager
+def session4_module_code():
+    """The module code of main at e3d6ba6 (after issue 22's first session).
+
+    Its dropout mask ``x * (rand_like(x) >= p) * scale``, pair gathers by
+    advanced indexing, and the concat MLP decoding gathered whole rows.
+    """
+    import torch
+
+    from connpredict.models import _torch_modules as tm
+
+    def dropout_forward(self, x):
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.rand_like(x) >= self.p
+        return x * keep * (1.0 / (1.0 - self.p))
+
+    def decoded_forward(self, genes, coords, left, right):
+        emb = self.encode(genes, coords)
+        ca = cb = None
+        if coords is not None:
+            ca, cb = coords[left], coords[right]
+        return self.decode(emb[left], emb[right], ca, cb)
+
+    saved = (tm.Dropout.forward, tm._Decoded.forward, tm.PairMLPModule.forward)
+    tm.Dropout.forward = dropout_forward
+    tm._Decoded.forward = decoded_forward
+    tm.PairMLPModule.forward = decoded_forward
+    try:
+        yield
+    finally:
+        tm.Dropout.forward, tm._Decoded.forward, tm.PairMLPModule.forward = saved
+
+
 def bench_neural(epochs, repeats):
     import torch
 
@@ -189,18 +229,32 @@ def bench_neural(epochs, repeats):
     from connpredict.models import PairMLPRegressor, SMTRegressor
 
     ds = load_dataset("hcp-schaefer100")
-    tr, _ = next(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
+    tr, te = next(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
     default_threads = torch.get_num_threads()
     print(
         f"\n## Neural training: {epochs} epochs, one member, no early stopping, "
-        f"{len(tr)} training regions of hcp-schaefer100; torch default threads "
-        f"{default_threads}; load {_load()}"
+        f"{len(tr)} training regions of hcp-schaefer100 (fold 0 of SpatialSplit(4, "
+        f"random_state=42)); torch default threads {default_threads}; load {_load()}"
     )
     print(
-        f"{'model':<8}{'old cpu s':>10}{'old 1-thread':>13}{'new cpu s':>10}"
-        f"{'x less CPU':>11}{'x vs 1-thread':>14}"
+        "old: 34217ab's set-up (default threads, nn.Dropout, per-parameter AdamW);"
+        " old1: the same on one thread; e3d6ba6: the previous session's code (one"
+        " thread); new: this tree. CPU seconds (median of repeats), then test r."
     )
-    labels = ("old", "old1", "new")
+    print(
+        f"{'model':<6}{'old':>8}{'old1':>8}{'e3d6ba6':>9}{'new':>8}"
+        f"{'old/new':>9}{'old1/new':>10}{'e3d/new':>9}{'r e3d':>8}{'r new':>8}"
+    )
+    labels = ("old", "old1", "e3d6ba6", "new")
+
+    def context(label):
+        stack = contextlib.ExitStack()
+        if label != "new":
+            stack.enter_context(session4_module_code())
+        if label in ("old", "old1"):
+            stack.enter_context(previous_training_setup())
+        return stack
+
     for name, cls in (("mlp", PairMLPRegressor), ("smt", SMTRegressor)):
         # warm-up: the first optimiser of a process imports torch._dynamo
         # (seconds of CPU), which no timed fit should pay
@@ -208,29 +262,27 @@ def bench_neural(epochs, repeats):
             ds.X.iloc[tr[:20]], ds.Y.iloc[tr[:20]]
         )
         times = {k: [] for k in labels}
+        scores = {}
         for _ in range(repeats):
             for label in labels:
                 est = cls(
                     max_iter=epochs, n_iter_no_change=None, n_ensemble=1, random_state=0
                 )
-                ctx = (
-                    previous_training_setup()
-                    if label != "new"
-                    else contextlib.nullcontext()
-                )
-                # "old1": the previous set-up with torch limited to one thread,
-                # to separate the thread policy from the code changes
-                threads = 1 if label == "old1" else default_threads
-                with ctx:
+                # "old1": the 34217ab set-up limited to one thread, to separate
+                # the thread policy from the code changes
+                threads = default_threads if label == "old" else 1
+                with context(label):
                     torch.set_num_threads(threads)
                     c0 = time.process_time()
                     est.fit(ds.X.iloc[tr], ds.Y.iloc[tr])
                     times[label].append(time.process_time() - c0)
                     torch.set_num_threads(default_threads)
-        old, old1, new = (np.median(times[k]) for k in labels)
+                    scores[label] = est.score(ds.X.iloc[te], ds.Y.iloc[te])
+        old, old1, e3d, new = (np.median(times[k]) for k in labels)
         print(
-            f"{name:<8}{old:10.1f}{old1:13.1f}{new:10.1f}{old / new:11.2f}"
-            f"{old1 / new:14.2f}",
+            f"{name:<6}{old:8.2f}{old1:8.2f}{e3d:9.2f}{new:8.2f}{old / new:9.2f}"
+            f"{old1 / new:10.2f}{e3d / new:9.2f}{scores['e3d6ba6']:8.4f}"
+            f"{scores['new']:8.4f}",
             flush=True,
         )
     print(f"load {_load()}")
@@ -294,40 +346,106 @@ def bench_cv(old_tree, models):
     print(f"load {_load()}")
 
 
+def bench_cv_pair(models, n_ensemble):
+    """4-fold CV, the previous session's module code and this tree, one process.
+
+    Same folds and seeds; ``session4_module_code`` restores e3d6ba6's
+    dropout, gathers and concat decoding; one thread for both.
+    """
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import PairMLPRegressor, SMTRegressor
+
+    ds = load_dataset("hcp-schaefer100")
+    splits = list(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
+    print(
+        f"\n## 4-fold SpatialSplit(random_state=42) CV on hcp-schaefer100, "
+        f"n_ensemble={n_ensemble}, random_state=0, e3d6ba6 module code vs this "
+        f"tree in one process; load {_load()}"
+    )
+    print(
+        f"{'model':<6}{'e3d cpu s':>10}{'new cpu s':>10}{'x less':>8}"
+        f"{'e3d r':>8}{'new r':>8}"
+    )
+    classes = {"mlp": PairMLPRegressor, "smt": SMTRegressor}
+    for name in models:
+        cls = classes[name]
+        cls(max_iter=1, n_iter_no_change=None, n_ensemble=1).fit(
+            ds.X.iloc[:20], ds.Y.iloc[:20]
+        )  # warm-up (torch._dynamo import)
+        out = {}
+        for label in ("e3d", "new"):
+            ctx = session4_module_code() if label == "e3d" else contextlib.nullcontext()
+            scores = []
+            with ctx:
+                c0 = time.process_time()
+                for tr, te in splits:
+                    est = cls(n_ensemble=n_ensemble, random_state=0)
+                    est.fit(ds.X.iloc[tr], ds.Y.iloc[tr])
+                    scores.append(est.score(ds.X.iloc[te], ds.Y.iloc[te]))
+                out[label] = (time.process_time() - c0, float(np.mean(scores)))
+        (c_old, r_old), (c_new, r_new) = out["e3d"], out["new"]
+        print(
+            f"{name:<6}{c_old:10.1f}{c_new:10.1f}{c_old / c_new:8.2f}"
+            f"{r_old:8.4f}{r_new:8.4f}",
+            flush=True,
+        )
+    print(f"load {_load()}")
+
+
 # -- connpredict run --n-jobs 1 vs 2 --------------------------------------------------
-def bench_njobs(tree, dataset):
+def bench_njobs(tree, run_args):
+    """``connpredict run RUN_ARGS --n-jobs 1`` then ``2``: wall, CPU, phases.
+
+    The phases come from the run's own last line ("T s in all; fitting F s")
+    and ``timings.csv`` (the fits' summed seconds): ``T - F`` is the serial
+    part that n_jobs does not touch (start-up, tables, report).
+    """
+    import re
+
+    import pandas as pd
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n_jobs in (1, 2):
             out = os.path.join(tmp, f"run{n_jobs}")
             c0, t0 = _child_cpu(), time.perf_counter()
-            subprocess.run(
+            proc = subprocess.run(
                 [
                     sys.executable,
-                    "-c",
-                    "from connpredict.cli import main; main()",
-                    "run",
-                    "--quick",
-                    "--dataset",
-                    dataset,
-                    "--n-jobs",
-                    str(n_jobs),
-                    "--output",
-                    out,
-                    "--no-report",
+                    *("-m", "connpredict", "run", "--silent", *run_args.split()),
+                    *("--n-jobs", str(n_jobs), "--output", out),
                 ],
                 env=dict(os.environ, PYTHONPATH=tree),
+                cwd=tempfile.gettempdir(),
                 check=True,
                 capture_output=True,
+                text=True,
             )
-            rows.append((n_jobs, time.perf_counter() - t0, _child_cpu() - c0, out))
-        same = _same_results(rows[0][3], rows[1][3])
-    print(f"\n## connpredict run --quick --dataset {dataset} ({tree}); load {_load()}")
-    print(f"{'n_jobs':>7}{'wall s':>8}{'cpu s':>8}")
-    for n_jobs, wall, cpu, _ in rows:
-        print(f"{n_jobs:7d}{wall:8.1f}{cpu:8.1f}")
+            wall, cpu = time.perf_counter() - t0, _child_cpu() - c0
+            m = re.search(r"\(([\d.]+) s in all; fitting ([\d.]+) s\)", proc.stdout)
+            total, fitting = (float(v) for v in m.groups())
+            fits = pd.read_csv(os.path.join(out, "timings.csv"))
+            rows.append(
+                (n_jobs, wall, cpu, total, fitting, fits.fit_predict_seconds.sum(), out)
+            )
+        same = _same_results(rows[0][-1], rows[1][-1])
     print(
-        f"wall ratio 2/1: {rows[1][1] / rows[0][1]:.2f}; identical results.csv: {same}"
+        f"\n## connpredict run {run_args or '(default job)'} --silent, "
+        f"--n-jobs 1 then 2 ({tree}); load {_load()}"
+    )
+    print(
+        f"{'n_jobs':>7}{'wall s':>8}{'cpu s':>8}{'in all':>8}{'fitting':>8}"
+        f"{'serial':>8}{'sum of fits':>12}"
+    )
+    for n_jobs, wall, cpu, total, fitting, fits, _ in rows:
+        print(
+            f"{n_jobs:7d}{wall:8.1f}{cpu:8.1f}{total:8.1f}{fitting:8.1f}"
+            f"{wall - fitting:8.1f}{fits:12.1f}"
+        )
+    print(
+        f"wall ratio 2/1: {rows[1][1] / rows[0][1]:.2f}; fitting ratio 2/1: "
+        f"{rows[1][4] / rows[0][4]:.2f}; identical results.csv: {same}"
     )
 
 
@@ -417,7 +535,15 @@ def main():
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--models", default="mlp,smt")
-    parser.add_argument("--dataset", default="hcp-schaefer100")
+    parser.add_argument(
+        "--n-ensemble", type=int, default=5, help="members in the cvpair part"
+    )
+    parser.add_argument(
+        "--run-args",
+        default="",
+        help="options of the njobs part's `connpredict run` (default: the "
+        "default job), e.g. '--quick --dataset hcp-schaefer100'",
+    )
     parser.add_argument("--n-null-dask", type=int, default=8)
     args = parser.parse_args()
     parts = args.parts.split(",")
@@ -430,8 +556,10 @@ def main():
         bench_neural(args.epochs, args.repeats)
     if "cv" in parts:
         bench_cv(args.old_tree, args.models.split(","))
+    if "cvpair" in parts:
+        bench_cv_pair(args.models.split(","), args.n_ensemble)
     if "njobs" in parts:
-        bench_njobs(ROOT, args.dataset)
+        bench_njobs(ROOT, args.run_args)
     if "dask" in parts:
         bench_dask(args.n_null_dask, [1, 2])
 

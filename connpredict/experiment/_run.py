@@ -333,6 +333,13 @@ def run_experiment(
         for name, value in locals().items()
         if name != "dataset"
     }
+    # parallel runs start their worker processes now, so that the workers'
+    # imports overlap this process's set-up instead of the first fits
+    warm = None
+    if options["n_jobs"] != 1:
+        warm = _warm_workers(
+            options["n_jobs"], _neural(options["models"], options["quick"])
+        )
     table = _model_table(options["models"], quick=options["quick"])
     if options["quick"]:  # recorded as run: config.json holds the values used
         options["n_permutations"] = min(options["n_permutations"], QUICK_PERMUTATIONS)
@@ -359,6 +366,8 @@ def run_experiment(
     if inspect_model is not None:
         config["inspect"] = {"model": inspect_model, "gene_sets": list(gene_sets)}
     start = time.perf_counter()
+    if warm is not None:
+        warm.join()
     with _progress(options["verbose"]):
         tables = _run(ds, dataset_name, table, config, options["progress"])
         if inspect_model is not None:
@@ -380,38 +389,183 @@ def _run(ds, dataset_name, table, config, show_progress=False):
     from connpredict.utils._progress import Progress
 
     X = ds.X
-    n_fits = len(config["cv"]) * len(config["seeds"]) * config["n_splits"]
-    steps = [name for _ in range(n_fits // config["n_splits"]) for name in table]
-    steps = [name for name in steps for _ in range(config["n_splits"])]
-    steps += [f"spin test of {name}" for name in config["null"]]
-    bar = Progress(steps, enabled=show_progress)
     logger.info(
         "dataset %s: %d regions, %d features", dataset_name, X.shape[0], X.shape[1]
     )
     # the folds' fits use at most the train regions, the scores all pairs
     check_pair_memory(X.shape[0], what=f"The dataset {dataset_name}:")
-    rows = {"results": [], "timings": [], "folds": []}
-    frames = {"predictions": [], "region_scores": []}
-    for cv_name in config["cv"]:
-        for seed in config["seeds"]:
-            splits = _scheme_splits(ds, cv_name, seed, config["n_splits"])
-            for fold, (_, test) in enumerate(splits):
-                rows["folds"].extend(
-                    {"split": cv_name, "seed": seed, "region": lab, "fold": fold}
-                    for lab in X.index[test]
-                )
-            for name, entry in table.items():
-                keys = {"model": name, "split": cv_name, "seed": seed}
-                _fit_folds(ds, entry, splits, keys, config, bar, rows, frames)
+    tasks, fold_rows = _fit_tasks(ds, table, config)
+    # one pool over every fit of every model, split and seed, longest first
+    # (longest-processing-time order): no barrier after each model's folds,
+    # and the short classical fits fill the gaps at the end. Each fit is
+    # seeded on its own, so the order changes no result.
+    order = list(range(len(tasks)))
+    if config["n_jobs"] != 1:
+        order.sort(key=lambda i: -tasks[i]["cost"])
+    steps = [tasks[i]["name"] for i in order]
+    steps += [f"spin test of {name}" for name in config["null"]]
+    bar = Progress(steps, enabled=show_progress)
     try:
+        outcomes = _fit_all(ds, tasks, order, config["n_jobs"], bar)
         nulls = _run_nulls(ds, table, config, bar)
     finally:
         bar.close()
     return {
-        **{name: _frame(name, table_rows) for name, table_rows in rows.items()},
-        **{name: _concat(name, parts) for name, parts in frames.items()},
+        **_fit_tables(tasks, outcomes),
+        "folds": _frame("folds", fold_rows),
         "nulls": nulls,
     }
+
+
+def _fit_all(ds, tasks, order, n_jobs, bar):
+    """Run the fold fits in ``order``, ``n_jobs`` at a time; outcome by task."""
+    from joblib import Parallel, delayed
+
+    X, Y, regions = ds.X, ds.Y, ds.get("regions")
+    outcomes = {}
+    for i, outcome in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+        delayed(_indexed_fit)(i, tasks[i]["model"], X, Y, regions, *tasks[i]["split"])
+        for i in order
+    ):
+        outcomes[i] = outcome
+        t = tasks[i]
+        bar.advance(f"{t['name']}, {t['cv']} seed {t['seed']} fold {t['fold']}")
+    return outcomes
+
+
+def _fit_tables(tasks, outcomes):
+    """results, timings, predictions and region_scores, in the serial order."""
+    rows, timing_rows, pred_frames, region_frames = [], [], [], []
+    for i, t in enumerate(tasks):
+        metrics, seconds, pairs, per_region = outcomes[i]
+        keys = {"model": t["name"], "split": t["cv"], "seed": t["seed"]}
+        fold = t["fold"]
+        rows.extend(
+            dict(keys, fold=fold, metric=key, value=float(value))
+            for key, value in metrics.items()
+        )
+        timing_rows.append(dict(keys, fold=fold, fit_predict_seconds=seconds))
+        pred_frames.append(pairs.assign(**keys, fold=fold))
+        region_frames.append(per_region.assign(**keys, fold=fold))
+        logger.info(
+            "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
+            t["cv"],
+            t["seed"],
+            fold,
+            t["name"],
+            metrics.get(PRIMARY_METRIC, float("nan")),
+            seconds,
+        )
+    return {
+        "results": _frame("results", rows),
+        "timings": _frame("timings", timing_rows),
+        "predictions": _concat("predictions", pred_frames),
+        "region_scores": _concat("region_scores", region_frames),
+    }
+
+
+def _fit_tasks(ds, table, config):
+    """Every fold fit of the run, in the serial order, and the fold table rows.
+
+    Each task holds the model, the split, its keys and ``cost``, a rough
+    estimate of its time used only to order the work of parallel runs: the
+    neural models' fits take about a hundred times longer than the others',
+    and a fit's time grows with its training regions.
+    """
+    X = ds.X
+    registry = cli_models()
+    tasks, fold_rows = [], []
+    for cv_name in config["cv"]:
+        for seed in config["seeds"]:
+            splits = _scheme_splits(ds, cv_name, seed, config["n_splits"])
+            for fold, (_, test) in enumerate(splits):
+                fold_rows.extend(
+                    {"split": cv_name, "seed": seed, "region": lab, "fold": fold}
+                    for lab in X.index[test]
+                )
+            for name, entry in table.items():
+                model = _make_model(
+                    name,
+                    entry,
+                    quick=config["quick"],
+                    seed=seed,
+                    device=config["device"],
+                )
+                spec = registry.get(name)
+                weight = 100 if spec is not None and spec.family == "neural" else 1
+                tasks.extend(
+                    {
+                        "name": name,
+                        "cv": cv_name,
+                        "seed": seed,
+                        "fold": fold,
+                        "model": model,
+                        "split": (train, test),
+                        "cost": weight * len(train),
+                    }
+                    for fold, (train, test) in enumerate(splits)
+                )
+    return tasks, fold_rows
+
+
+def _neural(models, quick):
+    """Whether ``models`` (as given to run_experiment) names a neural model."""
+    registry = cli_models()
+    if models is None:
+        names = [] if quick else DEFAULT_CLI_MODELS
+    elif isinstance(models, str):
+        names = [m.strip() for m in models.split(",")]
+    else:
+        names = [m for m in models if isinstance(m, str)]
+    return any(name in registry and registry[name].family == "neural" for name in names)
+
+
+def _warm_worker(neural):
+    """Import what a fold fit needs (in a joblib worker); True when done.
+
+    With ``neural``, torch and the training code too: the first optimiser of
+    a process also imports ``torch._dynamo``.
+    """
+    import importlib.util
+
+    from connpredict import metrics  # noqa: F401
+
+    if not neural or importlib.util.find_spec("torch") is None:
+        return True
+    import torch
+
+    from connpredict.models import PairNet  # noqa: F401  (the training code)
+
+    torch.optim.AdamW([torch.zeros(1, requires_grad=True)])
+    return True
+
+
+def _warm_workers(n_jobs, neural):
+    """Start ``n_jobs`` joblib workers and their imports in a background thread.
+
+    Returns the thread; join it before the first parallel call. A failure
+    here is left to that call to report.
+    """
+    import threading
+
+    from joblib import Parallel, delayed, effective_n_jobs
+
+    n = effective_n_jobs(n_jobs)
+
+    def warm():
+        try:
+            Parallel(n_jobs=n_jobs)(delayed(_warm_worker)(neural) for _ in range(n))
+        except Exception:  # the real run reports it
+            logger.debug("warming the workers failed", exc_info=True)
+
+    thread = threading.Thread(target=warm, name="connpredict-warm", daemon=True)
+    thread.start()
+    return thread
+
+
+def _indexed_fit(i, model, X, Y, regions, train, test):
+    """:func:`_fit_fold`, returned with the task's position ``i``."""
+    return i, _fit_fold(model, X, Y, regions, train, test)
 
 
 def _scheme_splits(ds, cv_name, seed, n_splits):
@@ -427,38 +581,6 @@ def _scheme_splits(ds, cv_name, seed, n_splits):
             "to score region pairs: use fewer n_splits."
         )
     return splits
-
-
-def _fit_folds(ds, entry, splits, keys, config, bar, rows, frames):
-    """Fit one model on each fold of one scheme and seed; append its rows."""
-    from joblib import Parallel, delayed
-
-    name, cv_name, seed = keys["model"], keys["split"], keys["seed"]
-    model = _make_model(
-        name, entry, quick=config["quick"], seed=seed, device=config["device"]
-    )
-    X, Y, regions = ds.X, ds.Y, ds.get("regions")
-    outcomes = Parallel(n_jobs=config["n_jobs"], return_as="generator")(
-        delayed(_fit_fold)(model, X, Y, regions, train, test) for train, test in splits
-    )
-    for fold, (metrics, seconds, pairs, per_region) in enumerate(outcomes):
-        bar.advance(f"{name}, {cv_name} seed {seed} fold {fold}")
-        rows["results"].extend(
-            dict(keys, fold=fold, metric=key, value=float(value))
-            for key, value in metrics.items()
-        )
-        rows["timings"].append(dict(keys, fold=fold, fit_predict_seconds=seconds))
-        frames["predictions"].append(pairs.assign(**keys, fold=fold))
-        frames["region_scores"].append(per_region.assign(**keys, fold=fold))
-        logger.info(
-            "%8s seed %d fold %d %9s: r = %.3f (%.1f s)",
-            cv_name,
-            seed,
-            fold,
-            name,
-            metrics.get(PRIMARY_METRIC, float("nan")),
-            seconds,
-        )
 
 
 def _frame(name, rows):

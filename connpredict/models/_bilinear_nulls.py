@@ -18,9 +18,11 @@ by fold, with one batched eigendecomposition of the genes' Gram matrix
 (``E E^T`` restricted to each permutation's training regions gives the thin
 SVD of the embedding, PCA scores included), the GCV search over the
 penalty grid as a few matrix products for all permutations and penalties at
-once, and the conjugate-gradient solve of the imputed diagonal run in
-lockstep. No numpy call is made per permutation except the final Pearson r.
-Results equal the model's own refits to rounding (tested at 1e-8); the
+once (over the entries ``a <= b`` of the symmetric ``k x k`` products), and
+the conjugate-gradient solve of the imputed diagonal run in lockstep
+(scipy's unpreconditioned iteration, so that a refit reproduces the
+model's own to rounding). No numpy call is made per permutation except the
+final Pearson r. Results equal the model's own refits to rounding (tested at 1e-8); the
 stacks are the same whatever ``n_jobs``, so results do not depend on it.
 
 PLSBilinearRegressor has no such shortcut: with ``scale=True`` (its
@@ -340,24 +342,30 @@ def _stacked_hat(s, keep, alpha, penalty):
     return np.where(both, H, 0.0)
 
 
-def _gcv_weights(ss, alpha, penalty):
-    """Flattened hat factors ``H`` and ``1 - H`` for a block of penalties.
+def _gcv_weights(ss, alpha, penalty, upper, out=None):
+    """Hat factors ``H`` and ``(1 - H)^2`` of the entries ``a <= b``, per penalty.
 
-    ``ss`` is ``(B, 1, k * k)`` squared products of singular values
-    (``"frobenius"``) or ``(B, 1, k)`` squared singular values
-    (``"separable"``); ``alpha`` is ``(B, n_alphas)``. Dropped directions
-    (``s = 0``) get ``H = 0`` (and ``1 - H = 1``), as in ``_stacked_hat``.
+    ``upper`` holds the index arrays ``(a, b)`` of those entries; ``ss`` is
+    ``(B, 1, len(a))`` squared products of singular values (``"frobenius"``)
+    or ``(B, 1, k)`` squared singular values (``"separable"``); ``alpha`` is
+    ``(B, n_alphas)``. Dropped directions (``s = 0``) get ``H = 0`` (and
+    ``(1 - H)^2 = 1``), as in ``_stacked_hat``. ``out``: two arrays of the
+    result's shape to write ``H`` and ``(1 - H)^2`` into.
     """
     a = alpha[:, :, None]
+    H, D2 = out if out is not None else (None, None)
     with np.errstate(divide="ignore", invalid="ignore"):
         if penalty == "frobenius":
-            den = ss + a
-            H = np.where(ss > 0, ss / den, 0.0)
+            H = np.add(ss, a, out=H)
+            np.divide(ss, H, out=H)
+            if not np.all(alpha > 0):  # 0 / 0 for a dropped direction
+                np.copyto(H, 0.0, where=~(ss > 0))
         else:
             f = np.where(ss > 0, ss / (ss + a), 0.0)
-            B, n_a, k = f.shape
-            H = (f[..., :, None] * f[..., None, :]).reshape(B, n_a, k * k)
-    return H, 1.0 - H
+            H = np.multiply(f[..., upper[0]], f[..., upper[1]], out=H)
+    D2 = np.subtract(1.0, H, out=D2)
+    np.square(D2, out=D2)
+    return H, D2
 
 
 def _lstsq(G, c):
@@ -433,19 +441,31 @@ class _StackedProjection:
         prods = [self.M_y**2]
         prods += [self.M_k[:, i] * self.M_y for i in range(m)]
         prods += [self.M_k[:, i] * self.M_k[:, j] for i, j in pairs]
-        P = np.stack([x.reshape(B, q * q) for x in prods], axis=2)
+        # every product and weight is symmetric in (a, b): sum over a <= b,
+        # the off-diagonal entries counted twice (half the work of all q^2)
+        iu, ju = np.triu_indices(q)
+        upper = iu * q + ju
+        twice = np.where(iu == ju, 1.0, 2.0)
+        P = np.stack([x.reshape(B, q * q)[:, upper] * twice for x in prods], axis=2)
         full = P.sum(axis=1)[:, None, :]  # unweighted sums, (B, 1, n_prods)
         YY = float(np.sum(fold["Y_fit"] ** 2))
         # s_a s_b (frobenius) or s (separable); dropped directions have s = 0
-        ss = (s[:, :, None] * s[:, None, :]).reshape(B, 1, q * q)
-        ss = ss**2 if penalty == "frobenius" else s[:, None, :] ** 2
+        if penalty == "frobenius":
+            ss = ((s[:, iu] * s[:, ju]) ** 2)[:, None, :]
+        else:
+            ss = s[:, None, :] ** 2
         scores = np.empty(alphas.shape)
-        step = max(1, _GCV_BLOCK // max(B * q * q, 1))
+        step = min(max(1, _GCV_BLOCK // max(B * len(upper), 1)), alphas.shape[1])
+        # two buffers for every block: fresh arrays this large are mapped and
+        # faulted in by the allocator at each block
+        bufs = np.empty((2, B, step, len(upper)))
         for a0 in range(0, alphas.shape[1], step):
             al = alphas[:, a0 : a0 + step]
-            H, D = _gcv_weights(ss, al, penalty)
+            H, D2 = _gcv_weights(
+                ss, al, penalty, (iu, ju), out=bufs[:, :, : al.shape[1]]
+            )
             on_H = H @ P
-            on_D2 = (D * D) @ P
+            on_D2 = D2 @ P
             G = np.empty((*al.shape, m, m))
             for p_, (i, j) in enumerate(pairs):
                 G[..., i, j] = G[..., j, i] = KK[i, j] - on_H[..., 1 + m + p_]
@@ -467,24 +487,30 @@ class _StackedProjection:
             RR = YY - 2.0 * np.sum(beta * KY, axis=-1)
             RR = RR + np.einsum("bai,ij,baj->ba", beta, KK, beta)
             rss = np.maximum(RR - M2, 0.0) + D2M2
-            trace = np.sum(H[..., :: q + 1], axis=-1)
-            df = (trace + H.sum(axis=-1)) / 2.0 + m
+            trace = np.sum(H[..., iu == ju], axis=-1)
+            df = (trace + H @ twice) / 2.0 + m
             denom = np.maximum(1.0 - df / n_eff, 1e-12)
             scores[:, a0 : a0 + step] = (rss / n**2) / denom**2
         return alphas[np.arange(B), np.argmin(scores, axis=1)]
 
-    def _fitted_diagonal(self, idx, H, G_pinv, M_v, KY_v):
+    def _rows(self, idx):
+        """``U`` of the permutations ``idx`` (no copy when they are all)."""
+        return self.U if len(idx) == len(self.U) else self.U[idx]
+
+    def _fitted_diagonal(self, idx, H, G_pinv, M_v, KY_v, U=None):
         """linalg._solve_diagonal's ``fitted_diagonal`` for the rows ``idx``."""
         M_k = self.M_k[idx]
         beta = (G_pinv @ self._rhs(H, M_v, KY_v, M_k)[..., None])[..., 0]
         M = self.residual(beta, M_v, M_k)
-        U = self.U[idx]
+        U = self._rows(idx) if U is None else U
         return np.sum((U @ (H * M)) * U, axis=2) + beta @ self.fold["diag_k"]
 
     def _matvec(self, idx, H, G_pinv, v):
-        U = self.U[idx]
-        M_v = self.Ut[idx] @ (U * v[:, :, None])
-        return v - self._fitted_diagonal(idx, H, G_pinv, M_v, v @ self.fold["diag_k"].T)
+        U = self._rows(idx)
+        # U^T diag(v) U; the transposed view goes to BLAS without a copy
+        M_v = np.swapaxes(U, 1, 2) @ (U * v[:, :, None])
+        KY_v = v @ self.fold["diag_k"].T
+        return v - self._fitted_diagonal(idx, H, G_pinv, M_v, KY_v, U)
 
     def solve_diagonal(self, H, max_iter=500, tol=1e-10):
         """linalg._solve_diagonal for every permutation: conjugate gradients

@@ -51,8 +51,10 @@ class Dropout(nn.Module):
             return x
         if self.p >= 1.0:
             return torch.zeros_like(x)
-        keep = torch.rand_like(x) >= self.p
-        return x * keep * (1.0 / (1.0 - self.p))
+        # the scaled mask built in place (one buffer, no bool tensor); autograd
+        # then records one product instead of two (bitwise the same result)
+        mask = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
+        return x * mask
 
     def extra_repr(self):
         return f"p={self.p}"
@@ -223,8 +225,11 @@ class _Decoded(nn.Module):
         emb = self.encode(genes, coords)
         ca = cb = None
         if coords is not None:
-            ca, cb = coords[left], coords[right]
-        return self.decode(emb[left], emb[right], ca, cb)
+            ca, cb = coords.index_select(0, left), coords.index_select(0, right)
+        # index_select, not emb[left]: the same values, and its backward (a
+        # row-wise index_add) costs half of advanced indexing's on the CPU
+        ea, eb = emb.index_select(0, left), emb.index_select(0, right)
+        return self.decode(ea, eb, ca, cb)
 
 
 # ---------------------------------------------------------------------------
@@ -344,6 +349,37 @@ class PairMLPModule(_Decoded):
         if self.architecture in ("shared", "lowrank"):
             return self.encoder(x)
         return self.first(x)  # (R, 2 * h1): [W_a x + b, W_b x]
+
+    def forward(self, genes, coords, left, right):
+        if self.architecture != "concat":
+            return super().forward(genes, coords, left, right)
+        # the concat decoder straight from the region encodings: the first
+        # layer of both orders (i, j) and (j, i) as one (2P, h1) tensor of
+        # gathered halves, without gathering whole rows, slicing and
+        # concatenating (the same values as ``decode(emb[left], emb[right])``)
+        emb = self.encode(genes, coords)
+        h1 = self._h1
+        n = left.shape[0]
+        if self.symmetric:
+            left, right = torch.cat([left, right]), torch.cat([right, left])
+        x = (
+            emb[:, :h1].index_select(0, left)
+            + emb[:, h1:].index_select(0, right)
+            - self.first.bias[h1:]
+        )
+        if self.dist_proj is not None:
+            dist = self.dist_proj(
+                _pair_distance(
+                    coords.index_select(0, left), coords.index_select(0, right)
+                ).to(x.dtype)
+            )
+            x = x + dist
+        out = self.rest(x).squeeze(-1)
+        if self.symmetric:
+            out = 0.5 * (out[:n] + out[n:])
+        if self.clamp is not None:
+            out = out.clamp(float(self.clamp[0]), float(self.clamp[1]))
+        return out
 
     def _decode(self, emb_a, emb_b, coords_a=None, coords_b=None):
         if self.architecture == "lowrank":

@@ -260,8 +260,51 @@ def test_n_jobs_2_gives_the_same_results_as_n_jobs_1():
             "n_ensemble": 1,
         },
     }
-    kw = dict(models=models, cv=["spatial"], n_splits=3, null="none", quick=True)
+    # two splits: the parallel run pools the fits of every model and split,
+    # longest (neural) first, and still writes the tables in the serial order
+    kw = dict(
+        models=models, cv=["spatial", "random"], n_splits=3, null="none", quick=True
+    )
     one = run_experiment("synthetic", n_jobs=1, **kw)
     two = run_experiment("synthetic", n_jobs=2, **kw)
     pd.testing.assert_frame_equal(one.results, two.results, check_exact=True)
     pd.testing.assert_frame_equal(one.predictions, two.predictions, check_exact=True)
+    pd.testing.assert_frame_equal(one.region_scores, two.region_scores)
+    pd.testing.assert_frame_equal(one.folds, two.folds)
+    order = one.timings[["model", "split", "fold"]]
+    pd.testing.assert_frame_equal(order, two.timings[["model", "split", "fold"]])
+    assert order.model.tolist() == ["bilinear"] * 3 + ["mlp"] * 3 + (
+        ["bilinear"] * 3 + ["mlp"] * 3
+    )
+
+
+def test_parallel_runs_order_the_fits_longest_first():
+    from connpredict.datasets import load_dataset
+    from connpredict.experiment._run import _fit_tasks, _model_table
+
+    ds = load_dataset("synthetic")
+    table = _model_table(["decay", "mlp", "bilinear"])
+    config = dict(cv=["spatial"], seeds=[0], n_splits=4, quick=True, device="cpu")
+    tasks, folds = _fit_tasks(ds, table, config)
+    assert [t["name"] for t in tasks] == ["decay"] * 4 + ["mlp"] * 4 + ["bilinear"] * 4
+    assert len(folds) == ds.X.shape[0]
+    costs = {t["name"]: t["cost"] for t in tasks}
+    assert costs["mlp"] > 50 * max(costs["decay"], costs["bilinear"])
+    for t in tasks:
+        assert t["cost"] % len(t["split"][0]) == 0
+
+
+def test_parallel_runs_warm_their_workers_for_the_models_asked():
+    from connpredict.experiment._run import _neural, _warm_worker, _warm_workers
+
+    # torch is imported in the workers only when a neural model will run
+    assert _neural(None, quick=False)
+    assert not _neural(None, quick=True)
+    assert _neural(["decay", "mlp"], quick=True)
+    assert not _neural("bilinear,pls", quick=False)
+    assert _neural("bilinear, smt", quick=False)
+    assert not _neural({"custom": object()}, quick=False)
+    assert _warm_worker(False) is True
+    thread = _warm_workers(2, neural=False)
+    thread.join(timeout=120)
+    assert not thread.is_alive()

@@ -37,6 +37,70 @@ def test_dropout_zeroes_a_fraction_p_and_rescales():
     assert torch.count_nonzero(Dropout(1.0).train()(x)) == 0
 
 
+def test_dropout_mask_is_the_uniform_draw_thresholded():
+    x = torch.randn(300, 40)
+    torch.manual_seed(3)
+    out = Dropout(0.25).train()(x)
+    torch.manual_seed(3)
+    expected = x * (torch.rand(300, 40) >= 0.25).float() / 0.75
+    torch.testing.assert_close(out, expected, rtol=1e-6, atol=0)
+
+
+def _gathered_forward(module, genes, coords, left, right):
+    """``decode(emb[left], emb[right])``: the pair forward written out."""
+    emb = module.encode(genes, coords)
+    ca = None if coords is None else coords[left]
+    cb = None if coords is None else coords[right]
+    return module.decode(emb[left], emb[right], ca, cb)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(architecture="concat", hidden_dims=(16, 8)),
+        dict(architecture="concat", hidden_dims=(16,), symmetric=False),
+        dict(architecture="concat", hidden_dims=(16,), use_distance=True),
+        dict(architecture="concat", hidden_dims=(16,), clamp=(-0.1, 0.1)),
+        dict(architecture="shared", hidden_dims=(16,), use_distance=True),
+        dict(architecture="lowrank", embedding_dim=5),
+    ],
+)
+@pytest.mark.parametrize("training", [False, True])
+def test_pair_forward_equals_decoding_gathered_rows(kwargs, training):
+    torch.manual_seed(0)
+    module = _torch_modules.PairMLPModule(12, dropout=0.3, **kwargs)
+    module.train(training)
+    genes, coords = torch.randn(9, 12), torch.randn(9, 3)
+    left = torch.tensor([0, 1, 2, 3, 8, 5, 0, 7])
+    right = torch.tensor([4, 6, 2, 1, 0, 5, 7, 3])
+    torch.manual_seed(1)
+    out = module(genes, coords, left, right)
+    out.sum().backward()
+    grads = [p.grad.clone() for p in module.parameters()]
+    module.zero_grad()
+    torch.manual_seed(1)
+    ref = _gathered_forward(module, genes, coords, left, right)
+    ref.sum().backward()
+    torch.testing.assert_close(out, ref, rtol=1e-6, atol=1e-6)
+    for g, p in zip(grads, module.parameters(), strict=True):
+        torch.testing.assert_close(g, p.grad, rtol=1e-5, atol=1e-6)
+
+
+def test_smt_pair_forward_equals_decoding_gathered_rows():
+    torch.manual_seed(0)
+    module = _torch_modules.SMTModule(
+        30, token_size=8, d_model=16, n_heads=2, n_layers=1, use_distance=True
+    ).eval()
+    genes, coords = torch.randn(7, 30), torch.randn(7, 3)
+    left, right = torch.tensor([0, 1, 2, 6]), torch.tensor([3, 1, 5, 4])
+    torch.testing.assert_close(
+        module(genes, coords, left, right),
+        _gathered_forward(module, genes, coords, left, right),
+        rtol=1e-6,
+        atol=1e-6,
+    )
+
+
 class _RecordThreads(Callback):
     def on_epoch_end(self, net, **kwargs):
         net.history.record("torch_threads", torch.get_num_threads())
@@ -75,8 +139,18 @@ def previous_setup(monkeypatch):
     def bernoulli(self, x):
         return F.dropout(x, self.p, self.training)
 
+    def gather_rows(self, genes, coords, left, right):
+        emb = self.encode(genes, coords)
+        ca = cb = None
+        if coords is not None:
+            ca, cb = coords[left], coords[right]
+        return self.decode(emb[left], emb[right], ca, cb)
+
     monkeypatch.setattr(_torch_modules.Dropout, "forward", bernoulli)
     monkeypatch.setattr(_torch_train, "_fused_optimizer", lambda device: None)
+    # pairs gathered by advanced indexing, whole rows for the concat MLP
+    monkeypatch.setattr(_torch_modules._Decoded, "forward", gather_rows)
+    monkeypatch.setattr(_torch_modules.PairMLPModule, "forward", gather_rows)
 
 
 def _cv_r(make):
