@@ -19,6 +19,9 @@ _NEURAL = {spec.name for spec in model_specs() if spec.family == "neural"}
 _OTHER = {
     # the published research recipes: parameter dicts of the estimators above
     "RESEARCH_PARAMS": "connpredict.models._research",
+    # self-supervised region encoders (need the [neural] extra)
+    "RegionEncoder": "connpredict.models._pretrain",
+    "pretrain_region_encoder": "connpredict.models._pretrain",
 }
 _PUBLIC = {**_MODELS, **_OTHER}
 
@@ -32,7 +35,7 @@ __all__ = [name for name, mod in _PUBLIC.items() if _module_exists(mod)]
 
 def __getattr__(name):
     if name in _PUBLIC and name in __all__:
-        if name in _NEURAL:
+        if name in _NEURAL or _PUBLIC[name] == "connpredict.models._pretrain":
             # imported here: importing this package stays free of numpy
             from connpredict.utils import import_optional
 

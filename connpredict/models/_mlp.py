@@ -1,5 +1,9 @@
 """Pair MLP regressor: region pairs decoded symmetrically from region features."""
 
+import numpy as np
+import torch
+
+from connpredict.models._pretrain import encoder_embeddings, resolve_encoder
 from connpredict.models._torch_modules import PairMLPModule
 from connpredict.models._torch_train import NeuralConnectomeRegressor
 from connpredict.utils._contract import COORD_COLUMNS
@@ -150,6 +154,16 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         were).
     coord_columns : tuple of str, default=("x", "y", "z")
         Names of the coordinate columns; other columns are genes.
+    encoder : RegionEncoder or None, default=None
+        A self-supervised encoder (:func:`pretrain_region_encoder`): its
+        region embeddings (:meth:`RegionEncoder.transform`, standardised with
+        training statistics) are appended to each region's standardised
+        genes. The encoder stays fixed (a feature extractor; fine-tuning it
+        is what ``SMTRegressor(encoder=..., freeze=False)`` does). Its genes
+        must be the gene columns of ``X``, in order. A fitted encoder is used
+        as is (and kept as is by ``clone``); an unfitted one is pretrained
+        inside ``fit`` on the training regions only (inductive). None
+        (default): genes only.
 
     Attributes
     ----------
@@ -170,6 +184,8 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         Number of columns of ``X`` in ``fit``.
     feature_names_in_ : ndarray of str
         Column names of ``X`` in ``fit``.
+    encoder_ : RegionEncoder or None
+        The fitted encoder used, or None.
 
     See Also
     --------
@@ -233,6 +249,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         verbose=0,
         random_state=None,
         coord_columns=COORD_COLUMNS,
+        encoder=None,
     ):
         self.architecture = architecture
         self.hidden_dims = hidden_dims
@@ -265,6 +282,7 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
         self.verbose = verbose
         self.random_state = random_state
         self.coord_columns = coord_columns
+        self.encoder = encoder
 
     def _uses_coords(self):
         return bool(self.use_coords or self.use_distance_)
@@ -285,6 +303,28 @@ class PairMLPRegressor(NeuralConnectomeRegressor):
                 "architecture='lowrank' takes no pair distance; set "
                 "use_distance=False (or 'auto', which is off for it)."
             )
+
+    def _fit(self, X, Y_block):
+        # with encoder=None nothing changes, so default fits are unchanged
+        self.encoder_ = resolve_encoder(self, X)
+        return super()._fit(X, Y_block)
+
+    def _fit_scalers(self, X):
+        super()._fit_scalers(X)
+        if getattr(self, "encoder_", None) is not None:
+            emb = encoder_embeddings(self, X)
+            self.embedding_mean_ = emb.mean(axis=0)
+            sd = emb.std(axis=0)
+            self.embedding_scale_ = np.where(sd > 1e-8, sd, 1.0)
+
+    def _tensors(self, X):
+        g, c = super()._tensors(X)
+        if getattr(self, "encoder_", None) is not None:
+            emb = (encoder_embeddings(self, X) - self.embedding_mean_) / (
+                self.embedding_scale_
+            )
+            g = torch.cat([g, torch.as_tensor(emb, dtype=torch.float32)], dim=1)
+        return g, c
 
     def _resolve_distance(self, X):
         if self.architecture == "lowrank" and self.use_distance == "auto":

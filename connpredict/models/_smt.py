@@ -3,6 +3,7 @@
 import numpy as np
 import torch
 
+from connpredict.models._pretrain import InitFromEncoder, resolve_encoder
 from connpredict.models._torch_modules import SMTModule, flash_available
 from connpredict.models._torch_train import (
     NeuralConnectomeRegressor,
@@ -184,6 +185,18 @@ class SMTRegressor(NeuralConnectomeRegressor):
         Seeds initialisation, batch order, dropout and the inner split.
     coord_columns : tuple of str, default=("x", "y", "z")
         Names of the coordinate columns; other columns are genes.
+    encoder : RegionEncoder or None, default=None
+        A self-supervised encoder (:func:`pretrain_region_encoder`) whose
+        token embedding, transformer blocks and final LayerNorm initialise
+        every ensemble member's (the rest is initialised as usual). Its token
+        layout must match this SMT's (:meth:`RegionEncoder.smt_params`) and
+        its genes the gene columns of ``X``, in order. A fitted encoder is
+        used as is (and kept as is by ``clone``); an unfitted one is
+        pretrained inside ``fit`` on the training regions only (inductive).
+        None (default) trains from scratch.
+    freeze : bool, default=False
+        With an encoder: keep its weights fixed during training (True) or
+        fine-tune them (False).
 
     Attributes
     ----------
@@ -203,6 +216,9 @@ class SMTRegressor(NeuralConnectomeRegressor):
         Number of columns of ``X`` in ``fit``.
     feature_names_in_ : ndarray of str
         Column names of ``X`` in ``fit``.
+    encoder_ : RegionEncoder or None
+        The fitted encoder used (``encoder``, or its clone pretrained in
+        ``fit``), or None.
 
     See Also
     --------
@@ -286,6 +302,8 @@ class SMTRegressor(NeuralConnectomeRegressor):
         verbose=0,
         random_state=None,
         coord_columns=COORD_COLUMNS,
+        encoder=None,
+        freeze=False,
     ):
         self.token_size = token_size
         self.d_model = d_model
@@ -328,6 +346,8 @@ class SMTRegressor(NeuralConnectomeRegressor):
         self.verbose = verbose
         self.random_state = random_state
         self.coord_columns = coord_columns
+        self.encoder = encoder
+        self.freeze = freeze
 
     def _uses_coords(self):
         return bool(self.cls == "coords" or self.use_distance_)
@@ -393,6 +413,18 @@ class SMTRegressor(NeuralConnectomeRegressor):
                 "package (pip install 'connpredict[flash]'); use 'auto' to fall "
                 "back to scaled_dot_product_attention."
             )
+
+    def _fit(self, X, Y_block):
+        # the encoder is resolved (and checked) before any training; with
+        # encoder=None nothing else changes, so default fits are unchanged
+        self.encoder_ = resolve_encoder(self, X)
+        return super()._fit(X, Y_block)
+
+    def _callbacks(self, has_valid, progress=None):
+        cbs = super()._callbacks(has_valid, progress)
+        if getattr(self, "encoder_", None) is not None:
+            cbs.insert(0, ("encoder_init", InitFromEncoder(self.encoder_, self.freeze)))
+        return cbs
 
     def _resolved_backend(self):
         if self.attention_backend == "auto":
