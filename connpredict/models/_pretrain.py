@@ -426,10 +426,10 @@ class RegionEncoder(BaseEstimator):
         ----------
         X : DataFrame or list of DataFrame
             Regions x genes (coordinate columns are ignored). Several tables
-            (e.g. every shipped atlas) are pooled; they must have the same
-            genes in the same order, as the shipped tables do, or the genes of
-            the first table must all be in every other (the others are then
-            aligned to it by gene name).
+            (e.g. every shipped atlas) are pooled on the genes common to all
+            of them, in the first table's order (the shipped Schaefer-100 to
+            -400 tables share 275 genes); use :meth:`align` to give an
+            estimator those columns.
         y : None
             Ignored (self-supervised).
 
@@ -444,18 +444,27 @@ class RegionEncoder(BaseEstimator):
         tables = list(X) if isinstance(X, (list, tuple)) else [X]
         if not tables:
             raise ValueError("X is an empty list; pass at least one expression table.")
-        first = self._gene_table(tables[0], "X[0]" if len(tables) > 1 else "X")
-        genes = list(first.columns)
-        blocks = [first.to_numpy(dtype=float)]
-        for i, t in enumerate(tables[1:], start=1):
-            g = self._gene_table(t, f"X[{i}]")
-            missing = [c for c in genes if c not in set(g.columns)]
-            if missing:
-                raise ValueError(
-                    f"X[{i}] lacks {len(missing)} of the first table's genes "
-                    f"(e.g. {missing[:5]}); pass tables with the same genes."
-                )
-            blocks.append(g[genes].to_numpy(dtype=float))
+        frames = [
+            self._gene_table(t, f"X[{i}]" if len(tables) > 1 else "X")
+            for i, t in enumerate(tables)
+        ]
+        common = set(frames[0].columns)
+        for f in frames[1:]:
+            common &= set(f.columns)
+        genes = [g for g in frames[0].columns if g in common]
+        if not genes:
+            raise ValueError(
+                "The expression tables share no gene; pretrain on tables with "
+                "common gene symbols."
+            )
+        if len(genes) < max(f.shape[1] for f in frames):
+            logger.info(
+                "RegionEncoder: %d genes common to the %d tables (of %s)",
+                len(genes),
+                len(frames),
+                [f.shape[1] for f in frames],
+            )
+        blocks = [f[genes].to_numpy(dtype=float) for f in frames]
         raw = np.vstack(blocks)
         n_genes = raw.shape[1]
         mean = raw.mean(axis=0)
