@@ -136,14 +136,16 @@ def run_grid(args, out_csv):
                 Xte, Yte = X.iloc[test], Y.iloc[test, test]
                 for frac in args.fractions:
                     rng = np.random.RandomState([seed, fold, int(frac * 1000)])
-                    n_lab = max(4, int(round(frac * len(train))))
+                    n_lab = max(4, round(frac * len(train)))
                     lab = np.sort(rng.choice(train, size=n_lab, replace=False))
                     Xl, Yl = X.iloc[lab], Y.iloc[lab, lab]
                     for model in args.models:
                         for rp in positions:
-                            extra = {} if rp == "xyz" and not _has_region_position() else {
-                                "region_position": rp
-                            }
+                            extra = (
+                                {}
+                                if rp == "xyz" and not _has_region_position()
+                                else {"region_position": rp}
+                            )
                             cells = []
                             for obj in objectives:
                                 freezes = [False]
@@ -152,15 +154,26 @@ def run_grid(args, out_csv):
                                 for fr in freezes:
                                     enc = encoders.get(obj)
                                     cells.append(
-                                        (obj, fr, _estimator(
-                                            model, args, seed, encoder=enc,
-                                            freeze=fr, **extra))
+                                        (
+                                            obj,
+                                            fr,
+                                            _estimator(
+                                                model,
+                                                args,
+                                                seed,
+                                                encoder=enc,
+                                                freeze=fr,
+                                                **extra,
+                                            ),
+                                        )
                                     )
                             if args.nested and encoders:
                                 grid = [{"encoder": [None]}]
                                 encs = list(encoders.values())
                                 if model == "smt":
-                                    grid.append({"encoder": encs, "freeze": [False, True]})
+                                    grid.append(
+                                        {"encoder": encs, "freeze": [False, True]}
+                                    )
                                 else:
                                     grid.append({"encoder": encs})
                                 search = GridSearchCV(
@@ -178,7 +191,9 @@ def run_grid(args, out_csv):
                                     enc = est.best_params_["encoder"]
                                     chosen = "none" if enc is None else enc.objective
                                     if "freeze" in est.best_params_:
-                                        chosen += f" freeze={est.best_params_['freeze']}"
+                                        chosen += (
+                                            f" freeze={est.best_params_['freeze']}"
+                                        )
                                 row = {
                                     "dataset": name,
                                     "seed": seed,
@@ -209,17 +224,30 @@ def run_grid(args, out_csv):
 def summarise(csv, out_md):
     df = pd.read_csv(csv)
     df["freeze"] = df["freeze"].fillna("-").astype(str)
-    keys = ["dataset", "protocol", "fraction", "model", "region_position",
-            "objective", "freeze"]
+    keys = [
+        "dataset",
+        "protocol",
+        "fraction",
+        "model",
+        "region_position",
+        "objective",
+        "freeze",
+    ]
     g = df.groupby(keys)["r"]
     table = g.agg(["mean", "std", "count"]).reset_index()
     # paired difference from no pretraining, fold by fold
     base = df[df.objective == "none"].set_index(
-        ["dataset", "protocol", "seed", "fold", "fraction", "model",
-         "region_position"]
+        ["dataset", "protocol", "seed", "fold", "fraction", "model", "region_position"]
     )["r"]
-    idx = ["dataset", "protocol", "seed", "fold", "fraction", "model",
-           "region_position"]
+    idx = [
+        "dataset",
+        "protocol",
+        "seed",
+        "fold",
+        "fraction",
+        "model",
+        "region_position",
+    ]
     diff = df.set_index(idx)["r"] - base.reindex(df.set_index(idx).index).to_numpy()
     df["delta"] = diff.to_numpy()
     d = df.groupby(keys)["delta"].agg(["mean", "std"]).reset_index()
@@ -265,8 +293,12 @@ def time_corpora(args, out_csv):
     from connpredict.datasets import load_dataset
 
     tables = {}
-    for name in ("hcp-schaefer100", "hcp-schaefer200", "hcp-schaefer300",
-                 "hcp-schaefer400"):
+    for name in (
+        "hcp-schaefer100",
+        "hcp-schaefer200",
+        "hcp-schaefer300",
+        "hcp-schaefer400",
+    ):
         tables[name] = load_dataset(name).X
     corpora = dict(tables)
     corpora["all pooled (275 common genes)"] = list(tables.values())
@@ -295,12 +327,17 @@ def main():
     parser.add_argument("--models", nargs="+", default=["smt", "mlp"])
     parser.add_argument("--objectives", nargs="+", default=list(OBJECTIVES))
     parser.add_argument("--region-position", nargs="+", default=["xyz"])
-    parser.add_argument("--protocol", default="inductive",
-                        choices=["inductive", "transductive"])
+    parser.add_argument(
+        "--protocol", default="inductive", choices=["inductive", "transductive"]
+    )
     parser.add_argument("--nested", action="store_true")
     parser.add_argument("--freeze", action="store_true")
-    parser.add_argument("--n-ensemble", type=int, default=None,
-                        help="ensemble size of both models (default: theirs, 5)")
+    parser.add_argument(
+        "--n-ensemble",
+        type=int,
+        default=None,
+        help="ensemble size of both models (default: theirs, 5)",
+    )
     parser.add_argument("--pretrain-iter", type=int, default=100)
     parser.add_argument("--time-corpora", action="store_true")
     parser.add_argument("--summarise", default=None, help="only summarise this CSV")

@@ -19,8 +19,8 @@ import torch
 from sklearn.base import BaseEstimator, _clone_parametrized
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
-from torch import nn
 from skorch.callbacks import Callback
+from torch import nn
 from torch.nn import functional as F
 
 from connpredict.models._torch_modules import SMTModule
@@ -70,7 +70,7 @@ _FITTED = (
 def draw_token_mask(n_regions, n_tokens, mask_ratio, rng):
     """Boolean mask (n_regions, n_tokens): ``round(mask_ratio * n_tokens)``
     tokens (at least one) drawn uniformly without replacement per region."""
-    k = max(1, int(round(mask_ratio * n_tokens)))
+    k = max(1, round(mask_ratio * n_tokens))
     k = min(k, n_tokens)
     mask = np.zeros((n_regions, n_tokens), dtype=bool)
     for r in range(n_regions):
@@ -88,7 +88,7 @@ def draw_module_mask(n_regions, token_modules, mask_ratio, rng):
     token_modules = np.asarray(token_modules)
     n_tokens = token_modules.size
     labels = np.unique(token_modules)
-    target = max(1, int(round(mask_ratio * n_tokens)))
+    target = max(1, round(mask_ratio * n_tokens))
     mask = np.zeros((n_regions, n_tokens), dtype=bool)
     for r in range(n_regions):
         order = rng.permutation(labels)
@@ -372,8 +372,16 @@ class RegionEncoder(BaseEstimator):
             raise ValueError(
                 f"objective must be one of {OBJECTIVES}, got {self.objective!r}."
             )
-        for name in ("token_size", "d_model", "n_heads", "n_layers", "ffn_mult",
-                     "n_modules", "max_iter", "batch_size"):
+        for name in (
+            "token_size",
+            "d_model",
+            "n_heads",
+            "n_layers",
+            "ffn_mult",
+            "n_modules",
+            "max_iter",
+            "batch_size",
+        ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}.")
