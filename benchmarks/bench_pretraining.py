@@ -61,6 +61,17 @@ import numpy as np
 import pandas as pd
 
 OBJECTIVES = ("none", "masked", "network", "jepa", "autoencode")
+_KEYS = [
+    "dataset",
+    "seed",
+    "fold",
+    "fraction",
+    "model",
+    "objective",
+    "freeze",
+    "region_position",
+    "protocol",
+]
 
 
 def _loadavg():
@@ -114,6 +125,11 @@ def run_grid(args, out_csv):
     elif set(args.region_position) - {"xyz"}:
         print("SMTRegressor has no region_position parameter yet: xyz only.")
     objectives = [o for o in args.objectives if o in OBJECTIVES]
+    done = set()
+    if os.path.exists(out_csv):  # resume: skip the fits already written
+        prev = pd.read_csv(out_csv)
+        prev["freeze"] = prev["freeze"].fillna("-").astype(str)
+        done = set(prev[_KEYS].astype(str).itertuples(index=False, name=None))
     for name in args.datasets:
         ds = load_dataset(name)
         X, Y = ds.X, ds.Y
@@ -183,6 +199,19 @@ def run_grid(args, out_csv):
                                 )
                                 cells.append(("nested", None, search))
                             for obj, fr, est in cells:
+                                key = (
+                                    name,
+                                    seed,
+                                    fold,
+                                    frac,
+                                    model,
+                                    obj,
+                                    "-" if fr is None else fr,
+                                    rp,
+                                    args.protocol,
+                                )
+                                if tuple(str(k) for k in key) in done:
+                                    continue
                                 c0, t0 = time.process_time(), time.perf_counter()
                                 est.fit(Xl, Yl)
                                 r = float(est.score(Xte, Yte))
