@@ -20,6 +20,10 @@ Pretraining protocol (``--protocol``):
     test regions included (expression is an input, never the target; this is
     what a user who pretrains on a whole atlas and then cross-validates gets).
 
+``objective=random`` is the control: the same encoder untrained
+(``max_iter=0``), frozen in the SMT; it separates the effect of pretraining
+from that of freezing a random transformer.
+
 ``--nested`` adds the row ``objective=nested``: GridSearchCV over
 ``encoder in [None, each pretrained encoder]`` (and ``freeze in [False,
 True]`` for the SMT) with an inner ``SpatialSplit(3)`` on the labelled
@@ -60,7 +64,7 @@ import time
 import numpy as np
 import pandas as pd
 
-OBJECTIVES = ("none", "masked", "network", "jepa", "autoencode")
+OBJECTIVES = ("none", "random", "masked", "network", "jepa", "autoencode")
 _KEYS = [
     "dataset",
     "seed",
@@ -103,6 +107,8 @@ def _has_region_position():
 def _pretrain(X, objective, seed, args):
     from connpredict.models import pretrain_region_encoder
 
+    if objective == "random":  # control: the same encoder, untrained
+        return pretrain_region_encoder(X, random_state=seed, max_iter=0)
     return pretrain_region_encoder(
         X, objective=objective, random_state=seed, max_iter=args.pretrain_iter
     )
@@ -167,6 +173,10 @@ def run_grid(args, out_csv):
                                 freezes = [False]
                                 if obj != "none" and model == "smt" and args.freeze:
                                     freezes = [False, True]
+                                if obj == "random":
+                                    # frozen only: fine-tuning it is training
+                                    # from another random initialisation
+                                    freezes = [True] if model == "smt" else [False]
                                 for fr in freezes:
                                     enc = encoders.get(obj)
                                     cells.append(

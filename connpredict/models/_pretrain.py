@@ -238,7 +238,8 @@ class RegionEncoder(BaseEstimator):
     ema_momentum : float, default=0.99
         Momentum of the target encoder's moving average (``"jepa"``).
     max_iter : int, default=100
-        Epochs (passes over the corpus regions).
+        Epochs (passes over the corpus regions); 0 keeps the random
+        initialisation (a control for benchmarks: an untrained encoder).
     lr : float, default=1e-3
         AdamW learning rate.
     batch_size : int, default=32

@@ -368,3 +368,35 @@ def test_frame_round_trip_through_numpy_columns_is_refused(data, encoder):
     X = pd.DataFrame(data.X.to_numpy(), index=data.X.index)
     with pytest.raises(ValueError, match="gene names"):
         PairMLPRegressor(encoder=encoder, max_iter=1).fit(X, data.Y)
+
+
+def test_spin_test_and_pipeline(data, encoder):
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    from connpredict.model_selection import RandomSplit
+    from connpredict.nulls import spin_test
+
+    model = PairMLPRegressor(
+        encoder=encoder, hidden_dims=(8,), max_iter=1, n_ensemble=1, random_state=0
+    )
+    res = spin_test(
+        model,
+        data.X,
+        data.Y,
+        cv=RandomSplit(n_splits=2, random_state=0),
+        permutations=np.array(
+            [np.random.RandomState(i).permutation(24) for i in (1, 2)]
+        ),
+        random_state=0,
+    )
+    assert np.isfinite(res.score) and len(res.null_scores) == 2
+    pipe = make_pipeline(
+        FunctionTransformer(encoder.align),
+        _smt(encoder),
+    )
+    shuffled = data.X[list(data.X.columns[::-1])]
+    pipe.fit(shuffled, data.Y)
+    np.testing.assert_allclose(
+        pipe.predict(shuffled), _smt(encoder).fit(data.X, data.Y).predict(data.X)
+    )
