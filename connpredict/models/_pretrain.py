@@ -380,12 +380,14 @@ class RegionEncoder(BaseEstimator):
             "n_layers",
             "ffn_mult",
             "n_modules",
-            "max_iter",
             "batch_size",
         ):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}.")
+        v = self.max_iter
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 0:
+            raise ValueError(f"max_iter must be an integer >= 0, got {v!r}.")
         if self.d_model % self.n_heads:
             raise ValueError(
                 f"d_model ({self.d_model}) must be a multiple of n_heads "
