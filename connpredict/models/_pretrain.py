@@ -228,8 +228,16 @@ class RegionEncoder(BaseEstimator):
         encoder must have the same values (see :meth:`smt_params`).
     positional : {"alibi", "learned", "none"}, default="alibi"
         Token positions, as in :class:`SMTRegressor`.
-    layer_norm, ffn_activation, ffn_mult, attn_out_proj, alibi_slopes
-        Block settings, as in :class:`SMTRegressor` (same defaults).
+    layer_norm : {"pre", "post"}, default="pre"
+        Block style, as in :class:`SMTRegressor`.
+    ffn_activation : {"gelu", "relu"}, default="gelu"
+        Feed-forward activation, as in :class:`SMTRegressor`.
+    ffn_mult : int, default=2
+        Feed-forward width in multiples of ``d_model``.
+    attn_out_proj : bool, default=True
+        Attention output projection, as in :class:`SMTRegressor`.
+    alibi_slopes : tuple of float or None, default=None
+        ALiBi slope of each head (None: geometric slopes).
     mask_ratio : float, default=0.3
         Fraction of tokens masked per region (``"masked"``, ``"network"``,
         ``"jepa"``).
@@ -608,8 +616,21 @@ class RegionEncoder(BaseEstimator):
 
     # -- use -------------------------------------------------------------------
     def check_genes(self, genes, what="X"):
-        """Raise a ValueError naming the difference if ``genes`` (a list of
-        gene names, in order) is not the encoder's gene list."""
+        """Check that ``genes`` are the encoder's genes, in its order.
+
+        Parameters
+        ----------
+        genes : list of str
+            Gene names, in column order.
+        what : str, default="X"
+            Name of the table, for the message.
+
+        Raises
+        ------
+        ValueError
+            Naming the missing or new genes, or the first position where the
+            order differs.
+        """
         check_is_fitted(self)
         genes = [str(g) for g in genes]
         mine = [str(g) for g in self.genes_]
@@ -639,8 +660,9 @@ class RegionEncoder(BaseEstimator):
         )
 
     def align(self, X):
-        """``X`` with the encoder's genes in the encoder's order (coordinates
-        kept last); raises a ValueError naming genes that ``X`` lacks.
+        """Select and order the columns of ``X`` as the encoder's genes.
+
+        Coordinates are kept last; a ValueError names the genes ``X`` lacks.
 
         Parameters
         ----------
@@ -665,8 +687,18 @@ class RegionEncoder(BaseEstimator):
         return X[list(self.genes_) + coords]
 
     def check_smt(self, estimator):
-        """Raise a ValueError naming every setting of ``estimator`` (an
-        SMTRegressor) that differs from the encoder's token layout."""
+        """Check that an SMT has the encoder's token layout.
+
+        Parameters
+        ----------
+        estimator : SMTRegressor
+            The estimator to initialise from the encoder.
+
+        Raises
+        ------
+        ValueError
+            Naming every setting that differs from the encoder's.
+        """
         diff = [
             f"{k}={getattr(estimator, k)!r} (encoder: {getattr(self, k)!r})"
             for k in _SHARED_PARAMS
@@ -710,6 +742,7 @@ class RegionEncoder(BaseEstimator):
         Returns
         -------
         embeddings : ndarray of shape (n_regions, d_model)
+            One row per region.
         """
         check_is_fitted(self)
         genes = self._gene_table(X)
