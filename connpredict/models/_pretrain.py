@@ -135,23 +135,22 @@ def ema_update(target, online, momentum):
 
 
 def _token_encoder(n_genes, params, dropout):
-    """An SMTModule used for its token encoder only (no pair head)."""
-    module = SMTModule(
-        n_genes,
-        token_size=params["token_size"],
-        d_model=params["d_model"],
-        n_heads=params["n_heads"],
-        n_layers=params["n_layers"],
+    """An SMTModule used for its token encoder only (no pair head).
+
+    Its keyword arguments come from :meth:`SMTRegressor._module_kwargs`, the
+    one place that maps the estimator's parameters onto the module's.
+    """
+    from connpredict.models._smt import SMTRegressor
+
+    est = SMTRegressor(
+        **params,
         dropout=dropout,
-        positional=params["positional"],
         pooling="mean",
-        norm=params["layer_norm"],
-        ffn_activation=params["ffn_activation"],
-        ff_mult=params["ffn_mult"],
-        attn_out_proj=params["attn_out_proj"],
-        alibi_slopes=params["alibi_slopes"],
+        use_distance=False,
         attention_backend="sdpa",
     )
+    est.use_distance_ = False
+    module = SMTModule(**est._module_kwargs(n_genes))
     module.head = nn.Identity()  # never used here
     return module
 
