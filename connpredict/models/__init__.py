@@ -20,6 +20,9 @@ _OTHER = {
     # gradients of a connectome (region positions of the neural models)
     "diffusion_map_embedding": "connpredict.models._gradients",
     "region_gradients": "connpredict.models._gradients",
+    # self-supervised region encoders (need the [neural] extra)
+    "RegionEncoder": "connpredict.models._pretrain",
+    "pretrain_region_encoder": "connpredict.models._pretrain",
 }
 
 
@@ -48,7 +51,8 @@ def __getattr__(name):
     if name == "__all__":  # the available public names, from the registry
         return [n for n, module in public.items() if _module_exists(module)]
     if name in public and _module_exists(public[name]):
-        if name in {s.name for s in model_specs() if s.family == "neural"}:
+        neural = {s.name for s in model_specs() if s.family == "neural"}
+        if name in neural or public[name] == "connpredict.models._pretrain":
             # imported here: importing this package stays free of numpy
             from connpredict.utils import import_optional
 

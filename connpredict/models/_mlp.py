@@ -1,7 +1,11 @@
 """Pair MLP regressor: region pairs decoded symmetrically from region features."""
 
+import numpy as np
+import torch
+
 from connpredict.models._param_docs import fill_param_docs
 from connpredict.models._positioning import RegionPositionMixin
+from connpredict.models._pretrain import encoder_embeddings, resolve_encoder
 from connpredict.models._torch_modules import PairMLPModule
 from connpredict.models._torch_train import NeuralConnectomeRegressor
 from connpredict.utils._checks import check_choice
@@ -118,6 +122,16 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         target connectome (see :func:`connpredict.models.region_gradients`).
     {gradients}
     {n_gradients}
+    encoder : RegionEncoder or None, default=None
+        A self-supervised encoder (:func:`pretrain_region_encoder`): its
+        region embeddings (:meth:`RegionEncoder.transform`, standardised with
+        training statistics) are appended to each region's standardised
+        genes. The encoder stays fixed (a feature extractor; fine-tuning it
+        is what ``SMTRegressor(encoder=..., freeze=False)`` does). Its genes
+        must be the gene columns of ``X``, in order. A fitted encoder is used
+        as is (and kept as is by ``clone``); an unfitted one is pretrained
+        inside ``fit`` on the training regions only (inductive). None
+        (default): genes only.
 
     Attributes
     ----------
@@ -146,6 +160,8 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         With ``gradients="expression"``: the diffusion map fitted on the
         training regions' expression similarity (its ``embedding_`` are their
         gradients); else None.
+    encoder_ : RegionEncoder or None
+        The fitted encoder used, or None.
 
     See Also
     --------
@@ -212,6 +228,7 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         region_position="xyz",
         gradients="lemon-fc",
         n_gradients=3,
+        encoder=None,
     ):
         self.architecture = architecture
         self.hidden_dims = hidden_dims
@@ -247,6 +264,7 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         self.region_position = region_position
         self.gradients = gradients
         self.n_gradients = n_gradients
+        self.encoder = encoder
 
     def _uses_coords(self):
         return bool(self.use_coords or self.use_distance_)
@@ -260,6 +278,28 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
                 "architecture='lowrank' takes no pair distance; set "
                 "use_distance=False (or 'auto', which is off for it)."
             )
+
+    def _fit(self, X, Y_block):
+        # with encoder=None nothing changes, so default fits are unchanged
+        self.encoder_ = resolve_encoder(self, X)
+        return super()._fit(X, Y_block)
+
+    def _fit_scalers(self, X):
+        super()._fit_scalers(X)
+        if getattr(self, "encoder_", None) is not None:
+            emb = encoder_embeddings(self, X)
+            self.embedding_mean_ = emb.mean(axis=0)
+            sd = emb.std(axis=0)
+            self.embedding_scale_ = np.where(sd > 1e-8, sd, 1.0)
+
+    def _tensors(self, X):
+        g, c = super()._tensors(X)
+        if getattr(self, "encoder_", None) is not None:
+            emb = (encoder_embeddings(self, X) - self.embedding_mean_) / (
+                self.embedding_scale_
+            )
+            g = torch.cat([g, torch.as_tensor(emb, dtype=torch.float32)], dim=1)
+        return g, c
 
     def _resolve_distance(self, X):
         if self.architecture == "lowrank" and self.use_distance == "auto":

@@ -4,6 +4,7 @@ import torch
 
 from connpredict.models._param_docs import fill_param_docs
 from connpredict.models._positioning import RegionPositionMixin
+from connpredict.models._pretrain import InitFromEncoder, resolve_encoder
 from connpredict.models._torch_modules import SMTModule, flash_available
 from connpredict.models._torch_train import (
     NeuralConnectomeRegressor,
@@ -151,6 +152,18 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         target connectome (see :func:`connpredict.models.region_gradients`).
     {gradients}
     {n_gradients}
+    encoder : RegionEncoder or None, default=None
+        A self-supervised encoder (:func:`pretrain_region_encoder`) whose
+        token embedding, transformer blocks and final LayerNorm initialise
+        every ensemble member's (the rest is initialised as usual). Its token
+        layout must match this SMT's (:meth:`RegionEncoder.smt_params`) and
+        its genes the gene columns of ``X``, in order. A fitted encoder is
+        used as is (and kept as is by ``clone``); an unfitted one is
+        pretrained inside ``fit`` on the training regions only (inductive).
+        None (default) trains from scratch.
+    freeze : bool, default=False
+        With an encoder: keep its weights fixed during training (True) or
+        fine-tune them (False).
 
     Attributes
     ----------
@@ -178,6 +191,9 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         With ``gradients="expression"``: the diffusion map fitted on the
         training regions' expression similarity (its ``embedding_`` are their
         gradients); else None.
+    encoder_ : RegionEncoder or None
+        The fitted encoder used (``encoder``, or its clone pretrained in
+        ``fit``), or None.
 
     See Also
     --------
@@ -264,6 +280,8 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         region_position="xyz",
         gradients="lemon-fc",
         n_gradients=3,
+        encoder=None,
+        freeze=False,
     ):
         self.token_size = token_size
         self.d_model = d_model
@@ -309,6 +327,8 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         self.region_position = region_position
         self.gradients = gradients
         self.n_gradients = n_gradients
+        self.encoder = encoder
+        self.freeze = freeze
 
     def _uses_coords(self):
         return bool(self.cls == "coords" or self.use_distance_)
@@ -358,6 +378,18 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
                 "package (pip install 'connpredict[flash]'); use 'auto' to fall "
                 "back to scaled_dot_product_attention."
             )
+
+    def _fit(self, X, Y_block):
+        # the encoder is resolved (and checked) before any training; with
+        # encoder=None nothing else changes, so default fits are unchanged
+        self.encoder_ = resolve_encoder(self, X)
+        return super()._fit(X, Y_block)
+
+    def _callbacks(self, has_valid, progress=None):
+        cbs = super()._callbacks(has_valid, progress)
+        if getattr(self, "encoder_", None) is not None:
+            cbs.insert(0, ("encoder_init", InitFromEncoder(self.encoder_, self.freeze)))
+        return cbs
 
     def _resolved_backend(self):
         if self.attention_backend == "auto":
