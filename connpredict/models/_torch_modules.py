@@ -370,7 +370,9 @@ class PairMLPModule(_Decoded):
         if self.dist_proj is not None:
             dist = self.dist_proj(
                 _pair_distance(
-                    coords.index_select(0, left), coords.index_select(0, right)
+                    coords.index_select(0, left),
+                    coords.index_select(0, right),
+                    self.position_dims,
                 ).to(x.dtype)
             )
             x = x + dist
