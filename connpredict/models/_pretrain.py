@@ -271,7 +271,7 @@ class RegionEncoder(BaseEstimator):
         The genes, in the token order the encoder was trained on.
     n_genes_, n_tokens_ : int
         Number of genes and of tokens.
-    gene_mean_, gene_scale_ : ndarray of shape (n_genes_,)
+    gene_mean_, gene_scale_ : ndarray of shape (n_genes,)
         Standardisation of the pooled corpus (used by :meth:`transform`).
     token_modules_ : ndarray of int or None
         Module of each token (``"network"``), else None.
