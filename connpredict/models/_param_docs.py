@@ -90,6 +90,16 @@ verbose : int, default=0
     "coord_columns": """\
 coord_columns : tuple of str, default=("x", "y", "z")
     Names of the coordinate columns; other columns are genes.""",
+    "region_position": """\
+region_position : {"xyz", "gradients", "both"}, default="xyz"
+    What positions a region wherever the network uses position (its
+    coordinate input: ``use_coords`` of the pair MLP, the [CLS] token of
+    ``cls="coords"`` of the SMT; and the pair distance of the decoder): its
+    MNI coordinates (``"xyz"``, the original model), its values on the top
+    ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or both
+    side by side, with one pair distance in space and one in gradient space
+    (``"both"``). Gradients are never computed from the target connectome
+    (see :func:`connpredict.models.region_gradients`).""",
     "gradients": """\
 gradients : str or DataFrame, default="lemon-fc"
     Source of the gradients (unused with ``region_position="xyz"``):

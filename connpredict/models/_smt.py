@@ -141,15 +141,7 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
     random_state : int, RandomState instance or None, default=None
         Seeds initialisation, batch order, dropout and the inner split.
     {coord_columns}
-    region_position : {"xyz", "gradients", "both"}, default="xyz"
-        What positions a region wherever the network uses position (the [CLS]
-        token of ``cls="coords"``
-        and the pair distance of the decoder): its MNI coordinates
-        (``"xyz"``, the original model), its values on the top
-        ``n_gradients`` gradients of ``gradients`` (``"gradients"``), or
-        both side by side, with one pair distance in space and one in
-        gradient space (``"both"``). Gradients are never computed from the
-        target connectome (see :func:`connpredict.models.region_gradients`).
+    {region_position}
     {gradients}
     {n_gradients}
     encoder : RegionEncoder or None, default=None
