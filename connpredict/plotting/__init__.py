@@ -15,6 +15,7 @@ from connpredict.plotting._brain import (
     label_colorbar,
     plot_glass_edges,
     plot_glass_folds,
+    plot_glass_markers,
     strongest_edges,
     symmetric_limit,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "plot_connectivity_matrices",
     "plot_glass_edges",
     "plot_glass_folds",
+    "plot_glass_markers",
     "plot_null_distribution",
     "strongest_edges",
     "symmetric_limit",

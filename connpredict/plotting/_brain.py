@@ -1,10 +1,133 @@
-"""Glass-brain primitives: region labels, strongest edges, colour scales."""
+"""Glass-brain primitives: region labels, strongest edges, colour scales.
+
+nilearn draws the outline of each glass-brain view as about 800 separate
+matplotlib patches, built from its bundled schematic files every time; that
+was most of the CPU time of a glass-brain figure. :func:`_fast_outlines`
+makes nilearn draw the same outlines (the same paths, colours, widths and
+transform) as one collection per view, read once per process. It relies on
+the private nilearn names listed in :data:`NILEARN_PRIVATE_NAMES`; when one
+is missing (another nilearn release) nilearn draws its own outlines, as
+before, and ``connpredict/plotting/tests/test_brain.py`` fails first.
+"""
+
+import contextlib
+import functools
+import json
+import threading
 
 import numpy as np
 
 from connpredict.utils import import_optional
 
 _NEEDS_PLOT = "connpredict's brain figures"
+
+_AXES_MODULE = "nilearn.plotting.displays._axes"
+_SCHEMATICS_MODULE = "nilearn.plotting.glass_brain"
+#: every private nilearn name the fast outlines rely on: module -> names
+NILEARN_PRIVATE_NAMES = {
+    # the name GlassBrainAxes calls, replaced for the duration of a drawing
+    _AXES_MODULE: ("plot_brain_schematics",),
+    # schematic file and affine of a view; the view's bounds; black-bg colours
+    _SCHEMATICS_MODULE: (
+        "_get_json_and_transform",
+        "_get_object_bounds",
+        "_invert_color",
+    ),
+}
+_OUTLINE_LOCK = threading.RLock()
+
+
+def _nilearn_private(module, name):
+    """A private nilearn attribute, or None when this nilearn lacks it."""
+    import importlib
+
+    try:
+        return getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+
+
+@functools.lru_cache(maxsize=8)
+def _outline_paths(filename):
+    """The schematic's paths, edge colours and widths, and its metadata."""
+    Path = import_optional("matplotlib.path", _NEEDS_PLOT).Path
+
+    with open(filename, encoding="utf-8") as f:
+        content = json.load(f)
+    paths, colors, widths = [], [], []
+    for group in content["paths"]:
+        for item in group["items"]:
+            pts = item["pts"]
+            if item["type"] == "bezier":  # a quadratic or cubic Bezier piece
+                curve = Path.CURVE3 if len(pts) == 3 else Path.CURVE4
+                codes = [Path.MOVETO] + [curve] * (len(pts) - 1)
+            else:  # "segment"
+                codes = [Path.MOVETO, Path.LINETO]
+            paths.append(Path(pts, codes))
+            colors.append(group["edgecolor"])
+            widths.append(group["linewidth"])
+    return {"metadata": content["metadata"]}, paths, colors, widths
+
+
+def _outline_collection(ax, direction, **kwargs):
+    """Draw a view's outline as one PathCollection; nilearn's return value."""
+    mcolors = import_optional("matplotlib.colors", _NEEDS_PLOT)
+    PathCollection = import_optional(
+        "matplotlib.collections", _NEEDS_PLOT
+    ).PathCollection
+    json_and_transform = _nilearn_private(_SCHEMATICS_MODULE, "_get_json_and_transform")
+    bounds = _nilearn_private(_SCHEMATICS_MODULE, "_get_object_bounds")
+    invert = _nilearn_private(_SCHEMATICS_MODULE, "_invert_color")
+
+    filename, transform = json_and_transform(direction)
+    content, paths, colors, widths = _outline_paths(str(filename))
+    edgecolor = kwargs.pop("edgecolor", None)
+    linewidth = kwargs.pop("linewidth", None)
+    if edgecolor is None:
+        black = mcolors.to_rgba(ax.get_facecolor()) == mcolors.to_rgba("k")
+        edgecolor = [invert(c) for c in colors] if black else colors
+    outline = PathCollection(
+        paths,
+        facecolors="none",
+        edgecolors=edgecolor,
+        linewidths=linewidth or widths,
+        transform=transform + ax.transData,
+        **kwargs,
+    )
+    ax.add_collection(outline, autolim=False)
+    return bounds(content, transform)
+
+
+def _fast_outlines_available():
+    return all(
+        _nilearn_private(module, name) is not None
+        for module, names in NILEARN_PRIVATE_NAMES.items()
+        for name in names
+    )
+
+
+@contextlib.contextmanager
+def _fast_outlines():
+    """Within the block, nilearn's glass brains draw one outline collection per view."""
+    if not _fast_outlines_available():
+        yield
+        return
+    import importlib
+
+    axes_module = importlib.import_module(_AXES_MODULE)
+    original = axes_module.plot_brain_schematics
+
+    def outlines(ax, direction, **kwargs):
+        if set(kwargs) - {"edgecolor", "linewidth", "alpha", "zorder"}:
+            return original(ax, direction, **kwargs)  # options we do not mirror
+        return _outline_collection(ax, direction, **kwargs)
+
+    with _OUTLINE_LOCK:
+        axes_module.plot_brain_schematics = outlines
+        try:
+            yield
+        finally:
+            axes_module.plot_brain_schematics = original
 
 
 def symmetric_limit(values):
@@ -148,23 +271,102 @@ def plot_glass_edges(
     plot_connectome = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_connectome
 
     used = np.flatnonzero(np.abs(adjacency).sum(axis=0) > 0)
-    display = plot_connectome(
-        adjacency[np.ix_(used, used)],
-        coords[used],
-        node_size=12,
-        node_color="0.25",
-        edge_cmap="RdBu_r",
-        edge_vmin=-vmax,
-        edge_vmax=vmax,
-        display_mode="ortho",
-        axes=axes,
-        figure=figure,
-        title=title,
-        colorbar=True,
-        annotate=True,
-    )
+    with _fast_outlines():
+        display = plot_connectome(
+            adjacency[np.ix_(used, used)],
+            coords[used],
+            node_size=12,
+            node_color="0.25",
+            edge_cmap="RdBu_r",
+            edge_vmin=-vmax,
+            edge_vmax=vmax,
+            display_mode="ortho",
+            axes=axes,
+            figure=figure,
+            title=title,
+            colorbar=True,
+            annotate=True,
+        )
     if units:
         label_colorbar(display, units)
+
+
+def plot_glass_markers(
+    figure,
+    values,
+    coords,
+    *,
+    cmap,
+    vmin,
+    vmax,
+    node_size=30,
+    title=None,
+    colorbar_label=None,
+    axes=None,
+):
+    """Draw regions as coloured markers on an orthogonal glass brain.
+
+    Parameters
+    ----------
+    figure : matplotlib Figure
+        The figure to draw in.
+    values : array-like of shape (n_regions,)
+        The value of each region (its marker colour).
+    coords : ndarray of shape (n_regions, 3)
+        Region centroids (MNI mm).
+    cmap : str or matplotlib Colormap
+        Colour map of the values.
+    vmin, vmax : float
+        Colour range.
+    node_size : float, default=30
+        Marker area (points squared).
+    title : str, default=None
+        Title of the display.
+    colorbar_label : str, default=None
+        Draw a colour bar with this label; None draws none.
+    axes : matplotlib Axes or tuple, default=None
+        Where in ``figure`` to draw (nilearn's ``axes``); None fills it.
+
+    Returns
+    -------
+    display : nilearn display
+        What :func:`nilearn.plotting.plot_markers` returned.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import matplotlib.pyplot as plt
+    >>> import numpy as np
+    >>> from connpredict.plotting import plot_glass_markers
+    >>> coords = np.array([[-40, -20, 30], [40, -20, 30], [0, 40, 0]])
+    >>> fig = plt.figure(figsize=(8, 3))
+    >>> display = plot_glass_markers(fig, [0.2, -0.4, 0.6], coords, cmap="RdBu_r",
+    ...                              vmin=-0.6, vmax=0.6, colorbar_label="r")
+    >>> display._colorbar_ax.get_ylabel()
+    'r'
+    >>> plt.close(fig)
+    """
+    plot_markers = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_markers
+
+    with _fast_outlines():
+        display = plot_markers(
+            np.asarray(values, dtype=float),
+            np.asarray(coords, dtype=float),
+            node_size=node_size,
+            node_cmap=cmap,
+            node_vmin=vmin,
+            node_vmax=vmax,
+            display_mode="ortho",
+            figure=figure,
+            axes=axes,
+            title=title,
+            colorbar=colorbar_label is not None,
+            annotate=True,
+        )
+    if colorbar_label is not None:
+        label_colorbar(display, colorbar_label)
+    return display
 
 
 def fold_colors(n_folds):
@@ -230,24 +432,20 @@ def plot_glass_folds(coords, labels, colors, *, title, fold_names=None):
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
     ListedColormap = import_optional("matplotlib.colors", _NEEDS_PLOT).ListedColormap
     Patch = import_optional("matplotlib.patches", _NEEDS_PLOT).Patch
-    plot_markers = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_markers
 
     n_folds = len(colors)
     fold_names = fold_names or [f"fold {f}" for f in range(n_folds)]
     cmap = ListedColormap(["lightgrey", *colors])
     fig = plt.figure(figsize=(11, 4))
-    plot_markers(
+    plot_glass_markers(
+        fig,
         labels.astype(float) + 1.0,
         coords,
+        cmap=cmap,
+        vmin=-0.5,
+        vmax=n_folds + 0.5,
         node_size=25,
-        node_cmap=cmap,
-        node_vmin=-0.5,
-        node_vmax=n_folds + 0.5,
-        display_mode="ortho",
-        figure=fig,
         title=title,
-        colorbar=False,
-        annotate=True,
     )
     handles = [
         Patch(color=colors[f], label=f"{fold_names[f]} ({(labels == f).sum()})")

@@ -11,8 +11,8 @@ import pandas as pd
 
 from connpredict.plotting import (
     figure_style,
-    label_colorbar,
     plot_glass_edges,
+    plot_glass_markers,
     strongest_edges,
     symmetric_limit,
 )
@@ -159,25 +159,21 @@ def plot_region_scores(
 
 def _glass_markers(r, table):
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
-    plot_markers = import_optional("nilearn.plotting", _NEEDS_PLOT).plot_markers
 
     ok = np.isfinite(r.to_numpy(dtype=float))
     vmax = symmetric_limit(r)
     with figure_style():
         fig = plt.figure(figsize=(11, 4))
-        display = plot_markers(
+        plot_glass_markers(
+            fig,
             r.to_numpy(dtype=float)[ok],
             table[["x", "y", "z"]].to_numpy(dtype=float)[ok],
-            node_size=30,
-            node_cmap="RdBu_r",
-            node_vmin=-vmax,
-            node_vmax=vmax,
-            display_mode="ortho",
-            figure=fig,
+            cmap="RdBu_r",
+            vmin=-vmax,
+            vmax=vmax,
             title=f"Per-region accuracy (r): {r.name}",
-            colorbar=True,
+            colorbar_label="per-region accuracy (Pearson r)",
         )
-        label_colorbar(display, "per-region accuracy (Pearson r)")
         if not ok.all():
             fig.text(0.01, 0.02, f"{(~ok).sum()} region(s) undefined (NaN) not shown")
     return fig
