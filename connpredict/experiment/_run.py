@@ -336,7 +336,7 @@ def run_experiment(
     # parallel runs start their worker processes now, so that the workers'
     # imports overlap this process's set-up instead of the first fits
     warm = None
-    if options["n_jobs"] != 1:
+    if options["n_jobs"] != 1:  # this process fits too: one worker fewer
         warm = _warm_workers(
             options["n_jobs"], _neural(options["models"], options["quick"])
         )
@@ -418,19 +418,163 @@ def _run(ds, dataset_name, table, config, show_progress=False):
 
 
 def _fit_all(ds, tasks, order, n_jobs, bar):
-    """Run the fold fits in ``order``, ``n_jobs`` at a time; outcome by task."""
+    """Run the fold fits in ``order``, ``n_jobs`` at a time; outcome by task.
+
+    With several jobs on joblib's default (loky) backend this process fits
+    too: it takes the next task of ``order`` whenever it is free, while
+    ``n_jobs - 1`` worker processes take theirs one at a time (so the
+    longest-first order holds). A worker process imports torch and the
+    models once more; this process has them already. Under another joblib
+    backend (``parallel_config(backend="dask")``, ...) the backend runs
+    every fit.
+    """
+    import threading
+
     from joblib import Parallel, delayed
 
     X, Y, regions = ds.X, ds.Y, ds.get("regions")
     outcomes = {}
-    for i, outcome in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-        delayed(_indexed_fit)(i, tasks[i]["model"], X, Y, regions, *tasks[i]["split"])
-        for i in order
-    ):
-        outcomes[i] = outcome
-        t = tasks[i]
-        bar.advance(f"{t['name']}, {t['cv']} seed {t['seed']} fold {t['fold']}")
+    lock = threading.Lock()
+
+    def done(i, outcome):
+        with lock:
+            outcomes[i] = outcome
+            t = tasks[i]
+            bar.advance(f"{t['name']}, {t['cv']} seed {t['seed']} fold {t['fold']}")
+
+    n_workers = _local_workers(n_jobs)
+    if n_workers is None:  # another backend: it runs everything
+        for i, outcome in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
+            delayed(_indexed_fit)(
+                i, tasks[i]["model"], X, Y, regions, *tasks[i]["split"]
+            )
+            for i in order
+        ):
+            done(i, outcome)
+        return outcomes
+    queue = _TaskQueue(order, tasks, (X, Y, regions), done)
+    try:
+        if n_workers:
+            queue.start_workers(n_workers)
+        while (i := queue.take()) is not None:
+            # one thread, as in the workers: results do not depend on n_jobs
+            done(
+                i,
+                _fit_fold(
+                    tasks[i]["model"],
+                    X,
+                    Y,
+                    regions,
+                    *tasks[i]["split"],
+                    n_threads=1 if n_workers else None,
+                ),
+            )
+    except BaseException:
+        queue.abort()  # Ctrl-C or a failed fit here: stop the workers too
+        raise
+    queue.wait()
     return outcomes
+
+
+def _local_workers(n_jobs):
+    """Worker processes beside this one (0: serial), None under a non-loky backend."""
+    from joblib import effective_n_jobs
+    from joblib.parallel import get_active_backend
+
+    if n_jobs == 1:
+        return 0
+    backend, _ = get_active_backend()
+    if type(backend).__name__ != "LokyBackend":
+        return None
+    return effective_n_jobs(n_jobs) - 1
+
+
+def _worker_executor(n_workers):
+    """joblib's reusable process pool (the loky backend's), one thread per worker."""
+    from joblib.executor import get_memmapping_executor
+
+    from connpredict.utils._threads import worker_environment
+
+    return get_memmapping_executor(n_workers, timeout=300, env=worker_environment())
+
+
+class _TaskQueue:
+    """Fit tasks taken one at a time by this process and by worker processes.
+
+    Each worker holds one task at a time; when it returns, the callback
+    records the outcome and hands the worker the next pending task.
+    """
+
+    def __init__(self, order, tasks, data, done):
+        import collections
+        import threading
+
+        self._pending = collections.deque(order)
+        self._tasks, self._data, self._done = tasks, data, done
+        self._cond = threading.Condition()
+        self._running = 0
+        self._executor = None
+        self.error = None
+
+    def take(self):
+        """The next task, or None when none is left (or the run stopped)."""
+        with self._cond:
+            return self._pending.popleft() if self._pending else None
+
+    def start_workers(self, n_workers):
+        self._executor = _worker_executor(n_workers)
+        for _ in range(n_workers):
+            self._submit_next()
+
+    def _submit_next(self):
+        i = self.take()
+        if i is None:
+            return
+        t = self._tasks[i]
+        with self._cond:
+            self._running += 1
+        try:
+            future = self._executor.submit(
+                _indexed_fit, i, t["model"], *self._data, *t["split"]
+            )
+        except BaseException:
+            self._finish()
+            raise
+        future.add_done_callback(self._finished)
+
+    def _finished(self, future):
+        try:
+            i, outcome = future.result()
+            self._done(i, outcome)
+            self._submit_next()
+        except BaseException as exc:  # raised again by wait()
+            self.stop(exc)
+        finally:
+            self._finish()
+
+    def _finish(self):
+        with self._cond:
+            self._running -= 1
+            self._cond.notify_all()
+
+    def stop(self, error=None):
+        with self._cond:
+            self._pending.clear()
+            if error is not None and self.error is None:
+                self.error = error
+
+    def abort(self):
+        """Give no more tasks and end the workers' running ones now."""
+        self.stop()
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, kill_workers=True)
+
+    def wait(self):
+        """Wait for the workers' tasks; raise the first failure."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._running == 0)
+        if self.error is not None:
+            raise self.error
 
 
 def _fit_tables(tasks, outcomes):
@@ -541,20 +685,24 @@ def _warm_worker(neural):
 
 
 def _warm_workers(n_jobs, neural):
-    """Start ``n_jobs`` joblib workers and their imports in a background thread.
+    """Start the fits' worker processes and their imports in a background thread.
 
-    Returns the thread; join it before the first parallel call. A failure
-    here is left to that call to report.
+    The fits use ``n_jobs - 1`` workers besides this process (see
+    :func:`_fit_all`): none when that is 0 or under a non-loky joblib
+    backend. Returns the thread; join it before the fits. A failure here is
+    left to the fits to report.
     """
     import threading
 
-    from joblib import Parallel, delayed, effective_n_jobs
-
-    n = effective_n_jobs(n_jobs)
+    n = _local_workers(n_jobs)
 
     def warm():
+        if not n:
+            return
         try:
-            Parallel(n_jobs=n_jobs)(delayed(_warm_worker)(neural) for _ in range(n))
+            executor = _worker_executor(n)
+            for future in [executor.submit(_warm_worker, neural) for _ in range(n)]:
+                future.result()
         except Exception:  # the real run reports it
             logger.debug("warming the workers failed", exc_info=True)
 
@@ -594,7 +742,7 @@ def _concat(name, frames):
     return pd.concat(frames, ignore_index=True)[columns]
 
 
-def _fit_fold(model, X, Y, regions, train, test):
+def _fit_fold(model, X, Y, regions, train, test, n_threads=None):
     from sklearn.base import clone
 
     from connpredict.metrics import evaluate
@@ -605,7 +753,7 @@ def _fit_fold(model, X, Y, regions, train, test):
     # one thread per fit, in this process or a joblib worker: threads only
     # compete for the cores with the other workers, and the same thread
     # count makes results independent of n_jobs
-    with limit_threads():
+    with limit_threads(n_threads):
         est = clone(model).fit(X.iloc[train], Y.iloc[train])
         pred = est.predict(X.iloc[test])
     seconds = time.perf_counter() - start
@@ -630,7 +778,7 @@ def _fit_fold(model, X, Y, regions, train, test):
 
 def _run_nulls(ds, table, config, bar):
     """Spin test of each null model under the first cv scheme and seed."""
-    from connpredict.nulls import spin_test
+    from connpredict.nulls import has_fast_path, spin_test
 
     frames = []
     cv_name, seed = config["cv"][0], config["seeds"][0]
@@ -655,7 +803,8 @@ def _run_nulls(ds, table, config, bar):
             regions=ds.regions,
             groups=_cv_groups(cv_name, ds),
             n_permutations=n_perm,
-            n_jobs=config["n_jobs"],
+            # the closed-form refits cost less than starting worker processes
+            n_jobs=1 if has_fast_path(model) else config["n_jobs"],
             random_state=seed,
         )
         bar.advance(f"spin test of {name} ({n_perm} spins)")

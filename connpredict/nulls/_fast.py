@@ -43,7 +43,34 @@ def _refitter_factory(estimator, scoring, coord_columns):
 
 
 def has_fast_path(estimator, scoring="pearson_r", coord_columns=COORD_COLUMNS):
-    """Whether :func:`spin_test` refits ``estimator`` by its fast path."""
+    """Whether :func:`spin_test` refits ``estimator`` by a closed-form fast path.
+
+    The bilinear models (:class:`~connpredict.models.BilinearRegressor`)
+    refit all spun permutations of a fold together, at a few milliseconds
+    each; other models are refitted one permutation at a time.
+
+    Parameters
+    ----------
+    estimator : estimator
+        The model a spin test would refit.
+    scoring : str, default="pearson_r"
+        The spin test's scoring.
+    coord_columns : tuple of str, default=("x", "y", "z")
+        The coordinate columns of ``X`` (kept fixed by the spins).
+
+    Returns
+    -------
+    fast : bool
+        True when :func:`spin_test` uses the fast path (it still checks the
+        first permutation against a regular refit).
+
+    Examples
+    --------
+    >>> from connpredict.models import BilinearRegressor, ExponentialDecayRegressor
+    >>> from connpredict.nulls import has_fast_path
+    >>> has_fast_path(BilinearRegressor()), has_fast_path(ExponentialDecayRegressor())
+    (True, False)
+    """
     return _refitter_factory(estimator, scoring, coord_columns) is not None
 
 

@@ -14,7 +14,7 @@ from connpredict.experiment import (
     region_scores,
     run_experiment,
 )
-from connpredict.models import BilinearRegressor
+from connpredict.models import BilinearRegressor, ExponentialDecayRegressor
 
 _SMALL = {"models": ["decay", "bilinear"], "cv": ["spatial", "random"], "n_splits": 3}
 
@@ -308,3 +308,63 @@ def test_parallel_runs_warm_their_workers_for_the_models_asked():
     thread = _warm_workers(2, neural=False)
     thread.join(timeout=120)
     assert not thread.is_alive()
+
+
+class _PidRecorder(ExponentialDecayRegressor):
+    """A distance-decay model that notes which process fitted it (may fail)."""
+
+    def __init__(self, log=None, fail_in=None, parent=None, sleep=0.0):
+        super().__init__()
+        self.log = log
+        self.fail_in = fail_in
+        self.parent = parent
+        self.sleep = sleep
+
+    def fit(self, X, Y):
+        import os
+        import time
+
+        here = "parent" if os.getpid() == self.parent else "worker"
+        if self.fail_in == here:
+            raise RuntimeError(f"planted failure in the {here}")
+        with open(self.log, "a") as f:
+            f.write(f"{os.getpid()}\n")
+        time.sleep(self.sleep)  # long enough for the worker to take tasks too
+        return super().fit(X, Y)
+
+
+def test_parallel_runs_fit_in_this_process_and_in_the_workers(tmp_path):
+    import os
+
+    log = tmp_path / "pids.txt"
+    model = _PidRecorder(log=str(log), parent=os.getpid(), sleep=0.5)
+    kw = dict(
+        models={"rec": model}, cv=["random"], n_splits=3, null="none", seeds=[0, 1, 2]
+    )
+    one = run_experiment("synthetic", n_jobs=1, **kw)
+    log.unlink()
+    two = run_experiment("synthetic", n_jobs=2, **kw)
+    pids = [int(p) for p in log.read_text().split()]
+    # nine fits shared by this process and one worker process
+    assert len(pids) == 9
+    assert os.getpid() in pids and len(set(pids)) == 2
+    pd.testing.assert_frame_equal(one.results, two.results, check_exact=True)
+
+
+@pytest.mark.parametrize("where", ["parent", "worker"])
+def test_parallel_runs_raise_a_failed_fit_wherever_it_ran(tmp_path, where):
+    import os
+
+    model = _PidRecorder(
+        log=str(tmp_path / "pids.txt"), fail_in=where, parent=os.getpid(), sleep=0.5
+    )
+    with pytest.raises(RuntimeError, match=f"planted failure in the {where}"):
+        run_experiment(
+            "synthetic",
+            models={"rec": model},
+            cv=["random"],
+            n_splits=3,
+            null="none",
+            seeds=[0, 1, 2],
+            n_jobs=2,
+        )
