@@ -153,9 +153,7 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         used as is (and kept as is by ``clone``); an unfitted one is
         pretrained inside ``fit`` on the training regions only (inductive).
         None (default) trains from scratch.
-    freeze : bool, default=False
-        With an encoder: keep its weights fixed during training (True) or
-        fine-tune them (False).
+    {freeze}
 
     Attributes
     ----------
