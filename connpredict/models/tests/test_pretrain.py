@@ -128,6 +128,45 @@ def test_ema_update_matches_hand_computation():
         np.testing.assert_array_equal(p.detach().numpy(), o)
 
 
+def test_jepa_target_is_the_moving_average_of_the_encoder(data, monkeypatch):
+    from connpredict.models import _pretrain
+
+    calls = []
+
+    def recording(target, online, momentum):
+        before = [p.detach().clone() for p in target.parameters()]
+        ema_update(target, online, momentum)
+        calls.append(
+            {
+                "momentum": momentum,
+                "before": before,
+                "online": [p.detach().clone() for p in online.parameters()],
+                "after": [p.detach().clone() for p in target.parameters()],
+                "grad": [p.requires_grad for p in target.parameters()],
+            }
+        )
+
+    monkeypatch.setattr(_pretrain, "ema_update", recording)
+    enc = RegionEncoder(
+        "jepa", ema_momentum=0.9, max_iter=2, batch_size=10, random_state=0, **SMALL
+    ).fit(data.X)
+    assert len(calls) == 2 * 3  # one update per step: 2 epochs of 3 batches
+    for i, call in enumerate(calls):
+        assert call["momentum"] == 0.9
+        assert not any(call["grad"])  # the target gets no gradient
+        for b, o, a in zip(call["before"], call["online"], call["after"]):
+            np.testing.assert_allclose(a, 0.9 * b + 0.1 * o, rtol=1e-5, atol=1e-7)
+        if i:  # nothing but the moving average changes the target
+            for b, prev in zip(call["before"], calls[i - 1]["after"]):
+                assert torch.equal(b, prev)
+    # the kept encoder is the online (context) one, not the target
+    kept = enc.encoder_state_["token_embed.weight"]
+    names = [n for n, _ in _token_encoder(45, enc.smt_params(), 0.0).named_parameters()]
+    at = names.index("token_embed.weight")
+    assert torch.equal(kept, calls[-1]["online"][at])
+    assert not torch.equal(kept, calls[-1]["after"][at])
+
+
 def test_masked_loss_is_reconstruction_of_masked_real_genes(data):
     enc = RegionEncoder("masked", **SMALL, dropout=0.0)
     params = enc.smt_params()
@@ -446,6 +485,39 @@ def test_interrupted_fit_with_encoder_leaves_nothing(data, encoder, monkeypatch)
     with pytest.raises(NotFittedError):
         check_is_fitted(smt)
     assert not hasattr(smt, "encoder_")
+
+
+def test_interrupted_inductive_pretraining_in_fit_leaves_nothing(
+    data, encoder, monkeypatch
+):
+    # a fitted model refitted with an unfitted encoder, Ctrl-C in pretraining
+    fresh = RegionEncoder(max_iter=2, random_state=0, **SMALL)
+    model = _mlp(fresh).fit(data.X, data.Y)
+    assert model.encoder_.corpus_sizes_ == [24]
+
+    def interrupt(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RegionEncoder, "_loss", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(data.X.iloc[:16], data.Y.iloc[:16])
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+    assert not hasattr(model, "encoder_") and not hasattr(model, "net_")
+    assert model.encoder is fresh and not fresh.__sklearn_is_fitted__()
+
+
+def test_mlp_encoder_on_other_genes_is_refused(data, encoder):
+    genes = [c for c in data.X.columns if c not in ("x", "y", "z")]
+    fewer = data.X.drop(columns=genes[-2:])
+    for freeze in (True, False):
+        with pytest.raises(
+            ValueError, match=rf"2 of the encoder's genes are missing.*{genes[-2]}"
+        ):
+            _mlp(encoder, freeze=freeze).fit(fewer, data.Y)
+    renamed = data.X.rename(columns={genes[0]: "NEWGENE"})
+    with pytest.raises(ValueError, match=r"1 genes are new.*NEWGENE"):
+        _mlp(encoder).fit(renamed, data.Y)
 
 
 def test_frame_round_trip_through_numpy_columns_is_refused(data, encoder):
