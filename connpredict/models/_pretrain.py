@@ -283,7 +283,9 @@ class RegionEncoder(BaseEstimator):
     corpus_sizes_ : list of int
         Regions of each corpus table.
     fit_seconds_, cpu_seconds_ : float
-        Wall-clock and process CPU time of the pretraining.
+        Wall-clock and process CPU time of the pretraining (NaN on an
+        encoder read by :func:`connpredict.pretrained.load_estimator`, which
+        does not store timings).
 
     See Also
     --------
@@ -299,6 +301,10 @@ class RegionEncoder(BaseEstimator):
     inputs before cross-validation: it is *transductive*. Pass an unfitted
     encoder to an estimator for the *inductive* protocol (pretrained inside
     each ``fit`` on the training regions only).
+
+    Persistence: :func:`connpredict.pretrained.save_estimator` saves an
+    encoder (and any estimator holding one) without pickle, in one
+    checksummed file; pickle and joblib work too.
 
     Examples
     --------

@@ -17,10 +17,12 @@ with ``numpy.load(path, allow_pickle=False)``):
   a value from a trusted source, as :func:`load_model` does with the package
   index.
 
-Only classes registered in :mod:`connpredict.models._registry` and a short
+Only classes registered in :mod:`connpredict.models._registry`, the
+connpredict parts they hold (``RegionEncoder``, ``DiffusionMap``) and a short
 list of scikit-learn building blocks they use (PCA, PLS) are instantiated on
-load; a file never names an import path. Loading is bounded before anything
-is decompressed or allocated: only the members above, stored uncompressed,
+load; torch tensors (a region encoder's weights) are stored as numpy arrays;
+a file never names an import path. Loading is bounded before anything is
+decompressed or allocated: only the members above, stored uncompressed,
 are read, and each array's header must declare exactly the bytes the member
 holds. Files are byte-for-byte
 reproducible: members are stored uncompressed with a fixed timestamp.
@@ -389,7 +391,11 @@ def save_estimator(
     ----------
     estimator : estimator
         An instance of a class in the model registry (see
-        :func:`connpredict.models._registry.model_specs`).
+        :func:`connpredict.models._registry.model_specs`), possibly holding
+        a :class:`~connpredict.models.RegionEncoder` or gradient positions,
+        or a ``RegionEncoder`` on its own (its wall-clock timings are not
+        stored and read NaN after loading, so that one pretraining gives one
+        file).
     path : str or path-like
         Where to write (conventionally ending in ``.npz``).
     coordinate_space : str, default="MNI152"
@@ -401,7 +407,9 @@ def save_estimator(
         Store the training table ``X_train_``. False stores only its column
         means instead (smaller files, no copy of the training data); the
         loaded estimator then has ``feature_means_`` (a Series) and no
-        ``X_train_``, and predicts identically.
+        ``X_train_``, and predicts identically. Refused for a model
+        positioned by ``gradients="expression"``, which needs the training
+        regions' expression to place new regions.
 
     Returns
     -------
@@ -413,6 +421,9 @@ def save_estimator(
     TypeError
         If the estimator is not registered, or holds something that cannot
         be stored without pickle (for example a ``RandomState`` instance).
+    ValueError
+        With ``training_data=False`` for a model positioned by
+        ``gradients="expression"``.
 
     See Also
     --------
