@@ -283,7 +283,9 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
 
     def _fine_tunes(self):
         """Whether the network runs and trains the encoder (``freeze=False``)."""
-        return getattr(self, "encoder_", None) is not None and not self.freeze
+        return getattr(self, "encoder_", None) is not None and not getattr(
+            self, "freeze", False
+        )
 
     def _uses_coords(self):
         return bool(self.use_coords or self.use_distance_)
