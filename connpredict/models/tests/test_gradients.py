@@ -330,8 +330,9 @@ def test_gradient_positioning_bad_input(ds):
         est.save_weights(os.devnull)
 
 
-def test_gradient_positioning_in_sklearn_tools(ds):
-    est = _mlp(region_position="both", gradients="expression", n_gradients=2)
+@pytest.mark.parametrize("make", [_mlp, _smt])
+def test_gradient_positioning_in_sklearn_tools(ds, make):
+    est = make(region_position="both", gradients="expression", n_gradients=2)
     cv = KFold(3, shuffle=True, random_state=0)
     scores = cross_val_score(est, ds.X, ds.Y, cv=cv)
     assert np.all(np.isfinite(scores))
