@@ -37,9 +37,13 @@ def _public():
 
 
 # for other connpredict subpackages, outside __all__ (not the user API):
-# name -> (private module, name there). PairNet is the skorch net of the
-# neural models, which connpredict.pretrained rebuilds from saved weights.
-_SHARED = {"PairNet": ("connpredict.models._torch_train", "_PairNet")}
+# name -> (private module, name there, needs torch). PairNet is the skorch net
+# of the neural models, which connpredict.pretrained rebuilds from saved
+# weights; DiffusionMap the fitted gradients a saved model may hold.
+_SHARED = {
+    "PairNet": ("connpredict.models._torch_train", "_PairNet", True),
+    "DiffusionMap": ("connpredict.models._gradients", "DiffusionMap", False),
+}
 
 
 def _module_exists(module):
@@ -62,11 +66,12 @@ def __getattr__(name):
         globals()[name] = value
         return value
     if name in _SHARED:
-        from connpredict.utils import import_optional
+        module, attribute, needs_torch = _SHARED[name]
+        if needs_torch:
+            from connpredict.utils import import_optional
 
-        import_optional("torch", name)
-        import_optional("skorch", name)
-        module, attribute = _SHARED[name]
+            import_optional("torch", name)
+            import_optional("skorch", name)
         return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'connpredict.models' has no attribute {name!r}")
 

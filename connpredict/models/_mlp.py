@@ -5,11 +5,28 @@ import torch
 
 from connpredict.models._param_docs import fill_param_docs
 from connpredict.models._positioning import RegionPositionMixin
-from connpredict.models._pretrain import encoder_embeddings, resolve_encoder
+from connpredict.models._pretrain import (
+    EncodedPairMLPModule,
+    InitFromEncoder,
+    encoder_embeddings,
+    encoder_inputs,
+    resolve_encoder,
+)
 from connpredict.models._torch_modules import PairMLPModule
 from connpredict.models._torch_train import NeuralConnectomeRegressor
 from connpredict.utils._checks import check_choice
 from connpredict.utils._contract import COORD_COLUMNS
+
+
+class _ModuleClass:
+    """The torch module class of a PairMLPRegressor: :class:`PairMLPModule`,
+    or :class:`EncodedPairMLPModule` on an estimator whose fit fine-tunes an
+    encoder (read on the class, it is the plain module)."""
+
+    def __get__(self, obj, objtype=None):
+        if obj is not None and obj._fine_tunes():
+            return EncodedPairMLPModule
+        return PairMLPModule
 
 
 @fill_param_docs
@@ -116,14 +133,14 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
     {n_gradients}
     encoder : RegionEncoder or None, default=None
         A self-supervised encoder (:func:`pretrain_region_encoder`): its
-        region embeddings (:meth:`RegionEncoder.transform`, standardised with
-        training statistics) are appended to each region's standardised
-        genes. The encoder stays fixed (a feature extractor; fine-tuning it
-        is what ``SMTRegressor(encoder=..., freeze=False)`` does). Its genes
-        must be the gene columns of ``X``, in order. A fitted encoder is used
-        as is (and kept as is by ``clone``); an unfitted one is pretrained
-        inside ``fit`` on the training regions only (inductive). None
-        (default): genes only.
+        region embeddings (the mean of its token states, as
+        :meth:`RegionEncoder.transform`; standardised with the training
+        regions' statistics) are appended to each region's standardised
+        genes. Its genes must be the gene columns of ``X``, in order. A
+        fitted encoder is used as is (and kept as is by ``clone``); an
+        unfitted one is pretrained inside ``fit`` on the training regions
+        only (inductive). None (default): genes only.
+    {freeze}
 
     Attributes
     ----------
@@ -153,7 +170,9 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         training regions' expression similarity (its ``embedding_`` are their
         gradients); else None.
     encoder_ : RegionEncoder or None
-        The fitted encoder used, or None.
+        The fitted encoder used (``encoder``, or its clone pretrained in
+        ``fit``), or None. Fine-tuned weights live in the network
+        (``net_.module_.region_encoder``), not here.
 
     See Also
     --------
@@ -163,8 +182,10 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
     -----
     Persistence: the estimator pickles (``pickle``/``joblib``); a model
     trained on a GPU unpickles on a CPU-only machine (skorch maps the
-    weights to the CPU). :meth:`save_weights` / :meth:`load_weights` store
-    and restore just the weights and preprocessing statistics.
+    weights to the CPU). :func:`connpredict.pretrained.save_estimator`
+    writes it without pickle (with an encoder and gradient positions too).
+    :meth:`save_weights` / :meth:`load_weights` store and restore just the
+    weights and preprocessing statistics (not with an encoder).
 
     ``PairMLPRegressor(**RESEARCH_PARAMS["mlp"])`` is the research MLP and
     ``PairMLPRegressor(**RESEARCH_PARAMS["bilinear_lowrank"])`` the research
@@ -181,7 +202,7 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
     (20, 20)
     """
 
-    _module_class = PairMLPModule
+    _module_class = _ModuleClass()
 
     def __init__(
         self,
@@ -221,6 +242,7 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         gradients="lemon-fc",
         n_gradients=3,
         encoder=None,
+        freeze=False,
     ):
         self.architecture = architecture
         self.hidden_dims = hidden_dims
@@ -257,6 +279,13 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         self.gradients = gradients
         self.n_gradients = n_gradients
         self.encoder = encoder
+        self.freeze = freeze
+
+    def _fine_tunes(self):
+        """Whether the network runs and trains the encoder (``freeze=False``)."""
+        return getattr(self, "encoder_", None) is not None and not getattr(
+            self, "freeze", False
+        )
 
     def _uses_coords(self):
         return bool(self.use_coords or self.use_distance_)
@@ -286,12 +315,43 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
 
     def _tensors(self, X):
         g, c = super()._tensors(X)
-        if getattr(self, "encoder_", None) is not None:
+        if self._fine_tunes():
+            # the network embeds the regions itself: give it the encoder's input
+            z = encoder_inputs(self, X)
+            g = torch.cat([g, torch.as_tensor(z, dtype=torch.float32)], dim=1)
+        elif getattr(self, "encoder_", None) is not None:
             emb = (encoder_embeddings(self, X) - self.embedding_mean_) / (
                 self.embedding_scale_
             )
             g = torch.cat([g, torch.as_tensor(emb, dtype=torch.float32)], dim=1)
         return g, c
+
+    def _callbacks(self, has_valid, progress=None):
+        cbs = super()._callbacks(has_valid, progress)
+        if self._fine_tunes():
+            init = InitFromEncoder(self.encoder_, prefix="region_encoder.")
+            cbs.insert(0, ("encoder_init", init))
+        return cbs
+
+    def save_weights(self, f):
+        """Save the trained weights and preprocessing statistics to ``f``.
+
+        Not for a model with an encoder (its embeddings need the encoder):
+        save that one with :func:`connpredict.pretrained.save_estimator`.
+
+        Parameters
+        ----------
+        f : str, path-like or file object
+            Where to write.
+        """
+        if getattr(self, "encoder_", None) is not None:
+            raise ValueError(
+                "save_weights stores the network and its input statistics, "
+                "but this PairMLPRegressor also needs its region encoder to "
+                "embed regions. Persist it with "
+                "connpredict.pretrained.save_estimator (or pickle/joblib)."
+            )
+        super().save_weights(f)
 
     def _resolve_distance(self, X):
         if self.architecture == "lowrank" and self.use_distance == "auto":
@@ -314,4 +374,17 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
             "symmetric": bool(self.symmetric),
             "clamp": self._clamp_standardized(),
             **self._position_module_kwargs(),
+            **self._encoder_module_kwargs(),
+        }
+
+    def _encoder_module_kwargs(self):
+        """Module arguments of the fine-tuned encoder (none without one)."""
+        if not self._fine_tunes():
+            return {}
+        enc = self.encoder_
+        return {
+            "encoder_params": enc.smt_params(),
+            "encoder_n_genes": int(enc.n_genes_),
+            "embedding_mean": tuple(float(v) for v in self.embedding_mean_),
+            "embedding_scale": tuple(float(v) for v in self.embedding_scale_),
         }

@@ -119,6 +119,17 @@ gradients : str or DataFrame, default="lemon-fc"
     "n_gradients": """\
 n_gradients : int, default=3
     Number of gradients used.""",
+    "freeze": """\
+freeze : bool, default=False
+    With an ``encoder``: keep the pretrained encoder's weights fixed
+    during training (True), or fine-tune them with the rest of the
+    network (False). The SMT's token encoder is initialised from the
+    encoder either way; with True its weights get no gradient. The pair
+    MLP with True takes the encoder's embeddings as fixed features
+    (computed once per region); with False it runs a copy of the encoder
+    inside the network, initialised from its weights, and trains it
+    (each ensemble member its own copy; the ``encoder`` itself is never
+    changed). Ignored without an encoder.""",
 }
 
 

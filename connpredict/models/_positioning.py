@@ -222,7 +222,8 @@ class RegionPositionMixin:
         """Save the trained weights and preprocessing statistics to ``f``.
 
         Only for coordinate positions (``region_position="xyz"``); models
-        positioned by gradients are saved with pickle or joblib.
+        positioned by gradients are saved with
+        :func:`connpredict.pretrained.save_estimator` (or pickle/joblib).
 
         Parameters
         ----------
@@ -234,6 +235,7 @@ class RegionPositionMixin:
                 f"save_weights stores coordinate positions only; this "
                 f"{type(self).__name__} positions regions by gradients "
                 f"(region_position={self._position_mode()!r}). Persist it with "
-                "pickle or joblib.dump instead."
+                "connpredict.pretrained.save_estimator (or pickle/joblib.dump) "
+                "instead."
             )
         super().save_weights(f)

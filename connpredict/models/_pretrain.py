@@ -23,7 +23,7 @@ from skorch.callbacks import Callback
 from torch import nn
 from torch.nn import functional as F
 
-from connpredict.models._torch_modules import SMTModule
+from connpredict.models._torch_modules import PairMLPModule, SMTModule
 from connpredict.models._torch_train import _GLOBAL_RNG_LOCK, _fork_rng, resolve_device
 from connpredict.utils._contract import COORD_COLUMNS
 from connpredict.utils._stats import draw_seed
@@ -283,7 +283,9 @@ class RegionEncoder(BaseEstimator):
     corpus_sizes_ : list of int
         Regions of each corpus table.
     fit_seconds_, cpu_seconds_ : float
-        Wall-clock and process CPU time of the pretraining.
+        Wall-clock and process CPU time of the pretraining (NaN on an
+        encoder read by :func:`connpredict.pretrained.load_estimator`, which
+        does not store timings).
 
     See Also
     --------
@@ -299,6 +301,10 @@ class RegionEncoder(BaseEstimator):
     inputs before cross-validation: it is *transductive*. Pass an unfitted
     encoder to an estimator for the *inductive* protocol (pretrained inside
     each ``fit`` on the training regions only).
+
+    Persistence: :func:`connpredict.pretrained.save_estimator` saves an
+    encoder (and any estimator holding one) without pickle, in one
+    checksummed file; pickle and joblib work too.
 
     Examples
     --------
@@ -851,13 +857,77 @@ def encoder_embeddings(estimator, X):
     return estimator.encoder_.transform(_gene_frame(estimator, X))
 
 
-class InitFromEncoder(Callback):
-    """skorch callback: copy the encoder's weights into the SMT module at the
-    start of training; with ``freeze`` they then get no gradient."""
+def encoder_inputs(estimator, X):
+    """The genes of ``X`` standardised as the encoder's input (its corpus
+    statistics), for a network that runs the encoder itself."""
+    enc = estimator.encoder_
+    genes = _gene_frame(estimator, X)
+    enc.check_genes(genes.columns)
+    return (genes.to_numpy(dtype=float) - enc.gene_mean_) / enc.gene_scale_
 
-    def __init__(self, encoder, freeze=False):
+
+class EncodedPairMLPModule(PairMLPModule):
+    """A pair MLP that runs (and fine-tunes) a region encoder on its input.
+
+    The network of ``PairMLPRegressor(encoder=..., freeze=False)``. Its gene
+    input holds, per region, the MLP's standardised genes followed by the
+    same genes standardised as the encoder's input (``encoder_n_genes``
+    columns). The encoder (an SMT token encoder built from
+    ``encoder_params``, initialised from the pretrained weights by
+    :class:`InitFromEncoder`) maps the latter to the mean of its token
+    states; standardised by ``embedding_mean``/``embedding_scale`` (training
+    statistics of the pretrained encoder's embeddings), they replace those
+    columns, and the rest is :class:`PairMLPModule` with ``n_genes -
+    encoder_n_genes + d_model`` inputs.
+    """
+
+    def __init__(
+        self,
+        n_genes,
+        *,
+        encoder_params,
+        encoder_n_genes,
+        embedding_mean,
+        embedding_scale,
+        dropout=0.1,
+        **kwargs,
+    ):
+        d_model = int(encoder_params["d_model"])
+        super().__init__(
+            int(n_genes) - int(encoder_n_genes) + d_model, dropout=dropout, **kwargs
+        )
+        self.encoder_n_genes = int(encoder_n_genes)
+        self.region_encoder = _token_encoder(
+            self.encoder_n_genes, dict(encoder_params), float(dropout)
+        )
+        self.register_buffer(
+            "embedding_mean", torch.as_tensor(embedding_mean, dtype=torch.float32)
+        )
+        self.register_buffer(
+            "embedding_scale", torch.as_tensor(embedding_scale, dtype=torch.float32)
+        )
+
+    def encode(self, genes, coords=None):
+        n = self.encoder_n_genes
+        own, enc_in = genes[:, :-n], genes[:, -n:]
+        emb = _token_states(self.region_encoder, enc_in).mean(dim=1)
+        emb = (emb.to(own.dtype) - self.embedding_mean) / self.embedding_scale
+        return super().encode(torch.cat([own, emb.to(own.dtype)], dim=1), coords)
+
+
+class InitFromEncoder(Callback):
+    """skorch callback: copy the encoder's weights into the module at the
+    start of training; with ``freeze`` they then get no gradient.
+
+    ``prefix`` names the encoder inside the module: ``""`` for the SMT (its
+    own token encoder), ``"region_encoder."`` for
+    :class:`EncodedPairMLPModule`.
+    """
+
+    def __init__(self, encoder, freeze=False, prefix=""):
         self.encoder = encoder
         self.freeze = freeze
+        self.prefix = prefix
 
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         module = net.module_
@@ -865,7 +935,7 @@ class InitFromEncoder(Callback):
         own.update(module.named_buffers())
         with torch.no_grad():
             for key, value in self.encoder.encoder_state_.items():
-                dest = own.get(key)
+                dest = own.get(self.prefix + key)
                 if dest is None:
                     raise ValueError(
                         f"The SMT has no weight {key!r} of the encoder; build it "

@@ -153,9 +153,7 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         used as is (and kept as is by ``clone``); an unfitted one is
         pretrained inside ``fit`` on the training regions only (inductive).
         None (default) trains from scratch.
-    freeze : bool, default=False
-        With an encoder: keep its weights fixed during training (True) or
-        fine-tune them (False).
+    {freeze}
 
     Attributes
     ----------
@@ -193,7 +191,9 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
 
     Notes
     -----
-    Persistence: the estimator pickles (``pickle``/``joblib``). A model
+    Persistence: the estimator pickles (``pickle``/``joblib``) and saves
+    without pickle with :func:`connpredict.pretrained.save_estimator` (with
+    an encoder and gradient positions too). A model
     trained on a GPU unpickles on a CPU-only machine: skorch maps the weights
     to the CPU (with a warning) and prediction runs there, the flash-attn
     attention falling back to scaled_dot_product_attention. To move just the

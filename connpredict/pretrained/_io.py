@@ -17,10 +17,12 @@ with ``numpy.load(path, allow_pickle=False)``):
   a value from a trusted source, as :func:`load_model` does with the package
   index.
 
-Only classes registered in :mod:`connpredict.models._registry` and a short
+Only classes registered in :mod:`connpredict.models._registry`, the
+connpredict parts they hold (``RegionEncoder``, ``DiffusionMap``) and a short
 list of scikit-learn building blocks they use (PCA, PLS) are instantiated on
-load; a file never names an import path. Loading is bounded before anything
-is decompressed or allocated: only the members above, stored uncompressed,
+load; torch tensors (a region encoder's weights) are stored as numpy arrays;
+a file never names an import path. Loading is bounded before anything is
+decompressed or allocated: only the members above, stored uncompressed,
 are read, and each array's header must declare exactly the bytes the member
 holds. Files are byte-for-byte
 reproducible: members are stored uncompressed with a fixed timestamp.
@@ -55,8 +57,18 @@ _SKLEARN = {
     "sklearn.PLSRegression": ("sklearn.cross_decomposition", "PLSRegression"),
     "sklearn.StandardScaler": ("sklearn.preprocessing", "StandardScaler"),
 }
+# connpredict classes that registered estimators hold as parameters or fitted
+# parts (a pretrained region encoder, a diffusion map of gradient positions);
+# class name -> defining module, loaded by name through connpredict.models
+_PARTS = {
+    "RegionEncoder": "connpredict.models._pretrain",
+    "DiffusionMap": "connpredict.models._gradients",
+}
 # attributes of the neural models rebuilt from the weights, not stored as is
 _NEURAL_SKIP = ("nets_", "net_", "history_")
+# wall-clock timings, which differ run to run: not stored, so that one model
+# always gives the same file (loaded as NaN)
+_TIMINGS = {"RegionEncoder": ("fit_seconds_", "cpu_seconds_")}
 
 
 def _registry_classes():
@@ -71,6 +83,8 @@ def _class_key(obj):
     registry = _registry_classes()
     if cls.__name__ in registry and cls.__module__ == registry[cls.__name__]:
         return cls.__name__
+    if _PARTS.get(cls.__name__) == cls.__module__:
+        return cls.__name__
     for key, (module, name) in _SKLEARN.items():
         if cls.__name__ == name and cls.__module__.startswith(module):
             return key
@@ -79,7 +93,7 @@ def _class_key(obj):
 
 def _resolve_class(key):
     registry = _registry_classes()
-    if key in registry:
+    if key in registry or key in _PARTS:
         # through the public table, which names the extra a neural model needs
         import connpredict.models
 
@@ -103,12 +117,18 @@ def _is_neural(obj):
     )
 
 
-def _without_durations(v):
+def _without_durations(v, key="dur"):
     if isinstance(v, dict):
-        return {k: _without_durations(x) for k, x in v.items() if k != "dur"}
+        return {k: _without_durations(x, key) for k, x in v.items() if k != key}
     if isinstance(v, list):
-        return [_without_durations(x) for x in v]
+        return [_without_durations(x, key) for x in v]
     return v
+
+
+def _is_tensor(v):
+    return any(
+        c.__name__ == "Tensor" and c.__module__ == "torch" for c in type(v).__mro__
+    )
 
 
 class _Writer:
@@ -148,6 +168,12 @@ class _Writer:
             if v.dtype.kind not in "biufc":
                 raise TypeError(f"Cannot save {where}: array of dtype {v.dtype}.")
             return {"__array__": self.array(v)}
+        if _is_tensor(v):
+            try:
+                a = v.detach().cpu().numpy()
+            except TypeError as exc:  # e.g. bfloat16, which numpy lacks
+                raise TypeError(f"Cannot save {where}: tensor ({exc}).") from None
+            return {"__tensor__": self.array(a)}
         if isinstance(v, tuple):
             return {
                 "__tuple__": [self.enc(x, f"{where}[{i}]") for i, x in enumerate(v)]
@@ -158,7 +184,9 @@ class _Writer:
             if not all(isinstance(k, str) for k in v):
                 raise TypeError(f"Cannot save {where}: dict with non-string keys.")
             return {
-                "__dict__": {k: self.enc(x, f"{where}[{k!r}]") for k, x in v.items()}
+                "__dict__": {
+                    k: self.enc(v[k], f"{where}[{k!r}]") for k in sorted(v)
+                }
             }
         if isinstance(v, pd.Index):
             return {"__index__": self.enc(np.asarray(v), where), "name": v.name}
@@ -197,7 +225,21 @@ class _Writer:
             # new atlas lacks), not the training regions' table itself
             train = state.pop("X_train_")
             out["feature_means"] = self.enc(train.mean(axis=0), where)
+            if "_gradient_genes" in state:
+                raise ValueError(
+                    f"Cannot save {where} with training_data=False: it positions "
+                    "regions by transcriptomic gradients (gradients='expression'), "
+                    "which place a new region by its expression similarity to "
+                    "every training region, so the model holds the training "
+                    "regions' standardised expression. Save it with "
+                    "training_data=True, or use reference gradients "
+                    "(gradients='lemon-fc') or a gradients DataFrame."
+                )
         self.top = False
+        for name in _TIMINGS.get(key, ()):
+            state.pop(name, None)
+        if key in _TIMINGS and state.get("history_") is not None:
+            state["history_"] = _without_durations(state["history_"], "seconds")
         if _is_neural(est) and hasattr(est, "net_"):
             nets = getattr(est, "nets_", None) or [est.net_]
             out["modules"] = [
@@ -229,6 +271,9 @@ class _Reader:
             return np.dtype(v["__scalar__"]).type(v["value"])
         if "__array__" in v:
             return self.arrays[v["__array__"]].copy(order="K")
+        if "__tensor__" in v:
+            torch = import_optional("torch", "Loading a model holding torch weights")
+            return torch.from_numpy(self.arrays[v["__tensor__"]].copy())
         if "__strarray__" in v:
             dtype = object if v["kind"] == "O" else str
             return np.array(v["__strarray__"], dtype=dtype).reshape(v["shape"])
@@ -264,6 +309,9 @@ class _Reader:
         state = {k: self.dec(x) for k, x in v["state"].items()}
         if "modules" in v and self.device is not None:
             state["device"] = self.device
+        if v["__estimator__"] in _TIMINGS and "history_" in state:
+            for name in _TIMINGS[v["__estimator__"]]:
+                state[name] = float("nan")
         est.__dict__.update(state)
         if "feature_means" in v:
             est.feature_means_ = self.dec(v["feature_means"])
@@ -315,6 +363,9 @@ def _digest(members):
 
 
 def _training_info(est):
+    if hasattr(est, "genes_") and hasattr(est, "encoder_state_"):
+        # a fitted region encoder: its genes, in token order
+        return {"genes": [str(g) for g in est.genes_], "coordinates": []}
     names = getattr(est, "feature_names_in_", None)
     if names is None:
         return {"genes": None, "coordinates": None}
@@ -340,7 +391,11 @@ def save_estimator(
     ----------
     estimator : estimator
         An instance of a class in the model registry (see
-        :func:`connpredict.models._registry.model_specs`).
+        :func:`connpredict.models._registry.model_specs`), possibly holding
+        a :class:`~connpredict.models.RegionEncoder` or gradient positions,
+        or a ``RegionEncoder`` on its own (its wall-clock timings are not
+        stored and read NaN after loading, so that one pretraining gives one
+        file).
     path : str or path-like
         Where to write (conventionally ending in ``.npz``).
     coordinate_space : str, default="MNI152"
@@ -352,7 +407,9 @@ def save_estimator(
         Store the training table ``X_train_``. False stores only its column
         means instead (smaller files, no copy of the training data); the
         loaded estimator then has ``feature_means_`` (a Series) and no
-        ``X_train_``, and predicts identically.
+        ``X_train_``, and predicts identically. Refused for a model
+        positioned by ``gradients="expression"``, which needs the training
+        regions' expression to place new regions.
 
     Returns
     -------
@@ -364,6 +421,9 @@ def save_estimator(
     TypeError
         If the estimator is not registered, or holds something that cannot
         be stored without pickle (for example a ``RandomState`` instance).
+    ValueError
+        With ``training_data=False`` for a model positioned by
+        ``gradients="expression"``.
 
     See Also
     --------
@@ -385,10 +445,11 @@ def save_estimator(
     from connpredict._version import __version__
 
     key = _class_key(estimator)
-    if key is None or key.startswith("sklearn."):
+    if key is None or key.startswith("sklearn.") or key == "DiffusionMap":
         raise TypeError(
-            f"save_estimator saves registered connpredict estimators, not "
-            f"{type(estimator).__name__}; use joblib for other objects."
+            f"save_estimator saves registered connpredict estimators and "
+            f"region encoders, not {type(estimator).__name__}; use joblib for "
+            "other objects."
         )
     writer = _Writer(training_data)
     tree = writer.enc(estimator, type(estimator).__name__)

@@ -232,6 +232,21 @@ def test_reference_gradients_never_see_the_fold_target(
     )
 
 
+@pytest.mark.parametrize("make", [_smt, _mlp])
+def test_reference_not_covering_the_regions_names_them(make, ds, grid_reference):
+    X = ds.X.copy()
+    far = X.index[[3, 7]]
+    X.loc[far, "x"] = 200.0  # 120 mm outside the reference grid
+    est = make(region_position="gradients", gradients="lemon-fc", n_gradients=2)
+    pattern = rf"'lemon-fc' does not cover 2 region.*'{far[0]}', '{far[1]}'"
+    with pytest.raises(ValueError, match=pattern):
+        est.fit(X, ds.Y)
+    # fitted on covered regions, it refuses to place uncovered new ones
+    est.fit(ds.X.iloc[:26], ds.Y.iloc[:26])
+    with pytest.raises(ValueError, match=rf"does not cover 1 region.*'{far[0]}'"):
+        est.predict(X.loc[[far[0], *ds.X.index[26:]]])
+
+
 def test_expression_gradients_use_training_regions_only(ds):
     tr, te = ds.X.index[:26], ds.X.index[26:]
     est = _mlp(region_position="gradients", gradients="expression", n_gradients=2)
@@ -315,8 +330,9 @@ def test_gradient_positioning_bad_input(ds):
         est.save_weights(os.devnull)
 
 
-def test_gradient_positioning_in_sklearn_tools(ds):
-    est = _mlp(region_position="both", gradients="expression", n_gradients=2)
+@pytest.mark.parametrize("make", [_mlp, _smt])
+def test_gradient_positioning_in_sklearn_tools(ds, make):
+    est = make(region_position="both", gradients="expression", n_gradients=2)
     cv = KFold(3, shuffle=True, random_state=0)
     scores = cross_val_score(est, ds.X, ds.Y, cv=cv)
     assert np.all(np.isfinite(scores))

@@ -1,5 +1,6 @@
 """Tests of the self-supervised region encoders (RegionEncoder and their use)."""
 
+import io
 import pickle
 
 import numpy as np
@@ -125,6 +126,45 @@ def test_ema_update_matches_hand_computation():
         np.testing.assert_allclose(p.detach().numpy(), 0.81 * t + 0.19 * o, rtol=1e-5)
     for p, o in zip(online.parameters(), o0):  # the online net is untouched
         np.testing.assert_array_equal(p.detach().numpy(), o)
+
+
+def test_jepa_target_is_the_moving_average_of_the_encoder(data, monkeypatch):
+    from connpredict.models import _pretrain
+
+    calls = []
+
+    def recording(target, online, momentum):
+        before = [p.detach().clone() for p in target.parameters()]
+        ema_update(target, online, momentum)
+        calls.append(
+            {
+                "momentum": momentum,
+                "before": before,
+                "online": [p.detach().clone() for p in online.parameters()],
+                "after": [p.detach().clone() for p in target.parameters()],
+                "grad": [p.requires_grad for p in target.parameters()],
+            }
+        )
+
+    monkeypatch.setattr(_pretrain, "ema_update", recording)
+    enc = RegionEncoder(
+        "jepa", ema_momentum=0.9, max_iter=2, batch_size=10, random_state=0, **SMALL
+    ).fit(data.X)
+    assert len(calls) == 2 * 3  # one update per step: 2 epochs of 3 batches
+    for i, call in enumerate(calls):
+        assert call["momentum"] == 0.9
+        assert not any(call["grad"])  # the target gets no gradient
+        for b, o, a in zip(call["before"], call["online"], call["after"]):
+            np.testing.assert_allclose(a, 0.9 * b + 0.1 * o, rtol=1e-5, atol=1e-7)
+        if i:  # nothing but the moving average changes the target
+            for b, prev in zip(call["before"], calls[i - 1]["after"]):
+                assert torch.equal(b, prev)
+    # the kept encoder is the online (context) one, not the target
+    kept = enc.encoder_state_["token_embed.weight"]
+    names = [n for n, _ in _token_encoder(45, enc.smt_params(), 0.0).named_parameters()]
+    at = names.index("token_embed.weight")
+    assert torch.equal(kept, calls[-1]["online"][at])
+    assert not torch.equal(kept, calls[-1]["after"][at])
 
 
 def test_masked_loss_is_reconstruction_of_masked_real_genes(data):
@@ -263,7 +303,12 @@ def test_smt_with_encoder_is_deterministic_and_pickles(data, encoder):
 
 def test_mlp_round_trip(data, encoder):
     mlp = PairMLPRegressor(
-        encoder=encoder, hidden_dims=(16,), max_iter=2, n_ensemble=1, random_state=0
+        encoder=encoder,
+        freeze=True,
+        hidden_dims=(16,),
+        max_iter=2,
+        n_ensemble=1,
+        random_state=0,
     ).fit(data.X, data.Y)
     assert mlp.n_genes_ == 45 + 16
     emb = encoder.transform(data.X)
@@ -275,6 +320,84 @@ def test_mlp_round_trip(data, encoder):
     assert mlp.predict(data.X).shape == (24, 24)
     again = pickle.loads(pickle.dumps(mlp))
     np.testing.assert_array_equal(mlp.predict(data.X), again.predict(data.X))
+
+
+def _mlp(enc, **kw):
+    params = {"hidden_dims": (8,), "max_iter": 2, "n_ensemble": 1, "random_state": 0}
+    params.update(kw)
+    return PairMLPRegressor(encoder=enc, **params)
+
+
+@pytest.mark.parametrize("architecture", ["concat", "shared"])
+def test_mlp_frozen_encoder_gives_fixed_features(data, encoder, architecture):
+    before = {k: v.clone() for k, v in encoder.encoder_state_.items()}
+    mlp = _mlp(encoder, architecture=architecture, freeze=True).fit(data.X, data.Y)
+    # the encoder is untouched and not part of the trained network
+    for k, v in before.items():
+        assert torch.equal(encoder.encoder_state_[k], v), k
+        assert torch.equal(mlp.encoder_.encoder_state_[k], v), k
+    assert not hasattr(mlp.module_, "region_encoder")
+    # its last d_model inputs are the encoder's embeddings, standardised with
+    # the training regions' statistics
+    emb = encoder.transform(data.X)
+    want = (emb - emb.mean(axis=0)) / emb.std(axis=0)
+    g, _ = mlp._tensors(data.X)
+    np.testing.assert_allclose(g[:, 45:].numpy(), want, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize("architecture", ["concat", "shared"])
+def test_mlp_fine_tuned_encoder_starts_from_it_and_moves(data, encoder, architecture):
+    before = {k: v.clone() for k, v in encoder.encoder_state_.items()}
+    tuned = _mlp(encoder, architecture=architecture, freeze=False, lr=1e-2)
+    tuned.fit(data.X, data.Y)
+    moved = tuned.module_.region_encoder.state_dict()
+    assert not torch.equal(moved["token_embed.weight"], before["token_embed.weight"])
+    assert not torch.equal(
+        moved["blocks.0.ff.0.weight"], before["blocks.0.ff.0.weight"]
+    )
+    for k, v in before.items():  # the encoder object itself never changes
+        assert torch.equal(encoder.encoder_state_[k], v), k
+    # with a vanishing learning rate and no dropout, the fine-tuning network
+    # starts from the encoder's weights and computes the frozen model exactly
+    still = dict(lr=1e-12, weight_decay=0.0, dropout=0.0, architecture=architecture)
+    frozen = _mlp(encoder, freeze=True, **still).fit(data.X, data.Y)
+    start = _mlp(encoder, freeze=False, **still).fit(data.X, data.Y)
+    for k, v in before.items():
+        np.testing.assert_allclose(
+            start.module_.region_encoder.state_dict()[k].numpy(), v.numpy(), atol=1e-9
+        )
+    np.testing.assert_allclose(
+        start.predict(data.X), frozen.predict(data.X), rtol=1e-5, atol=1e-6
+    )
+    assert not np.allclose(tuned.predict(data.X), frozen.predict(data.X))
+
+
+def test_mlp_freeze_in_clone_and_grid_search(data, encoder):
+    mlp = _mlp(encoder, freeze=True, max_iter=1)
+    assert mlp.get_params()["freeze"] is True
+    copy = clone(mlp)
+    assert copy.freeze is True and copy.encoder is encoder
+    assert PairMLPRegressor().freeze is False  # the SMT's default
+    assert SMTRegressor().freeze is False
+    cv = SpatialSplit(n_splits=3, random_state=0)
+    search = GridSearchCV(mlp, {"freeze": [True, False]}, cv=cv).fit(data.X, data.Y)
+    for i, freeze in enumerate(search.cv_results_["param_freeze"]):
+        want = cross_val_score(
+            clone(mlp).set_params(freeze=freeze), data.X, data.Y, cv=cv
+        )
+        np.testing.assert_allclose(
+            search.cv_results_["mean_test_score"][i], want.mean()
+        )
+    assert isinstance(search.best_estimator_.module_, torch.nn.Module)
+    a = _mlp(encoder, freeze=False).fit(data.X, data.Y)
+    b = _mlp(encoder, freeze=False).fit(data.X, data.Y)
+    np.testing.assert_array_equal(a.predict(data.X), b.predict(data.X))
+    again = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(again.predict(data.X), a.predict(data.X))
+    with pytest.raises(ValueError, match="freeze must be True or False"):
+        _mlp(encoder, freeze="no").fit(data.X, data.Y)
+    with pytest.raises(ValueError, match="save_estimator"):
+        a.save_weights(io.BytesIO())
 
 
 def test_clone_keeps_a_fitted_encoder_and_refits_an_unfitted_one(data, encoder):
@@ -362,6 +485,39 @@ def test_interrupted_fit_with_encoder_leaves_nothing(data, encoder, monkeypatch)
     with pytest.raises(NotFittedError):
         check_is_fitted(smt)
     assert not hasattr(smt, "encoder_")
+
+
+def test_interrupted_inductive_pretraining_in_fit_leaves_nothing(
+    data, encoder, monkeypatch
+):
+    # a fitted model refitted with an unfitted encoder, Ctrl-C in pretraining
+    fresh = RegionEncoder(max_iter=2, random_state=0, **SMALL)
+    model = _mlp(fresh).fit(data.X, data.Y)
+    assert model.encoder_.corpus_sizes_ == [24]
+
+    def interrupt(self, *args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(RegionEncoder, "_loss", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        model.fit(data.X.iloc[:16], data.Y.iloc[:16])
+    with pytest.raises(NotFittedError):
+        check_is_fitted(model)
+    assert not hasattr(model, "encoder_") and not hasattr(model, "net_")
+    assert model.encoder is fresh and not fresh.__sklearn_is_fitted__()
+
+
+def test_mlp_encoder_on_other_genes_is_refused(data, encoder):
+    genes = [c for c in data.X.columns if c not in ("x", "y", "z")]
+    fewer = data.X.drop(columns=genes[-2:])
+    for freeze in (True, False):
+        with pytest.raises(
+            ValueError, match=rf"2 of the encoder's genes are missing.*{genes[-2]}"
+        ):
+            _mlp(encoder, freeze=freeze).fit(fewer, data.Y)
+    renamed = data.X.rename(columns={genes[0]: "NEWGENE"})
+    with pytest.raises(ValueError, match=r"1 genes are new.*NEWGENE"):
+        _mlp(encoder).fit(renamed, data.Y)
 
 
 def test_frame_round_trip_through_numpy_columns_is_refused(data, encoder):

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 import zipfile
 
 import joblib
@@ -212,3 +213,164 @@ def test_unsavable_objects_raise_type_error(tmp_path):
         save_estimator(est, tmp_path / "m.npz")
     with pytest.raises(TypeError, match="registered connpredict estimators"):
         save_estimator(object(), tmp_path / "m.npz")
+
+
+# -- region encoders and gradient positions (issue 23) -------------------------
+
+_SMALL = {"token_size": 4, "d_model": 8, "n_heads": 2, "n_layers": 1}
+
+
+@pytest.fixture(scope="module")
+def encoded():
+    """A synthetic dataset and a region encoder pretrained on its expression."""
+    pytest.importorskip("torch")
+    from connpredict.models import pretrain_region_encoder
+
+    ds = make_synthetic_connectome(n_regions=20, n_genes=10, random_state=4)
+    enc = pretrain_region_encoder(
+        ds.X, objective="network", n_modules=2, max_iter=2, random_state=0, **_SMALL
+    )
+    return ds.X, ds.Y, enc
+
+
+def _neural(name, **kw):
+    params = {"max_iter": 2, "n_ensemble": 2, "random_state": 0}
+    if name == "SMTRegressor":
+        params.update(head_dims=(8,), **_SMALL)
+    else:
+        params.update(hidden_dims=(8,))
+    params.update(kw)
+    return getattr(connpredict.models, name)(**params)
+
+
+def _assert_same_predictions(est, loaded, X):
+    for a, b in zip(_outputs(est, X), _outputs(loaded, X)):
+        np.testing.assert_allclose(np.asarray(b), np.asarray(a), rtol=1e-12, atol=0)
+
+
+def test_region_encoder_round_trip_and_reproducible_file(encoded, tmp_path):
+    X, _, enc = encoded
+    path = save_estimator(enc, tmp_path / "enc.npz")
+    loaded = load_estimator(path)
+    assert type(loaded) is type(enc)
+    assert loaded.get_params() == enc.get_params()
+    np.testing.assert_allclose(loaded.transform(X), enc.transform(X), rtol=1e-12)
+    assert list(loaded.genes_) == list(enc.genes_)
+    np.testing.assert_array_equal(loaded.token_modules_, enc.token_modules_)
+    for key, value in enc.encoder_state_.items():
+        assert loaded.encoder_state_[key].dtype == value.dtype
+        np.testing.assert_array_equal(loaded.encoder_state_[key], value)
+    # wall-clock timings are not stored: NaN after loading, losses kept
+    assert np.isnan(loaded.fit_seconds_) and np.isnan(loaded.cpu_seconds_)
+    assert [h["loss"] for h in loaded.history_] == [h["loss"] for h in enc.history_]
+    assert read_metadata(path)["info"]["genes"] == list(enc.genes_)
+    # the same pretraining gives the same bytes, whatever its duration
+    from connpredict.models import pretrain_region_encoder
+
+    twin = pretrain_region_encoder(
+        X, objective="network", n_modules=2, max_iter=2, random_state=0, **_SMALL
+    )
+    again = save_estimator(twin, tmp_path / "twin.npz")
+    assert open(path, "rb").read() == open(again, "rb").read()
+    resaved = save_estimator(loaded, tmp_path / "resaved.npz")
+    assert open(path, "rb").read() == open(resaved, "rb").read()
+    # an unfitted encoder keeps its parameters
+    fresh = type(enc)("jepa", max_iter=3, **_SMALL)
+    back = load_estimator(save_estimator(fresh, tmp_path / "fresh.npz"))
+    assert back.get_params() == fresh.get_params()
+    assert not hasattr(back, "encoder_state_")
+
+
+@pytest.mark.parametrize(
+    ("name", "kw"),
+    [
+        ("SMTRegressor", {"freeze": True}),
+        ("SMTRegressor", {"freeze": False}),
+        ("PairMLPRegressor", {"freeze": True}),
+        ("PairMLPRegressor", {"freeze": False}),
+        ("PairMLPRegressor", {"freeze": False, "architecture": "shared"}),
+        ("PairMLPClassifier", {"freeze": False}),
+    ],
+)
+def test_estimators_with_an_encoder_round_trip(encoded, tmp_path, name, kw):
+    X, Y, enc = encoded
+    params = dict(kw)
+    if name == "SMTRegressor":
+        params.update(enc.smt_params())
+    if name.endswith("Classifier"):
+        Y = (Y > np.median(Y.to_numpy())) * 1.0
+    est = _neural(name, encoder=enc, **params).fit(X.iloc[:14], Y.iloc[:14])
+    path = save_estimator(est, tmp_path / "m.npz")
+    loaded = load_estimator(path)
+    assert type(loaded.net_.module_) is type(est.net_.module_)
+    assert len(loaded.nets_) == 2
+    _assert_same_predictions(est, loaded, X)
+    assert isinstance(loaded.encoder_, type(enc))
+    np.testing.assert_allclose(loaded.encoder_.transform(X), enc.transform(X))
+    resaved = save_estimator(loaded, tmp_path / "again.npz")
+    assert open(path, "rb").read() == open(resaved, "rb").read()
+    # the loaded model refits like the original (clone keeps its encoder)
+    from sklearn.base import clone
+
+    refit = clone(loaded).fit(X.iloc[:14], Y.iloc[:14])
+    np.testing.assert_allclose(refit.predict(X), est.predict(X), rtol=1e-6)
+
+
+def test_encoder_pretrained_inside_fit_round_trips(encoded, tmp_path):
+    X, Y, enc = encoded
+    unfitted = type(enc)(max_iter=1, random_state=0, **_SMALL)
+    est = _neural("PairMLPRegressor", encoder=unfitted).fit(X.iloc[:14], Y.iloc[:14])
+    loaded = load_estimator(save_estimator(est, tmp_path / "m.npz"))
+    _assert_same_predictions(est, loaded, X)
+    assert not hasattr(loaded.encoder, "encoder_state_")  # still inductive
+    assert loaded.encoder_.corpus_sizes_ == [14]
+
+
+@pytest.mark.parametrize("name", ["SMTRegressor", "PairMLPRegressor"])
+@pytest.mark.parametrize("mode", ["gradients", "both"])
+def test_expression_gradient_positions_round_trip(encoded, tmp_path, name, mode):
+    X, Y, _ = encoded
+    est = _neural(name, region_position=mode, gradients="expression", n_gradients=2)
+    est.fit(X.iloc[:14], Y.iloc[:14])
+    loaded = load_estimator(save_estimator(est, tmp_path / "m.npz"))
+    _assert_same_predictions(est, loaded, X)
+    # the held-out regions are placed by the stored diffusion map
+    np.testing.assert_array_equal(
+        loaded.gradient_model_.embedding_, est.gradient_model_.embedding_
+    )
+    np.testing.assert_array_equal(loaded._tensors(X)[1], est._tensors(X)[1])
+    # the training expression is what places new regions: not droppable
+    with pytest.raises(ValueError, match="training_data=True"):
+        save_estimator(est, tmp_path / "small.npz", training_data=False)
+
+
+def test_user_gradients_and_encoder_without_training_data(encoded, tmp_path):
+    X, Y, enc = encoded
+    G = pd.DataFrame(np.random.default_rng(0).normal(size=(len(X), 3)), index=X.index)
+    est = _neural(
+        "PairMLPRegressor", encoder=enc, region_position="both", gradients=G
+    ).fit(X.iloc[:14], Y.iloc[:14])
+    loaded = load_estimator(
+        save_estimator(est, tmp_path / "m.npz", training_data=False)
+    )
+    assert not hasattr(loaded, "X_train_")
+    pd.testing.assert_frame_equal(loaded.gradients, G)
+    np.testing.assert_allclose(loaded.predict(X), est.predict(X), rtol=1e-12)
+
+
+def test_tampered_encoder_weights_are_refused(encoded, tmp_path):
+    X, Y, enc = encoded
+    est = _neural("PairMLPRegressor", encoder=enc).fit(X, Y)
+    path = save_estimator(est, tmp_path / "m.npz")
+    meta = json.loads(bytes(np.load(path)["__meta__"]).decode())
+    tensors = re.findall(r'"__tensor__":\s*"(a[0-9]+)"', json.dumps(meta))
+    assert tensors  # the encoder's weights are stored as tensors
+
+    def flip(members):
+        raw = bytearray(members[f"{tensors[0]}.npy"])
+        raw[-1] ^= 0xFF
+        members[f"{tensors[0]}.npy"] = bytes(raw)
+
+    _rewrite(path, flip)
+    with pytest.raises(ValueError, match="integrity check"):
+        load_estimator(path)
