@@ -303,6 +303,24 @@ def pls_loadings(
 
 
 # -- neural models ------------------------------------------------------------------
+def _check_plain_inputs(estimator):
+    """Refuse models whose network inputs are not the standardised genes and x, y, z."""
+    encoder = getattr(estimator, "encoder", None)
+    position = getattr(estimator, "region_position", "xyz")
+    if encoder is not None or position != "xyz":
+        what = (
+            f"encoder={type(encoder).__name__}"
+            if encoder is not None
+            else f"region_position={position!r}"
+        )
+        raise ValueError(
+            f"integrated_gradients supports neural models fed the standardised "
+            f"genes and coordinates; this {type(estimator).__name__} has {what}, "
+            "whose network inputs differ. Use permutation_importance (model-"
+            "agnostic) for it, or refit without that option."
+        )
+
+
 def integrated_gradients(estimator, X, pairs=None, *, n_steps=50, batch_size=256):
     """Attribute a neural model's pair predictions to genes (integrated gradients).
 
@@ -361,6 +379,7 @@ def integrated_gradients(estimator, X, pairs=None, *, n_steps=50, batch_size=256
 
     check_is_fitted(estimator, "net_")
     check_int(n_steps, "n_steps", low=1)
+    _check_plain_inputs(estimator)
     coord_columns = tuple(getattr(estimator, "coord_columns", COORD_COLUMNS))
     X = check_regions_X(X, coord_columns=coord_columns)
     n = X.shape[0]

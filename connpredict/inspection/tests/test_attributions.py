@@ -164,3 +164,25 @@ def test_integrated_gradients_smt():
     np.testing.assert_allclose(res.prediction, pred[[0, 2], [1, 3]], rtol=1e-4)
     gap = np.abs(res.prediction - res.baseline_prediction)
     assert np.all(np.abs(res.delta) <= 0.01 * gap + 1e-4)
+
+
+def test_integrated_gradients_refuses_models_fed_other_inputs():
+    pytest.importorskip("torch")
+    from connpredict.models import PairMLPRegressor, pretrain_region_encoder
+
+    small = make_synthetic_connectome(n_regions=16, n_genes=6, random_state=0)
+    encoder = pretrain_region_encoder(
+        small.X, objective="masked", max_iter=2, random_state=0
+    )
+    kw = dict(hidden_dims=(8,), max_iter=2, n_ensemble=1, random_state=0)
+    model = PairMLPRegressor(encoder=encoder, **kw).fit(small.X, small.Y)
+    with pytest.raises(
+        ValueError, match="encoder=RegionEncoder.*permutation_importance"
+    ):
+        integrated_gradients(model, small.X, [[0, 1]], n_steps=2)
+    gradients = small.X[["x", "y", "z"]] * 0.01  # any per-region table
+    model = PairMLPRegressor(
+        region_position="gradients", gradients=gradients, **kw
+    ).fit(small.X, small.Y)
+    with pytest.raises(ValueError, match="region_position='gradients'"):
+        integrated_gradients(model, small.X, [[0, 1]], n_steps=2)
