@@ -397,7 +397,8 @@ def bench_cv_pair(models, n_ensemble):
 def bench_njobs(tree, run_args):
     """``connpredict run RUN_ARGS --n-jobs 1`` then ``2``: wall, CPU, phases.
 
-    The phases come from the run's own last line ("T s in all; fitting F s")
+    The phases come from the run's own last line ("T s in all; fitting F s;
+    report R s")
     and ``timings.csv`` (the fits' summed seconds): ``T - F`` is the serial
     part that n_jobs does not touch (start-up, tables, report).
     """
@@ -423,11 +424,24 @@ def bench_njobs(tree, run_args):
                 text=True,
             )
             wall, cpu = time.perf_counter() - t0, _child_cpu() - c0
-            m = re.search(r"\(([\d.]+) s in all; fitting ([\d.]+) s\)", proc.stdout)
-            total, fitting = (float(v) for v in m.groups())
+            m = re.search(
+                r"\(([\d.]+) s in all; fitting ([\d.]+) s(?:; report ([\d.]+) s)?\)",
+                proc.stdout,
+            )
+            total, fitting = float(m.group(1)), float(m.group(2))
+            report = float(m.group(3)) if m.group(3) else float("nan")
             fits = pd.read_csv(os.path.join(out, "timings.csv"))
             rows.append(
-                (n_jobs, wall, cpu, total, fitting, fits.fit_predict_seconds.sum(), out)
+                (
+                    n_jobs,
+                    wall,
+                    cpu,
+                    total,
+                    fitting,
+                    report,
+                    fits.fit_predict_seconds.sum(),
+                    out,
+                )
             )
         same = _same_results(rows[0][-1], rows[1][-1])
     print(
@@ -436,13 +450,14 @@ def bench_njobs(tree, run_args):
     )
     print(
         f"{'n_jobs':>7}{'wall s':>8}{'cpu s':>8}{'in all':>8}{'fitting':>8}"
-        f"{'serial':>8}{'sum of fits':>12}"
+        f"{'report':>8}{'serial':>8}{'sum of fits':>12}"
     )
-    for n_jobs, wall, cpu, total, fitting, fits, _ in rows:
+    for n_jobs, wall, cpu, total, fitting, report, fits, _ in rows:
         print(
             f"{n_jobs:7d}{wall:8.1f}{cpu:8.1f}{total:8.1f}{fitting:8.1f}"
-            f"{wall - fitting:8.1f}{fits:12.1f}"
+            f"{report:8.1f}{wall - fitting:8.1f}{fits:12.1f}"
         )
+    print(f"report share of the n_jobs=1 wall time: {rows[0][5] / rows[0][1]:.1%}")
     print(
         f"wall ratio 2/1: {rows[1][1] / rows[0][1]:.2f}; fitting ratio 2/1: "
         f"{rows[1][4] / rows[0][4]:.2f}; identical results.csv: {same}"

@@ -100,14 +100,17 @@ def _cmd_run(args):
         print(result.summary())
         result.config.update(_files_record(config))
         folder = result.save(out, overwrite=config["overwrite"])
+        report_start = time.perf_counter()
         if not config["no_report"]:
             build_report(result, folder, errors="warn")
+        report_seconds = time.perf_counter() - report_start
     except (ValueError, TypeError) as exc:
         raise UsageError(_cli_message(exc)) from None
     seconds = time.perf_counter() - start
+    report_part = "" if config["no_report"] else f"; report {report_seconds:.1f} s"
     print(
         f"\nResults written to {folder}/ ({seconds:.1f} s in all; fitting "
-        f"{result.config['elapsed_seconds']:.1f} s)"
+        f"{result.config['elapsed_seconds']:.1f} s{report_part})"
     )
     if (folder / "report.html").exists():
         print(f"Report: {folder / 'report.html'}")

@@ -177,7 +177,7 @@ def test_integrated_gradients_refuses_models_fed_other_inputs():
     kw = dict(hidden_dims=(8,), max_iter=2, n_ensemble=1, random_state=0)
     model = PairMLPRegressor(encoder=encoder, **kw).fit(small.X, small.Y)
     with pytest.raises(
-        ValueError, match="encoder=RegionEncoder.*permutation_importance"
+        ValueError, match=r"encoder=RegionEncoder.*permutation_importance"
     ):
         integrated_gradients(model, small.X, [[0, 1]], n_steps=2)
     gradients = small.X[["x", "y", "z"]] * 0.01  # any per-region table
