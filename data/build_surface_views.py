@@ -26,6 +26,13 @@ and stores per pixel:
     z) are (-y, z) in the views from -x (left lateral, right medial) and (y,
     z) in the views from +x.
 
+``midthickness_<H>`` (int16, (10242, 3))
+    The hemisphere's midthickness vertex coordinates (MNI mm; the mean of
+    nilearn's pial and white-matter surfaces) in units of
+    ``midthickness_unit`` (0.01 mm): where the report places the vertices
+    when it gives each the value of the nearest region, without loading
+    nilearn's meshes.
+
 plus ``mm_per_pixel`` (the pixel size, in mm of the inflated mesh),
 ``levels`` (the value of 1 in the two grey maps; 64 levels keep the file
 small and show no banding) and ``n_vertices`` (vertices per hemisphere,
@@ -62,6 +69,8 @@ OUT = REPO / "connpredict" / "report" / "data" / "fsaverage5_views.npz"
 MM_PER_PIXEL = 0.4
 #: grey levels of the sulcal-depth and shading maps (0 .. LEVELS)
 LEVELS = 63
+#: unit of the stored midthickness coordinates (mm)
+MIDTHICKNESS_UNIT = 0.01
 #: empty border around each hemisphere, in pixels
 MARGIN = 4
 
@@ -83,6 +92,16 @@ def load_mesh(part):
     coords = np.asarray(mesh.coordinates, dtype=float)
     faces = np.asarray(mesh.faces, dtype=np.int64)
     return coords, faces, np.asarray(sulc.data.parts[part], dtype=float)
+
+
+def midthickness(part):
+    """fsaverage5 midthickness coordinates: the mean of pial and white matter."""
+    from nilearn.datasets import load_fsaverage
+
+    mesh = load_fsaverage("fsaverage5")
+    pial = np.asarray(mesh["pial"].parts[part].coordinates, dtype=float)
+    white = np.asarray(mesh["white_matter"].parts[part].coordinates, dtype=float)
+    return (pial + white) / 2.0
 
 
 def vertex_normals(coords, faces):
@@ -175,7 +194,14 @@ def render(part, side):
 
 
 def build():
-    arrays = {"mm_per_pixel": np.float64(MM_PER_PIXEL), "levels": np.int64(LEVELS)}
+    arrays = {
+        "mm_per_pixel": np.float64(MM_PER_PIXEL),
+        "levels": np.int64(LEVELS),
+        "midthickness_unit": np.float64(MIDTHICKNESS_UNIT),
+    }
+    for hemi, part in (("L", "left"), ("R", "right")):
+        coords = np.round(midthickness(part) / MIDTHICKNESS_UNIT)
+        arrays[f"midthickness_{hemi}"] = coords.astype(np.int16)
     for (hemi, view), (part, side) in VIEWS.items():
         vertex, sulc_map, shade, origin, n_vertices = render(part, side)
         arrays[f"vertex_{hemi}_{view}"] = vertex

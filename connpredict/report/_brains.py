@@ -264,16 +264,16 @@ def _image_vertex_labels(atlas, region_labels, vertices, max_distance=5.0):
 
 
 def _midthickness():
-    """fsaverage5 midthickness coordinates (mean of pial and white), per part."""
-    load_fsaverage = import_optional("nilearn.datasets", _NEEDS_PLOT).load_fsaverage
+    """fsaverage5 midthickness coordinates (mean of pial and white), per part.
 
-    mesh = load_fsaverage("fsaverage5")
-    parts = {}
-    for part in ("left", "right"):
-        pial = np.asarray(mesh["pial"].parts[part].coordinates, dtype=float)
-        white = np.asarray(mesh["white_matter"].parts[part].coordinates, float)
-        parts[part] = (pial + white) / 2.0
-    return parts
+    Shipped with the views (0.01 mm precision), so nilearn's meshes need not load.
+    """
+    stored = _views_file()
+    unit = float(stored["midthickness_unit"])
+    return {
+        part: stored[f"midthickness_{h}"].astype(float) * unit
+        for part, h in (("left", "L"), ("right", "R"))
+    }
 
 
 def _surface_textures(r, table, atlas):
@@ -319,12 +319,8 @@ _VIEWS_FILE = "fsaverage5_views.npz"
 
 
 @functools.lru_cache(maxsize=1)
-def _surface_views():
-    """The shipped views, ready to paint (read once per process).
-
-    Per view: the image shape, the flat indices of the pixels that show
-    the surface, their vertex, their sulcal grey and their shading (float32).
-    """
+def _views_file():
+    """The arrays of the shipped views file (read once per process)."""
     from importlib import resources
 
     with (
@@ -332,7 +328,17 @@ def _surface_views():
         .joinpath("data", _VIEWS_FILE)
         .open("rb") as fh
     ):
-        stored = dict(np.load(fh))
+        return dict(np.load(fh))
+
+
+@functools.lru_cache(maxsize=1)
+def _surface_views():
+    """The shipped views, ready to paint (prepared once per process).
+
+    Per view: the image shape, the flat indices of the pixels that show
+    the surface, their vertex, their sulcal grey and their shading (float32).
+    """
+    stored = _views_file()
     levels = float(stored["levels"])
     views = {}
     for key in (f"{h}_{view}" for _, h, view in _SURFACE_VIEWS):
@@ -430,8 +436,8 @@ def _surface(r, table, atlas=None):
     rows = max(img.shape[0] for img, _ in images)
     cols = max(img.shape[1] for img, _ in images)
     # four equal panels in a 2 x 2 grid (lateral row, medial row) and a colour bar
-    left, bottom, width, height, gap = 0.01, 0.06, 0.43, 0.38, 0.07
-    size = (7.6, 5.3)
+    left, bottom, width, height, gap = 0.01, 0.06, 0.415, 0.38, 0.07
+    size = (7.8, 5.3)
     panel = (width * size[0], height * size[1])
     scale = max(cols * images[0][1] / panel[0], rows * images[0][1] / panel[1])
     with figure_style():
@@ -471,7 +477,7 @@ def _surface(r, table, atlas=None):
                 fontsize=10,
                 fontweight="bold",
             )
-        cax = fig.add_axes((0.90, 0.25, 0.018, 0.5), label="<colorbar>")
+        cax = fig.add_axes((0.86, 0.25, 0.018, 0.5), label="<colorbar>")
         fig.colorbar(
             ScalarMappable(Normalize(-vmax, vmax), cmap="RdBu_r"),
             cax=cax,

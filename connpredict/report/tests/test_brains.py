@@ -322,3 +322,15 @@ def test_surface_view_image_paints_the_parcels_where_they_are():
         _surface_view_image(texture[:10], "L", "lateral")
     with pytest.raises(ValueError, match="no surface view"):
         _surface_view_image(texture, "L", "dorsal")
+
+
+def test_shipped_midthickness_is_nilearns():
+    from nilearn.datasets import load_fsaverage
+
+    from connpredict.report._brains import _midthickness
+
+    mesh = load_fsaverage("fsaverage5")
+    for part, xyz in _midthickness().items():
+        pial = np.asarray(mesh["pial"].parts[part].coordinates)
+        white = np.asarray(mesh["white_matter"].parts[part].coordinates)
+        np.testing.assert_allclose(xyz, (pial + white) / 2, atol=0.006)
