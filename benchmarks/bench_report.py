@@ -5,7 +5,9 @@ Usage::
     python -m connpredict run --output /tmp/run1        # the default main job
     git archive main connpredict | tar -x -C /tmp/old    # the previous code
     python benchmarks/bench_report.py /tmp/run1 --old-tree /tmp/old \
-        [--repeats 2] [--surface schaefer100]
+        [--new-tree DIR] [--repeats 2] [--surface schaefer100]
+
+``--new-tree`` defaults to this checkout.
 
 Each measurement is one child process (``PYTHONPATH`` = the old tree or this
 one, one BLAS/torch thread) that builds the report of the results folder
@@ -152,10 +154,13 @@ def main(argv=None):
     parser.add_argument(
         "--old-tree", required=True, help="folder holding the old connpredict/"
     )
+    parser.add_argument(
+        "--new-tree", default=HERE, help="folder holding the new connpredict/"
+    )
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--surface", default=None, help="e.g. schaefer100")
     args = parser.parse_args(argv)
-    trees = {"old": Path(args.old_tree).resolve(), "new": HERE}
+    trees = {"old": Path(args.old_tree).resolve(), "new": Path(args.new_tree).resolve()}
     print("load average before:", " ".join(loadavg()))
     runs = {"old": [], "new": []}
     with tempfile.TemporaryDirectory() as tmp:
