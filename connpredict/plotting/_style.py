@@ -4,6 +4,8 @@ import base64
 import contextlib
 import io
 
+import numpy as np
+
 from connpredict.utils import import_optional
 
 _NEEDS_PLOT = "connpredict's figures"
@@ -56,13 +58,17 @@ def figure_style():
 def figure_to_data_uri(fig, *, dpi=DPI):
     """Encode a matplotlib figure as a ``data:image/png;base64`` URI and close it.
 
+    The figure is drawn once, at ``dpi`` on a white background (its layout
+    engine, if any, runs inside that one draw; ``savefig`` would draw twice),
+    and written as an RGB PNG (no alpha channel: about 10 % smaller).
+
     Parameters
     ----------
     fig : matplotlib Figure
         The figure; it is closed afterwards.
     dpi : int, default=96
-        Resolution. The figure is saved at its own size (drawn once; lay
-        it out with ``layout="constrained"`` or explicit axes positions).
+        Resolution. The figure is saved at its own size (lay it out with
+        ``layout="constrained"`` or explicit axes positions).
 
     Returns
     -------
@@ -81,11 +87,21 @@ def figure_to_data_uri(fig, *, dpi=DPI):
     True
     """
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
+    FigureCanvasAgg = import_optional(
+        "matplotlib.backends.backend_agg", _NEEDS_PLOT
+    ).FigureCanvasAgg
+    from PIL import Image  # pillow: a dependency of matplotlib itself
 
     buf = io.BytesIO()
     try:
-        # drawn once: a "tight" bounding box would draw every figure twice
-        fig.savefig(buf, format="png", dpi=dpi, facecolor="white")
+        fig.set_dpi(dpi)
+        fig.set_facecolor("white")
+        canvas = fig.canvas
+        if not isinstance(canvas, FigureCanvasAgg):  # e.g. a GUI backend's
+            canvas = FigureCanvasAgg(fig)
+        canvas.draw()  # one draw; a "tight" bounding box would need two
+        rgba = canvas.buffer_rgba()
+        Image.fromarray(np.asarray(rgba)[..., :3]).save(buf, format="png")
     finally:
         plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

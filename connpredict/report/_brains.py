@@ -4,6 +4,7 @@ Everything is drawn offline with nilearn (glass brains, and the fsaverage5
 surface that nilearn bundles).
 """
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -258,29 +259,39 @@ def _image_vertex_labels(atlas, region_labels, vertices, max_distance=5.0):
     return out
 
 
-def _surface_textures(r, table, mesh, atlas):
+def _midthickness():
+    """fsaverage5 midthickness coordinates (mean of pial and white), per part.
+
+    Shipped with the views (0.01 mm precision), so nilearn's meshes need not load.
+    """
+    stored = _views_file()
+    unit = float(stored["midthickness_unit"])
+    return {
+        part: stored[f"midthickness_{h}"].astype(float) * unit
+        for part, h in (("left", "L"), ("right", "R"))
+    }
+
+
+def _surface_textures(r, table, atlas):
     """Per-vertex values of the four views' hemispheres, and how they were made."""
     hemi = _hemispheres(table)
     cortical = _cortical(table)
     if not cortical.any():
         raise ValueError("no cortical regions to draw on the surface.")
     values = pd.Series(r.to_numpy(dtype=float), index=r.index.astype(str))
-    parts = {}
-    for part in ("left", "right"):
-        pial = np.asarray(mesh["pial"].parts[part].coordinates, dtype=float)
-        white = np.asarray(mesh["white_matter"].parts[part].coordinates, float)
-        parts[part] = (pial + white) / 2.0
-    n_left = len(parts["left"])
+    by_part = None
     if atlas is None:
         labels, key = _schaefer_vertex_labels(values.index[cortical])
         if labels is not None:
             how = f"{key} parcels on fsaverage5"
+            n_left = len(labels) // 2
             by_part = {"left": labels[:n_left], "right": labels[n_left:]}
         else:
             how = "nearest region centroid (approximate; pass atlas= for parcels)"
-            by_part = None
+            parts = _midthickness()
     else:
         how = "labels of the atlas image (nearest labelled voxel)"
+        parts = _midthickness()
         by_part = {}
         for part, h in (("left", "L"), ("right", "R")):
             sel = cortical & (hemi == h)
@@ -299,49 +310,170 @@ def _surface_textures(r, table, mesh, atlas):
     return textures, how
 
 
+#: pre-rendered views of the inflated fsaverage5 (data/build_surface_views.py)
+_VIEWS_FILE = "fsaverage5_views.npz"
+
+
+@functools.lru_cache(maxsize=1)
+def _views_file():
+    """The arrays of the shipped views file (read once per process)."""
+    from importlib import resources
+
+    with (
+        resources.files("connpredict.report")
+        .joinpath("data", _VIEWS_FILE)
+        .open("rb") as fh
+    ):
+        return dict(np.load(fh))
+
+
+@functools.lru_cache(maxsize=1)
+def _surface_views():
+    """The shipped views, ready to paint (prepared once per process).
+
+    Per view: the image shape, the flat indices of the pixels that show
+    the surface, their vertex, their sulcal grey and their shading (float32).
+    """
+    stored = _views_file()
+    levels = float(stored["levels"])
+    views = {}
+    for key in (f"{h}_{view}" for _, h, view in _SURFACE_VIEWS):
+        vertex = stored[f"vertex_{key}"]
+        pixels = np.flatnonzero(vertex >= 0)
+        sulc = stored[f"sulc_{key}"].ravel()[pixels].astype(np.float32) / levels
+        shade = stored[f"shade_{key}"].ravel()[pixels].astype(np.float32) / levels
+        views[key] = (
+            vertex.shape,
+            pixels,
+            vertex.ravel()[pixels].astype(np.intp),
+            _SULC_LIGHT - _SULC_RANGE * sulc,
+            _AMBIENT + (1 - _AMBIENT) * shade,
+        )
+    return views, float(stored["mm_per_pixel"]), int(stored["n_vertices"])
+
+
+def _surface_view_image(texture, hemi, view, *, cmap="RdBu_r", vmin=-1.0, vmax=1.0):
+    """One view of the inflated fsaverage5 hemisphere painted with per-vertex values.
+
+    Each pixel shows the value of the mesh vertex nearest to the surface
+    point under it (coloured by ``cmap``), or the sulcal depth in grey where
+    that value is NaN; both are shaded by the angle of the surface to the
+    viewer. Pixels off the surface are transparent. The pixel -> vertex maps
+    are pre-rendered (``data/build_surface_views.py``), so this is a table
+    look-up.
+
+    Parameters
+    ----------
+    texture : array of shape (10242,)
+        One value per vertex of the hemisphere (NaN: no value).
+    hemi : {"L", "R"}
+        Hemisphere.
+    view : {"lateral", "medial"}
+        Viewing side.
+    cmap : str or Colormap, default="RdBu_r"
+        Colour map of the values.
+    vmin, vmax : float, default=-1.0, 1.0
+        Values mapped to the ends of the colour map.
+
+    Returns
+    -------
+    rgba : ndarray of shape (rows, cols, 4)
+        The image, row 0 on top, floats in [0, 1].
+    mm_per_pixel : float
+        The pixel size in mm of the inflated mesh (the same for every view).
+    """
+    colormaps = import_optional("matplotlib", _NEEDS_PLOT).colormaps
+
+    views, mm_per_pixel, n_vertices = _surface_views()
+    if (hemi, view) not in {(h, v) for _, h, v in _SURFACE_VIEWS}:
+        raise ValueError(
+            f"no surface view {hemi!r} {view!r}; hemi is 'L' or 'R' and view "
+            "'lateral' or 'medial'."
+        )
+    shape, pixels, vertex, grey, shade = views[f"{hemi}_{view}"]
+    texture = np.asarray(texture, dtype=float)
+    if texture.shape != (n_vertices,):
+        raise ValueError(
+            f"texture must hold one value per fsaverage5 vertex ({n_vertices}), "
+            f"got shape {texture.shape}."
+        )
+    cmap = colormaps[cmap] if isinstance(cmap, str) else cmap
+    span = vmax - vmin if vmax > vmin else 1.0
+    # colour each vertex once, then look the pixels up
+    colours = cmap(np.clip((texture - vmin) / span, 0.0, 1.0))[:, :3]
+    colours = colours.astype(np.float32)[vertex]
+    missing = np.isnan(texture)[vertex]
+    colours[missing] = grey[missing, None]
+    colours *= shade[:, None]
+    rgba = np.zeros((shape[0] * shape[1], 4), dtype=np.float32)
+    rgba[pixels, :3] = colours
+    rgba[pixels, 3] = 1.0
+    return rgba.reshape(*shape, 4), mm_per_pixel
+
+
+#: grey of the sulcal depth: shallowest (gyri) and the span to the deepest
+_SULC_LIGHT, _SULC_RANGE = 0.85, 0.5
+#: share of the light that does not depend on the surface's angle to the viewer
+_AMBIENT = 0.55
+
+
 def _surface(r, table, atlas=None):
     plt = import_optional("matplotlib.pyplot", _NEEDS_PLOT)
     ScalarMappable = import_optional("matplotlib.cm", _NEEDS_PLOT).ScalarMappable
     Normalize = import_optional("matplotlib.colors", _NEEDS_PLOT).Normalize
-    nilearn_datasets = import_optional("nilearn.datasets", _NEEDS_PLOT)
-    load_fsaverage = nilearn_datasets.load_fsaverage
-    load_fsaverage_data = nilearn_datasets.load_fsaverage_data
-    plot_surf_stat_map = import_optional(
-        "nilearn.plotting", _NEEDS_PLOT
-    ).plot_surf_stat_map
 
-    mesh = load_fsaverage("fsaverage5")
-    sulc = load_fsaverage_data("fsaverage5", data_type="sulcal", mesh_type="inflated")
-    textures, how = _surface_textures(r, table, mesh, atlas)
+    textures, how = _surface_textures(r, table, atlas)
     vmax = symmetric_limit(r)
+    images = [
+        _surface_view_image(textures[part], h, view, vmin=-vmax, vmax=vmax)
+        for part, h, view in _SURFACE_VIEWS
+    ]
+    # one scale (mm per inch) for all four panels: the largest view fills its panel
+    rows = max(img.shape[0] for img, _ in images)
+    cols = max(img.shape[1] for img, _ in images)
     # four equal panels in a 2 x 2 grid (lateral row, medial row) and a colour bar
-    width, height = 0.44, 0.43
+    left, bottom, width, height, gap = 0.01, 0.06, 0.415, 0.38, 0.07
+    size = (7.8, 5.3)
+    panel = (width * size[0], height * size[1])
+    scale = max(cols * images[0][1] / panel[0], rows * images[0][1] / panel[1])
     with figure_style():
-        fig = plt.figure(figsize=(8.6, 6.4))
-        for k, (part, h, view) in enumerate(_SURFACE_VIEWS):
+        fig = plt.figure(figsize=size)
+        for k, ((_, h, view), (img, mm)) in enumerate(
+            zip(_SURFACE_VIEWS, images, strict=True)
+        ):
             row, col = divmod(k, 2)
             ax = fig.add_axes(
-                (0.01 + col * width, 0.49 - row * (height + 0.02), width, height),
-                projection="3d",
+                (
+                    left + col * width,
+                    bottom + (1 - row) * (height + gap),
+                    width,
+                    height,
+                ),
+                label=f"surface {h} {view}",
+                frameon=False,
+                xticks=[],
+                yticks=[],
             )
-            ax.set_label(f"surface {h} {view}")
-            plot_surf_stat_map(
-                mesh["inflated"].parts[part],
-                textures[part],
-                hemi=part,
-                view=view,
-                cmap="RdBu_r",
-                vmin=-vmax,
-                vmax=vmax,
-                colorbar=False,
-                axes=ax,
-                figure=fig,
-                bg_map=sulc.data.parts[part],
-                engine="matplotlib",
+            ax.imshow(
+                img,
+                extent=(0, img.shape[1] * mm, 0, img.shape[0] * mm),
+                interpolation="antialiased",
             )
-            ax.set_box_aspect(None, zoom=1.3)
-            ax.set_title(f"{h} {view}", fontsize=10, y=0.92)
-        cax = fig.add_axes((0.90, 0.25, 0.018, 0.5), label="<colorbar>")
+            # centred, at the scale (mm per inch) at which the largest view fits
+            cx, cy = img.shape[1] * mm / 2, img.shape[0] * mm / 2
+            ax.set_xlim(cx - scale * panel[0] / 2, cx + scale * panel[0] / 2)
+            ax.set_ylim(cy - scale * panel[1] / 2, cy + scale * panel[1] / 2)
+            ax.text(
+                0.5,
+                1.0,
+                f"{h} {view}",
+                transform=ax.transAxes,
+                ha="center",
+                va="bottom",
+                fontsize=10,
+                fontweight="bold",
+            )
+        cax = fig.add_axes((0.86, 0.25, 0.018, 0.5), label="<colorbar>")
         fig.colorbar(
             ScalarMappable(Normalize(-vmax, vmax), cmap="RdBu_r"),
             cax=cax,

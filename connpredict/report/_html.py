@@ -120,7 +120,7 @@ _SCRIPT = """
 
 
 def _figure_meta(fig, dpi=DPI):
-    """What a program can check of a figure: colour-bar labels, 3-D panel sizes."""
+    """What a program can check of a figure: colour-bar labels, surface panel sizes."""
     colorbars = [
         " ".join((ax.get_ylabel() or ax.get_xlabel()).split())
         for ax in fig.axes
@@ -129,7 +129,7 @@ def _figure_meta(fig, dpi=DPI):
     panels = [
         "{:.0f}x{:.0f}".format(*(ax.get_position().size * fig.get_size_inches() * dpi))
         for ax in fig.axes
-        if getattr(ax, "name", "") == "3d"
+        if ax.get_label().startswith("surface ")
     ]
     return {"colorbars": " | ".join(colorbars), "panels": " ".join(panels)}
 

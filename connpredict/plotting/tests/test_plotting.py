@@ -94,3 +94,36 @@ def test_null_distribution_marks_the_true_score():
     np.testing.assert_array_equal(counts, np.histogram(result.null_scores, 5)[0])
     assert ax.lines[0].get_xdata()[0] == 0.4
     plt.close(fig)
+
+
+def test_figure_to_data_uri_draws_what_savefig_draws_as_rgb():
+    import base64
+    import io
+
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    def figure():
+        fig = plt.figure(figsize=(4, 3), layout="constrained")
+        ax = fig.add_subplot()
+        ax.plot([0, 1], [0, 2])
+        ax.set_title("a title")
+        ax.set_ylabel("a long label to lay out")
+        fig.colorbar(ax.imshow(np.eye(3)), ax=ax, label="bar")
+        return fig
+
+    buf = io.BytesIO()
+    reference = figure()
+    reference.savefig(buf, format="png", dpi=96, facecolor="white")
+    plt.close(reference)
+    expected = np.asarray(Image.open(buf).convert("RGB"))
+    fig = figure()
+    uri = figure_to_data_uri(fig)
+    png = base64.b64decode(uri.removeprefix("data:image/png;base64,"))
+    img = Image.open(io.BytesIO(png))
+    assert img.mode == "RGB" and not plt.fignum_exists(fig)
+    np.testing.assert_array_equal(np.asarray(img), expected)  # the same pixels
+    # a figure made without pyplot (no Agg canvas yet) is drawn as well
+    plain = Figure(figsize=(2, 1))
+    plain.add_subplot().plot([0, 1])
+    assert figure_to_data_uri(plain, dpi=50).startswith("data:image/png;base64,")

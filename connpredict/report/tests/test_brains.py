@@ -212,10 +212,125 @@ def test_surface_has_four_equal_panels_and_a_labelled_colour_bar():
         }
     )
     fig = plot_region_scores(scores, table, kind="surface")
-    panels = [ax for ax in fig.axes if ax.name == "3d"]
+    panels = [ax for ax in fig.axes if ax.get_label().startswith("surface ")]
     sizes = {tuple(np.round(ax.get_position().size, 6)) for ax in panels}
     assert len(panels) == 4 and len(sizes) == 1
     bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
     assert [ax.get_ylabel() for ax in bars] == ["per-region accuracy (Pearson r)"]
     assert "schaefer100 parcels" in " ".join(t.get_text() for t in fig.texts)
     plt.close(fig)
+
+
+#: the views as the figure labels them: hemisphere, view -> (mesh part, camera side)
+_VIEWS = {
+    ("L", "lateral"): ("left", -1),
+    ("L", "medial"): ("left", 1),
+    ("R", "lateral"): ("right", 1),
+    ("R", "medial"): ("right", -1),
+}
+
+
+def _shipped_views():
+    from importlib import resources
+
+    with (
+        resources.files("connpredict.report")
+        .joinpath("data", "fsaverage5_views.npz")
+        .open("rb") as fh
+    ):
+        return dict(np.load(fh))
+
+
+@pytest.mark.parametrize(("hemi", "view"), list(_VIEWS))
+def test_surface_view_pixels_show_the_front_vertex_under_them(hemi, view):
+    """Pixels against a direct ray cast of the inflated mesh, triangle by triangle."""
+    from nilearn.datasets import load_fsaverage
+    from scipy import ndimage
+
+    part, side = _VIEWS[hemi, view]
+    stored = _shipped_views()
+    vertex = stored[f"vertex_{hemi}_{view}"].astype(int)
+    mm = float(stored["mm_per_pixel"])
+    origin = stored[f"origin_{hemi}_{view}"]
+    mesh = load_fsaverage("fsaverage5")["inflated"].parts[part]
+    xyz = np.asarray(mesh.coordinates, dtype=float)
+    faces = np.asarray(mesh.faces)
+    # orthographic view from side * x: screen (side * y, z), depth side * x
+    u, v, depth = side * xyz[:, 1], xyz[:, 2], side * xyz[:, 0]
+    rng = np.random.RandomState(0)
+    rows = rng.randint(0, vertex.shape[0], 150)
+    cols = rng.randint(0, vertex.shape[1], 150)
+    pu = origin[0] + mm * (cols + 0.5)
+    pv = origin[1] - mm * (rows + 0.5)
+    a, b, c = (faces[:, k] for k in range(3))
+    det = (v[b] - v[c]) * (u[a] - u[c]) + (u[c] - u[b]) * (v[a] - v[c])
+    ok = np.abs(det) > 1e-12
+    agree = 0
+    for r, q, x, y in zip(rows, cols, pu, pv, strict=True):
+        w0 = ((v[b] - v[c]) * (x - u[c]) + (u[c] - u[b]) * (y - v[c]))[ok] / det[ok]
+        w1 = ((v[c] - v[a]) * (x - u[c]) + (u[a] - u[c]) * (y - v[c]))[ok] / det[ok]
+        w = np.stack([w0, w1, 1 - w0 - w1], axis=1)
+        inside = (w >= -1e-9).all(axis=1)
+        if not inside.any():
+            assert vertex[r, q] == -1  # nothing under the pixel: left empty
+            continue
+        tri = faces[ok][inside]
+        z = (w[inside] * depth[tri]).sum(axis=1)
+        front = np.argmax(z)
+        assert vertex[r, q] in tri[front]  # a corner of the front triangle
+        agree += vertex[r, q] == tri[front][np.argmax(w[inside][front])]
+    assert agree >= 0.98 * (vertex[rows, cols] >= 0).sum()  # its nearest corner
+    # the silhouette has no holes, and the view shows the whole hemisphere
+    hit = vertex >= 0
+    assert not (ndimage.binary_fill_holes(hit) & ~hit).any()
+    assert np.ptp(np.nonzero(hit)[0]) * mm > 0.98 * np.ptp(v)
+    assert np.ptp(np.nonzero(hit)[1]) * mm > 0.98 * np.ptp(u)
+
+
+def test_surface_view_image_paints_the_parcels_where_they_are():
+    from matplotlib import colormaps
+
+    from connpredict.report._brains import (
+        _schaefer_vertex_labels,
+        _surface_view_image,
+    )
+
+    labels, _ = _schaefer_vertex_labels(["7Networks_LH_Vis_1"])
+    left = labels[: len(labels) // 2]
+    texture = np.where(pd.Series(left).str.contains("_Vis_"), 1.0, np.nan)
+    texture[pd.Series(left).str.contains("_Default_").to_numpy()] = -1.0
+    rgba, mm = _surface_view_image(texture, "L", "lateral", vmin=-1, vmax=1)
+    stored = _shipped_views()
+    vertex = stored["vertex_L_lateral"].astype(int)
+    hit = vertex >= 0
+    np.testing.assert_array_equal(rgba[..., 3] > 0, hit)  # transparent elsewhere
+    # a pixel takes its vertex's colour, shaded by the stored cosine
+    shade = 0.55 + 0.45 * stored["shade_L_lateral"] / float(stored["levels"])
+    red = np.asarray(colormaps["RdBu_r"](1.0)[:3])
+    vis = hit & (texture[np.maximum(vertex, 0)] == 1.0)
+    np.testing.assert_allclose(rgba[vis, :3], red * shade[vis, None], atol=1e-6)
+    # no value: the grey of the sulcal depth, every channel equal
+    grey = hit & np.isnan(texture[np.maximum(vertex, 0)])
+    assert np.allclose(rgba[grey, 0], rgba[grey, 2])
+    # the visual network sits at the back: right of centre in the left lateral
+    # view (anterior on the left), and the default network in front of it
+    cols = np.nonzero(vis)[1].mean()
+    default = hit & (texture[np.maximum(vertex, 0)] == -1.0)
+    assert cols > 0.6 * vertex.shape[1] > np.nonzero(default)[1].mean()
+    assert mm == pytest.approx(float(stored["mm_per_pixel"]))
+    with pytest.raises(ValueError, match="one value per fsaverage5 vertex"):
+        _surface_view_image(texture[:10], "L", "lateral")
+    with pytest.raises(ValueError, match="no surface view"):
+        _surface_view_image(texture, "L", "dorsal")
+
+
+def test_shipped_midthickness_is_nilearns():
+    from nilearn.datasets import load_fsaverage
+
+    from connpredict.report._brains import _midthickness
+
+    mesh = load_fsaverage("fsaverage5")
+    for part, xyz in _midthickness().items():
+        pial = np.asarray(mesh["pial"].parts[part].coordinates)
+        white = np.asarray(mesh["white_matter"].parts[part].coordinates)
+        np.testing.assert_allclose(xyz, (pial + white) / 2, atol=0.006)
