@@ -280,7 +280,12 @@ def run_experiment(
         Spin permutations (at most 20 under ``quick``; ``config`` records
         the number run).
     n_jobs : int, default=1
-        Folds fitted in parallel (joblib); -1 uses every core.
+        Fold fits at a time; -1 uses every core. This process fits too,
+        beside ``n_jobs - 1`` joblib worker processes, each given one fit at
+        a time, longest (neural) first; under a non-default joblib backend
+        (``joblib.parallel_config(backend="dask")``) the backend runs every
+        fit. Every fit uses one thread, so results do not depend on
+        ``n_jobs``.
     device : str, default="cpu"
         Torch device of the neural models; ``"cuda"`` needs a GPU.
     quick : bool, default=False
