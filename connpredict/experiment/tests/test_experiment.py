@@ -368,3 +368,19 @@ def test_parallel_runs_raise_a_failed_fit_wherever_it_ran(tmp_path, where):
             seeds=[0, 1, 2],
             n_jobs=2,
         )
+
+
+def test_parallel_runs_under_another_joblib_backend_leave_every_fit_to_it(tmp_path):
+    import os
+
+    from joblib import parallel_config
+
+    log = tmp_path / "pids.txt"
+    model = _PidRecorder(log=str(log), parent=os.getpid())
+    kw = dict(models={"rec": model}, cv=["random"], n_splits=3, null="none")
+    one = run_experiment("synthetic", n_jobs=1, **kw)
+    with parallel_config(backend="threading"):
+        two = run_experiment("synthetic", n_jobs=2, **kw)
+    # threads of this process ran all six fits (three per run)
+    assert [int(p) for p in log.read_text().split()] == [os.getpid()] * 6
+    pd.testing.assert_frame_equal(one.results, two.results, check_exact=True)
