@@ -77,6 +77,40 @@ def _child_cpu():
 
 
 # -- nulls ---------------------------------------------------------------------
+def _old_module(old_tree, name):
+    spec = importlib.util.spec_from_file_location(
+        f"old_{name}", os.path.join(old_tree, "connpredict", "models", f"{name}.py")
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _old_bilinear_nulls(old_tree):
+    """The old tree's null engine, on the old tree's ridge solver.
+
+    Its ``from connpredict.models._linalg import ...`` is pointed at the old
+    ``_linalg.py`` while it loads (this tree's solver may differ). Old trees
+    read the settings through ``_validated_settings`` (since renamed
+    ``_check_params``): :func:`_old_names` provides it.
+    """
+    key = "connpredict.models._linalg"
+    current = sys.modules[key]
+    sys.modules[key] = _old_module(old_tree, "_linalg")
+    try:
+        return _old_module(old_tree, "_bilinear_nulls")
+    finally:
+        sys.modules[key] = current
+
+
+def _old_names(est):
+    """``est`` as an old tree sees it: also answering ``_validated_settings``
+    (the settings method's former name), cloneable (a subclass)."""
+    cls = type(est)
+    sub = type(f"Old{cls.__name__}", (cls,), {"_validated_settings": cls._check_params})
+    return sub(**est.get_params(deep=False))
+
+
 def bench_nulls(old_tree, n_null, n_pls):
     from connpredict.datasets import load_dataset
     from connpredict.model_selection import SpatialSplit
@@ -85,12 +119,7 @@ def bench_nulls(old_tree, n_null, n_pls):
     from connpredict.nulls import permutation_pvalue, spin_permutations, spin_test
     from connpredict.utils import COORD_COLUMNS
 
-    spec = importlib.util.spec_from_file_location(
-        "old_bilinear_nulls",
-        os.path.join(old_tree, "connpredict", "models", "_bilinear_nulls.py"),
-    )
-    old = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(old)
+    old = _old_bilinear_nulls(old_tree)
     ds = load_dataset("hcp-schaefer100")
     splits = list(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
     perms = spin_permutations(ds.regions.loc[ds.X.index], n_null, random_state=0)
@@ -117,7 +146,8 @@ def bench_nulls(old_tree, n_null, n_pls):
         )
         out = {}
         for name, mod in (("old", old), ("new", new)):
-            engine = mod.bilinear_null_refitter(est, COORD_COLUMNS)(
+            seen = _old_names(est) if name == "old" else est
+            engine = mod.bilinear_null_refitter(seen, COORD_COLUMNS)(
                 ds.X, ds.Y, splits, gene_pos
             )
             c0 = time.process_time()
