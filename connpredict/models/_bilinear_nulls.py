@@ -42,7 +42,13 @@ import numpy as np
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from connpredict.models._linalg import PENALTIES, default_alphas
+from connpredict.models._linalg import (
+    DIAGONAL_TOL,
+    PENALTIES,
+    default_alphas,
+    hat_diagonal,
+    stacked_cg,
+)
 from connpredict.models._rules import pairwise_distances
 from connpredict.utils._contract import pair_indices, upper_triangle
 from connpredict.utils._stats import pearson_r
@@ -512,9 +518,10 @@ class _StackedProjection:
         KY_v = v @ self.fold["diag_k"].T
         return v - self._fitted_diagonal(idx, H, G_pinv, M_v, KY_v, U)
 
-    def solve_diagonal(self, H, max_iter=500, tol=1e-10):
-        """linalg._solve_diagonal for every permutation: conjugate gradients
-        (scipy's iteration, started where it starts) run in lockstep, each
+    def solve_diagonal(self, H, max_iter=500, tol=DIAGONAL_TOL):
+        """linalg._solve_diagonal for every permutation: the same
+        preconditioned conjugate gradients (:func:`~connpredict.models.
+        _linalg.stacked_cg`, started where the model's fit starts), each
         permutation stopping at its own tolerance."""
         fold = self.fold
         B, n = self.U.shape[:2]
@@ -524,37 +531,13 @@ class _StackedProjection:
         M_y0 = self.Ut @ (Y0 @ self.U)
         KY0 = np.broadcast_to(fold["KY_zero"], (B, len(fold["KK"])))
         b = self._fitted_diagonal(everyone, H, G_pinv, M_y0, KY0)
-        bnorm = np.linalg.norm(b, axis=1)
-        scale = np.maximum(bnorm, np.finfo(float).tiny)
-        atol = np.maximum(tol * 1e-3 * scale, tol * bnorm)
-        x = np.broadcast_to(np.diag(fold["Y_fit"]), (B, n)).copy()
-        if x.any():
-            r = b - self._matvec(everyone, H, G_pinv, x)
-        else:
-            r = b.copy()
-        x[bnorm == 0] = 0.0  # scipy returns b (zero) for a zero right-hand side
-        active = bnorm != 0
-        p = np.zeros_like(r)
-        rho_prev = np.ones(B)
-        first = np.ones(B, dtype=bool)
-        for _ in range(max_iter):
-            active &= np.linalg.norm(r, axis=1) >= atol
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            r_a = r[idx]
-            rho = np.sum(r_a * r_a, axis=1)
-            f = first[idx]
-            p_a = np.where(
-                f[:, None], r_a, p[idx] * (rho / rho_prev[idx])[:, None] + r_a
-            )
-            q = self._matvec(idx, H[idx], G_pinv[idx], p_a)
-            step = rho / np.sum(p_a * q, axis=1)
-            x[idx] += step[:, None] * p_a
-            r[idx] = r_a - step[:, None] * q
-            p[idx] = p_a
-            rho_prev[idx] = rho
-            first[idx] = False
+        x0 = np.broadcast_to(np.diag(fold["Y_fit"]), (B, n))
+        diag = 1.0 - hat_diagonal(self.U, H, self.M_k, fold["diag_k"], G_pinv)
+
+        def matvec(idx, v):
+            return self._matvec(idx, H[idx], G_pinv[idx], v)
+
+        x, _ = stacked_cg(matvec, b, x0, diag, tol=tol, max_iter=max_iter)
         return x
 
     def update_diagonal(self, new_diag):
