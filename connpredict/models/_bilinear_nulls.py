@@ -117,9 +117,9 @@ def _fold_targets(Y, offsets, diagonal):
     """What fit_bilinear_ridge derives from a fold's target and offsets alone.
 
     The target as fitted (its diagonal set to the mean off-diagonal value
-    for ``"impute"``), the target with a zero diagonal (the right-hand side
-    of the diagonal solve), and the offsets (the intercept's all-ones matrix
-    first) with their inner products with both and with each other.
+    for ``"impute"``, where the diagonal solve starts) and the offsets (the
+    intercept's all-ones matrix first) with their inner products with it and
+    with each other.
     """
     n = Y.shape[0]
     off = ~np.eye(n, dtype=bool)
@@ -128,15 +128,12 @@ def _fold_targets(Y, offsets, diagonal):
         np.fill_diagonal(Y_fit, Y[off].mean() if n > 1 else 0.0)
     elif diagonal != "include":
         raise ValueError(f"diagonal must be 'impute' or 'include', got {diagonal!r}.")
-    Y_zero = np.where(off, Y, 0.0)
     K_all = np.stack([np.ones((n, n)), *offsets])
     return {
         "Y_fit": Y_fit,
-        "Y_zero": Y_zero,
         "K_all": K_all,
         "KK": np.einsum("aij,bij->ab", K_all, K_all),
         "KY": np.einsum("aij,ij->a", K_all, Y_fit),
-        "KY_zero": np.einsum("aij,ij->a", K_all, Y_zero),
         "diag_k": np.array([np.diag(K) for K in K_all]),
     }
 
@@ -434,7 +431,7 @@ class _StackedProjection:
         sum over the ``k x k`` entries that the score needs is an inner
         product of a penalty-dependent weight (``H`` or ``(1 - H)^2``) with
         one of a few fixed products of the projections (``M_y^2``,
-        ``M_k M_y``, ``M_k M_k'``), so each block costs two matrix products.
+        ``M_k M_y``, ``M_k M_k'``), so each block costs one matrix product.
         """
         fold = self.fold
         n = fold["Y_fit"].shape[0]
@@ -448,12 +445,17 @@ class _StackedProjection:
         prods += [self.M_k[:, i] * self.M_y for i in range(m)]
         prods += [self.M_k[:, i] * self.M_k[:, j] for i, j in pairs]
         # every product and weight is symmetric in (a, b): sum over a <= b,
-        # the off-diagonal entries counted twice (half the work of all q^2)
+        # the off-diagonal entries counted twice (half the work of all q^2);
+        # a last column of ones gives the sum of H over a <= b, the effective
+        # degrees of freedom of the symmetric fit ((trace + sum) / 2)
         iu, ju = np.triu_indices(q)
         upper = iu * q + ju
         twice = np.where(iu == ju, 1.0, 2.0)
-        P = np.stack([x.reshape(B, q * q)[:, upper] * twice for x in prods], axis=2)
-        full = P.sum(axis=1)[:, None, :]  # unweighted sums, (B, 1, n_prods)
+        P = np.empty((B, len(upper), len(prods) + 1))
+        for p_, x in enumerate(prods):
+            np.multiply(x.reshape(B, q * q)[:, upper], twice, out=P[:, :, p_])
+        P[:, :, -1] = 1.0
+        full = P[:, :, :-1].sum(axis=1)[:, None, :]  # unweighted sums (B, 1, .)
         YY = float(np.sum(fold["Y_fit"] ** 2))
         # s_a s_b (frobenius) or s (separable); dropped directions have s = 0
         if penalty == "frobenius":
@@ -462,16 +464,19 @@ class _StackedProjection:
             ss = s[:, None, :] ** 2
         scores = np.empty(alphas.shape)
         step = min(max(1, _GCV_BLOCK // max(B * len(upper), 1)), alphas.shape[1])
-        # two buffers for every block: fresh arrays this large are mapped and
-        # faulted in by the allocator at each block
-        bufs = np.empty((2, B, step, len(upper)))
+        # one buffer for every block, H in its first ``step`` rows and
+        # (1 - H)^2 in the next, so that one matrix product gives every sum
+        # (fresh arrays this large are mapped and faulted in at each block);
+        # rows a short last block leaves stale are computed and ignored
+        buf = np.empty((B, 2 * step, len(upper)))
         for a0 in range(0, alphas.shape[1], step):
             al = alphas[:, a0 : a0 + step]
-            H, D2 = _gcv_weights(
-                ss, al, penalty, (iu, ju), out=bufs[:, :, : al.shape[1]]
+            w = al.shape[1]
+            _gcv_weights(
+                ss, al, penalty, (iu, ju), out=(buf[:, :w], buf[:, step : step + w])
             )
-            on_H = H @ P
-            on_D2 = D2 @ P
+            on = buf @ P
+            on_H, on_D2 = on[:, :w], on[:, step : step + w, :-1]
             G = np.empty((*al.shape, m, m))
             for p_, (i, j) in enumerate(pairs):
                 G[..., i, j] = G[..., j, i] = KK[i, j] - on_H[..., 1 + m + p_]
@@ -493,8 +498,7 @@ class _StackedProjection:
             RR = YY - 2.0 * np.sum(beta * KY, axis=-1)
             RR = RR + np.einsum("bai,ij,baj->ba", beta, KK, beta)
             rss = np.maximum(RR - M2, 0.0) + D2M2
-            trace = np.sum(H[..., iu == ju], axis=-1)
-            df = (trace + H @ twice) / 2.0 + m
+            df = on_H[..., -1] + m
             denom = np.maximum(1.0 - df / n_eff, 1e-12)
             scores[:, a0 : a0 + step] = (rss / n**2) / denom**2
         return alphas[np.arange(B), np.argmin(scores, axis=1)]
@@ -527,17 +531,21 @@ class _StackedProjection:
         B, n = self.U.shape[:2]
         everyone = np.arange(B)
         G_pinv = np.linalg.pinv(self._gram(H))
-        Y0 = fold["Y_zero"]
-        M_y0 = self.Ut @ (Y0 @ self.U)
-        KY0 = np.broadcast_to(fold["KY_zero"], (B, len(fold["KK"])))
-        b = self._fitted_diagonal(everyone, H, G_pinv, M_y0, KY0)
-        x0 = np.broadcast_to(np.diag(fold["Y_fit"]), (B, n))
+        # the start and right-hand side as linalg._solve_diagonal takes them:
+        # x0 = c 1 (the mean off-diagonal value, the fitted target's
+        # diagonal), r0 = diag(L(Y_fit)) - x0, b = r0 + x0 - c diag(L(I))
+        c = fold["Y_fit"][0, 0]
+        x0 = np.full((B, n), c)
+        r0 = self._fitted_diagonal(everyone, H, G_pinv, self.M_y, self.KY) - x0
+        eye = np.broadcast_to(np.eye(self.U.shape[2]), H.shape)
+        K1 = np.broadcast_to(fold["diag_k"].sum(axis=1), self.KY.shape)
+        b = r0 + x0 - c * self._fitted_diagonal(everyone, H, G_pinv, eye, K1)
         diag = 1.0 - hat_diagonal(self.U, H, self.M_k, fold["diag_k"], G_pinv)
 
         def matvec(idx, v):
             return self._matvec(idx, H[idx], G_pinv[idx], v)
 
-        x, _ = stacked_cg(matvec, b, x0, diag, tol=tol, max_iter=max_iter)
+        x, _ = stacked_cg(matvec, b, x0, diag, r0=r0, tol=tol, max_iter=max_iter)
         return x
 
     def update_diagonal(self, new_diag):

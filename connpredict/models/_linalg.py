@@ -29,7 +29,7 @@ import numpy as np
 
 PENALTIES = ("frobenius", "separable")
 #: relative residual at which the imputed diagonal's solve stops
-DIAGONAL_TOL = 1e-12
+DIAGONAL_TOL = 1e-11
 
 
 def thin_svd(Z, *, rtol=1e-10):
@@ -134,7 +134,7 @@ def _residual_projection(P, beta):
     return M
 
 
-def stacked_cg(matvec, b, x0, diag, *, tol=DIAGONAL_TOL, max_iter=500):
+def stacked_cg(matvec, b, x0, diag, *, r0=None, tol=DIAGONAL_TOL, max_iter=500):
     """Jacobi-preconditioned conjugate gradients on stacked SPD systems.
 
     Solves ``A_j x_j = b_j`` for every row ``j`` of ``b`` together, each
@@ -153,8 +153,11 @@ def stacked_cg(matvec, b, x0, diag, *, tol=DIAGONAL_TOL, max_iter=500):
     diag : ndarray of shape (B, n)
         The diagonals of the ``A_j`` (the preconditioner); entries that are
         not positive are replaced by 1.
+    r0 : ndarray of shape (B, n), default=None
+        The residuals ``b - A x0`` where the caller has them (saves a
+        product).
     tol : float, default=DIAGONAL_TOL
-        Relative tolerance on the residual norm (1e-12).
+        Relative tolerance on the residual norm (1e-11).
     max_iter : int, default=500
 
     Returns
@@ -171,7 +174,12 @@ def stacked_cg(matvec, b, x0, diag, *, tol=DIAGONAL_TOL, max_iter=500):
     x = np.array(x0, dtype=float)
     active = bnorm != 0
     x[~active] = 0.0
-    r = b - matvec(everyone, x) if x.any() else b.copy()
+    if r0 is not None:
+        r = np.where(active[:, None], r0, 0.0)
+    elif x.any():
+        r = b - matvec(everyone, x)
+    else:
+        r = b.copy()
     p = np.zeros_like(r)
     rho_prev = np.ones(B)
     first = np.ones(B, dtype=bool)
@@ -197,7 +205,7 @@ def stacked_cg(matvec, b, x0, diag, *, tol=DIAGONAL_TOL, max_iter=500):
     return x, n_iter
 
 
-def _solve_diagonal(P, U, H, Y, off, max_iter, tol):
+def _solve_diagonal(P, U, H, max_iter, tol):
     """Diagonal values that the fit reproduces exactly (the masked solution).
 
     Fitting the off-diagonal entries only is the same as fitting the full
@@ -232,14 +240,21 @@ def _solve_diagonal(P, U, H, Y, off, max_iter, tol):
         M_v = (U * v[:, None]).T @ U
         return (v - fitted_diagonal(M_v, P.diag_k @ v))[None, :]
 
-    Y0 = np.where(off, Y, 0.0)
-    rhs = fitted_diagonal(U.T @ Y0 @ U, np.array([_inner(K, Y0) for K in P.Kc]))
+    # The start is the target's diagonal as fitted, the constant c (the
+    # mean off-diagonal value): the residual b - A x0 is the fitted diagonal
+    # of that target minus x0, and b = diag(L(Y0)) follows from L(c I)
+    # (U^T U = I): the start costs one fitted diagonal, not three products.
+    x0 = np.diag(P.Yc).copy()
+    c = x0[0]
+    r0 = fitted_diagonal(P.M_y, P.KY) - x0
+    rhs = r0 + x0 - c * fitted_diagonal(np.eye(U.shape[1]), P.diag_k.sum(axis=1))
     diag = 1.0 - hat_diagonal(U, H, P.M_k, P.diag_k, G_pinv)
     delta, n_iter = stacked_cg(
         matvec,
         rhs[None, :],
-        np.diag(P.Yc)[None, :],
+        x0[None, :],
         diag[None, :],
+        r0=r0[None, :],
         tol=tol,
         max_iter=max_iter,
     )
@@ -388,7 +403,7 @@ def fit_bilinear_ridge(
 
     n_iter = 0
     if diagonal == "impute" and n > 1:
-        delta, n_iter = _solve_diagonal(P, U, H, Y, off, max_iter, tol)
+        delta, n_iter = _solve_diagonal(P, U, H, max_iter, tol)
         P.update_diagonal(delta)
     beta = _solve_offsets(P, H)
     M = _residual_projection(P, beta)
