@@ -20,8 +20,9 @@ SVD of the embedding, PCA scores included), the GCV search over the
 penalty grid as a few matrix products for all permutations and penalties at
 once (over the entries ``a <= b`` of the symmetric ``k x k`` products), and
 the conjugate-gradient solve of the imputed diagonal run in lockstep
-(scipy's unpreconditioned iteration, so that a refit reproduces the
-model's own to rounding). No numpy call is made per permutation except the
+(:func:`~connpredict.models._linalg.stacked_cg`, the Jacobi-preconditioned
+solver the model's own fit runs on one system, so that a refit reproduces
+the model's own to rounding). No numpy call is made per permutation except the
 final Pearson r. Results equal the model's own refits to rounding (tested at 1e-8); the
 stacks are the same whatever ``n_jobs``, so results do not depend on it.
 
