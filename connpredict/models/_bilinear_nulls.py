@@ -48,6 +48,7 @@ from connpredict.models._linalg import (
     PENALTIES,
     default_alphas,
     hat_diagonal,
+    offset_coupling,
     stacked_cg,
 )
 from connpredict.models._rules import pairwise_distances
@@ -516,12 +517,16 @@ class _StackedProjection:
         U = self._rows(idx) if U is None else U
         return np.sum((U @ (H * M)) * U, axis=2) + beta @ self.fold["diag_k"]
 
-    def _matvec(self, idx, H, G_pinv, v):
+    def _matvec(self, idx, H, G_pinv, C, v):
+        """linalg._solve_diagonal's product for the rows ``idx`` (``H``,
+        ``G_pinv`` and ``C``, the offset_coupling, given for those rows)."""
         U = self._rows(idx)
         # U^T diag(v) U; the transposed view goes to BLAS without a copy
         M_v = np.swapaxes(U, 1, 2) @ (U * v[:, :, None])
-        KY_v = v @ self.fold["diag_k"].T
-        return v - self._fitted_diagonal(idx, H, G_pinv, M_v, KY_v, U)
+        t = np.einsum("bim,bi->bm", C, v)
+        t = np.einsum("bmp,bp->bm", G_pinv, t)
+        fit = np.sum((U @ (H * M_v)) * U, axis=2) + np.einsum("bim,bm->bi", C, t)
+        return v - fit
 
     def solve_diagonal(self, H, max_iter=500, tol=DIAGONAL_TOL):
         """linalg._solve_diagonal for every permutation: the same
@@ -541,10 +546,13 @@ class _StackedProjection:
         eye = np.broadcast_to(np.eye(self.U.shape[2]), H.shape)
         K1 = np.broadcast_to(fold["diag_k"].sum(axis=1), self.KY.shape)
         b = r0 + x0 - c * self._fitted_diagonal(everyone, H, G_pinv, eye, K1)
-        diag = 1.0 - hat_diagonal(self.U, H, self.M_k, fold["diag_k"], G_pinv)
+        C = offset_coupling(self.U, H, self.M_k, fold["diag_k"])
+        diag = 1.0 - hat_diagonal(self.U, H, C, G_pinv)
 
         def matvec(idx, v):
-            return self._matvec(idx, H[idx], G_pinv[idx], v)
+            if len(idx) == B:  # no copies while every permutation is active
+                return self._matvec(idx, H, G_pinv, C, v)
+            return self._matvec(idx, H[idx], G_pinv[idx], C[idx], v)
 
         x, _ = stacked_cg(matvec, b, x0, diag, r0=r0, tol=tol, max_iter=max_iter)
         return x

@@ -235,10 +235,14 @@ def _solve_diagonal(P, U, H, max_iter, tol):
             M = M_y
         return np.einsum("ia,ab,ib->i", U, H * M, U) + beta @ P.diag_k
 
+    k = U.shape[1]
+    C = offset_coupling(U, H, np.asarray(P.M_k).reshape(m, k, k), P.diag_k)
+
     def matvec(_, V):
         v = V[0]
         M_v = (U * v[:, None]).T @ U
-        return (v - fitted_diagonal(M_v, P.diag_k @ v))[None, :]
+        fit = np.sum((U @ (H * M_v)) * U, axis=1) + C @ (G_pinv @ (C.T @ v))
+        return (v - fit)[None, :]
 
     # The start is the target's diagonal as fitted, the constant c (the
     # mean off-diagonal value): the residual b - A x0 is the fitted diagonal
@@ -248,7 +252,7 @@ def _solve_diagonal(P, U, H, max_iter, tol):
     c = x0[0]
     r0 = fitted_diagonal(P.M_y, P.KY) - x0
     rhs = r0 + x0 - c * fitted_diagonal(np.eye(U.shape[1]), P.diag_k.sum(axis=1))
-    diag = 1.0 - hat_diagonal(U, H, P.M_k, P.diag_k, G_pinv)
+    diag = 1.0 - hat_diagonal(U, H, C, G_pinv)
     delta, n_iter = stacked_cg(
         matvec,
         rhs[None, :],
@@ -261,29 +265,37 @@ def _solve_diagonal(P, U, H, max_iter, tol):
     return delta[0], int(n_iter[0])
 
 
-def hat_diagonal(U, H, M_k, diag_k, G_pinv):
+def offset_coupling(U, H, M_k, diag_k):
+    """The offsets' share of the diagonal solve's operator: ``C`` (n, m).
+
+    For a target ``diag(v)`` the offsets' coefficients are ``G^+ C^T v``
+    and the fitted diagonal is ``R(v) + C G^+ C^T v``, with ``R(v) =
+    diag(U (H * U^T diag(v) U) U^T)`` the ridge term's and ``C_im = K_m,ii -
+    sum_ab H_ab M_m,ab U_ia U_ib`` (an offset's diagonal net of what the
+    ridge term absorbs of it; ``M_m = U^T K_m U``). So each product of the
+    solve costs two ``O(n k^2)`` products for ``R`` and ``O(n m)`` for the
+    offsets. Works on one system (``U`` of shape ``(n, k)``, ``H`` ``(k,
+    k)``, ``M_k`` ``(m, k, k)``, ``diag_k`` ``(m, n)``) or on stacks of them
+    (a leading axis on all but ``diag_k``).
+    """
+    HM = H[..., None, :, :] * M_k
+    absorbed = [np.sum((U @ HM[..., j, :, :]) * U, axis=-1) for j in range(len(diag_k))]
+    if not absorbed:
+        return np.zeros((*U.shape[:-1], 0))
+    return diag_k.T - np.stack(absorbed, axis=-1)
+
+
+def hat_diagonal(U, H, C, G_pinv):
     """``diag(A)`` of the diagonal solve's ``A v = diag(L(diag(v)))``.
 
     ``A_ii`` is the fitted value at ``(i, i)`` of a target that is 1 at
     ``(i, i)`` and 0 elsewhere: ``sum_ab H_ab U_ia^2 U_ib^2`` for the ridge
-    term, plus ``c_i^T G^+ c_i`` for the offsets, with ``c_im = K_m,ii -
-    sum_ab H_ab M_m,ab U_ia U_ib`` (the offsets' coefficients of that
-    target and their share of the fit). Works on one system (``U`` of shape
-    ``(n, k)``, ``H`` ``(k, k)``, ``M_k`` ``(m, k, k)``, ``diag_k`` ``(m,
-    n)``, ``G_pinv`` ``(m, m)``) or on stacks of them (a leading axis on
-    all but ``diag_k``).
+    term plus ``c_i^T G^+ c_i`` for the offsets (``C`` from
+    :func:`offset_coupling`). One system or stacks, as there.
     """
     U2 = U * U
     A = np.sum((U2 @ H) * U2, axis=-1)
-    if len(diag_k):
-        # c[..., i, m] = diag_k[m, i] - u_i^T (H * M_m) u_i
-        HM = H[..., None, :, :] * M_k
-        c = diag_k.T - np.stack(
-            [np.sum((U @ HM[..., j, :, :]) * U, axis=-1) for j in range(len(diag_k))],
-            axis=-1,
-        )
-        A = A + np.einsum("...im,...mp,...ip->...i", c, G_pinv, c)
-    return A
+    return A + np.einsum("...im,...mp,...ip->...i", C, G_pinv, C)
 
 
 def gcv_scores(P, s, n_regions, alphas, penalty):

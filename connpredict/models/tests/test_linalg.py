@@ -7,6 +7,7 @@ from connpredict.models._linalg import (
     fit_bilinear_ridge,
     hat_diagonal,
     hat_factors,
+    offset_coupling,
     stacked_cg,
     thin_svd,
 )
@@ -91,18 +92,23 @@ def test_hat_diagonal_is_the_kronecker_hat_at_the_diagonal(n_offsets):
             for Ki, Mi in zip(offsets, M_k)
         ]
     ).reshape(n_offsets, n_offsets)
-    got = hat_diagonal(U, H, M_k, diag_k, np.linalg.pinv(G))
+    C = offset_coupling(U, H, M_k, diag_k)
+    got = hat_diagonal(U, H, C, np.linalg.pinv(G))
     L = _kronecker_hat(Z, alpha, offsets)
     on_diag = np.arange(n) * (n + 1)  # vec index of (i, i)
     np.testing.assert_allclose(got, L[on_diag, on_diag], rtol=1e-10, atol=1e-12)
-    # stacked systems give the same, system by system
-    stacked = hat_diagonal(
-        np.stack([U, U[::-1]]),
-        np.stack([H, H]),
-        np.stack([M_k, M_k]),
-        diag_k,
-        np.stack([np.linalg.pinv(G)] * 2),
+    # the whole operator: ridge term plus the offsets' rank-m share
+    v = rng.normal(size=n)
+    ridge = np.sum((U @ (H * (U.T @ (U * v[:, None])))) * U, axis=1)
+    Av = ridge + C @ np.linalg.pinv(G) @ C.T @ v
+    np.testing.assert_allclose(
+        Av, L[np.ix_(on_diag, on_diag)] @ v, rtol=1e-10, atol=1e-12
     )
+    # stacked systems give the same, system by system
+    U_s, H_s, G_s = np.stack([U, U[::-1]]), np.stack([H, H]), np.stack([G, G])
+    C_s = offset_coupling(U_s, H_s, np.stack([M_k, M_k]), diag_k)
+    stacked = hat_diagonal(U_s, H_s, C_s, np.linalg.pinv(G_s))
+    np.testing.assert_allclose(C_s[0], C, rtol=0, atol=1e-14)
     np.testing.assert_allclose(stacked[0], got, rtol=0, atol=1e-14)
 
 
