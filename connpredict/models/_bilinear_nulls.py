@@ -47,6 +47,7 @@ from connpredict.models._linalg import (
     DIAGONAL_TOL,
     PENALTIES,
     default_alphas,
+    fitted_identity,
     hat_diagonal,
     offset_coupling,
     stacked_cg,
@@ -537,17 +538,15 @@ class _StackedProjection:
         B, n = self.U.shape[:2]
         everyone = np.arange(B)
         G_pinv = np.linalg.pinv(self._gram(H))
+        C = offset_coupling(self.U, H, self.M_k, fold["diag_k"])
+        diag = 1.0 - hat_diagonal(self.U, H, C, G_pinv)
         # the start and right-hand side as linalg._solve_diagonal takes them:
         # x0 = c 1 (the mean off-diagonal value, the fitted target's
         # diagonal), r0 = diag(L(Y_fit)) - x0, b = r0 + x0 - c diag(L(I))
         c = fold["Y_fit"][0, 0]
         x0 = np.full((B, n), c)
         r0 = self._fitted_diagonal(everyone, H, G_pinv, self.M_y, self.KY) - x0
-        eye = np.broadcast_to(np.eye(self.U.shape[2]), H.shape)
-        K1 = np.broadcast_to(fold["diag_k"].sum(axis=1), self.KY.shape)
-        b = r0 + x0 - c * self._fitted_diagonal(everyone, H, G_pinv, eye, K1)
-        C = offset_coupling(self.U, H, self.M_k, fold["diag_k"])
-        diag = 1.0 - hat_diagonal(self.U, H, C, G_pinv)
+        b = r0 + x0 - c * fitted_identity(self.U, H, C, G_pinv)
 
         def matvec(idx, v):
             if len(idx) == B:  # no copies while every permutation is active

@@ -251,7 +251,7 @@ def _solve_diagonal(P, U, H, max_iter, tol):
     x0 = np.diag(P.Yc).copy()
     c = x0[0]
     r0 = fitted_diagonal(P.M_y, P.KY) - x0
-    rhs = r0 + x0 - c * fitted_diagonal(np.eye(U.shape[1]), P.diag_k.sum(axis=1))
+    rhs = r0 + x0 - c * fitted_identity(U, H, C, G_pinv)
     diag = 1.0 - hat_diagonal(U, H, C, G_pinv)
     delta, n_iter = stacked_cg(
         matvec,
@@ -283,6 +283,20 @@ def offset_coupling(U, H, M_k, diag_k):
     if not absorbed:
         return np.zeros((*U.shape[:-1], 0))
     return diag_k.T - np.stack(absorbed, axis=-1)
+
+
+def fitted_identity(U, H, C, G_pinv):
+    """``diag(L(I))``: the fitted diagonal of the identity target, ``O(n k)``.
+
+    ``R(1) = sum_a H_aa U_ia^2`` as ``U^T U = I`` (``U`` has orthonormal
+    columns, or zero ones for dropped directions, whose ``H`` is 0), plus
+    the offsets' ``C G^+ C^T 1`` (see :func:`offset_coupling`). One system
+    or stacks.
+    """
+    H_aa = np.diagonal(H, axis1=-2, axis2=-1)
+    ridge = np.sum(U * U * H_aa[..., None, :], axis=-1)
+    t = np.einsum("...mp,...p->...m", G_pinv, C.sum(axis=-2))
+    return ridge + np.einsum("...im,...m->...i", C, t)
 
 
 def hat_diagonal(U, H, C, G_pinv):

@@ -5,6 +5,7 @@ import pytest
 
 from connpredict.models._linalg import (
     fit_bilinear_ridge,
+    fitted_identity,
     hat_diagonal,
     hat_factors,
     offset_coupling,
@@ -103,6 +104,13 @@ def test_hat_diagonal_is_the_kronecker_hat_at_the_diagonal(n_offsets):
     Av = ridge + C @ np.linalg.pinv(G) @ C.T @ v
     np.testing.assert_allclose(
         Av, L[np.ix_(on_diag, on_diag)] @ v, rtol=1e-10, atol=1e-12
+    )
+    # the fitted diagonal of the identity target
+    np.testing.assert_allclose(
+        fitted_identity(U, H, C, np.linalg.pinv(G)),
+        L[on_diag] @ np.eye(n).ravel(),
+        rtol=1e-10,
+        atol=1e-12,
     )
     # stacked systems give the same, system by system
     U_s, H_s, G_s = np.stack([U, U[::-1]]), np.stack([H, H]), np.stack([G, G])
