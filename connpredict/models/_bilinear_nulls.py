@@ -315,6 +315,9 @@ _SVD_RTOL = 1e-10
 _GRAM_RTOL = 1e-14
 # elements of one block of the GCV search (penalties x permutations x k x k)
 _GCV_BLOCK = 2**21
+# a penalty left unscored must have a GCV bound this much (relatively) above
+# the best score: far beyond rounding of the scores near the minimum
+_GCV_MARGIN = 1e-6
 
 
 def _alpha_grid(s, penalty, alphas):
@@ -430,18 +433,52 @@ class _StackedProjection:
     def gcv_alpha(self, s, keep, alphas, penalty):
         """The GCV choice of each permutation (linalg.gcv_scores' formula).
 
-        All penalties of the grid at once, in blocks that bound memory. Every
-        sum over the ``k x k`` entries that the score needs is an inner
-        product of a penalty-dependent weight (``H`` or ``(1 - H)^2``) with
-        one of a few fixed products of the projections (``M_y^2``,
-        ``M_k M_y``, ``M_k M_k'``), so each block costs one matrix product.
+        The choice of a search over the whole grid, found by scoring part of
+        it: on an increasing grid the residual sum of squares of the ridge
+        grows with the penalty and the degrees of freedom shrink, so a
+        penalty between two scored neighbours scores at least ``rss(lower)
+        / n^2 / (1 - df(upper) / N)^2``. Every other penalty (and the last)
+        is scored first; a penalty in between is scored only where that
+        bound does not exceed the best score so far (with a relative margin
+        of ``_GCV_MARGIN`` for rounding), so the unscored ones cannot win.
         """
-        fold = self.fold
-        n = fold["Y_fit"].shape[0]
+        B, n_alphas = alphas.shape
+        prep = self._gcv_products(s, penalty)
+        if n_alphas < 3 or not np.all(np.diff(alphas, axis=1) > 0):
+            scores = self.gcv_scores(prep, alphas)[0]
+            return alphas[np.arange(B), np.argmin(scores, axis=1)]
+        coarse = np.unique(np.r_[np.arange(0, n_alphas, 2), n_alphas - 1])
+        between = np.setdiff1d(np.arange(n_alphas), coarse)
+        scores = np.full(alphas.shape, np.inf)
+        sc, rss, df = self.gcv_scores(prep, alphas[:, coarse])
+        scores[:, coarse] = sc
+        n = self.fold["Y_fit"].shape[0]
         n_eff = n * (n + 1) / 2.0
+        # neighbours of each penalty in between, as positions in ``coarse``
+        lo = np.searchsorted(coarse, between) - 1
+        denom = np.maximum(1.0 - df[:, lo + 1] / n_eff, 1e-12)
+        bound = (rss[:, lo] / n**2) / denom**2
+        best = np.min(sc, axis=1, keepdims=True)
+        # NaN scores (or bounds) are scored rather than excluded
+        todo = ~(bound > best * (1.0 + _GCV_MARGIN))
+        if todo.any():
+            # each permutation's candidates first, then (scored, not used)
+            # some of its excluded penalties, so that all share one width
+            count = todo.sum(axis=1)
+            width = int(count.max())
+            order = np.argsort(~todo, axis=1, kind="stable")[:, :width]
+            idx = between[order]
+            rows = np.arange(B)[:, None]
+            sc2 = self.gcv_scores(prep, alphas[rows, idx])[0]
+            used = np.arange(width)[None, :] < count[:, None]
+            scores[rows, idx] = np.where(used, sc2, scores[rows, idx])
+        return alphas[np.arange(B), np.argmin(scores, axis=1)]
+
+    def _gcv_products(self, s, penalty):
+        """What the GCV scores of every penalty share (see gcv_scores)."""
+        fold = self.fold
         B, q = s.shape
         m = self.M_k.shape[1]
-        KK, KY = fold["KK"], self.KY[:, None, :]
         pairs = [(i, j) for i in range(m) for j in range(i, m)]
         # fixed products, flattened: M_y^2, M_k[i] M_y, M_k[i] M_k[j]
         prods = [self.M_y**2]
@@ -458,20 +495,49 @@ class _StackedProjection:
         for p_, x in enumerate(prods):
             np.multiply(x.reshape(B, q * q)[:, upper], twice, out=P[:, :, p_])
         P[:, :, -1] = 1.0
-        full = P[:, :, :-1].sum(axis=1)[:, None, :]  # unweighted sums (B, 1, .)
-        YY = float(np.sum(fold["Y_fit"] ** 2))
         # s_a s_b (frobenius) or s (separable); dropped directions have s = 0
         if penalty == "frobenius":
             ss = ((s[:, iu] * s[:, ju]) ** 2)[:, None, :]
         else:
             ss = s[:, None, :] ** 2
+        return {
+            "P": P,
+            "full": P[:, :, :-1].sum(axis=1)[:, None, :],  # unweighted sums
+            "ss": ss,
+            "upper": (iu, ju),
+            "pairs": pairs,
+            "penalty": penalty,
+            "YY": float(np.sum(fold["Y_fit"] ** 2)),
+        }
+
+    def gcv_scores(self, prep, alphas):
+        """GCV scores, residual sums of squares and degrees of freedom of the
+        penalties ``alphas`` (B, n_alphas), as linalg.gcv_scores computes them.
+
+        All penalties at once, in blocks that bound memory. Every
+        sum over the ``k x k`` entries that the score needs is an inner
+        product of a penalty-dependent weight (``H`` or ``(1 - H)^2``) with
+        one of a few fixed products of the projections (``M_y^2``,
+        ``M_k M_y``, ``M_k M_k'``; ``prep`` from :meth:`_gcv_products`), so
+        each block costs one matrix product.
+        """
+        fold = self.fold
+        n = fold["Y_fit"].shape[0]
+        n_eff = n * (n + 1) / 2.0
+        m = self.M_k.shape[1]
+        KK, KY = fold["KK"], self.KY[:, None, :]
+        P, full, ss, YY = prep["P"], prep["full"], prep["ss"], prep["YY"]
+        pairs, penalty, (iu, ju) = prep["pairs"], prep["penalty"], prep["upper"]
+        B, n_upper = P.shape[:2]
         scores = np.empty(alphas.shape)
-        step = min(max(1, _GCV_BLOCK // max(B * len(upper), 1)), alphas.shape[1])
+        rss_all = np.empty(alphas.shape)
+        df_all = np.empty(alphas.shape)
+        step = min(max(1, _GCV_BLOCK // max(B * n_upper, 1)), alphas.shape[1])
         # one buffer for every block, H in its first ``step`` rows and
         # (1 - H)^2 in the next, so that one matrix product gives every sum
         # (fresh arrays this large are mapped and faulted in at each block);
         # rows a short last block leaves stale are computed and ignored
-        buf = np.empty((B, 2 * step, len(upper)))
+        buf = np.empty((B, 2 * step, n_upper))
         for a0 in range(0, alphas.shape[1], step):
             al = alphas[:, a0 : a0 + step]
             w = al.shape[1]
@@ -504,7 +570,9 @@ class _StackedProjection:
             df = on_H[..., -1] + m
             denom = np.maximum(1.0 - df / n_eff, 1e-12)
             scores[:, a0 : a0 + step] = (rss / n**2) / denom**2
-        return alphas[np.arange(B), np.argmin(scores, axis=1)]
+            rss_all[:, a0 : a0 + step] = rss
+            df_all[:, a0 : a0 + step] = df
+        return scores, rss_all, df_all
 
     def _rows(self, idx):
         """``U`` of the permutations ``idx`` (no copy when they are all)."""
