@@ -164,7 +164,7 @@ def stacked_cg(matvec, b, x0, diag, *, r0=None, tol=DIAGONAL_TOL, max_iter=500):
     -------
     x : ndarray of shape (B, n)
     n_iter : ndarray of shape (B,)
-        Products computed for each system.
+        Conjugate-gradient steps of each system (products after the start).
     """
     B = b.shape[0]
     everyone = np.arange(B)
