@@ -20,8 +20,9 @@ SVD of the embedding, PCA scores included), the GCV search over the
 penalty grid as a few matrix products for all permutations and penalties at
 once (over the entries ``a <= b`` of the symmetric ``k x k`` products), and
 the conjugate-gradient solve of the imputed diagonal run in lockstep
-(scipy's unpreconditioned iteration, so that a refit reproduces the
-model's own to rounding). No numpy call is made per permutation except the
+(:func:`~connpredict.models._linalg.stacked_cg`, the Jacobi-preconditioned
+solver the model's own fit runs on one system, so that a refit reproduces
+the model's own to rounding). No numpy call is made per permutation except the
 final Pearson r. Results equal the model's own refits to rounding (tested at 1e-8); the
 stacks are the same whatever ``n_jobs``, so results do not depend on it.
 
@@ -42,7 +43,15 @@ import numpy as np
 from sklearn.base import clone
 from threadpoolctl import threadpool_limits
 
-from connpredict.models._linalg import PENALTIES, default_alphas
+from connpredict.models._linalg import (
+    DIAGONAL_TOL,
+    PENALTIES,
+    default_alphas,
+    fitted_identity,
+    hat_diagonal,
+    offset_coupling,
+    stacked_cg,
+)
 from connpredict.models._rules import pairwise_distances
 from connpredict.utils._contract import pair_indices, upper_triangle
 from connpredict.utils._stats import pearson_r
@@ -111,9 +120,9 @@ def _fold_targets(Y, offsets, diagonal):
     """What fit_bilinear_ridge derives from a fold's target and offsets alone.
 
     The target as fitted (its diagonal set to the mean off-diagonal value
-    for ``"impute"``), the target with a zero diagonal (the right-hand side
-    of the diagonal solve), and the offsets (the intercept's all-ones matrix
-    first) with their inner products with both and with each other.
+    for ``"impute"``, where the diagonal solve starts) and the offsets (the
+    intercept's all-ones matrix first) with their inner products with it and
+    with each other.
     """
     n = Y.shape[0]
     off = ~np.eye(n, dtype=bool)
@@ -122,15 +131,12 @@ def _fold_targets(Y, offsets, diagonal):
         np.fill_diagonal(Y_fit, Y[off].mean() if n > 1 else 0.0)
     elif diagonal != "include":
         raise ValueError(f"diagonal must be 'impute' or 'include', got {diagonal!r}.")
-    Y_zero = np.where(off, Y, 0.0)
     K_all = np.stack([np.ones((n, n)), *offsets])
     return {
         "Y_fit": Y_fit,
-        "Y_zero": Y_zero,
         "K_all": K_all,
         "KK": np.einsum("aij,bij->ab", K_all, K_all),
         "KY": np.einsum("aij,ij->a", K_all, Y_fit),
-        "KY_zero": np.einsum("aij,ij->a", K_all, Y_zero),
         "diag_k": np.array([np.diag(K) for K in K_all]),
     }
 
@@ -309,6 +315,9 @@ _SVD_RTOL = 1e-10
 _GRAM_RTOL = 1e-14
 # elements of one block of the GCV search (penalties x permutations x k x k)
 _GCV_BLOCK = 2**21
+# a penalty left unscored must have a GCV bound this much (relatively) above
+# the best score: far beyond rounding of the scores near the minimum
+_GCV_MARGIN = 1e-6
 
 
 def _alpha_grid(s, penalty, alphas):
@@ -424,48 +433,119 @@ class _StackedProjection:
     def gcv_alpha(self, s, keep, alphas, penalty):
         """The GCV choice of each permutation (linalg.gcv_scores' formula).
 
-        All penalties of the grid at once, in blocks that bound memory. Every
-        sum over the ``k x k`` entries that the score needs is an inner
-        product of a penalty-dependent weight (``H`` or ``(1 - H)^2``) with
-        one of a few fixed products of the projections (``M_y^2``,
-        ``M_k M_y``, ``M_k M_k'``), so each block costs two matrix products.
+        The choice of a search over the whole grid, found by scoring part of
+        it: on an increasing grid the residual sum of squares of the ridge
+        grows with the penalty and the degrees of freedom shrink, so a
+        penalty between two scored neighbours scores at least ``rss(lower)
+        / n^2 / (1 - df(upper) / N)^2``. Every other penalty (and the last)
+        is scored first; a penalty in between is scored only where that
+        bound does not exceed the best score so far (with a relative margin
+        of ``_GCV_MARGIN`` for rounding), so the unscored ones cannot win.
         """
-        fold = self.fold
-        n = fold["Y_fit"].shape[0]
+        B, n_alphas = alphas.shape
+        prep = self._gcv_products(s, penalty)
+        if n_alphas < 3 or not np.all(np.diff(alphas, axis=1) > 0):
+            scores = self.gcv_scores(prep, alphas)[0]
+            return alphas[np.arange(B), np.argmin(scores, axis=1)]
+        coarse = np.unique(np.r_[np.arange(0, n_alphas, 2), n_alphas - 1])
+        between = np.setdiff1d(np.arange(n_alphas), coarse)
+        scores = np.full(alphas.shape, np.inf)
+        sc, rss, df = self.gcv_scores(prep, alphas[:, coarse])
+        scores[:, coarse] = sc
+        n = self.fold["Y_fit"].shape[0]
         n_eff = n * (n + 1) / 2.0
+        # neighbours of each penalty in between, as positions in ``coarse``
+        lo = np.searchsorted(coarse, between) - 1
+        denom = np.maximum(1.0 - df[:, lo + 1] / n_eff, 1e-12)
+        bound = (rss[:, lo] / n**2) / denom**2
+        best = np.min(sc, axis=1, keepdims=True)
+        # NaN scores (or bounds) are scored rather than excluded
+        todo = ~(bound > best * (1.0 + _GCV_MARGIN))
+        if todo.any():
+            # each permutation's candidates first, then (scored, not used)
+            # some of its excluded penalties, so that all share one width
+            count = todo.sum(axis=1)
+            width = int(count.max())
+            order = np.argsort(~todo, axis=1, kind="stable")[:, :width]
+            idx = between[order]
+            rows = np.arange(B)[:, None]
+            sc2 = self.gcv_scores(prep, alphas[rows, idx])[0]
+            used = np.arange(width)[None, :] < count[:, None]
+            scores[rows, idx] = np.where(used, sc2, scores[rows, idx])
+        return alphas[np.arange(B), np.argmin(scores, axis=1)]
+
+    def _gcv_products(self, s, penalty):
+        """What the GCV scores of every penalty share (see gcv_scores)."""
+        fold = self.fold
         B, q = s.shape
         m = self.M_k.shape[1]
-        KK, KY = fold["KK"], self.KY[:, None, :]
         pairs = [(i, j) for i in range(m) for j in range(i, m)]
         # fixed products, flattened: M_y^2, M_k[i] M_y, M_k[i] M_k[j]
         prods = [self.M_y**2]
         prods += [self.M_k[:, i] * self.M_y for i in range(m)]
         prods += [self.M_k[:, i] * self.M_k[:, j] for i, j in pairs]
         # every product and weight is symmetric in (a, b): sum over a <= b,
-        # the off-diagonal entries counted twice (half the work of all q^2)
+        # the off-diagonal entries counted twice (half the work of all q^2);
+        # a last column of ones gives the sum of H over a <= b, the effective
+        # degrees of freedom of the symmetric fit ((trace + sum) / 2)
         iu, ju = np.triu_indices(q)
         upper = iu * q + ju
         twice = np.where(iu == ju, 1.0, 2.0)
-        P = np.stack([x.reshape(B, q * q)[:, upper] * twice for x in prods], axis=2)
-        full = P.sum(axis=1)[:, None, :]  # unweighted sums, (B, 1, n_prods)
-        YY = float(np.sum(fold["Y_fit"] ** 2))
+        P = np.empty((B, len(upper), len(prods) + 1))
+        for p_, x in enumerate(prods):
+            np.multiply(x.reshape(B, q * q)[:, upper], twice, out=P[:, :, p_])
+        P[:, :, -1] = 1.0
         # s_a s_b (frobenius) or s (separable); dropped directions have s = 0
         if penalty == "frobenius":
             ss = ((s[:, iu] * s[:, ju]) ** 2)[:, None, :]
         else:
             ss = s[:, None, :] ** 2
+        return {
+            "P": P,
+            "full": P[:, :, :-1].sum(axis=1)[:, None, :],  # unweighted sums
+            "ss": ss,
+            "upper": (iu, ju),
+            "pairs": pairs,
+            "penalty": penalty,
+            "YY": float(np.sum(fold["Y_fit"] ** 2)),
+        }
+
+    def gcv_scores(self, prep, alphas):
+        """GCV scores, residual sums of squares and degrees of freedom of the
+        penalties ``alphas`` (B, n_alphas), as linalg.gcv_scores computes them.
+
+        All penalties at once, in blocks that bound memory. Every
+        sum over the ``k x k`` entries that the score needs is an inner
+        product of a penalty-dependent weight (``H`` or ``(1 - H)^2``) with
+        one of a few fixed products of the projections (``M_y^2``,
+        ``M_k M_y``, ``M_k M_k'``; ``prep`` from :meth:`_gcv_products`), so
+        each block costs one matrix product.
+        """
+        fold = self.fold
+        n = fold["Y_fit"].shape[0]
+        n_eff = n * (n + 1) / 2.0
+        m = self.M_k.shape[1]
+        KK, KY = fold["KK"], self.KY[:, None, :]
+        P, full, ss, YY = prep["P"], prep["full"], prep["ss"], prep["YY"]
+        pairs, penalty, (iu, ju) = prep["pairs"], prep["penalty"], prep["upper"]
+        B, n_upper = P.shape[:2]
         scores = np.empty(alphas.shape)
-        step = min(max(1, _GCV_BLOCK // max(B * len(upper), 1)), alphas.shape[1])
-        # two buffers for every block: fresh arrays this large are mapped and
-        # faulted in by the allocator at each block
-        bufs = np.empty((2, B, step, len(upper)))
+        rss_all = np.empty(alphas.shape)
+        df_all = np.empty(alphas.shape)
+        step = min(max(1, _GCV_BLOCK // max(B * n_upper, 1)), alphas.shape[1])
+        # one buffer for every block, H in its first ``step`` rows and
+        # (1 - H)^2 in the next, so that one matrix product gives every sum
+        # (fresh arrays this large are mapped and faulted in at each block);
+        # rows a short last block leaves stale are computed and ignored
+        buf = np.empty((B, 2 * step, n_upper))
         for a0 in range(0, alphas.shape[1], step):
             al = alphas[:, a0 : a0 + step]
-            H, D2 = _gcv_weights(
-                ss, al, penalty, (iu, ju), out=bufs[:, :, : al.shape[1]]
+            w = al.shape[1]
+            _gcv_weights(
+                ss, al, penalty, (iu, ju), out=(buf[:, :w], buf[:, step : step + w])
             )
-            on_H = H @ P
-            on_D2 = D2 @ P
+            on = buf @ P
+            on_H, on_D2 = on[:, :w], on[:, step : step + w, :-1]
             G = np.empty((*al.shape, m, m))
             for p_, (i, j) in enumerate(pairs):
                 G[..., i, j] = G[..., j, i] = KK[i, j] - on_H[..., 1 + m + p_]
@@ -487,11 +567,12 @@ class _StackedProjection:
             RR = YY - 2.0 * np.sum(beta * KY, axis=-1)
             RR = RR + np.einsum("bai,ij,baj->ba", beta, KK, beta)
             rss = np.maximum(RR - M2, 0.0) + D2M2
-            trace = np.sum(H[..., iu == ju], axis=-1)
-            df = (trace + H @ twice) / 2.0 + m
+            df = on_H[..., -1] + m
             denom = np.maximum(1.0 - df / n_eff, 1e-12)
             scores[:, a0 : a0 + step] = (rss / n**2) / denom**2
-        return alphas[np.arange(B), np.argmin(scores, axis=1)]
+            rss_all[:, a0 : a0 + step] = rss
+            df_all[:, a0 : a0 + step] = df
+        return scores, rss_all, df_all
 
     def _rows(self, idx):
         """``U`` of the permutations ``idx`` (no copy when they are all)."""
@@ -505,56 +586,42 @@ class _StackedProjection:
         U = self._rows(idx) if U is None else U
         return np.sum((U @ (H * M)) * U, axis=2) + beta @ self.fold["diag_k"]
 
-    def _matvec(self, idx, H, G_pinv, v):
+    def _matvec(self, idx, H, G_pinv, C, v):
+        """linalg._solve_diagonal's product for the rows ``idx`` (``H``,
+        ``G_pinv`` and ``C``, the offset_coupling, given for those rows)."""
         U = self._rows(idx)
         # U^T diag(v) U; the transposed view goes to BLAS without a copy
         M_v = np.swapaxes(U, 1, 2) @ (U * v[:, :, None])
-        KY_v = v @ self.fold["diag_k"].T
-        return v - self._fitted_diagonal(idx, H, G_pinv, M_v, KY_v, U)
+        t = np.einsum("bim,bi->bm", C, v)
+        t = np.einsum("bmp,bp->bm", G_pinv, t)
+        fit = np.sum((U @ (H * M_v)) * U, axis=2) + np.einsum("bim,bm->bi", C, t)
+        return v - fit
 
-    def solve_diagonal(self, H, max_iter=500, tol=1e-10):
-        """linalg._solve_diagonal for every permutation: conjugate gradients
-        (scipy's iteration, started where it starts) run in lockstep, each
+    def solve_diagonal(self, H, max_iter=500, tol=DIAGONAL_TOL):
+        """linalg._solve_diagonal for every permutation: the same
+        preconditioned conjugate gradients (:func:`~connpredict.models.
+        _linalg.stacked_cg`, started where the model's fit starts), each
         permutation stopping at its own tolerance."""
         fold = self.fold
         B, n = self.U.shape[:2]
         everyone = np.arange(B)
         G_pinv = np.linalg.pinv(self._gram(H))
-        Y0 = fold["Y_zero"]
-        M_y0 = self.Ut @ (Y0 @ self.U)
-        KY0 = np.broadcast_to(fold["KY_zero"], (B, len(fold["KK"])))
-        b = self._fitted_diagonal(everyone, H, G_pinv, M_y0, KY0)
-        bnorm = np.linalg.norm(b, axis=1)
-        scale = np.maximum(bnorm, np.finfo(float).tiny)
-        atol = np.maximum(tol * 1e-3 * scale, tol * bnorm)
-        x = np.broadcast_to(np.diag(fold["Y_fit"]), (B, n)).copy()
-        if x.any():
-            r = b - self._matvec(everyone, H, G_pinv, x)
-        else:
-            r = b.copy()
-        x[bnorm == 0] = 0.0  # scipy returns b (zero) for a zero right-hand side
-        active = bnorm != 0
-        p = np.zeros_like(r)
-        rho_prev = np.ones(B)
-        first = np.ones(B, dtype=bool)
-        for _ in range(max_iter):
-            active &= np.linalg.norm(r, axis=1) >= atol
-            idx = np.flatnonzero(active)
-            if idx.size == 0:
-                break
-            r_a = r[idx]
-            rho = np.sum(r_a * r_a, axis=1)
-            f = first[idx]
-            p_a = np.where(
-                f[:, None], r_a, p[idx] * (rho / rho_prev[idx])[:, None] + r_a
-            )
-            q = self._matvec(idx, H[idx], G_pinv[idx], p_a)
-            step = rho / np.sum(p_a * q, axis=1)
-            x[idx] += step[:, None] * p_a
-            r[idx] = r_a - step[:, None] * q
-            p[idx] = p_a
-            rho_prev[idx] = rho
-            first[idx] = False
+        C = offset_coupling(self.U, H, self.M_k, fold["diag_k"])
+        diag = 1.0 - hat_diagonal(self.U, H, C, G_pinv)
+        # the start and right-hand side as linalg._solve_diagonal takes them:
+        # x0 = c 1 (the mean off-diagonal value, the fitted target's
+        # diagonal), r0 = diag(L(Y_fit)) - x0, b = r0 + x0 - c diag(L(I))
+        c = fold["Y_fit"][0, 0]
+        x0 = np.full((B, n), c)
+        r0 = self._fitted_diagonal(everyone, H, G_pinv, self.M_y, self.KY) - x0
+        b = r0 + x0 - c * fitted_identity(self.U, H, C, G_pinv)
+
+        def matvec(idx, v):
+            if len(idx) == B:  # no copies while every permutation is active
+                return self._matvec(idx, H, G_pinv, C, v)
+            return self._matvec(idx, H[idx], G_pinv[idx], C[idx], v)
+
+        x, _ = stacked_cg(matvec, b, x0, diag, r0=r0, tol=tol, max_iter=max_iter)
         return x
 
     def update_diagonal(self, new_diag):

@@ -28,6 +28,8 @@ freedom used by generalised cross-validation.
 import numpy as np
 
 PENALTIES = ("frobenius", "separable")
+#: relative residual at which the imputed diagonal's solve stops
+DIAGONAL_TOL = 1e-11
 
 
 def thin_svd(Z, *, rtol=1e-10):
@@ -132,7 +134,78 @@ def _residual_projection(P, beta):
     return M
 
 
-def _solve_diagonal(P, U, H, Y, off, max_iter, tol):
+def stacked_cg(matvec, b, x0, diag, *, r0=None, tol=DIAGONAL_TOL, max_iter=500):
+    """Jacobi-preconditioned conjugate gradients on stacked SPD systems.
+
+    Solves ``A_j x_j = b_j`` for every row ``j`` of ``b`` together, each
+    system stopping on its own once its residual is below ``tol * ||b_j||``
+    (a zero right-hand side gives ``x_j = 0``). This is the one solver of the
+    imputed diagonal: the model's own fit runs it on one system, the spin
+    test's refits on many, so both give the same solution to rounding.
+
+    Parameters
+    ----------
+    matvec : callable
+        ``matvec(idx, P)`` returns the products ``A_j p_j`` for the systems
+        ``j = idx`` (``P`` has shape ``(len(idx), n)``).
+    b, x0 : ndarray of shape (B, n)
+        Right-hand sides and starting points.
+    diag : ndarray of shape (B, n)
+        The diagonals of the ``A_j`` (the preconditioner); entries that are
+        not positive are replaced by 1.
+    r0 : ndarray of shape (B, n), default=None
+        The residuals ``b - A x0`` where the caller has them (saves a
+        product).
+    tol : float, default=DIAGONAL_TOL
+        Relative tolerance on the residual norm (1e-11).
+    max_iter : int, default=500
+
+    Returns
+    -------
+    x : ndarray of shape (B, n)
+    n_iter : ndarray of shape (B,)
+        Conjugate-gradient steps of each system (products after the start).
+    """
+    B = b.shape[0]
+    everyone = np.arange(B)
+    bnorm = np.linalg.norm(b, axis=1)
+    atol = tol * bnorm
+    inv_diag = np.where(diag > 0, 1.0 / np.where(diag > 0, diag, 1.0), 1.0)
+    x = np.array(x0, dtype=float)
+    active = bnorm != 0
+    x[~active] = 0.0
+    if r0 is not None:
+        r = np.where(active[:, None], r0, 0.0)
+    elif x.any():
+        r = b - matvec(everyone, x)
+    else:
+        r = b.copy()
+    p = np.zeros_like(r)
+    rho_prev = np.ones(B)
+    first = np.ones(B, dtype=bool)
+    n_iter = np.zeros(B, dtype=int)
+    for _ in range(max_iter):
+        active &= np.linalg.norm(r, axis=1) >= atol
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        r_a = r[idx]
+        z = r_a * inv_diag[idx]
+        rho = np.sum(r_a * z, axis=1)
+        f = first[idx]
+        p_a = np.where(f[:, None], z, p[idx] * (rho / rho_prev[idx])[:, None] + z)
+        q = matvec(idx, p_a)
+        step = rho / np.sum(p_a * q, axis=1)
+        x[idx] += step[:, None] * p_a
+        r[idx] = r_a - step[:, None] * q
+        p[idx] = p_a
+        rho_prev[idx] = rho
+        first[idx] = False
+        n_iter[idx] += 1
+    return x, n_iter
+
+
+def _solve_diagonal(P, U, H, max_iter, tol):
     """Diagonal values that the fit reproduces exactly (the masked solution).
 
     Fitting the off-diagonal entries only is the same as fitting the full
@@ -142,11 +215,9 @@ def _solve_diagonal(P, U, H, Y, off, max_iter, tol):
     ``delta`` solves ``(I - A) delta = diag(L(Y0))`` with ``Y0`` the target
     with a zero diagonal and ``A v = diag(L(diag(v)))``: a symmetric
     positive semi-definite system of size ``n``, solved by conjugate
-    gradients (each product costs ``O(n k^2)``).
+    gradients preconditioned with its diagonal (:func:`stacked_cg`; each
+    product costs ``O(n k^2)``).
     """
-    from scipy.sparse.linalg import LinearOperator, cg
-
-    n = Y.shape[0]
     m = len(P.Kc)
     G = np.empty((m, m))
     for i in range(m):
@@ -164,29 +235,81 @@ def _solve_diagonal(P, U, H, Y, off, max_iter, tol):
             M = M_y
         return np.einsum("ia,ab,ib->i", U, H * M, U) + beta @ P.diag_k
 
-    def matvec(v):
-        v = np.ravel(v)
+    k = U.shape[1]
+    C = offset_coupling(U, H, np.asarray(P.M_k).reshape(m, k, k), P.diag_k)
+
+    def matvec(_, V):
+        v = V[0]
         M_v = (U * v[:, None]).T @ U
-        return v - fitted_diagonal(M_v, P.diag_k @ v)
+        fit = np.sum((U @ (H * M_v)) * U, axis=1) + C @ (G_pinv @ (C.T @ v))
+        return (v - fit)[None, :]
 
-    Y0 = np.where(off, Y, 0.0)
-    rhs = fitted_diagonal(U.T @ Y0 @ U, np.array([_inner(K, Y0) for K in P.Kc]))
-    counter = [0]
-
-    def count(_):
-        counter[0] += 1
-
-    scale = max(np.linalg.norm(rhs), np.finfo(float).tiny)
-    delta, _ = cg(
-        LinearOperator((n, n), matvec=matvec, dtype=float),
-        rhs,
-        x0=np.diag(P.Yc).copy(),
-        rtol=tol,
-        atol=tol * 1e-3 * scale,
-        maxiter=max_iter,
-        callback=count,
+    # The start is the target's diagonal as fitted, the constant c (the
+    # mean off-diagonal value): the residual b - A x0 is the fitted diagonal
+    # of that target minus x0, and b = diag(L(Y0)) follows from L(c I)
+    # (U^T U = I): the start costs one fitted diagonal, not three products.
+    x0 = np.diag(P.Yc).copy()
+    c = x0[0]
+    r0 = fitted_diagonal(P.M_y, P.KY) - x0
+    rhs = r0 + x0 - c * fitted_identity(U, H, C, G_pinv)
+    diag = 1.0 - hat_diagonal(U, H, C, G_pinv)
+    delta, n_iter = stacked_cg(
+        matvec,
+        rhs[None, :],
+        x0[None, :],
+        diag[None, :],
+        r0=r0[None, :],
+        tol=tol,
+        max_iter=max_iter,
     )
-    return delta, counter[0]
+    return delta[0], int(n_iter[0])
+
+
+def offset_coupling(U, H, M_k, diag_k):
+    """The offsets' share of the diagonal solve's operator: ``C`` (n, m).
+
+    For a target ``diag(v)`` the offsets' coefficients are ``G^+ C^T v``
+    and the fitted diagonal is ``R(v) + C G^+ C^T v``, with ``R(v) =
+    diag(U (H * U^T diag(v) U) U^T)`` the ridge term's and ``C_im = K_m,ii -
+    sum_ab H_ab M_m,ab U_ia U_ib`` (an offset's diagonal net of what the
+    ridge term absorbs of it; ``M_m = U^T K_m U``). So each product of the
+    solve costs two ``O(n k^2)`` products for ``R`` and ``O(n m)`` for the
+    offsets. Works on one system (``U`` of shape ``(n, k)``, ``H`` ``(k,
+    k)``, ``M_k`` ``(m, k, k)``, ``diag_k`` ``(m, n)``) or on stacks of them
+    (a leading axis on all but ``diag_k``).
+    """
+    HM = H[..., None, :, :] * M_k
+    absorbed = [np.sum((U @ HM[..., j, :, :]) * U, axis=-1) for j in range(len(diag_k))]
+    if not absorbed:
+        return np.zeros((*U.shape[:-1], 0))
+    return diag_k.T - np.stack(absorbed, axis=-1)
+
+
+def fitted_identity(U, H, C, G_pinv):
+    """``diag(L(I))``: the fitted diagonal of the identity target, ``O(n k)``.
+
+    ``R(1) = sum_a H_aa U_ia^2`` as ``U^T U = I`` (``U`` has orthonormal
+    columns, or zero ones for dropped directions, whose ``H`` is 0), plus
+    the offsets' ``C G^+ C^T 1`` (see :func:`offset_coupling`). One system
+    or stacks.
+    """
+    H_aa = np.diagonal(H, axis1=-2, axis2=-1)
+    ridge = np.sum(U * U * H_aa[..., None, :], axis=-1)
+    t = np.einsum("...mp,...p->...m", G_pinv, C.sum(axis=-2))
+    return ridge + np.einsum("...im,...m->...i", C, t)
+
+
+def hat_diagonal(U, H, C, G_pinv):
+    """``diag(A)`` of the diagonal solve's ``A v = diag(L(diag(v)))``.
+
+    ``A_ii`` is the fitted value at ``(i, i)`` of a target that is 1 at
+    ``(i, i)`` and 0 elsewhere: ``sum_ab H_ab U_ia^2 U_ib^2`` for the ridge
+    term plus ``c_i^T G^+ c_i`` for the offsets (``C`` from
+    :func:`offset_coupling`). One system or stacks, as there.
+    """
+    U2 = U * U
+    A = np.sum((U2 @ H) * U2, axis=-1)
+    return A + np.einsum("...im,...mp,...ip->...i", C, G_pinv, C)
 
 
 def gcv_scores(P, s, n_regions, alphas, penalty):
@@ -237,7 +360,7 @@ def fit_bilinear_ridge(
     offsets=(),
     fit_intercept=True,
     max_iter=500,
-    tol=1e-10,
+    tol=DIAGONAL_TOL,
 ):
     """Closed-form ridge fit of ``Y ~ Z W Z^T + sum_m beta_m K_m + b``.
 
@@ -258,7 +381,7 @@ def fit_bilinear_ridge(
     diagonal : {"impute", "include"}, default="impute"
         ``"impute"`` fits the off-diagonal entries only (exactly): the
         diagonal is replaced by the values the fit reproduces, found by
-        conjugate gradients on an ``n x n`` system (see
+        preconditioned conjugate gradients on an ``n x n`` system (see
         :func:`_solve_diagonal`; each step is ``O(n k^2)``). ``"include"``
         fits the diagonal as given (the research code fits its zero
         diagonal).
@@ -306,7 +429,7 @@ def fit_bilinear_ridge(
 
     n_iter = 0
     if diagonal == "impute" and n > 1:
-        delta, n_iter = _solve_diagonal(P, U, H, Y, off, max_iter, tol)
+        delta, n_iter = _solve_diagonal(P, U, H, max_iter, tol)
         P.update_diagonal(delta)
     beta = _solve_offsets(P, H)
     M = _residual_projection(P, beta)

@@ -160,3 +160,46 @@ def test_stacked_refits_equal_single_refits(params, n_genes, monkeypatch):
             assert fast[p, f] == pytest.approx(expected, abs=1e-8)
     # a stack's result does not depend on the stack it is computed in
     np.testing.assert_allclose(engine.batch(perms[5:7]), fast[5:7], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"encoder": None},
+        {"encoder": "pca", "n_components": 6},
+        {"encoder": None, "use_distance": True},
+        {"encoder": None, "penalty": "separable"},
+        # a user grid out of order: scored in full
+        {"encoder": None, "alphas": [10.0, 0.1, 1.0, 1e3, 1e-2]},
+    ],
+)
+def test_pruned_gcv_search_picks_the_models_own_penalty(params):
+    # The stacked GCV search scores only part of the grid; its choice must
+    # be the model's own (linalg.gcv_scores over the whole grid, one fit per
+    # permuted gene table) and the argmin of the stacked scores of every
+    # penalty.
+    from connpredict.utils._contract import COORD_COLUMNS
+
+    data = make_synthetic_connectome(n_regions=26, n_genes=40, random_state=5)
+    est = BilinearRegressor(**params)
+    splits = list(CV.split(data.X))
+    gene_pos = np.flatnonzero(~data.X.columns.isin(COORD_COLUMNS))
+    rng = np.random.default_rng(1)
+    perms = np.array([rng.permutation(len(data.X)) for _ in range(12)])
+    engine = est._spin_null_refitter(COORD_COLUMNS)(data.X, data.Y, splits, gene_pos)
+    st = engine.st
+    for f, fold in enumerate(engine.folds):
+        U, s, keep, _ = engine._basis(perms, fold)
+        proj = _bilinear_nulls._StackedProjection(U, fold)
+        alphas = _bilinear_nulls._alpha_grid(s, st["penalty"], st["alphas"])
+        chosen = proj.gcv_alpha(s, keep, alphas, st["penalty"])
+        every = proj.gcv_scores(proj._gcv_products(s, st["penalty"]), alphas)[0]
+        np.testing.assert_array_equal(
+            chosen, alphas[np.arange(len(perms)), np.argmin(every, axis=1)]
+        )
+        tr = splits[f][0]
+        for p, perm in enumerate(perms[:4]):
+            Xp = data.X.copy()
+            Xp.iloc[:, gene_pos] = data.X.iloc[perm, gene_pos].to_numpy()
+            model = BilinearRegressor(**params).fit(Xp.iloc[tr], data.Y.iloc[tr])
+            assert chosen[p] == pytest.approx(model.alpha_, rel=1e-12)
