@@ -24,23 +24,27 @@ Pretraining protocol (``--protocol``):
 (``max_iter=0``), frozen in the SMT; it separates the effect of pretraining
 from that of freezing a random transformer.
 
-``--nested`` adds the row ``objective=nested``: GridSearchCV over
-``encoder in [None, each pretrained encoder]`` (and ``freeze in [False,
-True]`` for the SMT) with an inner ``SpatialSplit(3)`` on the labelled
-training regions, then refit; the chosen setting is recorded. The outer-fold
-encoders are reused in the inner loop (they saw no labels and no outer test
-region). ``--freeze`` adds frozen SMT rows. ``--region-position`` is a
-further axis when ``SMTRegressor`` has that parameter (issue 23 item 2);
-otherwise only ``xyz`` runs.
+``--nested`` adds the row ``objective=nested``: one GridSearchCV over every
+candidate at once, ``encoder in [None, each pretrained encoder]`` (x
+``freeze in [False, True]`` for the SMT) x ``region_position in
+--region-position``, with an inner ``SpatialSplit(3)`` on the labelled
+training regions, then refit; the chosen setting is recorded per outer fold
+and, when several positions compete, the row has ``region_position=nested``
+and is compared with the fixed default (no encoder, ``xyz``) on the same
+folds. The outer-fold encoders are reused in the inner loop (they saw no
+labels and no outer test region). ``--freeze`` adds frozen SMT rows;
+``--region-position`` (``xyz``, ``gradients``, ``both``; gradients from the
+estimators' default reference, the MPI-LEMON FC) is a further axis.
 
 ``--time-corpora`` instead pretrains one encoder per shipped table
 (Schaefer-100 ... 400 with the 14 subcortical structures) and on all of them
 pooled, and reports CPU seconds (with the load average).
 
-Results go to ``benchmarks/results/bench_pretraining_<date>.csv`` (one row
-per fit, appended as the run goes) and a summary table
-``..._summary.md`` (mean +/- sd over seeds x folds, and the paired
-difference from ``objective=none``).
+Results go to ``benchmarks/results/bench_pretraining_<date>.csv`` (or
+``--out``; one row per fit, appended as the run goes; a rerun resumes, and
+``--done`` names earlier CSVs whose fits are not redone) and a summary table
+``..._summary.md`` (mean +/- sd over seeds x folds, the paired difference
+from ``objective=none`` and from ``xyz``, with the folds better).
 
 Usage::
 
@@ -48,7 +52,9 @@ Usage::
         python benchmarks/bench_pretraining.py [--datasets hcp-schaefer100 ...]
         [--seeds 0 1 2] [--fractions 1 0.5 0.25] [--models smt mlp]
         [--objectives none masked network jepa autoencode] [--nested]
-        [--freeze] [--n-ensemble N] [--pretrain-iter 100] [--time-corpora]
+        [--freeze] [--region-position xyz both] [--n-ensemble N]
+        [--pretrain-iter 100] [--time-corpora] [--done earlier.csv ...]
+    python benchmarks/bench_pretraining.py --summarise a.csv b.csv [--out t.md]
 
 The full grid (``--datasets hcp-schaefer100 hcp-schaefer200 hcp-schaefer300
 hcp-schaefer400 --nested --freeze``) is hours of CPU; see the closing note of
@@ -140,10 +146,13 @@ def run_grid(args, out_csv):
     positions = list(args.region_position)
     objectives = [o for o in args.objectives if o in OBJECTIVES]
     done = set()
-    if os.path.exists(out_csv):  # resume: skip the fits already written
-        prev = pd.read_csv(out_csv)
-        prev["freeze"] = prev["freeze"].fillna("-").astype(str)
-        done = set(prev[_KEYS].astype(str).itertuples(index=False, name=None))
+    # resume: skip the fits already written here or in --done files (runs are
+    # deterministic under the seed, so a fit in another file is not redone)
+    for path in [out_csv, *args.done]:
+        if os.path.exists(path):
+            prev = pd.read_csv(path)
+            prev["freeze"] = prev["freeze"].fillna("-").astype(str)
+            done |= set(prev[_KEYS].astype(str).itertuples(index=False, name=None))
     for name in args.datasets:
         ds = load_dataset(name)
         X, Y = ds.X, ds.Y
@@ -425,6 +434,13 @@ def main():
     )
     parser.add_argument("--pretrain-iter", type=int, default=100)
     parser.add_argument("--time-corpora", action="store_true")
+    parser.add_argument(
+        "--done",
+        nargs="+",
+        default=[],
+        help="CSVs of earlier runs: fits found there are skipped (summarise "
+        "them together with --summarise)",
+    )
     parser.add_argument(
         "--summarise",
         nargs="+",
