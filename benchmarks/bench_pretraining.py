@@ -24,23 +24,27 @@ Pretraining protocol (``--protocol``):
 (``max_iter=0``), frozen in the SMT; it separates the effect of pretraining
 from that of freezing a random transformer.
 
-``--nested`` adds the row ``objective=nested``: GridSearchCV over
-``encoder in [None, each pretrained encoder]`` (and ``freeze in [False,
-True]`` for the SMT) with an inner ``SpatialSplit(3)`` on the labelled
-training regions, then refit; the chosen setting is recorded. The outer-fold
-encoders are reused in the inner loop (they saw no labels and no outer test
-region). ``--freeze`` adds frozen SMT rows. ``--region-position`` is a
-further axis when ``SMTRegressor`` has that parameter (issue 23 item 2);
-otherwise only ``xyz`` runs.
+``--nested`` adds the row ``objective=nested``: one GridSearchCV over every
+candidate at once, ``encoder in [None, each pretrained encoder]`` (x
+``freeze in [False, True]`` for the SMT) x ``region_position in
+--region-position``, with an inner ``SpatialSplit(3)`` on the labelled
+training regions, then refit; the chosen setting is recorded per outer fold
+and, when several positions compete, the row has ``region_position=nested``
+and is compared with the fixed default (no encoder, ``xyz``) on the same
+folds. The outer-fold encoders are reused in the inner loop (they saw no
+labels and no outer test region). ``--freeze`` adds frozen SMT rows;
+``--region-position`` (``xyz``, ``gradients``, ``both``; gradients from the
+estimators' default reference, the MPI-LEMON FC) is a further axis.
 
 ``--time-corpora`` instead pretrains one encoder per shipped table
 (Schaefer-100 ... 400 with the 14 subcortical structures) and on all of them
 pooled, and reports CPU seconds (with the load average).
 
-Results go to ``benchmarks/results/bench_pretraining_<date>.csv`` (one row
-per fit, appended as the run goes) and a summary table
-``..._summary.md`` (mean +/- sd over seeds x folds, and the paired
-difference from ``objective=none``).
+Results go to ``benchmarks/results/bench_pretraining_<date>.csv`` (or
+``--out``; one row per fit, appended as the run goes; a rerun resumes, and
+``--done`` names earlier CSVs whose fits are not redone) and a summary table
+``..._summary.md`` (mean +/- sd over seeds x folds, the paired difference
+from ``objective=none`` and from ``xyz``, with the folds better).
 
 Usage::
 
@@ -48,7 +52,9 @@ Usage::
         python benchmarks/bench_pretraining.py [--datasets hcp-schaefer100 ...]
         [--seeds 0 1 2] [--fractions 1 0.5 0.25] [--models smt mlp]
         [--objectives none masked network jepa autoencode] [--nested]
-        [--freeze] [--n-ensemble N] [--pretrain-iter 100] [--time-corpora]
+        [--freeze] [--region-position xyz both] [--n-ensemble N]
+        [--pretrain-iter 100] [--time-corpora] [--done earlier.csv ...]
+    python benchmarks/bench_pretraining.py --summarise a.csv b.csv [--out t.md]
 
 The full grid (``--datasets hcp-schaefer100 hcp-schaefer200 hcp-schaefer300
 hcp-schaefer400 --nested --freeze``) is hours of CPU; see the closing note of
@@ -98,12 +104,6 @@ def _estimator(model, args, seed, **params):
     return PairMLPRegressor(**common, **params)
 
 
-def _has_region_position():
-    from connpredict.models import SMTRegressor
-
-    return "region_position" in SMTRegressor().get_params()
-
-
 def _pretrain(X, objective, seed, args):
     from connpredict.models import pretrain_region_encoder
 
@@ -112,6 +112,24 @@ def _pretrain(X, objective, seed, args):
     return pretrain_region_encoder(
         X, objective=objective, random_state=seed, max_iter=args.pretrain_iter
     )
+
+
+def _encoder(obj, X, train, seed, encoders, pre_cpu, full_encoders, args):
+    """The encoder of ``obj`` for one outer fold, pretrained on first use.
+
+    A resumed run then pretrains only the encoders its missing rows need.
+    """
+    if obj == "none":
+        return None
+    if obj not in encoders:
+        if args.protocol == "transductive":
+            if obj not in full_encoders:
+                full_encoders[obj] = _pretrain(X, obj, seed, args)
+            encoders[obj] = full_encoders[obj]
+        else:
+            encoders[obj] = _pretrain(X.iloc[train], obj, seed, args)
+        pre_cpu[obj] = encoders[obj].cpu_seconds_
+    return encoders[obj]
 
 
 def _append(path, row):
@@ -125,17 +143,16 @@ def run_grid(args, out_csv):
     from connpredict.datasets import load_dataset
     from connpredict.model_selection import SpatialSplit
 
-    positions = ["xyz"]
-    if _has_region_position():
-        positions = list(args.region_position)
-    elif set(args.region_position) - {"xyz"}:
-        print("SMTRegressor has no region_position parameter yet: xyz only.")
+    positions = list(args.region_position)
     objectives = [o for o in args.objectives if o in OBJECTIVES]
     done = set()
-    if os.path.exists(out_csv):  # resume: skip the fits already written
-        prev = pd.read_csv(out_csv)
-        prev["freeze"] = prev["freeze"].fillna("-").astype(str)
-        done = set(prev[_KEYS].astype(str).itertuples(index=False, name=None))
+    # resume: skip the fits already written here or in --done files (runs are
+    # deterministic under the seed, so a fit in another file is not redone)
+    for path in [out_csv, *args.done]:
+        if os.path.exists(path):
+            prev = pd.read_csv(path)
+            prev["freeze"] = prev["freeze"].fillna("-").astype(str)
+            done |= set(prev[_KEYS].astype(str).itertuples(index=False, name=None))
     for name in args.datasets:
         ds = load_dataset(name)
         X, Y = ds.X, ds.Y
@@ -144,17 +161,12 @@ def run_grid(args, out_csv):
             full_encoders = {}
             for fold, (train, test) in enumerate(cv.split(X, Y)):
                 encoders, pre_cpu = {}, {}
-                for obj in objectives:
-                    if obj == "none":
-                        continue
-                    if args.protocol == "transductive":
-                        if obj not in full_encoders:
-                            full_encoders[obj] = _pretrain(X, obj, seed, args)
-                        enc = full_encoders[obj]
-                    else:
-                        enc = _pretrain(X.iloc[train], obj, seed, args)
-                    encoders[obj] = enc
-                    pre_cpu[obj] = enc.cpu_seconds_
+
+                def encoder(
+                    obj, fold_data=(X, train, seed, encoders, pre_cpu, full_encoders)
+                ):
+                    return _encoder(obj, *fold_data, args)
+
                 Xte, Yte = X.iloc[test], Y.iloc[test, test]
                 for frac in args.fractions:
                     rng = np.random.RandomState([seed, fold, int(frac * 1000)])
@@ -162,13 +174,8 @@ def run_grid(args, out_csv):
                     lab = np.sort(rng.choice(train, size=n_lab, replace=False))
                     Xl, Yl = X.iloc[lab], Y.iloc[lab, lab]
                     for model in args.models:
+                        cells = []
                         for rp in positions:
-                            extra = (
-                                {}
-                                if rp == "xyz" and not _has_region_position()
-                                else {"region_position": rp}
-                            )
-                            cells = []
                             for obj in objectives:
                                 freezes = [False]
                                 if obj != "none" and model == "smt" and args.freeze:
@@ -178,91 +185,123 @@ def run_grid(args, out_csv):
                                     # from another random initialisation
                                     freezes = [True] if model == "smt" else [False]
                                 for fr in freezes:
-                                    enc = encoders.get(obj)
-                                    cells.append(
-                                        (
-                                            obj,
-                                            fr,
-                                            _estimator(
-                                                model,
-                                                args,
-                                                seed,
-                                                encoder=enc,
-                                                freeze=fr,
-                                                **extra,
-                                            ),
-                                        )
-                                    )
-                            if args.nested and encoders:
-                                grid = [{"encoder": [None]}]
-                                encs = list(encoders.values())
+                                    cells.append((obj, fr, rp))
+                        nested_objs = [
+                            o for o in objectives if o not in ("none", "random")
+                        ]
+                        if args.nested and nested_objs:
+                            # one inner search over every candidate at once:
+                            # encoder (and freeze for the SMT) x position
+                            cells.append(
+                                (
+                                    "nested",
+                                    None,
+                                    "nested" if len(positions) > 1 else positions[0],
+                                )
+                            )
+                        for obj, fr, rp in cells:
+                            key = (
+                                name,
+                                seed,
+                                fold,
+                                frac,
+                                model,
+                                obj,
+                                "-" if fr is None else fr,
+                                rp,
+                                args.protocol,
+                            )
+                            if tuple(str(k) for k in key) in done:
+                                continue
+                            if obj == "nested":
+                                encs = [encoder(o) for o in nested_objs]
+                                rps = {"region_position": positions}
+                                grid = [{"encoder": [None], **rps}]
                                 if model == "smt":
                                     grid.append(
-                                        {"encoder": encs, "freeze": [False, True]}
+                                        {
+                                            "encoder": encs,
+                                            "freeze": [False, True],
+                                            **rps,
+                                        }
                                     )
                                 else:
-                                    grid.append({"encoder": encs})
-                                search = GridSearchCV(
-                                    _estimator(model, args, seed, **extra),
+                                    grid.append({"encoder": encs, **rps})
+                                est = GridSearchCV(
+                                    _estimator(model, args, seed),
                                     grid,
                                     cv=SpatialSplit(n_splits=3, random_state=seed),
                                 )
-                                cells.append(("nested", None, search))
-                            for obj, fr, est in cells:
-                                key = (
-                                    name,
-                                    seed,
-                                    fold,
-                                    frac,
+                            else:
+                                est = _estimator(
                                     model,
-                                    obj,
-                                    "-" if fr is None else fr,
-                                    rp,
-                                    args.protocol,
+                                    args,
+                                    seed,
+                                    encoder=encoder(obj),
+                                    freeze=fr,
+                                    region_position=rp,
                                 )
-                                if tuple(str(k) for k in key) in done:
-                                    continue
-                                c0, t0 = time.process_time(), time.perf_counter()
-                                est.fit(Xl, Yl)
-                                r = float(est.score(Xte, Yte))
-                                chosen = ""
-                                if obj == "nested":
-                                    enc = est.best_params_["encoder"]
-                                    chosen = "none" if enc is None else enc.objective
-                                    if "freeze" in est.best_params_:
-                                        chosen += (
-                                            f" freeze={est.best_params_['freeze']}"
-                                        )
-                                row = {
-                                    "dataset": name,
-                                    "seed": seed,
-                                    "fold": fold,
-                                    "fraction": frac,
-                                    "n_labelled": n_lab,
-                                    "model": model,
-                                    "objective": obj,
-                                    "freeze": fr,
-                                    "region_position": rp,
-                                    "protocol": args.protocol,
-                                    "r": r,
-                                    "fit_cpu_s": time.process_time() - c0,
-                                    "fit_wall_s": time.perf_counter() - t0,
-                                    "pretrain_cpu_s": pre_cpu.get(obj, np.nan),
-                                    "chosen": chosen,
-                                    "loadavg": _loadavg(),
-                                }
-                                _append(out_csv, row)
-                                print(
-                                    f"{name} seed={seed} fold={fold} frac={frac} "
-                                    f"{model} {obj} freeze={fr} {rp}: r={r:.3f} "
-                                    f"{chosen}",
-                                    flush=True,
-                                )
+                            c0, t0 = time.process_time(), time.perf_counter()
+                            est.fit(Xl, Yl)
+                            r = float(est.score(Xte, Yte))
+                            chosen = ""
+                            if obj == "nested":
+                                best = est.best_params_
+                                enc = best["encoder"]
+                                chosen = "none" if enc is None else enc.objective
+                                if enc is not None and "freeze" in best:
+                                    chosen += " frozen" if best["freeze"] else " tuned"
+                                chosen += f" {best['region_position']}"
+                            row = {
+                                "dataset": name,
+                                "seed": seed,
+                                "fold": fold,
+                                "fraction": frac,
+                                "n_labelled": n_lab,
+                                "model": model,
+                                "objective": obj,
+                                "freeze": fr,
+                                "region_position": rp,
+                                "protocol": args.protocol,
+                                "r": r,
+                                "fit_cpu_s": time.process_time() - c0,
+                                "fit_wall_s": time.perf_counter() - t0,
+                                "pretrain_cpu_s": pre_cpu.get(obj, np.nan),
+                                "chosen": chosen,
+                                "loadavg": _loadavg(),
+                            }
+                            _append(out_csv, row)
+                            print(
+                                f"{name} seed={seed} fold={fold} frac={frac} "
+                                f"{model} {obj} freeze={fr} {rp}: r={r:.3f} "
+                                f"{chosen}",
+                                flush=True,
+                            )
 
 
-def summarise(csv, out_md):
-    df = pd.read_csv(csv)
+def _paired(df, base_mask, keys, match):
+    """Per-row difference from the baseline row of the same fold.
+
+    ``match`` maps a column to the baseline value it takes instead of the
+    row's own (e.g. ``{"region_position": "xyz"}``); the other ``keys`` must
+    be equal.
+    """
+    base = df[base_mask].set_index(keys)["r"]
+    base = base[~base.index.duplicated()]
+    look = df[keys].copy()
+    for col, fn in match.items():
+        look[col] = look.apply(fn, axis=1)
+    idx = pd.MultiIndex.from_frame(look)
+    return df["r"].to_numpy() - base.reindex(idx).to_numpy()
+
+
+def summarise(csvs, out_md):
+    df = pd.concat([pd.read_csv(c) for c in csvs], ignore_index=True)
     df["freeze"] = df["freeze"].fillna("-").astype(str)
+    df["chosen"] = df["chosen"].astype(object).fillna("")
+    # the same fit may sit in two files (a baseline rerun beside a new axis);
+    # runs are deterministic, so keep the first
+    df = df.drop_duplicates(_KEYS).reset_index(drop=True)
     keys = [
         "dataset",
         "protocol",
@@ -272,56 +311,72 @@ def summarise(csv, out_md):
         "objective",
         "freeze",
     ]
-    g = df.groupby(keys)["r"]
-    table = g.agg(["mean", "std", "count"]).reset_index()
-    # paired difference from no pretraining, fold by fold
-    base = df[df.objective == "none"].set_index(
-        ["dataset", "protocol", "seed", "fold", "fraction", "model", "region_position"]
-    )["r"]
-    idx = [
-        "dataset",
-        "protocol",
-        "seed",
-        "fold",
-        "fraction",
-        "model",
-        "region_position",
-    ]
-    diff = df.set_index(idx)["r"] - base.reindex(df.set_index(idx).index).to_numpy()
-    df["delta"] = diff.to_numpy()
-    d = df.groupby(keys)["delta"].agg(["mean", "std"]).reset_index()
-    table = table.merge(d, on=keys, suffixes=("", "_delta"))
+    fold = ["dataset", "protocol", "seed", "fold", "fraction", "model"]
+    # vs no encoder at the same position; the nested choice (which also
+    # chooses the position) against the fixed default: no encoder, xyz
+    df["d_none"] = _paired(
+        df,
+        df.objective == "none",
+        [*fold, "region_position"],
+        {
+            "region_position": lambda r: (
+                "xyz" if r.region_position == "nested" else r.region_position
+            )
+        },
+    )
+    # vs xyz with the same encoder and freeze
+    df["d_xyz"] = _paired(
+        df,
+        df.region_position == "xyz",
+        [*fold, "objective", "freeze", "region_position"],
+        {"region_position": lambda r: "xyz"},
+    )
+    df.loc[df.region_position.isin(["xyz", "nested"]), "d_xyz"] = np.nan
+
+    def stat(x):
+        x = x.dropna()
+        if not len(x):
+            return ""
+        return f"{x.mean():+.3f} +/- {x.std():.3f} ({int((x > 0).sum())}/{len(x)})"
+
     lines = [
-        f"# bench_pretraining ({os.path.basename(csv)})",
+        f"# bench_pretraining ({', '.join(os.path.basename(c) for c in csvs)})",
         "",
         "Test x test Pearson r on the held-out spatial fold, mean +/- sd over "
-        "seeds x folds; delta = paired difference from objective=none.",
+        "seeds x folds. Paired differences, mean +/- sd (folds better / "
+        "folds): vs none = from no encoder at the same position (the nested "
+        "choice over positions: from no encoder at xyz, the default); vs xyz "
+        "= from xyz with the same encoder and freeze.",
         "",
         "| dataset | protocol | fraction | model | position | objective | freeze "
-        "| r (mean +/- sd) | delta vs none | n |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| r (mean +/- sd) | vs none | vs xyz | n |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for _, row in table.iterrows():
+    for k, sub in df.groupby(keys):
+        dname, prot, frac, model, rp, obj, fr = k
         lines.append(
-            f"| {row.dataset} | {row.protocol} | {row.fraction:g} | {row.model} | "
-            f"{row.region_position} | {row.objective} | {row.freeze} | "
-            f"{row['mean']:.3f} +/- {row['std']:.3f} | "
-            f"{row['mean_delta']:+.3f} +/- {row['std_delta']:.3f} | "
-            f"{int(row['count'])} |"
+            f"| {dname} | {prot} | {frac:g} | {model} | {rp} | {obj} | {fr} | "
+            f"{sub.r.mean():.3f} +/- {sub.r.std():.3f} | "
+            f"{'' if obj == 'none' and rp != 'nested' else stat(sub.d_none)} | "
+            f"{stat(sub.d_xyz)} | {len(sub)} |"
         )
     chosen = df[df.objective == "nested"]
     if len(chosen):
-        lines += ["", "Nested choices:", ""]
-        for (frac, model), sub in chosen.groupby(["fraction", "model"]):
-            counts = sub["chosen"].value_counts().to_dict()
-            lines.append(f"- fraction {frac:g}, {model}: {counts}")
+        lines += ["", "Nested choices (per outer fold):", ""]
+        for (dname, frac, model), sub in chosen.groupby(
+            ["dataset", "fraction", "model"]
+        ):
+            per = ", ".join(
+                f"s{s}f{f}: {c}" for s, f, c in zip(sub.seed, sub.fold, sub.chosen)
+            )
+            lines.append(f"- {dname}, fraction {frac:g}, {model}: {per}")
     pre = df.dropna(subset=["pretrain_cpu_s"]).drop_duplicates(
         ["dataset", "seed", "fold", "objective"]
     )
     if len(pre):
         lines += ["", "Pretraining CPU seconds per outer fold (mean):", ""]
-        for obj, sub in pre.groupby("objective"):
-            lines.append(f"- {obj}: {sub['pretrain_cpu_s'].mean():.1f} s")
+        for (dname, obj), sub in pre.groupby(["dataset", "objective"]):
+            lines.append(f"- {dname} {obj}: {sub['pretrain_cpu_s'].mean():.1f} s")
     lines += ["", f"Load average at the end: {_loadavg()}", ""]
     with open(out_md, "w") as f:
         f.write("\n".join(lines))
@@ -379,7 +434,19 @@ def main():
     )
     parser.add_argument("--pretrain-iter", type=int, default=100)
     parser.add_argument("--time-corpora", action="store_true")
-    parser.add_argument("--summarise", default=None, help="only summarise this CSV")
+    parser.add_argument(
+        "--done",
+        nargs="+",
+        default=[],
+        help="CSVs of earlier runs: fits found there are skipped (summarise "
+        "them together with --summarise)",
+    )
+    parser.add_argument(
+        "--summarise",
+        nargs="+",
+        default=None,
+        help="only summarise these CSVs (pooled; the table goes beside the first)",
+    )
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     if "CONNPREDICT_DATA" not in os.environ:
@@ -388,7 +455,8 @@ def main():
     os.makedirs(here, exist_ok=True)
     stamp = datetime.date.today().isoformat()
     if args.summarise:
-        summarise(args.summarise, args.summarise.replace(".csv", "_summary.md"))
+        out = args.out or args.summarise[0].replace(".csv", "_summary.md")
+        summarise(args.summarise, out)
         return
     if args.time_corpora:
         out = args.out or os.path.join(here, f"bench_pretraining_corpora_{stamp}.csv")
@@ -396,7 +464,7 @@ def main():
         return
     out = args.out or os.path.join(here, f"bench_pretraining_{stamp}.csv")
     run_grid(args, out)
-    summarise(out, out.replace(".csv", "_summary.md"))
+    summarise([out], out.replace(".csv", "_summary.md"))
 
 
 if __name__ == "__main__":
