@@ -100,7 +100,9 @@ def _estimator(model, args, seed, **params):
         common["n_ensemble"] = args.n_ensemble
     if model == "smt":
         return SMTRegressor(**common, **params)
-    params.pop("freeze", None)
+    # the pair MLP's rows use the encoder's embeddings as fixed features
+    # (freeze=True; PairMLPRegressor fine-tunes by default since it has freeze)
+    params["freeze"] = True
     return PairMLPRegressor(**common, **params)
 
 
@@ -177,13 +179,13 @@ def run_grid(args, out_csv):
                         cells = []
                         for rp in positions:
                             for obj in objectives:
-                                freezes = [False]
+                                freezes = [model == "mlp" and obj != "none"]
                                 if obj != "none" and model == "smt" and args.freeze:
                                     freezes = [False, True]
                                 if obj == "random":
                                     # frozen only: fine-tuning it is training
                                     # from another random initialisation
-                                    freezes = [True] if model == "smt" else [False]
+                                    freezes = [True]
                                 for fr in freezes:
                                     cells.append((obj, fr, rp))
                         nested_objs = [
