@@ -437,7 +437,7 @@ def _fit_all(ds, tasks, order, n_jobs, bar):
 
     from joblib import Parallel, delayed
 
-    X, Y, regions = ds.X, ds.Y, ds.get("regions")
+    data = (ds.X, ds.Y, ds.get("regions"))
     outcomes = {}
     lock = threading.Lock()
 
@@ -450,35 +450,28 @@ def _fit_all(ds, tasks, order, n_jobs, bar):
     n_workers = _local_workers(n_jobs)
     if n_workers is None:  # another backend: it runs everything
         for i, outcome in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_indexed_fit)(
-                i, tasks[i]["model"], X, Y, regions, *tasks[i]["split"]
-            )
-            for i in order
+            delayed(_indexed_fit)(i, *_fit_args(tasks[i], data)) for i in order
         ):
             done(i, outcome)
         return outcomes
-    queue = _TaskQueue(order, tasks, (X, Y, regions), done)
+    queue = _TaskQueue(order, tasks, data, done)
     try:
         if n_workers:
             queue.start_workers(n_workers)
         while (i := queue.take()) is not None:
             # one thread, as in the workers: results do not depend on n_jobs
-            done(
-                i,
-                _fit_fold(
-                    tasks[i]["model"],
-                    X,
-                    Y,
-                    regions,
-                    *tasks[i]["split"],
-                    n_threads=1 if n_workers else None,
-                ),
-            )
+            n_threads = 1 if n_workers else None
+            done(i, _fit_fold(*_fit_args(tasks[i], data), n_threads=n_threads))
     except BaseException:
         queue.abort()  # Ctrl-C or a failed fit here: stop the workers too
         raise
     queue.wait()
     return outcomes
+
+
+def _fit_args(task, data):
+    """The arguments of :func:`_fit_fold` for ``task``: model, X, Y, regions, split."""
+    return (task["model"], *data, *task["split"])
 
 
 def _local_workers(n_jobs):
@@ -535,12 +528,11 @@ class _TaskQueue:
         i = self.take()
         if i is None:
             return
-        t = self._tasks[i]
         with self._cond:
             self._running += 1
         try:
             future = self._executor.submit(
-                _indexed_fit, i, t["model"], *self._data, *t["split"]
+                _indexed_fit, i, *_fit_args(self._tasks[i], self._data)
             )
         except BaseException:
             self._finish()
