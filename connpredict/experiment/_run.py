@@ -18,6 +18,7 @@ from connpredict.models import DEFAULT_CLI_MODELS, cli_models
 from connpredict.utils import COORD_COLUMNS, gene_columns
 from connpredict.utils._checks import MIN_REGIONS
 from connpredict.utils._memory import check_pair_memory
+from connpredict.utils._parallel import local_workers, run_calls, worker_executor
 
 logger = logging.getLogger("connpredict.experiment")
 
@@ -426,152 +427,39 @@ def _fit_all(ds, tasks, order, n_jobs, bar):
     """Run the fold fits in ``order``, ``n_jobs`` at a time; outcome by task.
 
     With several jobs on joblib's default (loky) backend this process fits
-    too: it takes the next task of ``order`` whenever it is free, while
-    ``n_jobs - 1`` worker processes take theirs one at a time (so the
-    longest-first order holds). A worker process imports torch and the
-    models once more; this process has them already. Under another joblib
-    backend (``parallel_config(backend="dask")``, ...) the backend runs
-    every fit.
+    too (:func:`~connpredict.utils._parallel.run_calls`): it takes the next
+    task of ``order`` whenever it is free, while ``n_jobs - 1`` worker
+    processes take theirs one at a time (so the longest-first order holds).
+    A worker process imports torch and the models once more; this process
+    has them already. Under another joblib backend
+    (``parallel_config(backend="dask")``, ...) the backend runs every fit.
     """
-    import threading
-
-    from joblib import Parallel, delayed
-
     data = (ds.X, ds.Y, ds.get("regions"))
-    outcomes = {}
-    lock = threading.Lock()
 
     def done(i, outcome):
-        with lock:
-            outcomes[i] = outcome
-            t = tasks[i]
-            bar.advance(f"{t['name']}, {t['cv']} seed {t['seed']} fold {t['fold']}")
+        t = tasks[i]
+        bar.advance(f"{t['name']}, {t['cv']} seed {t['seed']} fold {t['fold']}")
 
-    n_workers = _local_workers(n_jobs)
-    if n_workers is None:  # another backend: it runs everything
-        for i, outcome in Parallel(n_jobs=n_jobs, return_as="generator_unordered")(
-            delayed(_indexed_fit)(i, *_fit_args(tasks[i], data)) for i in order
-        ):
-            done(i, outcome)
-        return outcomes
-    queue = _TaskQueue(order, tasks, data, done)
-    try:
-        if n_workers:
-            queue.start_workers(n_workers)
-        while (i := queue.take()) is not None:
-            # one thread, as in the workers: results do not depend on n_jobs
-            n_threads = 1 if n_workers else None
-            done(i, _fit_fold(*_fit_args(tasks[i], data), n_threads=n_threads))
-    except BaseException:
-        queue.abort()  # Ctrl-C or a failed fit here: stop the workers too
-        raise
-    queue.wait()
-    return outcomes
+    # one thread here when workers fit beside it, as they do: results do not
+    # depend on n_jobs
+    n_threads = 1 if local_workers(n_jobs) else None
+
+    def local(func, args):
+        return func(*args, n_threads=n_threads)
+
+    outcomes = run_calls(
+        [(_fit_fold, _fit_args(t, data)) for t in tasks],
+        n_jobs,
+        order=order,
+        done=done,
+        local=local,
+    )
+    return dict(enumerate(outcomes))
 
 
 def _fit_args(task, data):
     """The arguments of :func:`_fit_fold` for ``task``: model, X, Y, regions, split."""
     return (task["model"], *data, *task["split"])
-
-
-def _local_workers(n_jobs):
-    """Worker processes beside this one (0: serial), None under a non-loky backend."""
-    from joblib import effective_n_jobs
-    from joblib.parallel import get_active_backend
-
-    if n_jobs == 1:
-        return 0
-    backend, _ = get_active_backend()
-    if type(backend).__name__ != "LokyBackend":
-        return None
-    return effective_n_jobs(n_jobs) - 1
-
-
-def _worker_executor(n_workers):
-    """joblib's reusable process pool (the loky backend's), one thread per worker."""
-    from joblib.executor import get_memmapping_executor
-
-    from connpredict.utils._threads import worker_environment
-
-    return get_memmapping_executor(n_workers, timeout=300, env=worker_environment())
-
-
-class _TaskQueue:
-    """Fit tasks taken one at a time by this process and by worker processes.
-
-    Each worker holds one task at a time; when it returns, the callback
-    records the outcome and hands the worker the next pending task.
-    """
-
-    def __init__(self, order, tasks, data, done):
-        import collections
-        import threading
-
-        self._pending = collections.deque(order)
-        self._tasks, self._data, self._done = tasks, data, done
-        self._cond = threading.Condition()
-        self._running = 0
-        self._executor = None
-        self.error = None
-
-    def take(self):
-        """The next task, or None when none is left (or the run stopped)."""
-        with self._cond:
-            return self._pending.popleft() if self._pending else None
-
-    def start_workers(self, n_workers):
-        self._executor = _worker_executor(n_workers)
-        for _ in range(n_workers):
-            self._submit_next()
-
-    def _submit_next(self):
-        i = self.take()
-        if i is None:
-            return
-        with self._cond:
-            self._running += 1
-        try:
-            future = self._executor.submit(
-                _indexed_fit, i, *_fit_args(self._tasks[i], self._data)
-            )
-        except BaseException:
-            self._finish()
-            raise
-        future.add_done_callback(self._finished)
-
-    def _finished(self, future):
-        try:
-            i, outcome = future.result()
-            self._done(i, outcome)
-            self._submit_next()
-        except BaseException as exc:  # raised again by wait()
-            self.stop(exc)
-        finally:
-            self._finish()
-
-    def _finish(self):
-        with self._cond:
-            self._running -= 1
-            self._cond.notify_all()
-
-    def stop(self, error=None):
-        with self._cond:
-            self._pending.clear()
-            if error is not None and self.error is None:
-                self.error = error
-
-    def abort(self):
-        """Give no more tasks and end the workers' running ones now."""
-        self.stop()
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, kill_workers=True)
-
-    def wait(self):
-        """Wait for the workers' tasks; raise the first failure."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._running == 0)
-        if self.error is not None:
-            raise self.error
 
 
 def _fit_tables(tasks, outcomes):
@@ -691,13 +579,13 @@ def _warm_workers(n_jobs, neural):
     """
     import threading
 
-    n = _local_workers(n_jobs)
+    n = local_workers(n_jobs)
 
     def warm():
         if not n:
             return
         try:
-            executor = _worker_executor(n)
+            executor = worker_executor(n)
             for future in [executor.submit(_warm_worker, neural) for _ in range(n)]:
                 future.result()
         except Exception:  # the real run reports it
@@ -706,11 +594,6 @@ def _warm_workers(n_jobs, neural):
     thread = threading.Thread(target=warm, name="connpredict-warm", daemon=True)
     thread.start()
     return thread
-
-
-def _indexed_fit(i, model, X, Y, regions, train, test):
-    """:func:`_fit_fold`, returned with the task's position ``i``."""
-    return i, _fit_fold(model, X, Y, regions, train, test)
 
 
 def _scheme_splits(ds, cv_name, seed, n_splits):

@@ -34,6 +34,7 @@ from connpredict.report._figures import (
     summarize_results,
 )
 from connpredict.utils import MissingDependencyError, import_optional
+from connpredict.utils._parallel import run_calls
 from connpredict.utils._units import connectivity_label
 
 _NEEDS_PLOT = "The HTML report"
@@ -325,22 +326,37 @@ def _try(title, func):
         )
 
 
-def _build_sections(res, regions):
-    """Every section of the page, in order, as (id, title, lead, body) tuples."""
-    sections = []
-    for builder in (
-        _metrics_section,
-        _scores_section,
-        _connectome_section,
-        _brain_sections,
-        _distance_section,
-        _network_section,
-        _folds_section,
-        _nulls_section,
-        _inspection_sections,
-    ):
-        sections.extend(builder(res, regions))
-    return sections
+def _build_sections(res, regions, n_jobs=1):
+    """Every section of the page, in order, as (id, title, lead, body) tuples.
+
+    With ``n_jobs != 1`` the builders run on this process and ``n_jobs - 1``
+    worker processes (:func:`~connpredict.utils._parallel.run_calls`),
+    costliest first; the page is the same.
+    """
+    builders = [builder for builder, _ in _BUILDERS]
+    order = sorted(range(len(builders)), key=lambda i: -_BUILDERS[i][1])
+    parts = run_calls(
+        [(_worker_sections, (builder, res, regions)) for builder in builders],
+        n_jobs,
+        order=order,
+        local=_local_sections,
+    )
+    return [section for part in parts for section in part]
+
+
+def _local_sections(func, args):
+    """A builder's sections drawn in this process (its matplotlib as it is)."""
+    builder, res, regions = args
+    return builder(res, regions)
+
+
+def _worker_sections(builder, res, regions):
+    """A builder's sections drawn in a worker process, on the Agg canvas."""
+    import sys
+
+    if "matplotlib.pyplot" not in sys.modules:
+        import_optional("matplotlib", _NEEDS_PLOT).use("Agg")
+    return builder(res, regions)
 
 
 def _figure_section(sid, title, lead, draw, alt, caption):
@@ -679,6 +695,21 @@ def _brain_sections(res, regions):
     ]
 
 
+#: the section builders in page order, each with a rough cost (figures, and
+#: glass brains above all, cost most): the order of a parallel build
+_BUILDERS = (
+    (_metrics_section, 0),
+    (_scores_section, 2),
+    (_connectome_section, 2),
+    (_brain_sections, 10),
+    (_distance_section, 1),
+    (_network_section, 2),
+    (_folds_section, 3),
+    (_nulls_section, 1),
+    (_inspection_sections, 3),
+)
+
+
 def _config_section(res, shown_path):
     config = dict(res.config)
     files = sorted(p.name for p in res.path.iterdir() if p.is_file())
@@ -728,7 +759,9 @@ def _header(res, shown_path):
     )
 
 
-def build_report(result, folder=None, *, dataset=None, output=None, errors="raise"):
+def build_report(
+    result, folder=None, *, dataset=None, output=None, errors="raise", n_jobs=1
+):
     """Write a self-contained HTML report of a run.
 
     The page embeds every figure as a PNG (no network needed) and shows the
@@ -763,6 +796,12 @@ def build_report(result, folder=None, *, dataset=None, output=None, errors="rais
     errors : {"raise", "warn"}, default="raise"
         What a failure to draw the page does: raise, or log a warning and
         return None (``connpredict run`` keeps its saved results).
+    n_jobs : int, default=1
+        Processes drawing the figures, this one included (-1: every core):
+        the page's sections are shared between this process and
+        ``n_jobs - 1`` workers of joblib's reusable process pool (the one
+        ``run_experiment(n_jobs=...)`` fits in, so its workers are warm).
+        The page is the same.
 
     Returns
     -------
@@ -788,6 +827,14 @@ def build_report(result, folder=None, *, dataset=None, output=None, errors="rais
     """
     if errors not in ("raise", "warn"):
         raise ValueError(f"errors must be 'raise' or 'warn', got {errors!r}.")
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, np.integer))
+        or not n_jobs
+    ):
+        raise ValueError(
+            f"n_jobs must be a non-zero integer (-1: every core), got {n_jobs!r}."
+        )
     if not isinstance(result, ExperimentResult):
         if folder is not None:
             raise TypeError(
@@ -802,9 +849,13 @@ def build_report(result, folder=None, *, dataset=None, output=None, errors="rais
             "saved to (result.save returns it)."
         )
     if errors == "raise":
-        return _build_report(result, folder, dataset=dataset, output=output)
+        return _build_report(
+            result, folder, dataset=dataset, output=output, n_jobs=n_jobs
+        )
     try:
-        return _build_report(result, folder, dataset=dataset, output=output)
+        return _build_report(
+            result, folder, dataset=dataset, output=output, n_jobs=n_jobs
+        )
     except MissingDependencyError as exc:
         logger.warning("report.html skipped (the results are saved): %s", exc)
     except Exception as exc:  # the results are saved; a report failure is not fatal
@@ -823,7 +874,7 @@ def _report_tables(result, folder):
     return res
 
 
-def _build_report(result, folder, *, dataset=None, output=None):
+def _build_report(result, folder, *, dataset=None, output=None, n_jobs=1):
     # checked first: without [plot] the page would be all "could not be
     # drawn" notes; better no page and a one-line reason
     import_optional("matplotlib", _NEEDS_PLOT)
@@ -835,7 +886,7 @@ def _build_report(result, folder, *, dataset=None, output=None):
         regions = _resolve_regions(dataset, res.config)
     out = Path(output) if output is not None else res.path / REPORT_FILE
 
-    sections = _build_sections(res, regions)
+    sections = _build_sections(res, regions, n_jobs)
     sections.append(_config_section(res, shown_path))
 
     nav = "".join(

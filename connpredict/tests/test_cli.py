@@ -85,6 +85,32 @@ def test_run_with_spin_test_and_report_command(tmp_path, capsys):
     html = (out / "report.html").read_text()
     assert "data:image/png;base64," in html
     assert main(["report", str(tmp_path / "missing")]) == 2
+    # two processes draw the same page (the build stamp aside)
+    assert main(["report", str(out)]) == 0  # report.html now in the file list
+    first = _unstamped(out / "report.html")
+    assert main(["report", str(out), "--n-jobs", "2"]) == 0
+    assert _unstamped(out / "report.html") == first
+    assert main(["report", str(out), "--n-jobs", "0"]) == 2
+    assert "n_jobs must be a non-zero integer" in capsys.readouterr().err
+
+
+def _unstamped(path):
+    import re
+
+    return re.sub(r"built \d{4}-\d\d-\d\d \d\d:\d\d", "", path.read_text())
+
+
+def test_console_script_returns_the_code_and_freezes_the_heap(monkeypatch, capsys):
+    import gc
+
+    from connpredict import cli
+
+    frozen = []
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr("sys.argv", ["connpredict"])
+    assert cli.console_main() == 2  # no command: the help, exit code 2
+    assert frozen == [True]
+    assert "usage: connpredict" in capsys.readouterr().out
 
 
 def test_config_file_and_cli_override(tmp_path):
