@@ -372,12 +372,14 @@ def run_experiment(
     if inspect_model is not None:
         config["inspect"] = {"model": inspect_model, "gene_sets": list(gene_sets)}
     start = time.perf_counter()
-    if warm is not None:
-        warm.join()
+    # no wait for the workers' imports: this process starts on the first fit,
+    # and a worker takes its first fit once its imports are done
     with _progress(options["verbose"]):
         tables = _run(ds, dataset_name, table, config, options["progress"])
         if inspect_model is not None:
             tables["importances"] = _run_inspection(ds, table, config, gene_sets)
+    if warm is not None:
+        warm.join()
     config["elapsed_seconds"] = round(time.perf_counter() - start, 2)
     return ExperimentResult(**tables, regions=regions, config=config)
 
@@ -401,44 +403,54 @@ def _run(ds, dataset_name, table, config, show_progress=False):
     # the folds' fits use at most the train regions, the scores all pairs
     check_pair_memory(X.shape[0], what=f"The dataset {dataset_name}:")
     tasks, fold_rows = _fit_tasks(ds, table, config)
-    # one pool over every fit of every model, split and seed, longest first
-    # (longest-processing-time order): no barrier after each model's folds,
-    # and the short classical fits fill the gaps at the end. Each fit is
-    # seeded on its own, so the order changes no result.
-    order = list(range(len(tasks)))
+    spins = _spin_tasks(ds, table, config)
+    # one pool over every fit of every model, split and seed, and the
+    # closed-form spin tests, longest first (longest-processing-time order):
+    # no barrier after each model's folds, and the short classical fits fill
+    # the gaps at the end. Each fit is seeded on its own, so the order
+    # changes no result. A spin test without a closed form runs afterwards,
+    # its refits spread over the n_jobs processes.
+    queued = tasks + [t for t in spins if t["fast"]]
+    later = [t for t in spins if not t["fast"]]
+    order = list(range(len(queued)))
     if config["n_jobs"] != 1:
-        order.sort(key=lambda i: -tasks[i]["cost"])
-    steps = [tasks[i]["name"] for i in order]
-    steps += [f"spin test of {name}" for name in config["null"]]
+        order.sort(key=lambda i: -queued[i]["cost"])
+    steps = [queued[i]["step"] for i in order] + [t["step"] for t in later]
     bar = Progress(steps, enabled=show_progress)
     try:
-        outcomes = _fit_all(ds, tasks, order, config["n_jobs"], bar)
-        nulls = _run_nulls(ds, table, config, bar)
+        outcomes = _run_queue(ds, queued, order, config["n_jobs"], bar)
+        for t in later:
+            outcomes[len(outcomes)] = _spin_frame(
+                *_spin_args(t, ds), n_jobs=config["n_jobs"]
+            )
+            bar.advance(t["label"])
     finally:
         bar.close()
+    spun = queued[len(tasks) :] + later  # outcomes from position len(tasks) on
+    nulls = {t["model_name"]: outcomes[len(tasks) + k] for k, t in enumerate(spun)}
     return {
         **_fit_tables(tasks, outcomes),
         "folds": _frame("folds", fold_rows),
-        "nulls": nulls,
+        "nulls": _concat("nulls", [nulls[name] for name in config["null"]]),
     }
 
 
-def _fit_all(ds, tasks, order, n_jobs, bar):
-    """Run the fold fits in ``order``, ``n_jobs`` at a time; outcome by task.
+def _run_queue(ds, queued, order, n_jobs, bar):
+    """Run the queued fits and spin tests in ``order``, ``n_jobs`` at a time.
 
-    With several jobs on joblib's default (loky) backend this process fits
+    With several jobs on joblib's default (loky) backend this process works
     too (:func:`~connpredict.utils._parallel.run_calls`): it takes the next
     task of ``order`` whenever it is free, while ``n_jobs - 1`` worker
     processes take theirs one at a time (so the longest-first order holds).
     A worker process imports torch and the models once more; this process
     has them already. Under another joblib backend
-    (``parallel_config(backend="dask")``, ...) the backend runs every fit.
+    (``parallel_config(backend="dask")``, ...) the backend runs every task.
+    Returns the outcome of each task by position.
     """
     data = (ds.X, ds.Y, ds.get("regions"))
 
     def done(i, outcome):
-        t = tasks[i]
-        bar.advance(f"{t['name']}, {t['cv']} seed {t['seed']} fold {t['fold']}")
+        bar.advance(queued[i]["label"])
 
     # one thread here when workers fit beside it, as they do: results do not
     # depend on n_jobs
@@ -447,13 +459,13 @@ def _fit_all(ds, tasks, order, n_jobs, bar):
     def local(func, args):
         return func(*args, n_threads=n_threads)
 
-    outcomes = run_calls(
-        [(_fit_fold, _fit_args(t, data)) for t in tasks],
-        n_jobs,
-        order=order,
-        done=done,
-        local=local,
-    )
+    calls = [
+        (_fit_fold, _fit_args(t, data))
+        if "split" in t
+        else (_spin_frame, _spin_args(t, ds))
+        for t in queued
+    ]
+    outcomes = run_calls(calls, n_jobs, order=order, done=done, local=local)
     return dict(enumerate(outcomes))
 
 
@@ -531,6 +543,8 @@ def _fit_tasks(ds, table, config):
                         "model": model,
                         "split": (train, test),
                         "cost": weight * len(train),
+                        "step": name,
+                        "label": f"{name}, {cv_name} seed {seed} fold {fold}",
                     }
                     for fold, (train, test) in enumerate(splits)
                 )
@@ -574,7 +588,7 @@ def _warm_workers(n_jobs, neural):
 
     The fits use ``n_jobs - 1`` workers besides this process (see
     :func:`_fit_all`): none when that is 0 or under a non-loky joblib
-    backend. Returns the thread; join it before the fits. A failure here is
+    backend. Returns the thread (the fits need not wait for it). A failure here is
     left to the fits to report.
     """
     import threading
@@ -656,61 +670,101 @@ def _fit_fold(model, X, Y, regions, train, test, n_threads=None):
     return metrics, seconds, pairs, per_region.reset_index()
 
 
-def _run_nulls(ds, table, config, bar):
-    """Spin test of each null model under the first cv scheme and seed."""
-    from connpredict.nulls import has_fast_path, spin_test
+def _spin_tasks(ds, table, config):
+    """The run's spin tests: one per null model, under the first scheme and seed.
 
-    frames = []
+    ``fast`` marks a model whose nulls have a closed form
+    (:func:`connpredict.nulls.has_fast_path`): its whole test costs about
+    one second and runs as one task beside the fits; the others spread their
+    refits over the ``n_jobs`` processes afterwards.
+    """
+    from connpredict.nulls import has_fast_path
+
     cv_name, seed = config["cv"][0], config["seeds"][0]
     n_perm = config["n_permutations"]  # already capped under quick
+    tasks = []
     for name in config["null"]:
-        logger.info(
-            "spin test of %s (%s cv, %d permutations, gene expression spun on the "
-            "sphere)",
-            name,
-            cv_name,
-            n_perm,
-        )
         model = _make_model(
             name, table[name], quick=config["quick"], seed=seed, device=config["device"]
         )
-        start = time.perf_counter()
+        tasks.append(
+            {
+                "model_name": name,
+                "model": model,
+                "scheme": (cv_name, config["n_splits"], seed),
+                "groups": _cv_groups(cv_name, ds),
+                "n_permutations": n_perm,
+                "fast": has_fast_path(model),
+                # a closed-form test of 100 spins costs about ten classical fits
+                "cost": 0.1 * n_perm * ds.X.shape[0],
+                "step": f"spin test of {name}",
+                "label": f"spin test of {name} ({n_perm} spins)",
+            }
+        )
+    return tasks
+
+
+def _spin_args(task, ds):
+    """The arguments of :func:`_spin_frame` for a spin task."""
+    return (
+        task["model_name"],
+        task["model"],
+        ds.X,
+        ds.Y,
+        ds.get("regions"),
+        task["groups"],
+        task["scheme"],
+        task["n_permutations"],
+    )
+
+
+def _spin_frame(
+    name, model, X, Y, regions, groups, scheme, n_perm, n_threads=None, n_jobs=1
+):
+    """One spin test as rows of the nulls table (a task of the run's pool)."""
+    from connpredict.nulls import spin_test
+    from connpredict.utils._threads import limit_threads
+
+    cv_name, n_splits, seed = scheme
+    logger.info(
+        "spin test of %s (%s cv, %d permutations, gene expression spun on the sphere)",
+        name,
+        cv_name,
+        n_perm,
+    )
+    start = time.perf_counter()
+    with limit_threads(n_threads):
         result = spin_test(
             model,
-            ds.X,
-            ds.Y,
-            cv=make_splitter(cv_name, config["n_splits"], random_state=seed),
-            regions=ds.regions,
-            groups=_cv_groups(cv_name, ds),
+            X,
+            Y,
+            cv=make_splitter(cv_name, n_splits, random_state=seed),
+            regions=regions,
+            groups=groups,
             n_permutations=n_perm,
-            # the closed-form refits cost less than starting worker processes
-            n_jobs=1 if has_fast_path(model) else config["n_jobs"],
+            n_jobs=n_jobs,
             random_state=seed,
         )
-        bar.advance(f"spin test of {name} ({n_perm} spins)")
-        logger.info(
-            "spin test of %s: r = %.3f, null mean %.3f, p = %.4f (%.1f s)",
-            name,
-            result.score,
-            float(np.mean(result.null_scores)),
-            result.pvalue,
-            time.perf_counter() - start,
-        )
-        frames.append(
-            pd.DataFrame(
-                {
-                    "model": name,
-                    "split": cv_name,
-                    "seed": seed,
-                    "method": result.method,
-                    "scoring": result.scoring,
-                    "score": result.score,
-                    "null_score": result.null_scores,
-                    "pvalue": result.pvalue,
-                }
-            )
-        )
-    return _concat("nulls", frames)
+    logger.info(
+        "spin test of %s: r = %.3f, null mean %.3f, p = %.4f (%.1f s)",
+        name,
+        result.score,
+        float(np.mean(result.null_scores)),
+        result.pvalue,
+        time.perf_counter() - start,
+    )
+    return pd.DataFrame(
+        {
+            "model": name,
+            "split": cv_name,
+            "seed": seed,
+            "method": result.method,
+            "scoring": result.scoring,
+            "score": result.score,
+            "null_score": result.null_scores,
+            "pvalue": result.pvalue,
+        }
+    )
 
 
 def _run_inspection(ds, table, config, gene_sets):

@@ -278,6 +278,40 @@ def test_n_jobs_2_gives_the_same_results_as_n_jobs_1():
     )
 
 
+def test_a_closed_form_spin_test_runs_in_the_pool_beside_the_fits():
+    from connpredict.datasets import load_dataset
+    from connpredict.experiment._run import _model_table, _spin_tasks
+
+    kw = dict(
+        models=["decay", "bilinear", "pls"],
+        cv=["spatial"],
+        n_splits=3,
+        null=["bilinear", "pls"],
+        n_permutations=9,
+    )
+    one = run_experiment("synthetic", n_jobs=1, **kw)
+    two = run_experiment("synthetic", n_jobs=2, **kw)
+    # the same spins, scores and p-values whichever process ran the test
+    pd.testing.assert_frame_equal(one.nulls, two.nulls, check_exact=False, rtol=1e-12)
+    assert list(one.nulls["model"].unique()) == ["bilinear", "pls"]
+    # the bilinear test is a task of the pool; PLS (no closed form) runs after
+    config = {
+        "cv": ["spatial"],
+        "seeds": [0],
+        "n_permutations": 9,
+        "null": ["bilinear", "pls"],
+        "quick": False,
+        "device": "cpu",
+        "n_splits": 3,
+    }
+    table = _model_table(["bilinear", "pls"], quick=False)
+    spins = _spin_tasks(load_dataset("synthetic"), table, config)
+    assert [(t["model_name"], t["fast"]) for t in spins] == [
+        ("bilinear", True),
+        ("pls", False),
+    ]
+
+
 def test_parallel_runs_order_the_fits_longest_first():
     from connpredict.datasets import load_dataset
     from connpredict.experiment._run import _fit_tasks, _model_table
