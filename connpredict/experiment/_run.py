@@ -17,7 +17,7 @@ from connpredict.model_selection import make_splitter
 from connpredict.models import DEFAULT_CLI_MODELS, cli_models
 from connpredict.utils import COORD_COLUMNS, gene_columns
 from connpredict.utils._checks import MIN_REGIONS
-from connpredict.utils._memory import check_pair_memory
+from connpredict.utils._memory import check_pair_memory, frozen_heap
 from connpredict.utils._parallel import local_workers, run_calls, worker_executor
 
 logger = logging.getLogger("connpredict.experiment")
@@ -374,7 +374,7 @@ def run_experiment(
     start = time.perf_counter()
     # no wait for the workers' imports: this process starts on the first fit,
     # and a worker takes its first fit once its imports are done
-    with _progress(options["verbose"]):
+    with _progress(options["verbose"]), frozen_heap():
         tables = _run(ds, dataset_name, table, config, options["progress"])
         if inspect_model is not None:
             tables["importances"] = _run_inspection(ds, table, config, gene_sets)
@@ -647,7 +647,8 @@ def _fit_fold(model, X, Y, regions, train, test, n_threads=None):
     # one thread per fit, in this process or a joblib worker: threads only
     # compete for the cores with the other workers, and the same thread
     # count makes results independent of n_jobs
-    with limit_threads(n_threads):
+    # frozen_heap: in a worker process, its imports need no collector scans
+    with limit_threads(n_threads), frozen_heap():
         est = clone(model).fit(X.iloc[train], Y.iloc[train])
         pred = est.predict(X.iloc[test])
     seconds = time.perf_counter() - start

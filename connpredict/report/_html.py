@@ -34,6 +34,7 @@ from connpredict.report._figures import (
     summarize_results,
 )
 from connpredict.utils import MissingDependencyError, import_optional
+from connpredict.utils._memory import frozen_heap
 from connpredict.utils._parallel import run_calls
 from connpredict.utils._units import connectivity_label
 
@@ -886,7 +887,8 @@ def _build_report(result, folder, *, dataset=None, output=None, n_jobs=1):
         regions = _resolve_regions(dataset, res.config)
     out = Path(output) if output is not None else res.path / REPORT_FILE
 
-    sections = _build_sections(res, regions, n_jobs)
+    with frozen_heap():  # the run's objects need no scan by the collector
+        sections = _build_sections(res, regions, n_jobs)
     sections.append(_config_section(res, shown_path))
 
     nav = "".join(
