@@ -19,6 +19,12 @@ Pretraining protocol (``--protocol``):
     One encoder per seed pretrained on every region of the dataset,
     test regions included (expression is an input, never the target; this is
     what a user who pretrains on a whole atlas and then cross-validates gets).
+``shipped``
+    The shipped encoder ``--encoder NAME`` (``connpredict.pretrained.
+    load_model``) in every fold and seed, under its own objective (give
+    ``--objectives none OBJECTIVE``). It was pretrained on every region of
+    its dataset, so on that dataset this is transductive too (one fixed
+    encoder, seed 0, rather than one per seed).
 
 ``objective=random`` is the control: the same encoder untrained
 (``max_iter=0``), frozen in the SMT; it separates the effect of pretraining
@@ -54,6 +60,7 @@ Usage::
         [--objectives none masked network jepa autoencode] [--nested]
         [--freeze] [--region-position xyz both] [--n-ensemble N]
         [--pretrain-iter 100] [--time-corpora] [--done earlier.csv ...]
+        [--protocol shipped --encoder encoder-masked-schaefer400]
     python benchmarks/bench_pretraining.py --summarise a.csv b.csv [--out t.md]
 
 The full grid (``--datasets hcp-schaefer100 hcp-schaefer200 hcp-schaefer300
@@ -124,7 +131,9 @@ def _encoder(obj, X, train, seed, encoders, pre_cpu, full_encoders, args):
     if obj == "none":
         return None
     if obj not in encoders:
-        if args.protocol == "transductive":
+        if args.protocol == "shipped":
+            encoders[obj] = _shipped(args.encoder, obj)
+        elif args.protocol == "transductive":
             if obj not in full_encoders:
                 full_encoders[obj] = _pretrain(X, obj, seed, args)
             encoders[obj] = full_encoders[obj]
@@ -132,6 +141,20 @@ def _encoder(obj, X, train, seed, encoders, pre_cpu, full_encoders, args):
             encoders[obj] = _pretrain(X.iloc[train], obj, seed, args)
         pre_cpu[obj] = encoders[obj].cpu_seconds_
     return encoders[obj]
+
+
+def _shipped(name, obj):
+    from connpredict.pretrained import load_model
+
+    if name is None:
+        sys.exit("--protocol shipped needs --encoder NAME (a shipped encoder).")
+    enc = load_model(name)
+    if getattr(enc, "objective", None) != obj:
+        sys.exit(
+            f"--encoder {name} is a {getattr(enc, 'objective', type(enc).__name__)}"
+            f" encoder; give --objectives none {getattr(enc, 'objective', '')}."
+        )
+    return enc
 
 
 def _append(path, row):
@@ -424,7 +447,15 @@ def main():
     parser.add_argument("--objectives", nargs="+", default=list(OBJECTIVES))
     parser.add_argument("--region-position", nargs="+", default=["xyz"])
     parser.add_argument(
-        "--protocol", default="inductive", choices=["inductive", "transductive"]
+        "--protocol",
+        default="inductive",
+        choices=["inductive", "transductive", "shipped"],
+    )
+    parser.add_argument(
+        "--encoder",
+        default=None,
+        help="a shipped encoder (connpredict.pretrained.list_models()), "
+        "for --protocol shipped",
     )
     parser.add_argument("--nested", action="store_true")
     parser.add_argument("--freeze", action="store_true")

@@ -113,6 +113,8 @@ def main(argv=None):
         t0 = time.perf_counter()
         model = load_model(name)
         t1 = time.perf_counter()
+        if not hasattr(model, "predict"):  # a region encoder: no connectome
+            continue
         Y = model.predict(align_regions(model, X400))
         t2 = time.perf_counter()
         r = _pearson(data["hcp-schaefer400"].Y, Y)

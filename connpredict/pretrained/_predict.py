@@ -73,7 +73,9 @@ def predict_connectome(model, X, *, min_coverage=MIN_COVERAGE):
     ----------
     model : str or estimator
         A pretrained model name (see :func:`list_models`) or a fitted
-        connpredict estimator.
+        connpredict estimator. A region encoder (for example
+        ``"encoder-masked-schaefer400"``) is refused: it predicts no
+        connectome.
     X : DataFrame
         One row a region, indexed by unique labels: gene columns by symbol
         (any order) and the MNI152 centroid ``x``, ``y``, ``z`` in mm. Genes
@@ -101,10 +103,18 @@ def predict_connectome(model, X, *, min_coverage=MIN_COVERAGE):
     >>> predict_connectome("bilinear-schaefer300-shared", X).shape
     (5, 5)
     """
+    subject = f"The model {model!r}" if isinstance(model, str) else "The model"
     if isinstance(model, str):
         from connpredict.pretrained._models import load_model
 
         model = load_model(model)
+    if not callable(getattr(model, "predict", None)):
+        raise ValueError(
+            f"{subject} is a {type(model).__name__}, which predicts no "
+            "connectome: a pretrained region encoder initialises an SMT, as "
+            "SMTRegressor(encoder=..., freeze=True). Choose a connectome model "
+            "(connpredict.pretrained.list_models())."
+        )
     Xa = align_regions(model, X, min_coverage=min_coverage)
     Y = model.predict(Xa)
     if not isinstance(Y, pd.DataFrame):
