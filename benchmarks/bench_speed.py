@@ -334,13 +334,14 @@ from connpredict.model_selection import SpatialSplit
 from connpredict.models import PairMLPRegressor, SMTRegressor
 ds = load_dataset("hcp-schaefer100")
 cls = {"mlp": PairMLPRegressor, "smt": SMTRegressor}[sys.argv[1]]
-scores = []
+scores, epochs = [], []
 c0, t0 = time.process_time(), time.perf_counter()
 for tr, te in SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y):
     est = cls(random_state=0).fit(ds.X.iloc[tr], ds.Y.iloc[tr])
     scores.append(est.score(ds.X.iloc[te], ds.Y.iloc[te]))
+    epochs.append([len(net.history) for net in est.nets_])
 print(json.dumps({"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0,
-                  "r": float(np.mean(scores)), "folds": scores}))
+                  "r": float(np.mean(scores)), "folds": scores, "epochs": epochs}))
 """
 
 
@@ -362,25 +363,41 @@ def _run_child(tree, args, env_extra=None):
     return res
 
 
-def bench_cv(old_tree, models):
+def bench_cv(old_tree, models, mid_tree=None):
+    """Each tree's 4-fold CV in its own child: CPU, mean and fold-wise r.
+
+    ``mid_tree`` (optional) is a third tree run between the two, e.g. the
+    main branch before the change under test beside an older baseline.
+    """
+    trees = [("old", old_tree)]
+    if mid_tree:
+        trees.append(("mid", mid_tree))
+    trees.append(("new", ROOT))
     print(
         "\n## 4-fold SpatialSplit(random_state=42) CV on hcp-schaefer100, "
-        "default estimators (random_state=0), previous tree vs this tree, "
-        f"one child process each; load {_load()}"
+        "default estimators (random_state=0), one child process per tree ("
+        + ", ".join(f"{label}: {path}" for label, path in trees)
+        + f"); load {_load()}"
     )
-    print(
-        f"{'model':<6}{'old cpu s':>10}{'new cpu s':>10}{'x less CPU':>11}"
-        f"{'old r':>8}{'new r':>8}"
-    )
+    head = f"{'model':<6}" + "".join(f"{label + ' cpu s':>12}" for label, _ in trees)
+    head += "".join(f"{label + '/new':>9}" for label, _ in trees[:-1])
+    head += "".join(f"{label + ' r':>8}" for label, _ in trees)
+    print(head)
+    folds = []
     for name in models:
-        old = _run_child(old_tree, [name])
-        new = _run_child(ROOT, [name])
-        print(
-            f"{name:<6}{old['child_cpu']:10.1f}{new['child_cpu']:10.1f}"
-            f"{old['child_cpu'] / new['child_cpu']:11.2f}"
-            f"{old['r']:8.4f}{new['r']:8.4f}",
-            flush=True,
-        )
+        res = [_run_child(path, [name]) for _, path in trees]
+        cpu = [r["child_cpu"] for r in res]
+        line = f"{name:<6}" + "".join(f"{c:12.1f}" for c in cpu)
+        line += "".join(f"{c / cpu[-1]:9.2f}" for c in cpu[:-1])
+        line += "".join(f"{r['r']:8.4f}" for r in res)
+        print(line, flush=True)
+        for (label, _), r in zip(trees, res):
+            folds.append(
+                f"  {name} {label}: fold r "
+                + " ".join(f"{x:.4f}" for x in r["folds"])
+                + (f", epochs per member {r['epochs']}" if "epochs" in r else "")
+            )
+    print("\n".join(folds))
     print(f"load {_load()}")
 
 
@@ -583,6 +600,12 @@ def main():
         help="a folder holding the previous code's connpredict package "
         "(e.g. `git archive main connpredict | tar -x -C DIR`)",
     )
+    parser.add_argument(
+        "--mid-tree",
+        default=None,
+        help="cv part: a third tree run beside --old-tree and this one (e.g. "
+        "the main branch before the change, with --old-tree an older release)",
+    )
     parser.add_argument("--n-null", type=int, default=200)
     parser.add_argument("--null-rounds", type=int, default=3)
     parser.add_argument("--n-pls", type=int, default=10)
@@ -609,7 +632,7 @@ def main():
     if "neural" in parts:
         bench_neural(args.epochs, args.repeats)
     if "cv" in parts:
-        bench_cv(args.old_tree, args.models.split(","))
+        bench_cv(args.old_tree, args.models.split(","), args.mid_tree)
     if "cvpair" in parts:
         bench_cv_pair(args.models.split(","), args.n_ensemble)
     if "njobs" in parts:
