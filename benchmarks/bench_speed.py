@@ -35,7 +35,9 @@ Parts:
     SMTRegressor (early stopping, ensembles) on hcp-schaefer100: previous
     code (``--old-tree``, a copy of the main branch's ``connpredict``
     folder, run in a child process) against this tree (another child),
-    CPU time of each child and mean test r.
+    CPU time of each child, mean and fold-wise test r and epochs trained
+    per member; ``--mid-tree`` adds a third tree (e.g. the main branch
+    before a change, beside an older ``--old-tree``).
 ``cvpair``
     The same 4-fold CV in this process: the previous session's module code
     (e3d6ba6, restored by monkeypatching) against this tree, one thread,
@@ -45,6 +47,11 @@ Parts:
     ``--n-jobs 1`` and ``2`` (children): wall and CPU time, the serial part
     (wall minus the run's "fitting" seconds) and whether ``results.csv`` is
     identical. Only meaningful on an idle machine.
+``mainjob``
+    ``connpredict run`` (the default job, or ``--run-args``) with
+    ``--n-jobs 1 --no-report`` under ``--old-tree``, ``--mid-tree`` (if
+    given) and this tree, one child each: CPU and wall time, the mean test r
+    and summed fit seconds of the neural models.
 ``dask``
     Spin-test nulls per second of a small PairMLPRegressor on a local Dask
     cluster of 1 and 2 worker processes set up by
@@ -519,6 +526,65 @@ def bench_njobs(tree, run_args):
     )
 
 
+_RUN_CHILD = "import sys; from connpredict.cli import main; sys.exit(main())"
+
+
+def bench_main_job(trees, run_args=""):
+    """``connpredict run RUN_ARGS --n-jobs 1 --no-report`` with each tree.
+
+    One child per tree (``python -c`` into ``connpredict.cli.main``, which
+    older trees without ``__main__`` also have); CPU of the child, and per
+    neural model the mean test Pearson r over every split, seed and fold of
+    its ``results.csv``.
+    """
+    import pandas as pd
+
+    print(
+        f"\n## connpredict run {run_args or '(default job)'} --n-jobs 1 "
+        f"--no-report, one child per tree; load {_load()}"
+    )
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, tree in trees:
+            out = os.path.join(tmp, label)
+            c0, t0 = _child_cpu(), time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    *("-c", _RUN_CHILD, "run", "--silent", "--no-report"),
+                    *run_args.split(),
+                    *("--n-jobs", "1", "--output", out),
+                ],
+                env=dict(os.environ, PYTHONPATH=tree),
+                cwd=tempfile.gettempdir(),
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            wall, cpu = time.perf_counter() - t0, _child_cpu() - c0
+            res = pd.read_csv(os.path.join(out, "results.csv"))
+            r = res[res.metric == "pearson_r"].groupby("model").value.mean()
+            fits = pd.read_csv(os.path.join(out, "timings.csv"))
+            rows.append((label, tree, wall, cpu, fits, r))
+    print(f"{'tree':<6}{'wall s':>8}{'cpu s':>8}  mean r (neural) and fit s")
+    for label, tree, wall, cpu, fits, r in rows:
+        per = fits.groupby("model").fit_predict_seconds.sum()
+        neural = [m for m in ("mlp", "smt") if m in r.index]
+        print(
+            f"{label:<6}{wall:8.1f}{cpu:8.1f}  "
+            + ", ".join(
+                f"{m} r {r[m]:.4f} fit {per.get(m, float('nan')):.1f} s" for m in neural
+            )
+            + f"  ({tree})"
+        )
+    base = rows[0][3]
+    print(
+        "CPU ratios against the first tree: "
+        + ", ".join(f"{row[0]} {base / row[3]:.2f}x" for row in rows[1:])
+    )
+    print(f"load {_load()}")
+
+
 def _same_results(a, b):
     import pandas as pd
 
@@ -637,6 +703,11 @@ def main():
         bench_cv_pair(args.models.split(","), args.n_ensemble)
     if "njobs" in parts:
         bench_njobs(ROOT, args.run_args)
+    if "mainjob" in parts:
+        trees = [("old", args.old_tree)]
+        if args.mid_tree:
+            trees.append(("mid", args.mid_tree))
+        bench_main_job([*trees, ("new", ROOT)], args.run_args)
     if "dask" in parts:
         bench_dask(args.n_null_dask, [1, 2])
 
