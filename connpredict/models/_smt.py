@@ -115,13 +115,7 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         else sdpa. All use the same weights.
     {max_iter}
     {lr}
-    batch_size : int, default=2048
-        Region pairs per batch (approximate with ``sampler="block"``). Larger
-        than the pair MLP's 1024: a block of the sampler then spans more
-        regions, so each region is encoded fewer times per epoch (on
-        hcp-schaefer100 twice instead of three times), which is most of the
-        SMT's cost; chosen on hcp-schaefer200 (4-fold test r 0.611 against
-        0.594 at 1024, about a fifth less CPU).
+    {batch_size}
     {weight_decay}
     dropout : float, default=0.2
         Dropout on residual branches, the region embedding and the head.
@@ -259,7 +253,7 @@ class SMTRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         attention_backend="auto",
         max_iter=60,
         lr=1e-3,
-        batch_size=2048,
+        batch_size=1024,
         weight_decay=1e-2,
         dropout=0.2,
         input_dropout=0.0,
