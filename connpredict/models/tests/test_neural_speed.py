@@ -13,7 +13,6 @@ from connpredict.datasets import make_synthetic_connectome  # noqa: E402
 from connpredict.models import (  # noqa: E402
     PairMLPRegressor,
     SMTRegressor,
-    _torch_data,
     _torch_modules,
     _torch_train,
 )
@@ -323,41 +322,3 @@ def test_default_patience_only_cuts_the_epochs_after_the_best():
         else:
             misses += 1
     assert misses == 5 and len(vs) == best + 6
-
-
-def _block_epoch(n_regions, batch_size):
-    """Encodings per region and the pairs of one block-sampled epoch."""
-    r, c = np.triu_indices(n_regions, 1)
-    # one feature, the region's own number: a batch's genes name its regions
-    genes = torch.arange(n_regions, dtype=torch.float32)[:, None]
-    ds = _torch_data.PairDataset(genes, None, r, c, torch.zeros(len(r)))
-    loader = _torch_data.PairLoader(
-        ds,
-        batch_size=batch_size,
-        shuffle=True,
-        generator=torch.Generator().manual_seed(0),
-    )
-    counts = np.zeros(n_regions, dtype=int)
-    pairs = []
-    for xb, _ in loader:
-        ids = xb.genes[:, 0].long().numpy()
-        counts[ids] += 1
-        a, b = ids[xb.left.numpy()], ids[xb.right.numpy()]
-        pairs += list(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist()))
-    return counts, pairs
-
-
-def test_smt_default_batch_encodes_each_region_fewer_times_per_epoch():
-    # 69 regions: the inner training regions of a hcp-schaefer100 fold
-    assert SMTRegressor().batch_size == 2048
-    assert PairMLPRegressor().batch_size == 1024
-    n = 69
-    every_pair = sorted(zip(*(x.tolist() for x in np.triu_indices(n, 1))))
-    c1024, p1024 = _block_epoch(n, 1024)
-    c2048, p2048 = _block_epoch(n, 2048)
-    # every pair once per epoch either way
-    assert sorted(p1024) == every_pair
-    assert sorted(p2048) == every_pair
-    # 3 groups of 23 regions: 3 encodings each; 2 groups of 34-35: 2 each
-    assert np.all(c1024 == 3)
-    assert np.all(c2048 == 2)
