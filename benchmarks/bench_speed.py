@@ -52,6 +52,13 @@ Parts:
     ``--n-jobs 1 --no-report`` under ``--old-tree``, ``--mid-tree`` (if
     given) and this tree, one child each: CPU and wall time, the mean test r
     and summed fit seconds of the neural models.
+``patience``
+    Test r of every early-stopping patience (3-10) of the default
+    PairMLPRegressor and SMTRegressor (``--params`` changes others) on
+    ``--dataset`` (default hcp-schaefer200, where the default patience was
+    chosen), SpatialSplit(4), from one fit per fold at patience 10 that
+    keeps the weights of each improving epoch: exact, since a smaller
+    patience trains the same epochs up to its stop.
 ``dask``
     Spin-test nulls per second of a small PairMLPRegressor on a local Dask
     cluster of 1 and 2 worker processes set up by
@@ -526,6 +533,96 @@ def bench_njobs(tree, run_args):
     )
 
 
+def _stop_and_best(valid_loss, patience, threshold=1e-4):
+    """skorch's EarlyStopping on a loss curve: (stop epoch, best epoch).
+
+    An epoch improves when its loss is below the best so far times
+    ``1 - threshold``; training stops after ``patience`` epochs in a row
+    without improvement (0-based epoch indices).
+    """
+    best, bound, misses = 0, np.inf, 0
+    for epoch, value in enumerate(valid_loss):
+        if value < bound:
+            best, bound, misses = epoch, value * (1 - threshold), 0
+        else:
+            misses += 1
+        if misses == patience:
+            return epoch, best
+    return len(valid_loss) - 1, best
+
+
+def bench_patience(dataset, models, params, patiences=(3, 4, 5, 6, 8, 10)):
+    """Test r of every early-stopping patience up to the largest, from one fit.
+
+    Each model is fitted once per fold with ``n_iter_no_change`` set to the
+    largest patience, keeping the weights of every epoch that improved the
+    validation loss. A run with a smaller patience is the same training up
+    to its stop, so its result is the kept weights of its best epoch: the
+    table is exact, not an estimate. CPU shares count epochs trained.
+    """
+    from skorch.callbacks import Callback
+
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import PairMLPRegressor, SMTRegressor
+
+    kept = []
+
+    class KeepBest(Callback):
+        def on_train_begin(self, net, **kwargs):
+            kept.append({})
+
+        def on_epoch_end(self, net, **kwargs):
+            if net.history[-1].get("valid_loss_best"):
+                state = net.module_.state_dict()
+                kept[-1][len(net.history) - 1] = {
+                    k: v.detach().clone() for k, v in state.items()
+                }
+
+    ds = load_dataset(dataset)
+    splits = list(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
+    classes = {"mlp": PairMLPRegressor, "smt": SMTRegressor}
+    top = max(patiences)
+    print(
+        f"\n## early-stopping patience from one fit at patience {top}, "
+        f"{dataset}, SpatialSplit(4, random_state=42), random_state=0, "
+        f"params {params}; load {_load()}"
+    )
+    for name in models:
+        scores = {p: [] for p in patiences}
+        epochs = dict.fromkeys(patiences, 0)
+        cpu = 0.0
+        for tr, te in splits:
+            kept.clear()
+            est = classes[name](
+                random_state=0,
+                n_iter_no_change=top,
+                callbacks=[("keep_best", KeepBest())],
+                **params,
+            )
+            c0 = time.process_time()
+            est.fit(ds.X.iloc[tr], ds.Y.iloc[tr])
+            cpu += time.process_time() - c0
+            nets = est.nets_
+            for p in patiences:
+                for net, states in zip(nets, kept):
+                    curve = net.history[:, "valid_loss"]
+                    stop, best = _stop_and_best(curve, p)
+                    epochs[p] += stop + 1
+                    net.module_.load_state_dict(states[best])
+                scores[p].append(est.score(ds.X.iloc[te], ds.Y.iloc[te]))
+        print(f"{name}: CPU {cpu:.1f} s at patience {top}")
+        print(f"{'patience':>9}{'mean r':>8}{'epochs':>8}{'share':>7}  fold r")
+        for p in patiences:
+            print(
+                f"{p:9d}{np.mean(scores[p]):8.4f}{epochs[p]:8d}"
+                f"{epochs[p] / epochs[top]:7.2f}  "
+                + " ".join(f"{x:.4f}" for x in scores[p]),
+                flush=True,
+            )
+    print(f"load {_load()}")
+
+
 _RUN_CHILD = "import sys; from connpredict.cli import main; sys.exit(main())"
 
 
@@ -672,6 +769,17 @@ def main():
         help="cv part: a third tree run beside --old-tree and this one (e.g. "
         "the main branch before the change, with --old-tree an older release)",
     )
+    parser.add_argument(
+        "--dataset",
+        default="hcp-schaefer200",
+        help="patience part: the dataset the choice is made on",
+    )
+    parser.add_argument(
+        "--params",
+        default="",
+        help="patience part: estimator parameters as JSON, e.g. "
+        "'{\"batch_size\": 2048}'",
+    )
     parser.add_argument("--n-null", type=int, default=200)
     parser.add_argument("--null-rounds", type=int, default=3)
     parser.add_argument("--n-pls", type=int, default=10)
@@ -703,6 +811,10 @@ def main():
         bench_cv_pair(args.models.split(","), args.n_ensemble)
     if "njobs" in parts:
         bench_njobs(ROOT, args.run_args)
+    if "patience" in parts:
+        bench_patience(
+            args.dataset, args.models.split(","), json.loads(args.params or "{}")
+        )
     if "mainjob" in parts:
         trees = [("old", args.old_tree)]
         if args.mid_tree:
