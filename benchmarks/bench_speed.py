@@ -35,7 +35,9 @@ Parts:
     SMTRegressor (early stopping, ensembles) on hcp-schaefer100: previous
     code (``--old-tree``, a copy of the main branch's ``connpredict``
     folder, run in a child process) against this tree (another child),
-    CPU time of each child and mean test r.
+    CPU time of each child, mean and fold-wise test r and epochs trained
+    per member; ``--mid-tree`` adds a third tree (e.g. the main branch
+    before a change, beside an older ``--old-tree``).
 ``cvpair``
     The same 4-fold CV in this process: the previous session's module code
     (e3d6ba6, restored by monkeypatching) against this tree, one thread,
@@ -45,6 +47,18 @@ Parts:
     ``--n-jobs 1`` and ``2`` (children): wall and CPU time, the serial part
     (wall minus the run's "fitting" seconds) and whether ``results.csv`` is
     identical. Only meaningful on an idle machine.
+``mainjob``
+    ``connpredict run`` (the default job, or ``--run-args``) with
+    ``--n-jobs 1 --no-report`` under ``--old-tree``, ``--mid-tree`` (if
+    given) and this tree, one child each: CPU and wall time, the mean test r
+    and summed fit seconds of the neural models.
+``patience``
+    Test r of every early-stopping patience (3-10) of the default
+    PairMLPRegressor and SMTRegressor (``--params`` changes others) on
+    ``--dataset`` (default hcp-schaefer200, where the default patience was
+    chosen), SpatialSplit(4), from one fit per fold at patience 10 that
+    keeps the weights of each improving epoch: exact, since a smaller
+    patience trains the same epochs up to its stop.
 ``dask``
     Spin-test nulls per second of a small PairMLPRegressor on a local Dask
     cluster of 1 and 2 worker processes set up by
@@ -334,13 +348,14 @@ from connpredict.model_selection import SpatialSplit
 from connpredict.models import PairMLPRegressor, SMTRegressor
 ds = load_dataset("hcp-schaefer100")
 cls = {"mlp": PairMLPRegressor, "smt": SMTRegressor}[sys.argv[1]]
-scores = []
+scores, epochs = [], []
 c0, t0 = time.process_time(), time.perf_counter()
 for tr, te in SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y):
     est = cls(random_state=0).fit(ds.X.iloc[tr], ds.Y.iloc[tr])
     scores.append(est.score(ds.X.iloc[te], ds.Y.iloc[te]))
+    epochs.append([len(net.history) for net in est.nets_])
 print(json.dumps({"cpu": time.process_time() - c0, "wall": time.perf_counter() - t0,
-                  "r": float(np.mean(scores)), "folds": scores}))
+                  "r": float(np.mean(scores)), "folds": scores, "epochs": epochs}))
 """
 
 
@@ -362,25 +377,41 @@ def _run_child(tree, args, env_extra=None):
     return res
 
 
-def bench_cv(old_tree, models):
+def bench_cv(old_tree, models, mid_tree=None):
+    """Each tree's 4-fold CV in its own child: CPU, mean and fold-wise r.
+
+    ``mid_tree`` (optional) is a third tree run between the two, e.g. the
+    main branch before the change under test beside an older baseline.
+    """
+    trees = [("old", old_tree)]
+    if mid_tree:
+        trees.append(("mid", mid_tree))
+    trees.append(("new", ROOT))
     print(
         "\n## 4-fold SpatialSplit(random_state=42) CV on hcp-schaefer100, "
-        "default estimators (random_state=0), previous tree vs this tree, "
-        f"one child process each; load {_load()}"
+        "default estimators (random_state=0), one child process per tree ("
+        + ", ".join(f"{label}: {path}" for label, path in trees)
+        + f"); load {_load()}"
     )
-    print(
-        f"{'model':<6}{'old cpu s':>10}{'new cpu s':>10}{'x less CPU':>11}"
-        f"{'old r':>8}{'new r':>8}"
-    )
+    head = f"{'model':<6}" + "".join(f"{label + ' cpu s':>12}" for label, _ in trees)
+    head += "".join(f"{label + '/new':>9}" for label, _ in trees[:-1])
+    head += "".join(f"{label + ' r':>8}" for label, _ in trees)
+    print(head)
+    folds = []
     for name in models:
-        old = _run_child(old_tree, [name])
-        new = _run_child(ROOT, [name])
-        print(
-            f"{name:<6}{old['child_cpu']:10.1f}{new['child_cpu']:10.1f}"
-            f"{old['child_cpu'] / new['child_cpu']:11.2f}"
-            f"{old['r']:8.4f}{new['r']:8.4f}",
-            flush=True,
-        )
+        res = [_run_child(path, [name]) for _, path in trees]
+        cpu = [r["child_cpu"] for r in res]
+        line = f"{name:<6}" + "".join(f"{c:12.1f}" for c in cpu)
+        line += "".join(f"{c / cpu[-1]:9.2f}" for c in cpu[:-1])
+        line += "".join(f"{r['r']:8.4f}" for r in res)
+        print(line, flush=True)
+        for (label, _), r in zip(trees, res):
+            folds.append(
+                f"  {name} {label}: fold r "
+                + " ".join(f"{x:.4f}" for x in r["folds"])
+                + (f", epochs per member {r['epochs']}" if "epochs" in r else "")
+            )
+    print("\n".join(folds))
     print(f"load {_load()}")
 
 
@@ -502,6 +533,155 @@ def bench_njobs(tree, run_args):
     )
 
 
+def _stop_and_best(valid_loss, patience, threshold=1e-4):
+    """skorch's EarlyStopping on a loss curve: (stop epoch, best epoch).
+
+    An epoch improves when its loss is below the best so far times
+    ``1 - threshold``; training stops after ``patience`` epochs in a row
+    without improvement (0-based epoch indices).
+    """
+    best, bound, misses = 0, np.inf, 0
+    for epoch, value in enumerate(valid_loss):
+        if value < bound:
+            best, bound, misses = epoch, value * (1 - threshold), 0
+        else:
+            misses += 1
+        if misses == patience:
+            return epoch, best
+    return len(valid_loss) - 1, best
+
+
+def bench_patience(dataset, models, params, patiences=(3, 4, 5, 6, 8, 10)):
+    """Test r of every early-stopping patience up to the largest, from one fit.
+
+    Each model is fitted once per fold with ``n_iter_no_change`` set to the
+    largest patience, keeping the weights of every epoch that improved the
+    validation loss. A run with a smaller patience is the same training up
+    to its stop, so its result is the kept weights of its best epoch: the
+    table is exact, not an estimate. CPU shares count epochs trained.
+    """
+    from skorch.callbacks import Callback
+
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import PairMLPRegressor, SMTRegressor
+
+    kept = []
+
+    class KeepBest(Callback):
+        def on_train_begin(self, net, **kwargs):
+            kept.append({})
+
+        def on_epoch_end(self, net, **kwargs):
+            if net.history[-1].get("valid_loss_best"):
+                state = net.module_.state_dict()
+                kept[-1][len(net.history) - 1] = {
+                    k: v.detach().clone() for k, v in state.items()
+                }
+
+    ds = load_dataset(dataset)
+    splits = list(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))
+    classes = {"mlp": PairMLPRegressor, "smt": SMTRegressor}
+    top = max(patiences)
+    print(
+        f"\n## early-stopping patience from one fit at patience {top}, "
+        f"{dataset}, SpatialSplit(4, random_state=42), random_state=0, "
+        f"params {params}; load {_load()}"
+    )
+    for name in models:
+        scores = {p: [] for p in patiences}
+        epochs = dict.fromkeys(patiences, 0)
+        cpu = 0.0
+        for tr, te in splits:
+            kept.clear()
+            est = classes[name](
+                random_state=0,
+                n_iter_no_change=top,
+                callbacks=[("keep_best", KeepBest())],
+                **params,
+            )
+            c0 = time.process_time()
+            est.fit(ds.X.iloc[tr], ds.Y.iloc[tr])
+            cpu += time.process_time() - c0
+            nets = est.nets_
+            for p in patiences:
+                for net, states in zip(nets, kept):
+                    curve = net.history[:, "valid_loss"]
+                    stop, best = _stop_and_best(curve, p)
+                    epochs[p] += stop + 1
+                    net.module_.load_state_dict(states[best])
+                scores[p].append(est.score(ds.X.iloc[te], ds.Y.iloc[te]))
+        print(f"{name}: CPU {cpu:.1f} s at patience {top}")
+        print(f"{'patience':>9}{'mean r':>8}{'epochs':>8}{'share':>7}  fold r")
+        for p in patiences:
+            print(
+                f"{p:9d}{np.mean(scores[p]):8.4f}{epochs[p]:8d}"
+                f"{epochs[p] / epochs[top]:7.2f}  "
+                + " ".join(f"{x:.4f}" for x in scores[p]),
+                flush=True,
+            )
+    print(f"load {_load()}")
+
+
+_RUN_CHILD = "import sys; from connpredict.cli import main; sys.exit(main())"
+
+
+def bench_main_job(trees, run_args=""):
+    """``connpredict run RUN_ARGS --n-jobs 1 --no-report`` with each tree.
+
+    One child per tree (``python -c`` into ``connpredict.cli.main``, which
+    older trees without ``__main__`` also have); CPU of the child, and per
+    neural model the mean test Pearson r over every split, seed and fold of
+    its ``results.csv``.
+    """
+    import pandas as pd
+
+    print(
+        f"\n## connpredict run {run_args or '(default job)'} --n-jobs 1 "
+        f"--no-report, one child per tree; load {_load()}"
+    )
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, tree in trees:
+            out = os.path.join(tmp, label)
+            c0, t0 = _child_cpu(), time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    *("-c", _RUN_CHILD, "run", "--silent", "--no-report"),
+                    *run_args.split(),
+                    *("--n-jobs", "1", "--output", out),
+                ],
+                env=dict(os.environ, PYTHONPATH=tree),
+                cwd=tempfile.gettempdir(),
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            wall, cpu = time.perf_counter() - t0, _child_cpu() - c0
+            res = pd.read_csv(os.path.join(out, "results.csv"))
+            r = res[res.metric == "pearson_r"].groupby("model").value.mean()
+            fits = pd.read_csv(os.path.join(out, "timings.csv"))
+            rows.append((label, tree, wall, cpu, fits, r))
+    print(f"{'tree':<6}{'wall s':>8}{'cpu s':>8}  mean r (neural) and fit s")
+    for label, tree, wall, cpu, fits, r in rows:
+        per = fits.groupby("model").fit_predict_seconds.sum()
+        neural = [m for m in ("mlp", "smt") if m in r.index]
+        print(
+            f"{label:<6}{wall:8.1f}{cpu:8.1f}  "
+            + ", ".join(
+                f"{m} r {r[m]:.4f} fit {per.get(m, float('nan')):.1f} s" for m in neural
+            )
+            + f"  ({tree})"
+        )
+    base = rows[0][3]
+    print(
+        "CPU ratios against the first tree: "
+        + ", ".join(f"{row[0]} {base / row[3]:.2f}x" for row in rows[1:])
+    )
+    print(f"load {_load()}")
+
+
 def _same_results(a, b):
     import pandas as pd
 
@@ -583,6 +763,23 @@ def main():
         help="a folder holding the previous code's connpredict package "
         "(e.g. `git archive main connpredict | tar -x -C DIR`)",
     )
+    parser.add_argument(
+        "--mid-tree",
+        default=None,
+        help="cv part: a third tree run beside --old-tree and this one (e.g. "
+        "the main branch before the change, with --old-tree an older release)",
+    )
+    parser.add_argument(
+        "--dataset",
+        default="hcp-schaefer200",
+        help="patience part: the dataset the choice is made on",
+    )
+    parser.add_argument(
+        "--params",
+        default="",
+        help="patience part: estimator parameters as JSON, e.g. "
+        "'{\"batch_size\": 2048}'",
+    )
     parser.add_argument("--n-null", type=int, default=200)
     parser.add_argument("--null-rounds", type=int, default=3)
     parser.add_argument("--n-pls", type=int, default=10)
@@ -609,11 +806,20 @@ def main():
     if "neural" in parts:
         bench_neural(args.epochs, args.repeats)
     if "cv" in parts:
-        bench_cv(args.old_tree, args.models.split(","))
+        bench_cv(args.old_tree, args.models.split(","), args.mid_tree)
     if "cvpair" in parts:
         bench_cv_pair(args.models.split(","), args.n_ensemble)
     if "njobs" in parts:
         bench_njobs(ROOT, args.run_args)
+    if "patience" in parts:
+        bench_patience(
+            args.dataset, args.models.split(","), json.loads(args.params or "{}")
+        )
+    if "mainjob" in parts:
+        trees = [("old", args.old_tree)]
+        if args.mid_tree:
+            trees.append(("mid", args.mid_tree))
+        bench_main_job([*trees, ("new", ROOT)], args.run_args)
     if "dask" in parts:
         bench_dask(args.n_null_dask, [1, 2])
 

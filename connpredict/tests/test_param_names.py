@@ -50,9 +50,13 @@ def test_shared_names_mean_the_same_defaults():
     ]
     names = {c.__name__ for c in iterative}
     assert {"BilinearRegressor", "PairMLPRegressor", "SMTRegressor"} <= names
+    # the torch models (PairMLP*, SMT*) wait 5 epochs, a patience chosen for
+    # them on hcp-schaefer200 (issue 22); the low-rank bilinear model 10
+    neural = ("PairMLP", "SMT")
     for cls in iterative:
         params = cls().get_params()
-        assert params["n_iter_no_change"] == 10, cls.__name__
+        patience = 5 if cls.__name__.startswith(neural) else 10
+        assert params["n_iter_no_change"] == patience, cls.__name__
         assert params["validation_cv"] == 0.2, cls.__name__
         assert "max_iter" in params, cls.__name__
 

@@ -477,7 +477,7 @@ def test_residual_intercept_is_mean_residual(data):
 def test_restore_best_keeps_best_or_last_epoch(data, restore):
     X, Y = data.X, data.Y
     model = _small_smt(
-        max_iter=6, lr=3e-2, n_iter_no_change=100, standardize=False,
+        max_iter=4, lr=3e-2, n_iter_no_change=100, standardize=False,
         restore_best=restore,
     ).fit(X, Y)  # fmt: skip
     valid = model.history_[:, "valid_loss"]
