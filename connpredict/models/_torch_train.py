@@ -32,6 +32,7 @@ from connpredict.models._torch_data import (
 from connpredict.utils import import_optional
 from connpredict.utils._checks import check_bool, check_choice, check_float, check_int
 from connpredict.utils._contract import pair_indices
+from connpredict.utils._memory import frozen_heap
 from connpredict.utils._stats import draw_seed
 from connpredict.utils._threads import limit_threads
 
@@ -481,11 +482,18 @@ class NeuralConnectomeRegressor(
         nets = []
         bar = self._progress_bar()
         try:
-            for member, member_seed in enumerate(member_seeds):
-                progress = None
-                if bar is not None:
-                    progress = _Progress(bar, member, len(member_seeds), self.max_iter)
-                nets.append(self._fit_net(train_ds, valid_ds, member_seed, progress))
+            # the collector's full passes during training skip the objects
+            # alive before it (the caller's, torch's, pandas')
+            with frozen_heap():
+                for member, member_seed in enumerate(member_seeds):
+                    progress = None
+                    if bar is not None:
+                        progress = _Progress(
+                            bar, member, len(member_seeds), self.max_iter
+                        )
+                    nets.append(
+                        self._fit_net(train_ds, valid_ds, member_seed, progress)
+                    )
         finally:
             if bar is not None:
                 bar.close()
