@@ -52,6 +52,10 @@ Parts:
     ``--n-jobs 1 --no-report`` under ``--old-tree``, ``--mid-tree`` (if
     given) and this tree, one child each: CPU and wall time, the mean test r
     and summed fit seconds of the neural models.
+``heap``
+    Neural fits (two folds of hcp-schaefer100, two members) with the frozen
+    heap and with it replaced by a no-op, alternating in one process: CPU
+    time and fold scores (``--models``).
 ``patience``
     Test r of every early-stopping patience (3-10) of the default
     PairMLPRegressor and SMTRegressor (``--params`` changes others) on
@@ -754,6 +758,49 @@ def bench_dask(n_null, workers_list):
         )
 
 
+def bench_heap(models, rounds=2):
+    """Neural fits with and without the frozen heap, side by side in one process.
+
+    Two folds of ``SpatialSplit(4, random_state=42)`` on hcp-schaefer100,
+    two members; in the "off" rounds ``frozen_heap`` is replaced by a no-op
+    context; least CPU of ``rounds`` rounds each, fold scores printed.
+    """
+    import contextlib
+
+    import connpredict.models._torch_train as training
+    from connpredict.datasets import load_dataset
+    from connpredict.model_selection import SpatialSplit
+    from connpredict.models import PairMLPRegressor, SMTRegressor
+
+    ds = load_dataset("hcp-schaefer100")
+    splits = list(SpatialSplit(n_splits=4, random_state=42).split(ds.X, ds.Y))[:2]
+    classes = {"mlp": PairMLPRegressor, "smt": SMTRegressor}
+    real = training.frozen_heap
+    print(f"\n## frozen heap off/on, 2 folds, 2 members, one process; load {_load()}")
+    try:
+        for name in models:
+            cpu = {"off": [], "on": []}
+            for _ in range(rounds):
+                for mode in ("off", "on"):
+                    training.frozen_heap = (
+                        real if mode == "on" else contextlib.nullcontext
+                    )
+                    c0, scores = time.process_time(), []
+                    for tr, te in splits:
+                        est = classes[name](random_state=0, n_ensemble=2)
+                        est.fit(ds.X.iloc[tr], ds.Y.iloc[tr, tr])
+                        scores.append(est.score(ds.X.iloc[te], ds.Y.iloc[te, te]))
+                    cpu[mode].append(time.process_time() - c0)
+            print(
+                f"{name}: off {min(cpu['off']):.2f} s, on {min(cpu['on']):.2f} s "
+                f"CPU ({min(cpu['off']) / min(cpu['on']):.2f}x); fold r "
+                + " ".join(f"{r:.4f}" for r in scores)
+            )
+    finally:
+        training.frozen_heap = real
+    print(f"load {_load()}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--parts", default="nulls,neural,cv,njobs,dask")
@@ -820,6 +867,8 @@ def main():
         if args.mid_tree:
             trees.append(("mid", args.mid_tree))
         bench_main_job([*trees, ("new", ROOT)], args.run_args)
+    if "heap" in parts:
+        bench_heap(args.models.split(","))
     if "dask" in parts:
         bench_dask(args.n_null_dask, [1, 2])
 
