@@ -2,7 +2,6 @@
 
 import hashlib
 import importlib.util
-import os
 import shutil
 from pathlib import Path
 
@@ -19,17 +18,11 @@ from connpredict.pretrained import (
     read_metadata,
 )
 from connpredict.pretrained._models import _index
+from connpredict.pretrained.tests.test_models import SCRIPT, needs_data
 
 pytest.importorskip("torch")
 
 NAME = "encoder-masked-schaefer400"
-DATA = os.environ.get("CONNPREDICT_DATA")
-HCP = "ENIGMA/enigmatoolbox/datasets/matrices/hcp_connectivity/"
-needs_data = pytest.mark.skipif(
-    not DATA or not Path(DATA, HCP).is_dir(),
-    reason="CONNPREDICT_DATA is unset or lacks the ENIGMA files (real-data test)",
-)
-SCRIPT = Path(__file__).resolve().parents[3] / "data" / "build_pretrained.py"
 
 
 def test_shipped_encoder_loads_with_its_genes():
