@@ -375,14 +375,14 @@ It is not a default of any estimator.
 # the shipped-encoder benchmark (bench_pretraining.py --protocol shipped)
 SHIPPED_LINE = """\
 - This encoder itself (transductive: pretrained on every region, the
-  held-out ones included), frozen, `"both"`, the same folds
-  (`bench_pretraining.py --protocol shipped --encoder {name}`,
-  `results/bench_pretraining_shipped_2026-12-03.csv`): seed 0, r 0.689 +/-
-  0.032 against 0.619 +/- 0.053 with no encoder at `"both"` (+0.069 +/-
-  0.028, better on 4 of 4 folds); seed 1 (`SpatialSplit(4,
-  random_state=1)`), 0.599 +/- 0.095 against 0.560 +/- 0.061 (+0.039 +/-
-  0.087, 3 of 4). Fine-tuned (`freeze=False`) it lowered r (-0.024 +/-
-  0.055, 2 of 8 folds better)."""
+  held-out ones included), frozen, `"both"`, the same folds, with this
+  release's SMT defaults (`bench_pretraining.py --protocol shipped --encoder
+  {name}`, `results/bench_pretraining_shipped_rebuilt_2026-12-03.csv`):
+  seed 0, r 0.703 +/- 0.030 against 0.584 +/- 0.087 with no encoder at
+  `"both"` (+0.119 +/- 0.061, better on 4 of 4 folds); seed 1
+  (`SpatialSplit(4, random_state=1)`), 0.594 +/- 0.087 against 0.508 +/-
+  0.046 (+0.086 +/- 0.082, 3 of 4). Fine-tuned (`freeze=False`) it lowered
+  r (-0.017 +/- 0.016, 1 of 8 folds better)."""
 
 
 def write_encoder_card(name, enc, folder):
