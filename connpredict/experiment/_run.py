@@ -419,15 +419,18 @@ def _run(ds, dataset_name, table, config, show_progress=False):
     bar = Progress(steps, enabled=show_progress)
     try:
         outcomes = _run_queue(ds, queued, order, config["n_jobs"], bar)
+        nulls = {
+            t["model_name"]: outcomes[i]
+            for i, t in enumerate(queued)
+            if i >= len(tasks)
+        }
         for t in later:
-            outcomes[len(outcomes)] = _spin_frame(
+            nulls[t["model_name"]] = _spin_frame(
                 *_spin_args(t, ds), n_jobs=config["n_jobs"]
             )
             bar.advance(t["label"])
     finally:
         bar.close()
-    spun = queued[len(tasks) :] + later  # outcomes from position len(tasks) on
-    nulls = {t["model_name"]: outcomes[len(tasks) + k] for k, t in enumerate(spun)}
     return {
         **_fit_tables(tasks, outcomes),
         "folds": _frame("folds", fold_rows),
@@ -445,7 +448,7 @@ def _run_queue(ds, queued, order, n_jobs, bar):
     A worker process imports torch and the models once more; this process
     has them already. Under another joblib backend
     (``parallel_config(backend="dask")``, ...) the backend runs every task.
-    Returns the outcome of each task by position.
+    Returns the outcome of each task, in the order of ``queued``.
     """
     data = (ds.X, ds.Y, ds.get("regions"))
 
@@ -465,8 +468,7 @@ def _run_queue(ds, queued, order, n_jobs, bar):
         else (_spin_frame, _spin_args(t, ds))
         for t in queued
     ]
-    outcomes = run_calls(calls, n_jobs, order=order, done=done, local=local)
-    return dict(enumerate(outcomes))
+    return run_calls(calls, n_jobs, order=order, done=done, local=local)
 
 
 def _fit_args(task, data):
@@ -587,9 +589,9 @@ def _warm_workers(n_jobs, neural):
     """Start the fits' worker processes and their imports in a background thread.
 
     The fits use ``n_jobs - 1`` workers besides this process (see
-    :func:`_fit_all`): none when that is 0 or under a non-loky joblib
-    backend. Returns the thread (the fits need not wait for it). A failure here is
-    left to the fits to report.
+    :func:`_run_queue`): none when that is 0 or under a non-loky joblib
+    backend. Returns the thread (the fits need not wait for it). A failure
+    here is left to the fits to report.
     """
     import threading
 
