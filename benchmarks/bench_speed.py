@@ -467,6 +467,24 @@ def bench_cv_pair(models, n_ensemble):
 
 
 # -- connpredict run --n-jobs 1 vs 2 --------------------------------------------------
+def _timed_run(tree, launcher, args, out):
+    """``connpredict run ARGS --output OUT`` in a child on ``tree``: (proc, wall, cpu).
+
+    ``launcher`` starts the command (``["-m", "connpredict"]``, or
+    ``["-c", _RUN_CHILD]`` for trees without ``__main__``).
+    """
+    c0, t0 = _child_cpu(), time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, *launcher, "run", *args, "--output", out],
+        env=dict(os.environ, PYTHONPATH=tree),
+        cwd=tempfile.gettempdir(),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return proc, time.perf_counter() - t0, _child_cpu() - c0
+
+
 def bench_njobs(tree, run_args):
     """``connpredict run RUN_ARGS --n-jobs 1`` then ``2``: wall, CPU, phases.
 
@@ -483,20 +501,12 @@ def bench_njobs(tree, run_args):
     with tempfile.TemporaryDirectory() as tmp:
         for n_jobs in (1, 2):
             out = os.path.join(tmp, f"run{n_jobs}")
-            c0, t0 = _child_cpu(), time.perf_counter()
-            proc = subprocess.run(
-                [
-                    sys.executable,
-                    *("-m", "connpredict", "run", "--silent", *run_args.split()),
-                    *("--n-jobs", str(n_jobs), "--output", out),
-                ],
-                env=dict(os.environ, PYTHONPATH=tree),
-                cwd=tempfile.gettempdir(),
-                check=True,
-                capture_output=True,
-                text=True,
+            proc, wall, cpu = _timed_run(
+                tree,
+                ["-m", "connpredict"],
+                ["--silent", *run_args.split(), "--n-jobs", str(n_jobs)],
+                out,
             )
-            wall, cpu = time.perf_counter() - t0, _child_cpu() - c0
             m = re.search(
                 r"\(([\d.]+) s in all; fitting ([\d.]+) s(?:; report ([\d.]+) s)?\)",
                 proc.stdout,
@@ -648,21 +658,12 @@ def bench_main_job(trees, run_args=""):
     with tempfile.TemporaryDirectory() as tmp:
         for label, tree in trees:
             out = os.path.join(tmp, label)
-            c0, t0 = _child_cpu(), time.perf_counter()
-            subprocess.run(
-                [
-                    sys.executable,
-                    *("-c", _RUN_CHILD, "run", "--silent", "--no-report"),
-                    *run_args.split(),
-                    *("--n-jobs", "1", "--output", out),
-                ],
-                env=dict(os.environ, PYTHONPATH=tree),
-                cwd=tempfile.gettempdir(),
-                check=True,
-                capture_output=True,
-                text=True,
+            _, wall, cpu = _timed_run(
+                tree,
+                ["-c", _RUN_CHILD],
+                ["--silent", "--no-report", *run_args.split(), "--n-jobs", "1"],
+                out,
             )
-            wall, cpu = time.perf_counter() - t0, _child_cpu() - c0
             res = pd.read_csv(os.path.join(out, "results.csv"))
             r = res[res.metric == "pearson_r"].groupby("model").value.mean()
             fits = pd.read_csv(os.path.join(out, "timings.csv"))
